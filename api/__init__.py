@@ -1,0 +1,1 @@
+"""Waspada's FastAPI service: the review queue, region figures, alerts and health."""

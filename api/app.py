@@ -1,0 +1,32 @@
+"""Build the FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api import problems
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.routes import ROOT_ROUTERS, V1_ROUTERS
+from monitor.core.runtime import Runtime
+
+# Why: a batch of 1,000 posts is well under 2 MB; anything near 5 MB is a mistake or an attack.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    """Create the app around a runtime (settings + database)."""
+    app = FastAPI(
+        title="Waspada",
+        version="0.1.0",
+        summary="Election early-detection monitor: flagged posts for human review",
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = rt
+    problems.install(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestContextMiddleware)
+    for router in ROOT_ROUTERS:
+        app.include_router(router)
+    for router in V1_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    return app

@@ -1,0 +1,34 @@
+"""Request dependencies: the runtime and a session whose transaction the edge owns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    """Return the runtime the app was built with."""
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """Yield a session: committed when the endpoint returns, rolled back if it raises."""
+    with rt.session() as session:
+        yield session
+
+
+def get_app_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
+    """Return the settings."""
+    return rt.settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

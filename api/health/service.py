@@ -1,0 +1,46 @@
+"""Readiness checks: database, classifier model, scheduler heartbeat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from monitor.core.base import utcnow
+from monitor.modelversions.models import ModelVersion
+from monitor.scheduler import repository as heartbeats
+
+
+def readiness(session: Session, heartbeat_max_age: timedelta) -> tuple[bool, dict[str, Any]]:
+    """Run every readiness check and return (ready, per-check details)."""
+    checks: dict[str, Any] = {}
+    try:
+        session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except SQLAlchemyError as exc:
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+        return False, checks
+
+    model = session.scalar(select(ModelVersion).where(ModelVersion.is_promoted.is_(True)))
+    if model is None:
+        checks["model"] = {"ok": False, "error": "no promoted model"}
+    else:
+        exists = Path(model.path).exists()
+        checks["model"] = {"ok": exists, "version": model.version}
+        if not exists:
+            checks["model"]["error"] = "model file missing"
+
+    beat = heartbeats.last_beat(session, "scheduler")
+    if beat is None:
+        checks["scheduler"] = {"ok": False, "error": "no heartbeat yet"}
+    else:
+        age = (utcnow() - beat).total_seconds()
+        checks["scheduler"] = {
+            "ok": age <= heartbeat_max_age.total_seconds(),
+            "heartbeat_age_s": round(age, 1),
+        }
+    return all(c["ok"] for c in checks.values()), checks

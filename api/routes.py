@@ -1,0 +1,13 @@
+"""Every router the service mounts, in one list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.health.endpoints import router as health_router
+
+# Routers under /api/v1, one per domain; each domain adds its line here.
+V1_ROUTERS: list[APIRouter] = []
+
+# Routers at the root (health probes, the web pages).
+ROOT_ROUTERS: list[APIRouter] = [health_router]

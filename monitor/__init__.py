@@ -1,0 +1,1 @@
+"""Waspada monitor: collection, storage, scheduling and the CLI."""

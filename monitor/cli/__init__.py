@@ -1,0 +1,1 @@
+"""The `waspada` command line."""

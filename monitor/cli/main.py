@@ -1,0 +1,23 @@
+"""The `waspada` entry point: every command, each with one line of help."""
+
+from __future__ import annotations
+
+import typer
+
+from monitor.cli import db, serve
+
+app = typer.Typer(
+    name="waspada",
+    help="Waspada: election early-detection monitor for Indonesian media.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+serve.register(app)
+# Domain command groups register themselves below, one line each.
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

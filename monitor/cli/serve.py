@@ -1,0 +1,147 @@
+"""`waspada up`, `waspada api`, `waspada scheduler`: the long-running processes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from monitor.cli.common import fail, runtime, settings_or_exit
+from monitor.cli.db import migrate_or_exit
+from monitor.core.locks import AlreadyRunning, ProcessLock
+from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
+from monitor.scheduler.service import build_scheduler
+
+log = logging.getLogger("waspada")
+
+# Steps `waspada up` runs after migrating and before serving (sync the sources file,
+# make sure a promoted classifier exists, ...). Each domain appends its step here.
+StartupStep = Callable[[Runtime], None]
+STARTUP_STEPS: list[tuple[str, StartupStep]] = []
+
+
+def _lock_if_sqlite(settings: Settings) -> ProcessLock | None:
+    if not settings.is_sqlite:
+        return None
+    lock = ProcessLock(settings.data_dir / "waspada.lock")
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        raise fail(str(exc)) from None
+    return lock
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn server that stops on SIGINT/SIGTERM without re-raising the signal afterwards.
+
+    Why: uvicorn re-raises the captured signal once it has shut down, which would kill the
+    process before `waspada up` stops its scheduler and releases its lock.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _serve(rt: Runtime) -> None:
+    config = uvicorn.Config(
+        create_app(rt),
+        host=rt.settings.api_host,
+        port=rt.settings.api_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = _Server(config)
+    log.info(
+        "api listening", extra={"url": f"http://{rt.settings.api_host}:{rt.settings.api_port}"}
+    )
+    server.run()
+    if not server.started:
+        raise fail(
+            f"could not serve on {rt.settings.api_host}:{rt.settings.api_port} "
+            "(port in use? set WASPADA_API_PORT)"
+        )
+
+
+def up() -> None:
+    """Run everything in one process: migrate, prepare, schedule collection, serve the API."""
+    settings = settings_or_exit()
+    lock = _lock_if_sqlite(settings)
+    try:
+        with runtime(settings) as rt:
+            log.info(
+                "starting",
+                extra={
+                    "database": rt.engine.url.render_as_string(True),
+                    "data_dir": str(settings.data_dir),
+                },
+            )
+            migrate_or_exit(rt.engine)
+            for name, step in STARTUP_STEPS:
+                log.info("startup step", extra={"step": name})
+                step(rt)
+            scheduler = build_scheduler(rt)
+            scheduler.start()
+            log.info("scheduler started", extra={"jobs": len(scheduler.get_jobs())})
+            try:
+                _serve(rt)
+            finally:
+                log.info("shutting down")
+                scheduler.shutdown(wait=False)
+    finally:
+        if lock is not None:
+            lock.release()
+    log.info("stopped")
+
+
+def api() -> None:
+    """Serve the API only (deployments that run the scheduler separately)."""
+    settings = settings_or_exit()
+    with runtime(settings) as rt:
+        _serve(rt)
+
+
+def scheduler() -> None:
+    """Run the scheduler only; several may run against one PostgreSQL database."""
+    settings = settings_or_exit()
+    lock = _lock_if_sqlite(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        with runtime(settings) as rt:
+            sched = build_scheduler(rt)
+            sched.start()
+            log.info("scheduler started", extra={"jobs": len(sched.get_jobs())})
+            stop.wait()
+            log.info("shutting down")
+            sched.shutdown(wait=True)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the serving commands."""
+    app.command("up")(up)
+    app.command("api")(api)
+    app.command("scheduler")(scheduler)

@@ -1,0 +1,143 @@
+"""Engine construction, the unit-of-work context, and start-up database checks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached or opened; the message says why."""
+
+
+def _sqlite_path(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL."""
+    if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        return create_engine(url, **kwargs)
+
+    path = _sqlite_path(url)
+    if path is not None:
+        check_sqlite_location(path)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("timeout", 30)
+    connect_args.setdefault("check_same_thread", False)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Why: pysqlite's own transaction handling commits before DDL, so a migration
+        # interrupted by Ctrl-C would leave half a schema. Take control of BEGIN (the
+        # SQLAlchemy "serializable isolation / savepoints / transactional DDL" recipe).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if path is not None:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def check_sqlite_location(path: Path) -> None:
+    """Fail clearly when the SQLite file's directory cannot be created or written."""
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"cannot create data directory {directory}: {exc}") from exc
+    probe = directory / ".waspada-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"data directory {directory} is not writable ({exc.strerror}); "
+            "set WASPADA_DATA_DIR to a writable folder"
+        ) from exc
+    if path.exists() and not _writable(path):
+        raise DatabaseUnavailable(f"database file {path} is read-only")
+
+
+def _writable(path: Path) -> bool:
+    try:
+        with path.open("ab"):
+            return True
+    except OSError:
+        return False
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory bound to the engine."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session that commits on success and rolls back on error (the edge's unit of work)."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) -> None:
+    """Retry connecting with exponential backoff for up to `timeout` seconds, then raise."""
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except OperationalError as exc:
+            remaining = deadline - time.monotonic()
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            if remaining <= 0:
+                raise DatabaseUnavailable(
+                    f"database {engine.url.render_as_string(hide_password=True)} unreachable "
+                    f"after {attempt} attempts over {timeout:.0f}s: {reason}"
+                ) from exc
+            log.warning(
+                "database not reachable, retrying",
+                extra={
+                    "attempt": attempt,
+                    "retry_in": round(min(delay, remaining), 2),
+                    "reason": reason,
+                },
+            )
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 10.0)

@@ -1,0 +1,47 @@
+"""The process-wide runtime: settings, engine and session factory, built once at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.core.db import make_engine, make_session_factory, session_scope, wait_for_database
+from monitor.core.settings import Settings, get_settings
+
+
+@dataclass
+class Runtime:
+    """Everything a command, job or request needs to reach the database."""
+
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session] = field(repr=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Open a unit of work that commits on success and rolls back on error."""
+        with session_scope(self.factory) as s:
+            yield s
+
+    def close(self) -> None:
+        """Dispose of the connection pool."""
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings | None = None, *, wait: bool = True) -> Runtime:
+    """Create the engine (waiting for the database if asked) and the session factory."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    if wait:
+        wait_for_database(engine, settings.db_wait.total_seconds())
+    return Runtime(settings=settings, engine=engine, factory=make_session_factory(engine))
+
+
+def runtime_for_engine(settings: Settings, engine: Engine) -> Runtime:
+    """Wrap an existing engine (tests, embedded use)."""
+    return Runtime(settings=settings, engine=engine, factory=make_session_factory(engine))

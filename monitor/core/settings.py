@@ -1,0 +1,93 @@
+"""The one place that reads WASPADA_* environment variables."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "WASPADA_"
+
+
+class SettingsError(ValueError):
+    """Raised when an environment variable holds an invalid value; names the variable."""
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("waspada", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Typed runtime configuration, built once per process."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data dir>/waspada.db"
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["kv", "json"] = "kv"
+    sources_file: Path | None = Field(
+        default=None, description="TOML sources file; default the one shipped with Waspada"
+    )
+    db_wait: timedelta = Field(
+        default=timedelta(seconds=30), description="How long start-up retries an unreachable DB"
+    )
+    session_secret: SecretStr | None = Field(
+        default=None, description="Signs web session cookies; generated in the data dir if unset"
+    )
+    user_agent: str = "Waspada/0.1 (+https://github.com/waspada; election early-detection monitor)"
+    http_timeout: float = Field(default=20.0, gt=0)
+    http_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    scheduler_tick: timedelta = Field(default=timedelta(seconds=30))
+    heartbeat_max_age: timedelta = Field(default=timedelta(seconds=120))
+    claim_lease: timedelta = Field(default=timedelta(minutes=15))
+    target_precision: float = Field(default=0.8, gt=0, lt=1)
+    telegram_bot_token: SecretStr | None = None
+    smtp_url: SecretStr | None = Field(default=None, description="smtp://user:pass@host:port")
+    smtp_from: str = "waspada@localhost"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and "://" not in value:
+            raise ValueError("must be an SQLAlchemy URL such as postgresql+psycopg://u:p@h/db")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        """Return the effective database URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'waspada.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the effective database is SQLite."""
+        return self.db_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, raising SettingsError that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (built once)."""
+    return load_settings()

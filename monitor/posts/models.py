@@ -1,0 +1,74 @@
+"""Collected posts and the regions they are about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monitor.core.base import Base, JSONType, utcnow
+
+
+class Post(Base):
+    """One public post, article or message, stored once."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        Index("ix_posts_queue", "flagged", "review_status", "priority"),
+        Index("ix_posts_flagged_time", "flagged", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    author: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(10))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # An exact-text copy from another source points at the first stored copy.
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clusters.id", ondelete="SET NULL"), index=True
+    )
+    # Classification state (denormalised from predictions for the queue's sake).
+    classified_at: Mapped[datetime | None]
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    max_score: Mapped[float | None] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    labels: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    # Review state, derived from reviews; kept here so the queue is one indexed query.
+    review_status: Mapped[str] = mapped_column(String(20), default="new")
+    # Worker lease for scoring (several workers on PostgreSQL never score a post twice).
+    score_lease_owner: Mapped[str | None] = mapped_column(String(100))
+    score_lease_expires_at: Mapped[datetime | None]
+
+
+class PostRegion(Base):
+    """A region a post is about, with the evidence for it."""
+
+    __tablename__ = "post_regions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_code: Mapped[str] = mapped_column(
+        ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    province_code: Mapped[str] = mapped_column(String(20), index=True)
+    origin: Mapped[str] = mapped_column(String(20))  # "text" or "source"
+    evidence: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,45 @@
+"""The scheduled jobs: each declares a trigger and a body that calls one service."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from monitor.core.runtime import Runtime
+from monitor.scheduler import repository
+
+log = logging.getLogger(__name__)
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job: a name, an interval and a body taking the runtime."""
+
+    name: str
+    seconds: float
+    body: Callable[[Runtime], object]
+
+
+def heartbeat(rt: Runtime) -> None:
+    """Tell /readyz the scheduler is alive."""
+    with rt.session() as s:
+        repository.beat(s, "scheduler", WORKER_ID)
+
+
+def default_jobs(rt: Runtime) -> list[JobSpec]:
+    """Return every job the scheduler runs, with intervals from settings."""
+    tick = rt.settings.scheduler_tick.total_seconds()
+    jobs = [JobSpec("heartbeat", min(15.0, tick), heartbeat)]
+    jobs.extend(_domain_jobs(tick))
+    return jobs
+
+
+def _domain_jobs(tick: float) -> list[JobSpec]:
+    # Domain jobs are registered here explicitly so the schedule is readable in one place.
+    jobs: list[JobSpec] = []
+    return jobs

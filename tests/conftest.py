@@ -1,0 +1,197 @@
+"""Test fixtures: one real SQLite file and one real PostgreSQL server, migrated once each.
+
+Tests that take the `db` fixture run on both backends (ids `[sqlite]` and `[postgresql]`)
+inside a transaction rolled back at the end. Tests that need committed data in a database
+other processes can see take `fresh_db_url`, a new migrated database per test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.core import migrate
+from monitor.core.db import make_engine
+from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings, load_settings
+from tests.support.postgres import PgCluster, start_cluster
+
+BACKENDS = ["sqlite", "postgresql"]
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster | str]:
+    """Start one PostgreSQL server for the session, or use WASPADA_TEST_POSTGRES_URL."""
+    external = os.environ.get("WASPADA_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    try:
+        cluster = start_cluster()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+def _pg_admin_url(pg: PgCluster | str) -> str:
+    return pg if isinstance(pg, str) else pg.url
+
+
+def _create_pg_db(admin_url: str, name: str, template: str | None = None) -> str:
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        tpl = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{tpl}'))
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Per backend, a migrated database to copy from: (backend) -> URL."""
+    cache: dict[str, str] = {}
+
+    def get(backend: str) -> str:
+        if backend not in cache:
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('sqlite-template') / 'template.db'}"
+            else:
+                pg = request.getfixturevalue("pg_cluster")
+                url = _create_pg_db(_pg_admin_url(pg), "waspada_template")
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            cache[backend] = url
+        return cache[backend]
+
+    return get
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_engine(request: pytest.FixtureRequest, migrated_template) -> Iterator[Engine]:
+    """A migrated engine per backend, shared by the session's rolled-back tests."""
+    backend = request.param
+    template = migrated_template(backend)
+    if backend == "sqlite":
+        path = Path(template.removeprefix("sqlite:///")).with_name("shared.db")
+        shutil.copy(template.removeprefix("sqlite:///"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = _create_pg_db(
+            template.rsplit("/", 1)[0] + "/postgres", "waspada_shared", template="waspada_template"
+        )
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_connection(db_engine: Engine) -> Iterator[object]:
+    """A connection with an outer transaction that is rolled back after the test."""
+    conn = db_engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def db_factory(db_connection) -> sessionmaker[Session]:
+    """A session factory whose commits only release savepoints inside the test transaction."""
+    return sessionmaker(
+        bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def db(db_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in the test's rolled-back transaction."""
+    session = db_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at a fresh data directory."""
+    return load_settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def rt(settings: Settings, db_connection, db_factory) -> Runtime:
+    """A runtime whose sessions live inside the test's rolled-back transaction."""
+    return Runtime(settings=settings, engine=db_connection.engine, factory=db_factory)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_db_url(
+    request: pytest.FixtureRequest, migrated_template, tmp_path: Path
+) -> Iterator[str]:
+    """A new, migrated, committed database per test (for subprocesses and servers)."""
+    backend = request.param
+    template = migrated_template(backend)
+    if backend == "sqlite":
+        path = tmp_path / "fresh.db"
+        shutil.copy(template.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"fresh_{uuid.uuid4().hex[:10]}"
+    admin = template.rsplit("/", 1)[0] + "/postgres"
+    url = _create_pg_db(admin, name, template="waspada_template")
+    yield url
+    engine = make_engine(admin, isolation_level="AUTOCOMMIT", pool_size=1)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The public datasets beside the repository; skip clearly when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"public datasets not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+_BACKEND_OF: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    """Remember which database backend each collected test runs on."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("db_engine") or params.get("fresh_db_url")
+        if backend in BACKENDS:
+            _BACKEND_OF[item.nodeid] = backend
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """Say how many tests ran on each database backend."""
+    counts = {b: {"passed": 0, "failed": 0, "skipped": 0} for b in BACKENDS}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            backend = _BACKEND_OF.get(report.nodeid)
+            if backend is None or (outcome != "skipped" and report.when != "call"):
+                continue
+            counts[backend][outcome] += 1
+    for backend, c in counts.items():
+        terminalreporter.write_line(
+            f"database backend {backend}: {c['passed']} passed, {c['failed']} failed, "
+            f"{c['skipped']} skipped"
+        )

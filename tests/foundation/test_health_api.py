@@ -1,0 +1,59 @@
+"""Health probes and the shared API behaviour (problem details, request ids, body limits)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from monitor.core.runtime import Runtime
+from monitor.modelversions.models import ModelVersion
+from monitor.scheduler import repository as heartbeats
+
+
+def test_healthz_and_request_id(rt: Runtime) -> None:
+    client = TestClient(create_app(rt))
+    res = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert res.status_code == 200 and res.json() == {"status": "ok"}
+    assert res.headers["x-request-id"] == "abc-123"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert hostile.headers["x-request-id"] != "<script>"
+
+
+def test_readyz_reports_each_check(rt: Runtime, db: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(create_app(rt))
+    res = client.get("/readyz")
+    assert res.status_code == 503
+    checks = res.json()["checks"]
+    assert checks["database"]["ok"] is True
+    assert checks["model"]["ok"] is False and checks["scheduler"]["ok"] is False
+
+    artifact = tmp_path / "m.skops"
+    artifact.write_bytes(b"x")
+    with rt.session() as s:
+        s.add(ModelVersion(version="v1", path=str(artifact), sha256="0" * 64, is_promoted=True))
+        heartbeats.beat(s, "scheduler")
+    res = client.get("/readyz")
+    assert res.status_code == 200, res.json()
+    assert res.json()["checks"]["model"]["version"] == "v1"
+
+
+def test_errors_are_problem_details(rt: Runtime) -> None:
+    client = TestClient(create_app(rt))
+    res = client.get("/no-such-path")
+    assert res.status_code == 404
+    assert res.headers["content-type"].startswith("application/problem+json")
+    assert res.json()["status"] == 404 and res.json()["title"] == "Not Found"
+
+
+def test_oversized_body_is_rejected(rt: Runtime) -> None:
+    client = TestClient(create_app(rt))
+    res = client.post("/healthz", content=b"x" * (6 * 1024 * 1024))
+    assert res.status_code == 413
+    assert res.json()["title"] == "Content Too Large"
+
+
+def test_openapi_and_docs_are_served(rt: Runtime) -> None:
+    client = TestClient(create_app(rt))
+    assert client.get("/openapi.json").json()["info"]["title"] == "Waspada"
+    assert client.get("/docs").status_code == 200
