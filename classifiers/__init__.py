@@ -1,0 +1,1 @@
+"""Indonesian text pipeline, datasets, models and matching for Waspada's four labels."""

@@ -1,0 +1,1 @@
+"""What happens to a post after it is stored: tagging, clustering, scoring."""

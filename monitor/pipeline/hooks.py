@@ -1,0 +1,30 @@
+"""Seams between ingest and the domains that enrich new posts.
+
+Ingest stores posts, then calls `run_arrival_hooks` in the same unit of work. Each domain
+adds its step to ARRIVAL_HOOKS explicitly, so the order is visible here: regions first
+(clusters count regions reached), then clusters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session
+
+from monitor.posts.models import Post
+
+log = logging.getLogger(__name__)
+
+PostHook = Callable[[Session, Sequence[Post]], None]
+
+ARRIVAL_HOOKS: list[tuple[str, PostHook]] = []
+
+
+def run_arrival_hooks(session: Session, posts: Sequence[Post]) -> None:
+    """Run every arrival step on newly stored posts, in order."""
+    if not posts:
+        return
+    for name, hook in ARRIVAL_HOOKS:
+        hook(session, posts)
+        log.debug("arrival hook done", extra={"hook": name, "posts": len(posts)})

@@ -1,0 +1,31 @@
+"""Region scope as SQL: the one place that decides which posts a caller may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from monitor.keys.principal import Principal
+from monitor.posts.models import Post, PostRegion
+
+
+def region_match(
+    column: ColumnElement[str] | InstrumentedAttribute[str], codes: tuple[str, ...]
+) -> ColumnElement[bool]:
+    """Match a region-code column against codes, each including its sub-regions."""
+    if not codes:
+        return false()
+    return or_(*[or_(column == c, column.like(c + ".%")) for c in codes])
+
+
+def visible_posts(principal: Principal) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting posts to the caller's regions (true when unrestricted)."""
+    if not principal.region_limited:
+        return true()
+    if not principal.regions:
+        return false()  # a liaison key with no region sees nothing rather than everything
+    return exists(
+        select(PostRegion.post_id).where(
+            PostRegion.post_id == Post.id, region_match(PostRegion.region_code, principal.regions)
+        )
+    )
