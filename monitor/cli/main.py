@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
+from monitor.keys import cli as keys_cli
 
 app = typer.Typer(
     name="waspada",
@@ -16,6 +18,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 serve.register(app)
 # Domain command groups register themselves below, one line each.
+app.add_typer(keys_cli.app, name="keys")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Authentication (API keys, web session seam), rate limits and the per-action policy."""

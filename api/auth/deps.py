@@ -1,0 +1,95 @@
+"""Who is calling: API key or web session, rate limit, and the policy check per action."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.auth import policy
+from api.auth.ratelimit import RateLimiter
+from api.deps import SessionDep
+from api.problems import Problem
+from monitor.keys import service as keys
+from monitor.keys.principal import Principal
+
+# Seam for the web review page: functions that return the Principal of a logged-in
+# browser session (from its signed cookie) or None. api/web registers its resolver here;
+# API-key headers always take precedence over a cookie.
+SessionResolver = Callable[[Request, Session], Principal | None]
+SESSION_RESOLVERS: list[SessionResolver] = []
+
+_WWW_AUTH = 'Bearer realm="waspada", charset="UTF-8"'
+
+
+def unauthorized(detail: str) -> Problem:
+    """Return a 401 problem asking for a key."""
+    problem = Problem(401, "Unauthorized", detail)
+    problem.headers["WWW-Authenticate"] = _WWW_AUTH
+    return problem
+
+
+def presented_key(request: Request) -> str | None:
+    """Return the key from `Authorization: Bearer` or `X-API-Key`, if either is present."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    key = request.headers.get("x-api-key")
+    return key.strip() if key and key.strip() else None
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    """Return the app's limiter (created on first use)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter()
+    return limiter
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Authenticate the request, apply the per-key rate limit, and return the caller."""
+    principal: Principal | None = None
+    plaintext = presented_key(request)
+    if plaintext is not None:
+        principal = keys.verify_key(session, plaintext)
+        if principal is None:
+            # Same answer for malformed, unknown, revoked and expired keys: nothing to probe.
+            raise unauthorized("the API key is invalid, expired or revoked")
+    else:
+        for resolve in SESSION_RESOLVERS:
+            principal = resolve(request, session)
+            if principal is not None:
+                break
+    if principal is None:
+        raise unauthorized("send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'")
+    wait = rate_limiter(request).take(principal.actor)
+    if wait > 0:
+        problem = Problem(429, "Too Many Requests", "rate limit for this key exceeded; slow down")
+        problem.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        raise problem
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(action: str) -> Any:
+    """Return a dependency that yields the caller after checking the policy for `action`."""
+    policy.roles_for(action)  # fail at import time for an action missing from the table
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not policy.allowed(principal, action):
+            raise Problem(
+                403,
+                "Forbidden",
+                f"role '{principal.role}' may not {action.replace('_', ' ')}",
+            )
+        return principal
+
+    return Depends(check)
