@@ -44,10 +44,23 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = Field(
         default=None, description="Signs web session cookies; generated in the data dir if unset"
     )
+    web_session_ttl: timedelta = Field(
+        default=timedelta(hours=8), description="How long a web review page login lasts"
+    )
     user_agent: str = "Waspada/0.1 (+https://github.com/waspada; election early-detection monitor)"
     http_timeout: float = Field(default=20.0, gt=0)
     http_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     scheduler_tick: timedelta = Field(default=timedelta(seconds=30))
+    # Collectors (issue 4): politeness, backoff and scoring batch sizes.
+    http_host_concurrency: int = Field(default=2, ge=1, description="Parallel requests per host")
+    http_host_interval: float = Field(default=1.0, ge=0, description="Seconds between requests")
+    source_max_failures: int = Field(default=10, ge=1, description="Failures before disabling")
+    source_max_backoff: timedelta = Field(default=timedelta(hours=6))
+    collect_batch: int = Field(default=8, ge=1, description="Sources claimed per scheduler tick")
+    score_batch: int = Field(default=512, ge=1, description="Posts scored per batch")
+    rescore_window: timedelta = Field(
+        default=timedelta(days=7), description="How far back a promotion re-scores posts"
+    )
     heartbeat_max_age: timedelta = Field(default=timedelta(seconds=120))
     claim_lease: timedelta = Field(default=timedelta(minutes=15))
     target_precision: float = Field(default=0.8, gt=0, lt=1)

@@ -1,0 +1,1 @@
+"""The server-rendered review page: login, queue, triage, liaison view."""

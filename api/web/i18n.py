@@ -1,0 +1,167 @@
+"""Interface strings: Indonesian by default, English available."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGS: tuple[str, ...] = ("id", "en")
+DEFAULT_LANG = "id"
+
+# One entry per string: (Indonesian, English). Keys are stable; templates use them.
+_STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("Waspada — Tinjauan", "Waspada — Review"),
+    "nav.queue": ("Antrean", "Queue"),
+    "nav.liaison": ("Wilayah", "Regions"),
+    "nav.map": ("Peta provinsi", "Province map"),
+    "nav.logout": ("Keluar", "Log out"),
+    "nav.help": ("Pintasan (?)", "Shortcuts (?)"),
+    "nav.lang": ("English", "Bahasa Indonesia"),
+    "login.title": ("Masuk", "Log in"),
+    "login.key": ("Kunci API", "API key"),
+    "login.submit": ("Masuk", "Log in"),
+    "login.hint": (
+        "Masukkan kunci API Anda. Kunci tidak disimpan di peramban.",
+        "Enter your API key. The key is not stored in the browser.",
+    ),
+    "login.invalid": (
+        "Kunci tidak dikenal, dicabut, atau kedaluwarsa.",
+        "Unknown, revoked or expired key.",
+    ),
+    "login.expired_form": (
+        "Formulir kedaluwarsa; silakan coba lagi.",
+        "The form expired; please try again.",
+    ),
+    "login.logged_out": ("Anda telah keluar.", "You have logged out."),
+    "login.session_ended": (
+        "Sesi berakhir; silakan masuk lagi.",
+        "Your session ended; please log in again.",
+    ),
+    "who.role": ("Peran", "Role"),
+    "who.regions": ("Wilayah", "Regions"),
+    "who.all_regions": ("semua wilayah", "all regions"),
+    "filter.label": ("Label", "Label"),
+    "filter.status": ("Status", "Status"),
+    "filter.region": ("Wilayah (kode/nama)", "Region (code/name)"),
+    "filter.q": ("Cari teks", "Search text"),
+    "filter.any": ("Semua", "Any"),
+    "filter.apply": ("Terapkan", "Apply"),
+    "filter.reset": ("Atur ulang", "Reset"),
+    "queue.title": ("Antrean tinjauan", "Review queue"),
+    "queue.empty": ("Tidak ada item yang cocok.", "No matching items."),
+    "queue.more": ("Berikutnya →", "Next →"),
+    "queue.count": ("item di halaman ini", "items on this page"),
+    "queue.select": (
+        "Pilih item (j/k) untuk melihat detailnya.",
+        "Select an item (j/k) to see its details.",
+    ),
+    "item.text": ("Teks", "Text"),
+    "item.source": ("Buka sumber", "Open source"),
+    "item.explanation": ("Mengapa ditandai", "Why it was flagged"),
+    "item.terms": ("Kata/frasa pemicu", "Words/phrases that fired"),
+    "item.rules": ("Aturan", "Rules"),
+    "item.debunk": ("Bantahan yang cocok", "Matched debunk"),
+    "item.no_debunk": ("Tidak ada bantahan yang cocok.", "No matched debunk."),
+    "item.cluster": ("Salinan lain (klaster)", "Other copies (cluster)"),
+    "item.no_cluster": ("Tidak ada salinan lain.", "No other copies."),
+    "item.regions": ("Wilayah", "Regions"),
+    "item.no_regions": ("Wilayah tidak diketahui.", "Region unknown."),
+    "item.history": ("Riwayat tinjauan", "Review history"),
+    "item.no_history": ("Belum ditinjau.", "Not reviewed yet."),
+    "item.model": ("Versi model", "Model version"),
+    "item.score": ("Skor", "Score"),
+    "item.published": ("Terbit", "Published"),
+    "item.fetched": ("Diambil", "Fetched"),
+    "item.platform": ("Platform", "Platform"),
+    "item.claimed_by": ("Diklaim oleh", "Claimed by"),
+    "item.growth": ("salinan/jam", "copies/hour"),
+    "item.size": ("salinan", "copies"),
+    "act.claim": ("Klaim (c)", "Claim (c)"),
+    "act.confirm": ("Konfirmasi (y)", "Confirm (y)"),
+    "act.dismiss": ("Tolak (n)", "Dismiss (n)"),
+    "act.escalate": ("Eskalasi (e)", "Escalate (e)"),
+    "act.labels": ("Label yang benar", "Correct labels"),
+    "act.reason": ("Alasan", "Reason"),
+    "act.note": ("Catatan", "Note"),
+    "act.target": ("Tujuan", "Target"),
+    "act.cluster": ("Terapkan ke seluruh klaster", "Apply to the whole cluster"),
+    "act.submit": ("Kirim", "Submit"),
+    "act.cancel": ("Batal", "Cancel"),
+    "act.readonly": (
+        "Peran Anda hanya dapat membaca.",
+        "Your role is read-only.",
+    ),
+    "act.done": ("Tersimpan", "Saved"),
+    "act.claimed": ("Diklaim", "Claimed"),
+    "act.failed": ("Gagal", "Failed"),
+    "reason.not_election": ("Bukan tentang pemilu", "Not about the election"),
+    "reason.satire": ("Satire/parodi", "Satire/parody"),
+    "reason.news_report": ("Liputan berita yang sah", "Legitimate news report"),
+    "reason.wrong_label": ("Label salah", "Wrong label"),
+    "reason.other": ("Lainnya", "Other"),
+    "target.bawaslu": ("Bawaslu", "Bawaslu"),
+    "target.platform": ("Permintaan takedown platform", "Platform takedown request"),
+    "label.hoax": ("Hoaks", "Hoax"),
+    "label.black_campaign": ("Kampanye hitam", "Black campaign"),
+    "label.money_politics": ("Politik uang", "Money politics"),
+    "label.identity_politics": ("Politik identitas (SARA)", "Identity politics (SARA)"),
+    "status.new": ("Baru", "New"),
+    "status.claimed": ("Diklaim", "Claimed"),
+    "status.confirmed": ("Dikonfirmasi", "Confirmed"),
+    "status.dismissed": ("Ditolak", "Dismissed"),
+    "status.escalated": ("Dieskalasi", "Escalated"),
+    "liaison.title": ("Ringkasan wilayah", "Region overview"),
+    "liaison.counts": ("Jumlah per wilayah", "Counts per region"),
+    "liaison.region": ("Wilayah", "Region"),
+    "liaison.flagged": ("Ditandai", "Flagged"),
+    "liaison.total": ("Total", "Total"),
+    "liaison.trend": ("Tren harian (item ditandai)", "Daily trend (flagged items)"),
+    "liaison.days": ("hari terakhir", "last days"),
+    "liaison.no_data": ("Belum ada data untuk wilayah Anda.", "No data for your regions yet."),
+    "liaison.map": ("Peta provinsi", "Province map"),
+    "help.title": ("Pintasan papan ketik", "Keyboard shortcuts"),
+    "help.next": ("item berikutnya", "next item"),
+    "help.prev": ("item sebelumnya", "previous item"),
+    "help.claim": ("klaim item", "claim item"),
+    "help.confirm": ("konfirmasi", "confirm"),
+    "help.dismiss": ("tolak (positif palsu)", "dismiss (false positive)"),
+    "help.escalate": ("eskalasi ke Bawaslu/platform", "escalate to Bawaslu/platform"),
+    "help.open": ("buka sumber di tab baru", "open source in a new tab"),
+    "help.search": ("cari", "search"),
+    "help.help": ("tampilkan/sembunyikan bantuan", "show/hide this help"),
+    "help.close": ("Tutup (Esc)", "Close (Esc)"),
+    "error.title": ("Terjadi kesalahan", "Something went wrong"),
+    "error.not_found": ("Item tidak ditemukan.", "Item not found."),
+    "error.forbidden": ("Tidak diizinkan.", "Not allowed."),
+    "error.csrf": (
+        "Token keamanan formulir tidak valid; muat ulang halaman.",
+        "Invalid form security token; reload the page.",
+    ),
+    "error.bad_input": ("Masukan tidak valid", "Invalid input"),
+    "error.back": ("Kembali ke antrean", "Back to the queue"),
+}
+
+
+def pick_lang(*candidates: str | None) -> str:
+    """Return the first supported language among candidates, else Indonesian."""
+    for c in candidates:
+        if c in LANGS:
+            return c
+    return DEFAULT_LANG
+
+
+def translate(lang: str, key: str) -> str:
+    """Return the string for key in lang; the key itself if unknown (visible, not a crash)."""
+    pair = _STRINGS.get(key)
+    if pair is None:
+        return key
+    return pair[LANGS.index(lang) if lang in LANGS else 0]
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """Return a one-argument `t(key)` for templates."""
+    return lambda key: translate(lang, key)
+
+
+def keys() -> list[str]:
+    """Return every string key (tests check both languages are filled)."""
+    return list(_STRINGS)
