@@ -1,0 +1,137 @@
+"""Every query ingest runs on posts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from monitor.posts.models import Post, PostRegion
+from monitor.regions.models import Region
+
+# Why 500: keeps every IN list and multi-row INSERT well under SQLite's 32,766 parameters.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The fields of a stored post that decide whether a re-fetch changes it."""
+
+    id: int
+    content_hash: str
+    url: str | None
+    title: str | None
+    author: str | None
+    classified_at_set: bool
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def stored_by_key(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Stored]:
+    """Return stored posts by (platform, external_id)."""
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for platform, external_id in keys:
+        by_platform[platform].append(external_id)
+    found: dict[tuple[str, str], Stored] = {}
+    for platform, ids in by_platform.items():
+        for part in _chunks(ids):
+            rows = session.execute(
+                select(
+                    Post.id,
+                    Post.external_id,
+                    Post.content_hash,
+                    Post.url,
+                    Post.title,
+                    Post.author,
+                    Post.classified_at,
+                ).where(Post.platform == platform, Post.external_id.in_(part))
+            )
+            for r in rows:
+                found[(platform, r.external_id)] = Stored(
+                    r.id, r.content_hash, r.url, r.title, r.author, r.classified_at is not None
+                )
+    return found
+
+
+def originals_by_hash(session: Session, hashes: Iterable[str]) -> dict[str, int]:
+    """Return, per content hash, the id of the first stored post with that text."""
+    found: dict[str, int] = {}
+    for part in _chunks(sorted(set(hashes))):
+        rows = session.execute(
+            select(Post.content_hash, func.min(Post.id))
+            .where(Post.content_hash.in_(part), Post.duplicate_of_id.is_(None))
+            .group_by(Post.content_hash)
+        )
+        found.update({h: int(i) for h, i in rows})
+    return found
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert posts, skipping keys another writer stored first; return ids of inserted rows."""
+    if not rows:
+        return {}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    ids: dict[tuple[str, str], int] = {}
+    for part in _chunks(rows):
+        stmt = (
+            insert(Post)
+            .values(list(part))
+            # Why: two collectors storing the same item at once must not fail the whole batch.
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+            .returning(Post.id, Post.platform, Post.external_id)
+        )
+        for r in session.execute(stmt):
+            ids[(r.platform, r.external_id)] = r.id
+    return ids
+
+
+def update_changed(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Apply per-post updates (each dict carries its `id`)."""
+    if rows:
+        session.execute(update(Post), list(rows))
+
+
+def load(session: Session, ids: Sequence[int]) -> list[Post]:
+    """Return posts by id, in id order."""
+    posts: list[Post] = []
+    for part in _chunks(sorted(ids)):
+        posts.extend(session.scalars(select(Post).where(Post.id.in_(part)).order_by(Post.id)))
+    return posts
+
+
+def existing_regions(session: Session, codes: Iterable[str]) -> set[str]:
+    """Return which of the region codes exist."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Region.code).where(Region.code.in_(wanted))))
+
+
+def add_source_regions(session: Session, pairs: Sequence[tuple[int, str]], evidence: str) -> None:
+    """Tag posts with a region their source or sender declared."""
+    if not pairs:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = [
+        {
+            "post_id": pid,
+            "region_code": code,
+            "province_code": code.split(".")[0],
+            "origin": "source",
+            "evidence": evidence,
+        }
+        for pid, code in pairs
+    ]
+    for part in _chunks(values):
+        session.execute(insert(PostRegion).values(list(part)).on_conflict_do_nothing())

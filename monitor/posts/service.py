@@ -1,0 +1,192 @@
+"""Ingest: validate, canonicalise, upsert once per (platform, external id), link exact copies.
+
+Every path (fetchers, `waspada ingest FILE`, POST /api/v1/ingest) ends here. Services flush;
+the caller's unit of work commits, so an interrupted ingest leaves nothing half-stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from monitor.core.base import utcnow
+from monitor.pipeline.hooks import run_arrival_hooks
+from monitor.posts import repository
+from monitor.posts.canonical import canonical_url, content_hash
+from monitor.posts.language import UNDETERMINED, detect_language
+from monitor.posts.models import Post
+from monitor.posts.schemas import IngestReport, PostIn, Rejection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestOutcome:
+    """The report plus the posts stored for the first time (for callers that act on them)."""
+
+    report: IngestReport = field(default_factory=IngestReport)
+    new_posts: list[Post] = field(default_factory=list)
+
+
+def validate(
+    records: Sequence[dict[str, Any]], start: int = 0
+) -> tuple[list[PostIn], list[Rejection]]:
+    """Validate raw records one by one; bad ones become rejections naming the field."""
+    good: list[PostIn] = []
+    bad: list[Rejection] = []
+    for i, record in enumerate(records, start):
+        if not isinstance(record, dict):
+            bad.append(Rejection(index=i, errors=["expected an object"]))
+            continue
+        try:
+            good.append(PostIn.model_validate(record))
+        except ValidationError as exc:
+            errors = [
+                f"{'.'.join(str(p) for p in e['loc']) or 'post'}: {e['msg']}" for e in exc.errors()
+            ]
+            bad.append(Rejection(index=i, errors=errors))
+    return good, bad
+
+
+def ingest(
+    session: Session,
+    items: Sequence[PostIn],
+    *,
+    source_id: int | None = None,
+    default_language: str | None = None,
+    default_region: str | None = None,
+) -> IngestOutcome:
+    """Store items once: new ones inserted, changed ones updated, exact copies linked."""
+    outcome = IngestOutcome()
+    outcome.report.received = len(items)
+    latest: dict[tuple[str, str], PostIn] = {}
+    for item in items:
+        latest[item.key] = item  # a key seen twice in one batch: the later copy wins
+    unique = list(latest.values())
+    for start in range(0, len(unique), repository.CHUNK):
+        _ingest_chunk(
+            session,
+            unique[start : start + repository.CHUNK],
+            outcome,
+            source_id=source_id,
+            default_language=default_language,
+            default_region=default_region,
+        )
+    outcome.report.unchanged += len(items) - len(unique)
+    if outcome.new_posts:
+        run_arrival_hooks(session, outcome.new_posts)
+    return outcome
+
+
+def _row(item: PostIn, source_id: int | None, default_language: str | None) -> dict[str, Any]:
+    language = item.language or detect_language(
+        f"{item.title}. {item.text}" if item.title and item.title not in item.text else item.text
+    )
+    if language == UNDETERMINED and default_language:
+        language = default_language
+    return {
+        "source_id": source_id,
+        "platform": item.platform,
+        "external_id": item.external_id,
+        "url": item.url,
+        "canonical_url": canonical_url(item.url),
+        "author": item.author,
+        "title": item.title,
+        "text": item.text,
+        "language": language,
+        "published_at": item.published_at,
+        "content_hash": content_hash(item.text),
+        "raw": item.raw,
+    }
+
+
+def _ingest_chunk(
+    session: Session,
+    items: Sequence[PostIn],
+    outcome: IngestOutcome,
+    *,
+    source_id: int | None,
+    default_language: str | None,
+    default_region: str | None,
+) -> None:
+    rows = [_row(item, source_id, default_language) for item in items]
+    stored = repository.stored_by_key(session, (item.key for item in items))
+    updates: list[dict[str, Any]] = []
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        old = stored.get((row["platform"], row["external_id"]))
+        if old is None:
+            fresh.append(row)
+            continue
+        changed = (
+            old.content_hash != row["content_hash"]
+            or old.url != row["url"]
+            or old.title != row["title"]
+            or old.author != row["author"]
+        )
+        if not changed:
+            outcome.report.unchanged += 1
+            continue
+        update = {k: v for k, v in row.items() if k not in ("platform", "external_id", "source_id")}
+        update["id"] = old.id
+        if old.content_hash != row["content_hash"]:
+            update["classified_at"] = None  # the text changed: score it again
+        updates.append(update)
+    repository.update_changed(session, updates)
+    outcome.report.updated += len(updates)
+
+    originals = repository.originals_by_hash(session, (r["content_hash"] for r in fresh))
+    first: list[dict[str, Any]] = []
+    copies: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    now = utcnow()
+    for row in fresh:
+        row["fetched_at"] = now
+        h = row["content_hash"]
+        if h in originals:
+            row["duplicate_of_id"] = originals[h]
+            first.append(row)
+        elif h in seen:
+            copies.append(row)
+        else:
+            seen.add(h)
+            first.append(row)
+    ids = repository.insert_new(session, first)
+    for row in first:
+        originals.setdefault(row["content_hash"], ids.get((row["platform"], row["external_id"]), 0))
+    for row in copies:
+        row["duplicate_of_id"] = originals[row["content_hash"]] or None
+    ids.update(repository.insert_new(session, copies))
+    # Rows another writer inserted between our read and our insert count as unchanged.
+    outcome.report.unchanged += len(fresh) - len(ids)
+    outcome.report.new += len(ids)
+    outcome.report.duplicates += sum(
+        1 for r in fresh if r.get("duplicate_of_id") and (r["platform"], r["external_id"]) in ids
+    )
+    new_posts = repository.load(session, list(ids.values()))
+    outcome.new_posts.extend(new_posts)
+    _tag_regions(session, items, ids, default_region)
+
+
+def _tag_regions(
+    session: Session,
+    items: Sequence[PostIn],
+    ids: dict[tuple[str, str], int],
+    default_region: str | None,
+) -> None:
+    wanted = {
+        pid: code
+        for item in items
+        if (pid := ids.get(item.key)) and (code := item.region_code or default_region)
+    }
+    known = repository.existing_regions(session, wanted.values())
+    unknown = sorted(set(wanted.values()) - known)
+    if unknown:
+        log.warning("unknown region codes ignored", extra={"codes": unknown[:10]})
+    pairs = [(pid, code) for pid, code in wanted.items() if code in known]
+    repository.add_source_regions(session, pairs, evidence="declared by source")

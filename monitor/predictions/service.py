@@ -1,0 +1,108 @@
+"""Classify on arrival: lease pending posts, score them in batches, store with the version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import LABELS, Classification
+from monitor.core.base import utcnow
+from monitor.core.settings import Settings
+from monitor.predictions import repository
+from monitor.predictions.repository import Pending
+
+
+def claim(session: Session, settings: Settings, worker: str, version: str) -> list[Pending]:
+    """Lease the next batch of posts for `version` to this worker."""
+    now = utcnow()
+    return repository.claim(
+        session,
+        version=version,
+        rescore_since=now - settings.rescore_window,
+        worker=worker,
+        now=now,
+        until=now + settings.claim_lease,
+        limit=settings.score_batch,
+    )
+
+
+def text_of(post: Pending) -> str:
+    """Return what the classifier reads: the title (when not already in the text) and the text."""
+    if post.title and post.title not in post.text:
+        return f"{post.title}\n{post.text}"
+    return post.text
+
+
+def _explanation(result: Classification, label: str) -> dict[str, Any]:
+    per_label = result.explanation.get(label) if result.explanation else None
+    explanation: dict[str, Any] = (
+        dict(per_label)
+        if isinstance(per_label, dict)
+        else {"evidence": per_label}
+        if per_label is not None
+        else {}
+    )
+    if label == "hoax" and result.factcheck is not None:
+        explanation["factcheck"] = result.factcheck.as_json()
+    return explanation
+
+
+def priority(result: Classification) -> float:
+    """Queue priority: the highest score among flagged labels, a debunk match counting too."""
+    scores = [result.scores.get(label, 0.0) for label in result.labels]
+    if result.factcheck is not None:
+        scores.append(result.factcheck.score)
+    return round(max(scores, default=0.0), 6)
+
+
+def store(
+    session: Session,
+    worker: str,
+    version: str,
+    posts: Sequence[Pending],
+    results: Sequence[Classification],
+    now: datetime | None = None,
+) -> int:
+    """Store predictions for posts this worker still holds; return how many were stored."""
+    if len(posts) != len(results):
+        raise ValueError(f"classifier returned {len(results)} results for {len(posts)} texts")
+    owned = repository.still_leased(session, [p.id for p in posts], worker)
+    now = now or utcnow()
+    predictions: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for post, result in zip(posts, results, strict=True):
+        if post.id not in owned:
+            continue
+        for label in LABELS:
+            predictions.append(
+                {
+                    "post_id": post.id,
+                    "label": label,
+                    "score": float(result.scores.get(label, 0.0)),
+                    "flagged": label in result.labels,
+                    "model_version": version,
+                    "explanation": _explanation(result, label),
+                    "created_at": now,
+                }
+            )
+        updates.append(
+            {
+                "id": post.id,
+                "classified_at": now,
+                "model_version": version,
+                "max_score": max((float(v) for v in result.scores.values()), default=0.0),
+                "flagged": bool(result.labels),
+                "labels": [label for label in LABELS if label in result.labels],
+                "priority": priority(result),
+                "score_lease_owner": None,
+                "score_lease_expires_at": None,
+            }
+        )
+    ids = [u["id"] for u in updates]
+    repository.replace_predictions(session, ids, version, predictions)
+    repository.update_posts(session, updates)
+    session.flush()
+    return len(updates)

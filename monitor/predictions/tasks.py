@@ -1,0 +1,105 @@
+"""The scoring job: load the promoted model once per version, score pending posts in batches.
+
+A promotion changes the promoted version; posts fetched within `rescore_window` and scored by
+another version become pending again, so the same job re-scores them in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from classifiers.contracts import Classifier, Matcher
+from monitor.core.runtime import Runtime
+from monitor.predictions import loader, repository, service
+from monitor.scheduler.jobs import WORKER_ID
+
+log = logging.getLogger(__name__)
+
+# Why: a tick that scores for ever would starve the scheduler's other jobs on SQLite.
+TIME_BUDGET_SECONDS = 25.0
+MATCHER_REFRESH_SECONDS = 600.0
+
+
+@dataclass
+class _Loaded:
+    version: str | None = None
+    classifier: Classifier | None = None
+    matcher: Matcher | None = None
+    matcher_at: float = 0.0
+    warned_missing: bool = False
+
+
+_cache = _Loaded()
+_cache_lock = threading.Lock()
+
+
+def current_model(rt: Runtime) -> tuple[Classifier | None, Matcher | None]:
+    """Return the promoted classifier (reloaded only when the promoted version changes)."""
+    with _cache_lock, rt.session() as s:
+        version = repository.promoted_version(s)
+        if version is None:
+            if not _cache.warned_missing:
+                log.warning(
+                    "no promoted model: posts are stored unscored until one is promoted",
+                    extra={"waiting": repository.count_unscored(s)},
+                )
+                _cache.warned_missing = True
+            return None, None
+        if version != _cache.version or _cache.classifier is None:
+            _cache.classifier = loader.load_classifier(s, rt.settings)
+            _cache.version = version if _cache.classifier is not None else None
+            _cache.matcher_at = 0.0
+            if _cache.classifier is None:
+                log.error("promoted model could not be loaded", extra={"version": version})
+                return None, None
+            log.info("model loaded for scoring", extra={"version": version})
+            _cache.warned_missing = False
+        if time.monotonic() - _cache.matcher_at > MATCHER_REFRESH_SECONDS:
+            _cache.matcher = loader.load_matcher(s)
+            _cache.matcher_at = time.monotonic()
+        return _cache.classifier, _cache.matcher
+
+
+def score_batch(
+    rt: Runtime, classifier: Classifier, matcher: Matcher | None, worker: str = WORKER_ID
+) -> int:
+    """Lease, classify and store one batch; return the number of posts scored."""
+    with rt.session() as s:
+        batch = service.claim(s, rt.settings, worker, classifier.version)
+    if not batch:
+        return 0
+    try:
+        results = classifier.classify([service.text_of(p) for p in batch], matcher)
+    except Exception:
+        with rt.session() as s:
+            repository.release(s, [p.id for p in batch], worker)
+        raise
+    with rt.session() as s:
+        return service.store(s, worker, classifier.version, batch, results)
+
+
+def score_pending(
+    rt: Runtime,
+    classifier: Classifier | None = None,
+    matcher: Matcher | None = None,
+    worker: str = WORKER_ID,
+    budget: float = TIME_BUDGET_SECONDS,
+) -> int:
+    """Score pending posts until none is left or the time budget is spent."""
+    if classifier is None:
+        classifier, matcher = current_model(rt)
+        if classifier is None:
+            return 0
+    total = 0
+    deadline = time.monotonic() + budget
+    while time.monotonic() < deadline:
+        scored = score_batch(rt, classifier, matcher, worker)
+        if scored == 0:
+            break
+        total += scored
+    if total:
+        log.info("posts scored", extra={"posts": total, "version": classifier.version})
+    return total

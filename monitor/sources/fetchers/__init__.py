@@ -1,0 +1,33 @@
+"""Fetchers: one small class per source kind, registered by `kind`.
+
+Adding X, YouTube or Bluesky is one more class with `kind` and `fetch(source, state)`,
+plus a line in FETCHERS.
+"""
+
+from __future__ import annotations
+
+from monitor.sources.fetchers.base import Fetcher, FetchState, HttpFetcher, SourceConfig
+from monitor.sources.fetchers.mastodon import MastodonFetcher
+from monitor.sources.fetchers.reddit import RedditFetcher
+from monitor.sources.fetchers.rss import RssFetcher
+from monitor.sources.fetchers.telegram import TelegramFetcher
+from monitor.sources.fetchers.wordpress import WordPressFetcher
+from monitor.sources.http import HttpClient
+
+FETCHERS: dict[str, type[HttpFetcher]] = {
+    cls.kind: cls
+    for cls in (RssFetcher, WordPressFetcher, MastodonFetcher, TelegramFetcher, RedditFetcher)
+}
+
+
+def fetcher_for(kind: str, client: HttpClient) -> Fetcher:
+    """Return the fetcher for a kind, sharing the process's HTTP client."""
+    try:
+        return FETCHERS[kind](client)  # type: ignore[return-value]
+    except KeyError:
+        raise ValueError(
+            f"unknown source kind {kind!r}; known: {', '.join(sorted(FETCHERS))}"
+        ) from None
+
+
+__all__ = ["FETCHERS", "FetchState", "Fetcher", "SourceConfig", "fetcher_for"]

@@ -1,0 +1,118 @@
+"""Every query on sources, including the one that defines "due"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from monitor.factchecks.models import FactCheck
+from monitor.sources.models import Source
+
+
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    return or_(Source.lease_expires_at.is_(None), Source.lease_expires_at < now)
+
+
+def due(now: datetime) -> ColumnElement[bool]:
+    """The one definition of "due": switched on, not system-disabled, time reached, unclaimed."""
+    return and_(
+        Source.enabled.is_(True),
+        Source.system_disabled.is_(False),
+        Source.next_fetch_at <= now,
+        _unleased(now),
+    )
+
+
+def claim(
+    session: Session,
+    where: ColumnElement[bool],
+    *,
+    worker: str,
+    until: datetime,
+    limit: int,
+) -> list[Source]:
+    """Lease up to `limit` matching sources to `worker` (skipping rows others hold a lock on)."""
+    stmt = select(Source).where(where).order_by(Source.next_fetch_at, Source.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # Why: two schedulers on one database must never fetch the same source twice.
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.lease_owner = worker
+        row.lease_expires_at = until
+    session.flush()
+    return rows
+
+
+def claim_by_name(
+    session: Session, name: str, *, worker: str, until: datetime, now: datetime
+) -> Source | None:
+    """Lease one source by name if no live lease holds it (any schedule state)."""
+    rows = claim(
+        session, and_(Source.name == name, _unleased(now)), worker=worker, until=until, limit=1
+    )
+    return rows[0] if rows else None
+
+
+def get_for_update(session: Session, source_id: int) -> Source | None:
+    """Return a source row locked for the rest of the transaction (PostgreSQL)."""
+    stmt = select(Source).where(Source.id == source_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def by_name(session: Session, name: str) -> Source | None:
+    """Return the source called `name`."""
+    return session.scalar(select(Source).where(Source.name == name))
+
+
+def all_sources(session: Session) -> list[Source]:
+    """Return every source, by name."""
+    return list(session.scalars(select(Source).order_by(Source.name)))
+
+
+def add(session: Session, source: Source) -> Source:
+    """Insert a source."""
+    session.add(source)
+    session.flush()
+    return source
+
+
+def release(session: Session, source_id: int, worker: str) -> None:
+    """Drop `worker`'s lease on a source (no-op if someone else holds it now)."""
+    session.execute(
+        update(Source)
+        .where(Source.id == source_id, Source.lease_owner == worker)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+
+
+def upsert_factchecks(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or refresh fact-check records by (publisher, external_id); return rows written."""
+    if not rows:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    written = 0
+    for start in range(0, len(rows), 500):
+        part = list(rows[start : start + 500])
+        stmt = insert(FactCheck).values(part)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["publisher", "external_id"],
+            set_={
+                "title": stmt.excluded.title,
+                "claim": stmt.excluded.claim,
+                "verdict": stmt.excluded.verdict,
+                "url": stmt.excluded.url,
+                "published_at": stmt.excluded.published_at,
+            },
+        )
+        session.execute(stmt)
+        written += len(part)
+    return written

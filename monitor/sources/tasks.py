@@ -1,0 +1,123 @@
+"""Scheduled collection: claim due sources, fetch outside any transaction, store each run.
+
+A fetch holds no database connection; each source's results are stored in one unit of work,
+so a crash or a lost database leaves either the whole run or none of it, and the lease
+expiring hands the source to the next scheduler tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.core.base import utcnow
+from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
+from monitor.posts.schemas import PostIn
+from monitor.scheduler.jobs import WORKER_ID
+from monitor.sources import service
+from monitor.sources.fetchers import fetcher_for
+from monitor.sources.fetchers.base import FetchState
+from monitor.sources.http import FetchError, HttpClient
+
+log = logging.getLogger(__name__)
+
+_client: HttpClient | None = None
+_client_lock = threading.Lock()
+
+
+def make_client(settings: Settings) -> HttpClient:
+    """Build an HTTP client from settings."""
+    return HttpClient(
+        user_agent=settings.user_agent,
+        timeout=settings.http_timeout,
+        max_bytes=settings.http_max_bytes,
+        host_concurrency=settings.http_host_concurrency,
+        host_interval=settings.http_host_interval,
+    )
+
+
+def shared_client(settings: Settings) -> HttpClient:
+    """Return the process's one HTTP client (per-host limits only work if it is shared)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = make_client(settings)
+        return _client
+
+
+def collect_one(
+    rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str = WORKER_ID
+) -> service.RunReport:
+    """Fetch one leased source and store the outcome; never raises for source problems."""
+    started = utcnow()
+    t0 = time.monotonic()
+    items: list[PostIn] = []
+    state: FetchState = claimed.state
+    error: FetchError | None = None
+    try:
+        fetcher = fetcher_for(claimed.source.kind, client)
+        items, state = fetcher.fetch(claimed.source, claimed.state)
+    except FetchError as exc:
+        error = exc
+        if exc.partial is not None:
+            items, state = exc.partial  # keep what arrived before the failure
+    except Exception as exc:
+        # A parser bug on one odd payload must cost that source a retry, not the scheduler.
+        log.exception("fetcher crashed", extra={"source": claimed.name})
+        error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
+    try:
+        with rt.session() as s:
+            report = service.store_run(
+                s, rt.settings, claimed, worker, items, state, error, started
+            )
+    except SQLAlchemyError as exc:
+        reason = f"database error while storing: {type(exc).__name__}"
+        log.error("source run not stored", extra={"source": claimed.name, "error": str(exc)[:300]})
+        try:
+            with rt.session() as s:
+                service.record_failure(s, rt.settings, claimed.id, worker, reason)
+        except SQLAlchemyError:
+            pass  # the lease expires on its own and another tick retries the source
+        return service.RunReport(name=claimed.name, fetched=len(items), error=reason)
+    log.info(
+        "source collected" if report.error is None else "source failed",
+        extra={
+            "source": claimed.name,
+            "fetched": report.fetched,
+            "new": report.new,
+            "updated": report.updated,
+            "factchecks": report.factchecks,
+            "error": report.error,
+            "seconds": round(time.monotonic() - t0, 3),
+        },
+    )
+    return report
+
+
+def collect_due(
+    rt: Runtime, client: HttpClient | None = None, worker: str = WORKER_ID
+) -> list[service.RunReport]:
+    """Claim due sources and collect them (in parallel on PostgreSQL)."""
+    client = client or shared_client(rt.settings)
+    with rt.session() as s:
+        claimed = service.claim_due(s, rt.settings, worker, rt.settings.collect_batch)
+    if not claimed:
+        return []
+    # SQLite has one writer: collect sequentially there; PostgreSQL takes parallel runs.
+    workers = 1 if rt.settings.is_sqlite else min(4, len(claimed))
+    if workers == 1:
+        return [collect_one(rt, c, client, worker) for c in claimed]
+    with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
+        return list(pool.map(lambda c: collect_one(rt, c, client, worker), claimed))
+
+
+def run_now(rt: Runtime, name: str, client: HttpClient | None = None) -> service.RunReport:
+    """Collect one source immediately, ignoring its schedule (for `waspada sources run`)."""
+    with rt.session() as s:
+        claimed = service.claim_one(s, rt.settings, WORKER_ID, name)
+    return collect_one(rt, claimed, client or shared_client(rt.settings))
