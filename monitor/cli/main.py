@@ -7,6 +7,7 @@ import typer
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
 from monitor.keys import cli as keys_cli
+from monitor.regions import cli as regions_cli
 
 app = typer.Typer(
     name="waspada",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 serve.register(app)
 # Domain command groups register themselves below, one line each.
+app.add_typer(regions_cli.app, name="regions")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(audit_cli.app, name="audit")
 

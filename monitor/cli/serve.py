@@ -17,6 +17,7 @@ from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.regions.tasks import load_regions_step
 from monitor.scheduler.service import build_scheduler
 
 log = logging.getLogger("waspada")
@@ -24,7 +25,9 @@ log = logging.getLogger("waspada")
 # Steps `waspada up` runs after migrating and before serving (sync the sources file,
 # make sure a promoted classifier exists, ...). Each domain appends its step here.
 StartupStep = Callable[[Runtime], None]
-STARTUP_STEPS: list[tuple[str, StartupStep]] = []
+STARTUP_STEPS: list[tuple[str, StartupStep]] = [
+    ("regions", load_regions_step),
+]
 
 
 def _lock_if_sqlite(settings: Settings) -> ProcessLock | None:

@@ -13,12 +13,15 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.orm import Session
 
 from monitor.posts.models import Post
+from monitor.regions.service import tag_posts
 
 log = logging.getLogger(__name__)
 
 PostHook = Callable[[Session, Sequence[Post]], None]
 
-ARRIVAL_HOOKS: list[tuple[str, PostHook]] = []
+ARRIVAL_HOOKS: list[tuple[str, PostHook]] = [
+    ("regions", tag_posts),
+]
 
 
 def run_arrival_hooks(session: Session, posts: Sequence[Post]) -> None:

