@@ -23,6 +23,7 @@ POLICY: dict[str, frozenset[str]] = {
     "export_casefile": frozenset({"admin", "reviewer", "liaison"}),
     "ack_alerts": frozenset({"admin", "reviewer", "liaison"}),
     "manage_alerts": _ADMIN,
+    "subscribe_alerts": frozenset({"admin", "reviewer", "liaison"}),
     "manage_keys": _ADMIN,
     "manage_sources": _ADMIN,
     "manage_models": _ADMIN,

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     claim_lease: timedelta = Field(default=timedelta(minutes=15))
     target_precision: float = Field(default=0.8, gt=0, lt=1)
     telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", description="Telegram Bot API base URL (alerts)"
+    )
     smtp_url: SecretStr | None = Field(default=None, description="smtp://user:pass@host:port")
     smtp_from: str = "waspada@localhost"
 
