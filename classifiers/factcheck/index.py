@@ -1,0 +1,194 @@
+"""An incremental n-gram index over fact-check titles and claims.
+
+Features are hashed (no vocabulary to refit), so adding a fact-check appends rows and
+updates document frequencies; nothing already indexed is recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from classifiers.factcheck.text import match_text
+
+N_FEATURES = 2**20
+WORD = r"\S+"  # the normaliser already split words; keep its tokens as they are
+
+
+@dataclass(frozen=True)
+class FactCheckEntry:
+    """One debunk as the index sees it."""
+
+    key: str
+    title: str
+    url: str | None = None
+    claim: str | None = None
+    pk: int | None = None
+
+
+@dataclass
+class Candidates:
+    """Candidate rows for one text, their entries, and FEATURES per row."""
+
+    rows: np.ndarray
+    entries: np.ndarray
+    features: np.ndarray  # columns: cos_char, cos_word, cover_char, cover_word
+
+
+@dataclass
+class _Prepared:
+    rows: list[sp.csr_matrix]  # per channel: rows x features (binary)
+    pruned_t: list[sp.csr_matrix]  # per channel: features x rows, frequent features dropped
+    row_entry: np.ndarray
+    weights: list[np.ndarray]  # per channel: idf^2 per feature
+    row_norm: list[np.ndarray]  # per channel: sum of idf^2 over the row's features
+
+
+def _vectorizers() -> list[HashingVectorizer]:
+    common: dict[str, Any] = {
+        "n_features": N_FEATURES,
+        "alternate_sign": False,
+        "norm": None,
+        "binary": True,
+        "lowercase": False,
+        "dtype": np.float32,
+    }
+    return [
+        # Character n-grams inside word boundaries survive misspellings and affixes.
+        HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common),
+        # Word uni- and bigrams reward the same names and phrases in the same order.
+        HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=WORD, **common),
+    ]
+
+
+class FactCheckIndex:
+    """Rows for each debunk's title and claim, hashed into char and word channels."""
+
+    def __init__(self, max_postings: int = 64) -> None:
+        self.max_postings = max_postings
+        self.entries: list[FactCheckEntry] = []
+        self._vecs = _vectorizers()
+        self._blocks: list[list[sp.csr_matrix]] = [[] for _ in self._vecs]
+        self._row_entry_blocks: list[np.ndarray] = []
+        self._df = [np.zeros(N_FEATURES, dtype=np.float64) for _ in self._vecs]
+        self._n_rows = 0
+        self._cache: _Prepared | None = None
+        self._keys: set[tuple[str, int | None]] = set()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def max_pk(self) -> int:
+        """Return the largest database id indexed (0 when none), for incremental refresh."""
+        return max((e.pk or 0 for e in self.entries), default=0)
+
+    def featurize(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
+        """Return the binary feature matrix of already-normalised texts, per channel."""
+        return [v.transform(texts).tocsr() for v in self._vecs]
+
+    def add(self, entries: Iterable[FactCheckEntry]) -> int:
+        """Index new debunks (title and, when present, claim); return how many were added."""
+        texts: list[str] = []
+        owners: list[int] = []
+        added = 0
+        for entry in entries:
+            if (entry.key, entry.pk) in self._keys:
+                continue
+            rows = [match_text(entry.title)]
+            if entry.claim and entry.claim.strip():
+                rows.append(match_text(entry.claim))
+            rows = [r for r in rows if r]
+            if not rows:
+                continue
+            self._keys.add((entry.key, entry.pk))
+            index = len(self.entries)
+            self.entries.append(entry)
+            texts.extend(rows)
+            owners.extend([index] * len(rows))
+            added += 1
+        if not texts:
+            return 0
+        for channel, mat in enumerate(self.featurize(texts)):
+            self._blocks[channel].append(mat)
+            self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)
+        self._row_entry_blocks.append(np.asarray(owners, dtype=np.int64))
+        self._n_rows += len(texts)
+        self._cache = None
+        return added
+
+    def _prepared(self) -> _Prepared:
+        # Why lazy: several adds in a row (an import, a collector batch) cost one stack.
+        if self._cache is None:
+            rows_all, pruned, weights, norms = [], [], [], []
+            for channel, blocks in enumerate(self._blocks):
+                if len(blocks) > 1:
+                    self._blocks[channel] = [sp.vstack(blocks, format="csr")]
+                rows = self._blocks[channel][0] if blocks else sp.csr_matrix((0, N_FEATURES))
+                df = self._df[channel]
+                idf = np.log((self._n_rows + 1) / (df + 1)) + 1.0
+                w = (idf**2).astype(np.float32)
+                weights.append(w)
+                rows_all.append(rows)
+                norms.append(np.asarray(rows @ w).ravel())
+                # Why: a feature in thousands of rows makes the candidate join quadratic and
+                # says little; candidates come from rarer features, scoring uses all of them.
+                keep = (df <= self.max_postings).astype(np.float32)
+                pruned.append((rows @ sp.diags(keep * w)).T.tocsr())
+            if len(self._row_entry_blocks) > 1:
+                self._row_entry_blocks = [np.concatenate(self._row_entry_blocks)]
+            owners = self._row_entry_blocks[0] if self._row_entry_blocks else np.zeros(0, np.int64)
+            self._cache = _Prepared(rows_all, pruned, owners, weights, norms)
+        return self._cache
+
+    @property
+    def row_entry(self) -> np.ndarray:
+        """Map each indexed row to its entry's position in `entries`."""
+        return self._prepared().row_entry
+
+    def candidates(self, normalised: Sequence[str], k: int) -> list[Candidates]:
+        """Return up to k candidate rows per normalised text with exact overlap features."""
+        prep = self._prepared()
+        queries = self.featurize(normalised)
+        joined: sp.csr_matrix | None = None
+        for channel, q in enumerate(queries):
+            part = q @ prep.pruned_t[channel]
+            joined = part if joined is None else joined + part
+        assert joined is not None
+        joined = joined.tocsr()
+        picked: list[np.ndarray] = []
+        for i in range(len(normalised)):
+            start, end = joined.indptr[i], joined.indptr[i + 1]
+            cols, vals = joined.indices[start:end], joined.data[start:end]
+            if len(vals) > k:
+                cols = cols[np.argpartition(-vals, k)[:k]]
+            picked.append(np.sort(cols))
+        text_of = np.repeat(np.arange(len(normalised)), [len(p) for p in picked])
+        rows = np.concatenate(picked) if picked else np.zeros(0, np.int64)
+        feats = self._pair_features(prep, queries, text_of, rows)
+        bounds = np.cumsum([0, *[len(p) for p in picked]])
+        return [
+            Candidates(rows=p, entries=prep.row_entry[p], features=feats[a:b])
+            for p, a, b in zip(picked, bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    def _pair_features(
+        self, prep: _Prepared, queries: list[sp.csr_matrix], text_of: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        # One vectorised pass over every (text, candidate row) pair of the batch.
+        if len(rows) == 0:
+            return np.zeros((0, 4))
+        cos, cover = [], []
+        for channel, q in enumerate(queries):
+            qw = q.multiply(prep.weights[channel][None, :]).tocsr()
+            qn = np.maximum(np.asarray(qw.sum(axis=1)).ravel(), 1e-12)[text_of]
+            inter = np.asarray(qw[text_of].multiply(prep.rows[channel][rows]).sum(axis=1)).ravel()
+            rn = np.maximum(prep.row_norm[channel][rows], 1e-12)
+            cos.append(inter / np.sqrt(qn * rn))
+            cover.append(inter / rn)
+        return np.column_stack([*cos, *cover])

@@ -1,0 +1,39 @@
+"""Text preparation for matching: the shared normaliser, minus verdict tags and placeholders."""
+
+from __future__ import annotations
+
+import re
+
+from classifiers.text.normalize import (
+    EMOJI_TOKEN,
+    HASHTAG_TOKEN,
+    MENTION_TOKEN,
+    URL_TOKEN,
+    normalize,
+)
+
+# Fact-checkers prefix titles with their verdict ("[SALAH]", "HOAKS:"); posts never carry it,
+# so leaving it in would make every debunk share a feature that no claim has.
+_VERDICT_TAG = re.compile(
+    r"^\s*(?:\[\s*(?:salah|hoaks|hoax|disinformasi|misinformasi|penipuan|misleading|"
+    r"fitnah|keliru|benar|klarifikasi|cek fakta|menyesatkan|berita|satire|konten [a-z ]+)\s*\]"
+    r"|(?:hoaks|hoax|salah|cek fakta|keliru|menyesatkan)\s*[:|-])\s*",
+    re.IGNORECASE,
+)
+_PLACEHOLDERS = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN})
+# Bounded work: a 100 KB paste is matched on its head; claims sit at the top of forwards.
+MAX_CHARS = 4000
+
+
+def strip_verdict(title: str) -> str:
+    """Remove a leading verdict tag such as `[SALAH]` or `HOAKS:` (repeatedly)."""
+    previous = None
+    while previous != title:
+        previous, title = title, _VERDICT_TAG.sub("", title, count=1)
+    return title
+
+
+def match_text(text: str) -> str:
+    """Return the normalised form used for matching (lower-case words, no placeholders)."""
+    tokens = normalize(strip_verdict(text[:MAX_CHARS])).split()
+    return " ".join(t for t in tokens if t not in _PLACEHOLDERS and t not in {"!", "?"})
