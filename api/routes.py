@@ -5,9 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.health.endpoints import router as health_router
+from api.ingest.endpoints import router as ingest_router
+from api.sources.endpoints import router as sources_router
+from api.web.endpoints import router as web_router
 
 # Routers under /api/v1, one per domain; each domain adds its line here.
-V1_ROUTERS: list[APIRouter] = []
+V1_ROUTERS: list[APIRouter] = [
+    ingest_router,
+    sources_router,
+]
 
 # Routers at the root (health probes, the web pages).
-ROOT_ROUTERS: list[APIRouter] = [health_router]
+ROOT_ROUTERS: list[APIRouter] = [health_router, web_router]

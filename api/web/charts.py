@@ -18,7 +18,10 @@ COLOURS: dict[str, str] = {
     "black_campaign": "#0072B2",
     "money_politics": "#009E73",
     "identity_politics": "#CC79A7",
-    "total": "#333333",
+    "flagged": "#E69F00",
+    "confirmed": "#D55E00",
+    "escalated": "#6A1B9A",
+    "dismissed": "#7F7F7F",
 }
 
 

@@ -94,7 +94,9 @@ def rules_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) ->
             continue
         for key in _RULE_KEYS:
             for entry in _entries(exp.get(key)):
-                name = entry.get("name") or entry.get("rule") if isinstance(entry, Mapping) else None
+                if not isinstance(entry, Mapping):
+                    continue
+                name = entry.get("name") or entry.get("rule")
                 if isinstance(name, str) and name not in names:
                     names.append(name[:MAX_TERM_CHARS])
     return names

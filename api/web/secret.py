@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor.core.settings import Settings
 
-SECRET_FILE = "session_secret"
+SECRET_FILE = "session_secret"  # noqa: S105 (a file name, not a secret)
 # Why: fewer bytes than this would make the HMAC on the cookie guessable offline.
 MIN_SECRET_CHARS = 32
 

@@ -1,0 +1,75 @@
+"""Glue between the page and the services: filters, item panels and review actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.auth import policy
+from api.web import views
+from classifiers.contracts import LABELS
+from monitor.keys.principal import Principal
+from monitor.posts import detail, queue
+
+# Dismiss reasons offered on the page (the API takes free text; these keep the data tidy).
+DISMISS_REASONS: tuple[str, ...] = (
+    "not_election",
+    "satire",
+    "news_report",
+    "wrong_label",
+    "other",
+)
+ESCALATION_TARGETS: tuple[str, ...] = ("bawaslu", "platform")
+
+
+def item_filters(session: Session, filters: views.Filters) -> queue.ItemFilters:
+    """Turn the page's filters into the queue service's; QueryError explains bad values."""
+    if filters.label and filters.label not in LABELS:
+        raise queue.QueryError(f"label must be one of {', '.join(LABELS)}")
+    if filters.status and filters.status not in queue.STATUSES:
+        raise queue.QueryError(f"status must be one of {', '.join(queue.STATUSES)}")
+    codes: tuple[str, ...] = ()
+    if filters.region:
+        codes = queue.resolve_regions(session, [filters.region])
+    return queue.ItemFilters(
+        labels=(filters.label,) if filters.label else (),
+        statuses=(filters.status,) if filters.status else (),
+        region_codes=codes,
+        regions_requested=bool(filters.region),
+        q=filters.q or None,
+    )
+
+
+def queue_rows(
+    session: Session,
+    principal: Principal,
+    filters: views.Filters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[views.Row], str | None]:
+    """Return one page of queue rows and the next cursor (QueryError on bad input)."""
+    posts, next_cursor = queue.page(
+        session, principal, item_filters(session, filters), cursor=cursor, limit=limit
+    )
+    return [views.row(s, filters) for s in detail.summaries(session, posts)], next_cursor
+
+
+def item_view(
+    session: Session, principal: Principal, post_id: int, filters: views.Filters
+) -> views.ItemView | None:
+    """Return the item panel, or None when missing or outside the caller's scope."""
+    found = detail.item_detail(session, principal, post_id)
+    return None if found is None else views.item_view(found, filters)
+
+
+def panel_context(principal: Principal, filters: views.Filters) -> dict[str, Any]:
+    """Values every item panel needs besides the item."""
+    return {
+        "labels": LABELS,
+        "statuses": queue.STATUSES,
+        "dismiss_reasons": DISMISS_REASONS,
+        "escalation_targets": ESCALATION_TARGETS,
+        "can_review": policy.allowed(principal, "review"),
+        "back": filters.href(),
+    }
