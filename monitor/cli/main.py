@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
 from monitor.keys import cli as keys_cli
@@ -20,6 +21,7 @@ app.add_typer(db.app, name="db")
 serve.register(app)
 # Domain command groups register themselves below, one line each.
 app.add_typer(regions_cli.app, name="regions")
+app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(audit_cli.app, name="audit")
 

@@ -41,5 +41,10 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
 
 def _domain_jobs(tick: float) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
-    jobs: list[JobSpec] = []
+    from monitor.alerts.tasks import deliver_job, evaluate_job
+
+    jobs: list[JobSpec] = [
+        JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job),  # rules -> alerts + outbox
+        JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
+    ]
     return jobs

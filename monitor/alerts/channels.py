@@ -1,0 +1,133 @@
+"""Alert channels: signed webhook, Telegram Bot API sendMessage, email over SMTP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from monitor.core.settings import Settings
+
+CHANNELS: tuple[str, ...] = ("webhook", "telegram", "email")
+SIGNATURE_HEADER = "X-Waspada-Signature"
+TIMESTAMP_HEADER = "X-Waspada-Timestamp"
+# Why short: a receiver that hangs must not hold up the scheduler's delivery batch.
+SEND_TIMEOUT = 5.0
+
+
+class DeliveryError(Exception):
+    """A send failed; the message is safe to store and log (no secrets)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is sent: a JSON payload, and a short text for chat and email."""
+
+    payload: dict[str, Any]
+    text: str
+    subject: str
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the webhook signature: hex HMAC-SHA256 over `timestamp.body`."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """Check a webhook signature in constant time (for receivers and tests)."""
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def send_webhook(url: str, secret: str | None, msg: Message, settings: Settings) -> None:
+    """POST the alert as JSON with a timestamped HMAC-SHA256 signature header."""
+    if not secret:
+        raise DeliveryError("webhook subscription has no signing secret")
+    body = json.dumps(msg.payload, ensure_ascii=False, sort_keys=True).encode()
+    ts = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": settings.user_agent,
+        TIMESTAMP_HEADER: ts,
+        SIGNATURE_HEADER: sign(secret, ts, body),
+    }
+    _post(url, content=body, headers=headers, what="webhook")
+
+
+def send_telegram(chat_id: str, msg: Message, settings: Settings) -> None:
+    """Send the alert text with the Telegram Bot API `sendMessage` method."""
+    if settings.telegram_bot_token is None:
+        raise DeliveryError("WASPADA_TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    url = f"{settings.telegram_api_url.rstrip('/')}/bot{token}/sendMessage"
+    body = {"chat_id": chat_id, "text": msg.text[:4000], "disable_web_page_preview": True}
+    _post(url, json_body=body, headers={"User-Agent": settings.user_agent}, what="telegram")
+
+
+def _post(
+    url: str,
+    *,
+    what: str,
+    headers: dict[str, str],
+    content: bytes | None = None,
+    json_body: dict[str, Any] | None = None,
+) -> None:
+    try:
+        with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
+            resp = client.post(url, content=content, json=json_body, headers=headers)
+    except httpx.HTTPError as exc:
+        # Why not str(exc): httpx puts the URL in it, and the Telegram URL holds the token.
+        raise DeliveryError(f"{what}: {type(exc).__name__}") from None
+    if not 200 <= resp.status_code < 300:
+        raise DeliveryError(f"{what}: HTTP {resp.status_code}")
+
+
+def send_email(address: str, msg: Message, settings: Settings) -> None:
+    """Send the alert by SMTP to `address` (smtp:// with STARTTLS if offered, smtps://)."""
+    if settings.smtp_url is None:
+        raise DeliveryError("WASPADA_SMTP_URL is not set")
+    parts = urlsplit(settings.smtp_url.get_secret_value())
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise DeliveryError("WASPADA_SMTP_URL must look like smtp://user:pass@host:port")
+    email = EmailMessage()
+    email["From"] = settings.smtp_from
+    email["To"] = address
+    email["Subject"] = msg.subject
+    email.set_content(msg.text)
+    try:
+        if parts.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                parts.hostname, parts.port or 465, timeout=SEND_TIMEOUT
+            )
+        else:
+            client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SEND_TIMEOUT)
+        with client:
+            client.ehlo()
+            if parts.scheme == "smtp" and client.has_extn("starttls"):
+                client.starttls(context=ssl.create_default_context())
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"email: {type(exc).__name__}") from None
+
+
+def send(channel: str, target: str, secret: str | None, msg: Message, settings: Settings) -> None:
+    """Send one message through a channel; raise DeliveryError on failure."""
+    if channel == "webhook":
+        send_webhook(target, secret, msg, settings)
+    elif channel == "telegram":
+        send_telegram(target, msg, settings)
+    elif channel == "email":
+        send_email(target, msg, settings)
+    else:
+        raise DeliveryError(f"unknown channel {channel!r}")

@@ -1,0 +1,215 @@
+"""Every query the alerts domain runs: rule inputs, alerts, subscriptions, the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Row, false, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from monitor.alerts.models import Alert, Delivery, Subscription
+from monitor.clusters.models import Cluster
+from monitor.keys.models import ApiKey
+from monitor.keys.principal import Principal
+from monitor.posts.models import Post, PostRegion
+from monitor.posts.scope import region_match
+from monitor.reviews.models import Review
+
+# --- Rule inputs ----------------------------------------------------------------------
+
+
+def flagged_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
+    """(post id, labels, fetched_at, region code) for flagged posts collected in the window."""
+    stmt = (
+        select(Post.id, Post.labels, Post.fetched_at, PostRegion.region_code)
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(Post.flagged.is_(True), Post.fetched_at >= since, Post.fetched_at < until)
+    )
+    return session.execute(stmt).all()
+
+
+def reviewed_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
+    """(post id, labels, status, review time, region code) for posts confirmed or escalated."""
+    stmt = (
+        select(Post.id, Post.labels, Post.review_status, Review.created_at, PostRegion.region_code)
+        .join(Review, Review.post_id == Post.id)
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(
+            Post.review_status.in_(("confirmed", "escalated")),
+            Review.superseded.is_(False),
+            Review.created_at >= since,
+            Review.created_at < until,
+        )
+    )
+    return session.execute(stmt).all()
+
+
+def spreading_clusters(
+    session: Session, since: datetime, min_rate: float, min_regions: int
+) -> Sequence[Row[Any]]:
+    """(cluster id, growth rate, n_regions, size, province code) for clusters over a threshold."""
+    stmt = (
+        select(
+            Cluster.id,
+            Cluster.growth_rate,
+            Cluster.n_regions,
+            Cluster.size,
+            PostRegion.province_code,
+        )
+        .join(Post, Post.cluster_id == Cluster.id)
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(
+            Cluster.last_seen >= since,
+            or_(Cluster.growth_rate >= min_rate, Cluster.n_regions >= min_regions),
+        )
+        .distinct()
+    )
+    return session.execute(stmt).all()
+
+
+# Alerts without a region never match a scoped caller (NULL LIKE ... is not true).
+_ALERT_REGION = cast(ColumnElement[str], Alert.region_code)
+
+# --- Alerts ---------------------------------------------------------------------------
+
+
+def alert_by_key(session: Session, dedup_key: str) -> Alert | None:
+    """Return the alert with this de-duplication key, if any."""
+    return session.scalar(select(Alert).where(Alert.dedup_key == dedup_key))
+
+
+def add_alert(session: Session, alert: Alert) -> Alert:
+    """Insert an alert (the unique dedup key guards against a concurrent duplicate)."""
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def visible_alerts(principal: Principal) -> ColumnElement[bool]:
+    """WHERE clause limiting alerts to the caller's regions (true when unrestricted)."""
+    if not principal.region_limited:
+        return true()
+    if not principal.regions:
+        return false()
+    return region_match(_ALERT_REGION, principal.regions)
+
+
+def list_alerts(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    region: str | None,
+    rule: str | None,
+    limit: int,
+    before_id: int | None,
+) -> list[Alert]:
+    """Alerts the caller may see, newest first, keyset-paginated by id."""
+    stmt = select(Alert).where(visible_alerts(principal))
+    if status:
+        stmt = stmt.where(Alert.status == status)
+    if region:
+        stmt = stmt.where(region_match(_ALERT_REGION, (region,)))
+    if rule:
+        stmt = stmt.where(Alert.rule == rule)
+    if before_id is not None:
+        stmt = stmt.where(Alert.id < before_id)
+    return list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit)))
+
+
+def get_alert(session: Session, principal: Principal, alert_id: int) -> Alert | None:
+    """Return one alert if the caller may see it."""
+    return session.scalar(select(Alert).where(Alert.id == alert_id, visible_alerts(principal)))
+
+
+# --- Subscriptions --------------------------------------------------------------------
+
+
+def all_subscriptions(session: Session) -> list[tuple[Subscription, ApiKey | None]]:
+    """Every subscription with its key (for fan-out)."""
+    stmt = select(Subscription, ApiKey).outerjoin(ApiKey, ApiKey.id == Subscription.key_id)
+    return [(s, k) for s, k in session.execute(stmt).tuples()]
+
+
+def subscriptions_for(session: Session, principal: Principal) -> list[Subscription]:
+    """Subscriptions the caller owns (admins see all)."""
+    stmt = select(Subscription).order_by(Subscription.id)
+    if principal.role != "admin":
+        stmt = stmt.where(Subscription.key_id == principal.key_id)
+    return list(session.scalars(stmt))
+
+
+def get_subscription(session: Session, sub_id: int) -> Subscription | None:
+    """Return one subscription."""
+    return session.get(Subscription, sub_id)
+
+
+def add(session: Session, row: Subscription | Delivery) -> None:
+    """Insert a row."""
+    session.add(row)
+    session.flush()
+
+
+def delete_row(session: Session, row: Subscription) -> None:
+    """Delete a row."""
+    session.delete(row)
+    session.flush()
+
+
+# --- Outbox ---------------------------------------------------------------------------
+
+
+def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+    """Lease due pending deliveries (skipping rows another worker holds, on PostgreSQL)."""
+    stmt = (
+        select(Delivery)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        # Why a lease: the send happens outside this transaction; a crashed worker's rows
+        # come back when the lease runs out instead of being lost or sent twice at once.
+        row.next_attempt_at = lease_until
+    session.flush()
+    return rows
+
+
+def delivery_context(session: Session, delivery_id: int) -> tuple[Delivery, Alert, Subscription]:
+    """Return a delivery with its alert and subscription."""
+    row = session.execute(
+        select(Delivery, Alert, Subscription)
+        .join(Alert, Alert.id == Delivery.alert_id)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(Delivery.id == delivery_id)
+    ).one()
+    return row[0], row[1], row[2]
+
+
+def deliveries_of(session: Session, alert_id: int) -> list[Delivery]:
+    """Return an alert's deliveries."""
+    stmt = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)
+    return list(session.scalars(stmt))
+
+
+def deliveries(session: Session, status: str | None = None) -> list[Delivery]:
+    """Return deliveries, optionally by status."""
+    stmt = select(Delivery).order_by(Delivery.id)
+    if status:
+        stmt = stmt.where(Delivery.status == status)
+    return list(session.scalars(stmt))
+
+
+def requeue_dead(session: Session, now: datetime) -> int:
+    """Put dead-lettered deliveries back in the queue; return how many."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == "dead")
+        .values(status="pending", attempts=0, next_attempt_at=now)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

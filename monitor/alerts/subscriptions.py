@@ -1,0 +1,126 @@
+"""Subscriptions: who is told about which alerts, validated against the caller's scope."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import LABELS
+from monitor.alerts import repository
+from monitor.alerts.channels import CHANNELS
+from monitor.alerts.models import Subscription
+from monitor.alerts.rules import RULES
+from monitor.keys.principal import Principal
+from monitor.regions.gazetteer import default_gazetteer
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CHAT_ID = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
+
+
+class SubscriptionError(ValueError):
+    """Invalid subscription parameters; the message says which and why."""
+
+
+class SubscriptionNotFound(LookupError):
+    """No subscription with that id belongs to the caller."""
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    """What a caller asks to subscribe to."""
+
+    name: str
+    channel: str
+    target: str
+    region_codes: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    secret: str | None = None
+
+
+def _check(req: SubscriptionRequest, owner: Principal) -> None:
+    if not 1 <= len(req.name.strip()) <= 200:
+        raise SubscriptionError("name must be 1-200 characters")
+    if req.channel not in CHANNELS:
+        raise SubscriptionError(f"channel must be one of {', '.join(CHANNELS)}")
+    if req.channel == "webhook":
+        parts = urlsplit(req.target)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SubscriptionError("webhook target must be an http(s) URL")
+        if req.secret is not None and len(req.secret) < 16:
+            raise SubscriptionError("webhook secret must be at least 16 characters")
+    elif req.channel == "telegram" and not _CHAT_ID.match(req.target):
+        raise SubscriptionError("telegram target must be a numeric chat id or @channelname")
+    elif req.channel == "email" and (len(req.target) > 254 or not _EMAIL.match(req.target)):
+        raise SubscriptionError("email target must be an address")
+    regions = default_gazetteer().regions
+    for code in req.region_codes:
+        if code not in regions:
+            raise SubscriptionError(f"unknown region code {code[:20]!r}")
+        if not owner.covers(code):
+            raise SubscriptionError(f"region {code} is outside this key's scope")
+    if owner.region_limited and not req.region_codes:
+        raise SubscriptionError("a region-scoped key must name the regions it subscribes to")
+    for label in req.labels:
+        if label not in LABELS:
+            raise SubscriptionError(f"unknown label {label[:40]!r}; one of {', '.join(LABELS)}")
+    for rule in req.rules:
+        if rule not in RULES:
+            raise SubscriptionError(f"unknown rule {rule[:40]!r}; one of {', '.join(RULES)}")
+
+
+def create(
+    session: Session, owner: Principal, req: SubscriptionRequest
+) -> tuple[Subscription, str | None]:
+    """Create a subscription for the caller's key; return it and a generated webhook secret."""
+    _check(req, owner)
+    generated = None
+    secret = req.secret
+    if req.channel == "webhook" and secret is None:
+        generated = secret = secrets.token_urlsafe(32)
+    sub = Subscription(
+        key_id=owner.key_id,
+        name=req.name.strip(),
+        region_codes=sorted(set(req.region_codes)),
+        labels=sorted(set(req.labels)),
+        rules=sorted(set(req.rules)),
+        channel=req.channel,
+        target=req.target,
+        secret=secret,
+    )
+    repository.add(session, sub)
+    return sub, generated
+
+
+def owned(session: Session, principal: Principal, sub_id: int) -> Subscription:
+    """Return a subscription the caller owns (admins: any), else raise SubscriptionNotFound."""
+    sub = repository.get_subscription(session, sub_id)
+    if sub is None or (principal.role != "admin" and sub.key_id != principal.key_id):
+        raise SubscriptionNotFound(sub_id)
+    return sub
+
+
+def delete(session: Session, principal: Principal, sub_id: int) -> None:
+    """Delete a subscription the caller owns (queued deliveries go with it)."""
+    repository.delete_row(session, owned(session, principal, sub_id))
+
+
+def describe(sub: Subscription) -> dict[str, Any]:
+    """Return a subscription's fields; the webhook secret is never shown again."""
+    return {
+        "id": sub.id,
+        "key_id": sub.key_id,
+        "name": sub.name,
+        "region_codes": sub.region_codes,
+        "labels": sub.labels,
+        "rules": sub.rules,
+        "channel": sub.channel,
+        "target": sub.target,
+        "has_secret": bool(sub.secret),
+        "created_at": sub.created_at.isoformat(),
+    }
