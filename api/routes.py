@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.clusters.endpoints import router as clusters_router
+from api.exports.endpoints import router as exports_router
 from api.health.endpoints import router as health_router
 from api.ingest.endpoints import router as ingest_router
+from api.items.endpoints import router as items_router
 from api.sources.endpoints import router as sources_router
+from api.stats.endpoints import router as stats_router
 from api.web.endpoints import router as web_router
 
 # Routers under /api/v1, one per domain; each domain adds its line here.
 V1_ROUTERS: list[APIRouter] = [
     ingest_router,
     sources_router,
+    items_router,
+    clusters_router,
+    stats_router,
+    exports_router,
 ]
 
 # Routers at the root (health probes, the web pages).

@@ -19,6 +19,10 @@ class Post(Base):
         UniqueConstraint("platform", "external_id"),
         Index("ix_posts_queue", "flagged", "review_status", "priority"),
         Index("ix_posts_flagged_time", "flagged", "fetched_at"),
+        # Review queue keyset orderings (migration 5d1e0a7c9b21; FTS index is PostgreSQL-only).
+        Index("ix_posts_flagged_priority_id", "flagged", "priority", "id"),
+        Index("ix_posts_flagged_status_priority_id", "flagged", "review_status", "priority", "id"),
+        Index("ix_posts_flagged_fetched_id", "flagged", "fetched_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,10 @@ class Review(Base):
     """A reviewer's decision on one post (confirm, dismiss, escalate)."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_post_current", "post_id", "superseded"),)
+    __table_args__ = (
+        Index("ix_reviews_post_current", "post_id", "superseded"),
+        Index("ix_reviews_created_post", "created_at", "post_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))

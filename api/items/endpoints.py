@@ -1,0 +1,182 @@
+"""The review queue: list, detail, claim, decide (single and bulk), case file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy.exc import OperationalError
+
+from api.auth.deps import require
+from api.auth.schemas import AUTH_RESPONSES
+from api.deps import SessionDep, SettingsDep
+from api.items.filters import ItemFiltersDep, SortName
+from api.problems import Problem
+from monitor.keys.principal import Principal
+from monitor.posts import detail, queue
+from monitor.posts.views import ItemDetail, ItemPage
+from monitor.reviews import service as reviews
+from monitor.reviews.schemas import (
+    BulkDecisionIn,
+    BulkDecisionOut,
+    ClaimOut,
+    DecisionIn,
+    DecisionOut,
+)
+
+router = APIRouter(prefix="/items", tags=["items"], responses=AUTH_RESPONSES)
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Item (post) id")]
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such item within your scope (problem details)"}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Claimed by someone else or already decided (problem details)"}
+}
+
+
+def not_found() -> Problem:
+    """The one answer for missing and out-of-scope items alike."""
+    return Problem(404, "Not Found", reviews.NOT_FOUND)
+
+
+@contextmanager
+def review_errors() -> Iterator[None]:
+    """Turn review errors (and SQLite's lost write race) into problem details."""
+    try:
+        yield
+    except reviews.ReviewError as exc:
+        titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}
+        raise Problem(exc.status, titles.get(exc.status, "Bad Request"), exc.detail) from None
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        raise Problem(409, "Conflict", reviews.CONCURRENT) from None
+
+
+@router.get("", summary="The review queue, filtered and paged", response_model=ItemPage)
+def list_items(
+    session: SessionDep,
+    filters: ItemFiltersDep,
+    principal: Annotated[Principal, require("read_items")],
+    sort: SortName = "priority",
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 50,
+) -> ItemPage:
+    """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
+    try:
+        rows, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
+    except queue.QueryError as exc:
+        raise Problem(400, "Bad Request", str(exc)) from None
+    return ItemPage(items=detail.summaries(session, rows), next_cursor=next_cursor)
+
+
+@router.post(
+    "/decisions",
+    summary="Decide many items; each succeeds or fails on its own",
+    response_model=BulkDecisionOut,
+)
+def bulk_decision(
+    body: BulkDecisionIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("review")],
+) -> BulkDecisionOut:
+    """Apply up to 500 decisions; `results` has one entry per item with its own status."""
+    return reviews.bulk_decide(session, principal, body)
+
+
+@router.get(
+    "/{item_id}", summary="One item in full", response_model=ItemDetail, responses=_NOT_FOUND
+)
+def get_item(
+    item_id: ItemId,
+    session: SessionDep,
+    principal: Annotated[Principal, require("read_items")],
+) -> ItemDetail:
+    """Return the post, predictions with explanations, debunk, cluster, regions and reviews."""
+    found = detail.item_detail(session, principal, item_id)
+    if found is None:
+        raise not_found()
+    return found
+
+
+@router.post(
+    "/{item_id}/claim",
+    summary="Lease an item so no one else works it",
+    response_model=ClaimOut,
+    responses={**_NOT_FOUND, **_CONFLICT},
+)
+def claim_item(
+    item_id: ItemId,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, require("claim")],
+) -> ClaimOut:
+    """Claim (or renew your claim on) an item; the lease expires after WASPADA_CLAIM_LEASE."""
+    with review_errors():
+        return reviews.claim(session, principal, item_id, settings.claim_lease)
+
+
+@router.delete(
+    "/{item_id}/claim",
+    summary="Release your lease",
+    status_code=204,
+    responses={**_NOT_FOUND, **_CONFLICT},
+)
+def release_item(
+    item_id: ItemId,
+    session: SessionDep,
+    principal: Annotated[Principal, require("claim")],
+) -> Response:
+    """Release your claim so the item returns to the queue."""
+    with review_errors():
+        reviews.release(session, principal, item_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{item_id}/decision",
+    summary="Confirm, dismiss or escalate an item",
+    response_model=DecisionOut,
+    responses={
+        **_NOT_FOUND,
+        **_CONFLICT,
+        422: {"description": "Invalid decision (problem details)"},
+    },
+)
+def decide_item(
+    item_id: ItemId,
+    body: DecisionIn,
+    session: SessionDep,
+    principal: Annotated[Principal, require("review")],
+) -> DecisionOut:
+    """Decide; if someone else decided first (status differs from expected_status) answer 409."""
+    with review_errors():
+        return reviews.decide(session, principal, item_id, body)
+
+
+@router.get(
+    "/{item_id}/casefile",
+    summary="Evidence bundle for one item (JSON)",
+    responses=_NOT_FOUND,
+)
+def casefile(
+    item_id: ItemId,
+    session: SessionDep,
+    principal: Annotated[Principal, require("export_casefile")],
+) -> Any:
+    """Post text, raw payload, fetch time, content hash, predictions, decisions, audit events."""
+    found = detail.casefile(session, principal, item_id)
+    if found is None:
+        raise not_found()
+    return Response(
+        content=_json(found),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="casefile-{item_id}.json"'},
+    )
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, indent=2, default=str).encode()

@@ -1,0 +1,76 @@
+"""Query parameters shared by the queue and the exports, turned into ItemFilters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal, get_args
+
+from fastapi import Depends, Query
+
+from api.deps import SessionDep
+from api.problems import Problem
+from classifiers.contracts import LABELS
+from monitor.posts import queue
+from monitor.posts.schemas import clean_text
+
+LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politics"]
+StatusName = Literal["new", "confirmed", "dismissed", "escalated"]
+SortName = Literal["priority", "time"]
+assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers.contracts.LABELS"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # Why: a date without a zone from a query string means UTC, like every stored time.
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def item_filters(
+    session: SessionDep,
+    label: Annotated[list[LabelName], Query(description="Model label; repeat for any-of")] = [],  # noqa: B006
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    status: Annotated[list[StatusName], Query(description="Review status; repeatable")] = [],  # noqa: B006
+    region: Annotated[
+        list[str],
+        Query(
+            max_length=100,
+            description="Kemendagri code (includes sub-regions) or region name; repeatable",
+            examples=["15", "Jambi"],
+        ),
+    ] = [],  # noqa: B006
+    source: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    platform: Annotated[str | None, Query(max_length=40)] = None,
+    cluster: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Annotated[datetime | None, Query(description="Collected at or after (UTC)")] = None,
+    until: Annotated[datetime | None, Query(description="Collected before (UTC)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words in the text", examples=["amplop"])
+    ] = None,
+) -> queue.ItemFilters:
+    """Build the filters from query parameters (region names resolve via the regions table)."""
+    if len(region) > 50 or len(label) > 10 or len(status) > 10:
+        raise Problem(422, "Unprocessable Content", "too many repeated filter values")
+    if min_score is not None and max_score is not None and min_score > max_score:
+        raise Problem(422, "Unprocessable Content", "min_score is greater than max_score")
+    regions = [clean_text(r) for r in region]
+    regions = [r for r in regions if r]
+    text = clean_text(q) if q else None
+    return queue.ItemFilters(
+        labels=tuple(sorted(set(label))),
+        min_score=min_score,
+        max_score=max_score,
+        statuses=tuple(sorted(set(status))),
+        region_codes=queue.resolve_regions(session, regions) if regions else (),
+        regions_requested=bool(regions),
+        source_id=source,
+        platform=clean_text(platform) if platform else None,
+        cluster_id=cluster,
+        since=_aware(since),
+        until=_aware(until),
+        q=text or None,
+    )
+
+
+ItemFiltersDep = Annotated[queue.ItemFilters, Depends(item_filters)]

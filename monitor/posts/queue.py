@@ -1,0 +1,293 @@
+"""The review queue's read side: filters, the one ordering function, keyset cursors.
+
+Every query here applies `visible_posts(principal)`, so a region-limited caller can
+neither list, count nor page into posts outside its regions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from monitor.core.base import UTCDateTime
+from monitor.keys.principal import Principal
+from monitor.posts.models import Post, PostRegion
+from monitor.posts.scope import region_match, visible_posts
+from monitor.regions.models import Region
+
+SORTS: tuple[str, ...] = ("priority", "time")
+STATUSES: tuple[str, ...] = ("new", "confirmed", "dismissed", "escalated")
+MAX_LIMIT = 200
+
+
+class QueryError(ValueError):
+    """A filter or cursor the client must fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    """Filters shared by the queue, counts and exports."""
+
+    labels: tuple[str, ...] = ()
+    min_score: float | None = None
+    max_score: float | None = None
+    statuses: tuple[str, ...] = ()
+    # Codes after resolving names; `regions_requested` tells an unresolvable filter
+    # (which must match nothing) apart from no filter at all.
+    region_codes: tuple[str, ...] = ()
+    regions_requested: bool = False
+    source_id: int | None = None
+    platform: str | None = None
+    cluster_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    q: str | None = None
+    flagged_only: bool = True
+    reviewed_only: bool = False
+    extra: tuple[ColumnElement[bool], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A queue order: a sort column, descending, with the post id as tie-breaker."""
+
+    name: str
+    column: InstrumentedAttribute[Any]
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        """Return the ORDER BY clauses."""
+        return [self.column.desc(), Post.id.desc()]
+
+    def after(self, value: Any, post_id: int) -> ColumnElement[bool]:
+        """Return the keyset condition for rows strictly after (value, id)."""
+        return tuple_(self.column, Post.id) < tuple_(
+            literal(value, self.column.type), literal(post_id)
+        )
+
+    def key_of(self, post: Post) -> Any:
+        """Return a post's sort key in cursor (JSON) form."""
+        value = getattr(post, self.column.key)
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    def parse_key(self, raw: Any) -> Any:
+        """Turn a cursor's JSON sort key back into a column value."""
+        if self.name == "time":
+            dt = datetime.fromisoformat(raw)
+            if dt.tzinfo is None:
+                raise ValueError("naive")
+            return dt
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ValueError("not a number")
+        return float(raw)
+
+
+def queue_order(sort: str = "priority") -> Ordering:
+    """Return the queue ordering; the one place that decides what reviewers see first.
+
+    `priority` is the stored blend of score, cluster growth, region risk and recency;
+    `time` is newest collected first. Issue 8's uncertainty interleave extends this.
+    """
+    if sort == "priority":
+        return Ordering("priority", Post.priority)
+    if sort == "time":
+        return Ordering("time", Post.fetched_at)
+    raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+
+
+def encode_cursor(ordering: Ordering, post: Post) -> str:
+    """Return an opaque cursor pointing just after `post`."""
+    payload = json.dumps({"s": ordering.name, "k": ordering.key_of(post), "i": post.id})
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, int]:
+    """Return (sort key, id) from a cursor made for the same sort, or raise QueryError."""
+    try:
+        if len(cursor) > 400:
+            raise ValueError("too long")
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, dict) or raw.get("s") != ordering.name:
+            raise ValueError("other sort")
+        post_id = raw["i"]
+        if isinstance(post_id, bool) or not isinstance(post_id, int):
+            raise ValueError("bad id")
+        return ordering.parse_key(raw["k"]), post_id
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise QueryError(
+            "invalid cursor; use the next_cursor of a previous page with the same sort"
+        ) from None
+
+
+def resolve_regions(session: Session, values: Sequence[str]) -> tuple[str, ...]:
+    """Turn region codes or names (case-insensitive, e.g. 'Jambi', 'Kota Bandung') into codes."""
+    codes: set[str] = set()
+    for value in (v.strip() for v in values):
+        if not value:
+            continue
+        if value.replace(".", "").isdigit():
+            codes.add(value)
+            continue
+        lowered = value.lower()
+        found = session.scalars(
+            select(Region.code).where(
+                or_(
+                    func.lower(Region.name) == lowered,
+                    func.lower(Region.name).endswith(" " + lowered, autoescape=True),
+                )
+            )
+        ).all()
+        codes.update(found)
+    return tuple(sorted(codes))
+
+
+def labels_any(session: Session, labels: Sequence[str]) -> ColumnElement[bool]:
+    """Match posts whose model labels include any of `labels` (JSON array, per dialect)."""
+    if session.get_bind().dialect.name == "postgresql":
+        labels_b = type_coerce(Post.labels, JSONB)
+        return or_(*[labels_b.contains([label]) for label in labels])
+    each = func.json_each(Post.labels).table_valued("value").alias("each_label")
+    return exists(select(literal(1)).select_from(each).where(each.c.value.in_(labels)))
+
+
+def text_match(session: Session, q: str) -> ColumnElement[bool]:
+    """Full-text match: tsvector on PostgreSQL (GIN-indexed), LIKE on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Literal config so the expression matches the index ix_posts_text_fts.
+        vector = func.to_tsvector(literal_column("'simple'"), Post.text)
+        return vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), q))
+    return Post.text.contains(q, autoescape=True)
+
+
+def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[ColumnElement[bool]]:
+    """Return the WHERE conditions for filters plus the caller's region scope."""
+    where: list[ColumnElement[bool]] = [visible_posts(principal), *f.extra]
+    if f.flagged_only:
+        where.append(Post.flagged.is_(True))
+    if f.reviewed_only:
+        where.append(Post.review_status != "new")
+    if f.labels:
+        where.append(labels_any(session, f.labels))
+    if f.min_score is not None:
+        where.append(Post.max_score >= f.min_score)
+    if f.max_score is not None:
+        where.append(Post.max_score <= f.max_score)
+    if f.statuses:
+        where.append(Post.review_status.in_(f.statuses))
+    if f.regions_requested:
+        where.append(
+            exists(
+                select(PostRegion.post_id).where(
+                    PostRegion.post_id == Post.id,
+                    region_match(PostRegion.region_code, f.region_codes),
+                )
+            )
+        )
+    if f.source_id is not None:
+        where.append(Post.source_id == f.source_id)
+    if f.platform:
+        where.append(Post.platform == f.platform)
+    if f.cluster_id is not None:
+        where.append(Post.cluster_id == f.cluster_id)
+    if f.since is not None:
+        where.append(Post.fetched_at >= literal(f.since, UTCDateTime()))
+    if f.until is not None:
+        where.append(Post.fetched_at < literal(f.until, UTCDateTime()))
+    if f.q:
+        where.append(text_match(session, f.q))
+    return where
+
+
+def page(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Post], str | None]:
+    """Return one page of posts and the cursor of the next page (None at the end)."""
+    ordering = queue_order(sort)
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = _select(session, principal, filters, ordering, cursor).limit(limit + 1)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(ordering, rows[-1]) if more and rows else None
+
+
+def _select(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    ordering: Ordering,
+    cursor: str | None,
+) -> Select[tuple[Post]]:
+    where = conditions(session, principal, filters)
+    if cursor:
+        where.append(ordering.after(*decode_cursor(ordering, cursor)))
+    return select(Post).where(and_(true(), *where)).order_by(*ordering.order_by())
+
+
+def iter_all(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    sort: str = "time",
+    batch: int = 1000,
+) -> Iterator[list[Post]]:
+    """Yield every matching post in batches by keyset, so exports use bounded memory."""
+    ordering = queue_order(sort)
+    cursor: str | None = None
+    while True:
+        rows = list(
+            session.scalars(_select(session, principal, filters, ordering, cursor).limit(batch))
+        )
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch:
+            return
+        cursor = encode_cursor(ordering, rows[-1])
+        session.expunge_all()  # drop the previous batch from the identity map
+
+
+def count(session: Session, principal: Principal, filters: ItemFilters) -> int:
+    """Count matching posts within the caller's scope."""
+    where = conditions(session, principal, filters)
+    return int(session.scalar(select(func.count()).select_from(Post).where(*where)) or 0)
+
+
+def regions_of(session: Session, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Return each post's region codes."""
+    found: dict[int, list[str]] = {i: [] for i in post_ids}
+    if post_ids:
+        rows = session.execute(
+            select(PostRegion.post_id, PostRegion.region_code)
+            .where(PostRegion.post_id.in_(post_ids))
+            .order_by(PostRegion.region_code)
+        )
+        for post_id, code in rows:
+            found[post_id].append(code)
+    return found

@@ -1,0 +1,155 @@
+"""Every query on reviews, claims and the review state of posts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
+
+from monitor.clusters.models import Cluster
+from monitor.keys.principal import Principal
+from monitor.posts.models import Post
+from monitor.posts.scope import visible_posts
+from monitor.reviews.models import Claim, Review
+
+
+def visible_post(session: Session, principal: Principal, post_id: int) -> Post | None:
+    """Return the post if it exists and is inside the caller's scope (else None, alike)."""
+    return session.scalar(select(Post).where(Post.id == post_id, visible_posts(principal)))
+
+
+def current_review(session: Session, post_id: int) -> Review | None:
+    """Return the post's standing decision."""
+    return session.scalar(
+        select(Review)
+        .where(Review.post_id == post_id, Review.superseded.is_(False))
+        .order_by(Review.id.desc())
+        .limit(1)
+    )
+
+
+def history(session: Session, post_id: int) -> Sequence[Review]:
+    """Return every decision on a post, oldest first."""
+    return session.scalars(
+        select(Review).where(Review.post_id == post_id).order_by(Review.id)
+    ).all()
+
+
+def supersede(session: Session, post_ids: Sequence[int]) -> None:
+    """Mark the standing decisions of these posts as superseded."""
+    if post_ids:
+        session.execute(
+            update(Review)
+            .where(Review.post_id.in_(post_ids), Review.superseded.is_(False))
+            .values(superseded=True)
+        )
+
+
+def add_review(session: Session, review: Review) -> Review:
+    """Store a decision and assign its id."""
+    session.add(review)
+    session.flush()
+    return review
+
+
+def swap_status(session: Session, post_id: int, expected: str, new: str) -> bool:
+    """Set a post's status only if it still is `expected` (optimistic concurrency)."""
+    result = session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.review_status == expected)
+        .values(review_status=new)
+        .execution_options(synchronize_session=False)
+    )
+    return isinstance(result, CursorResult) and result.rowcount == 1
+
+
+def set_status(session: Session, post_ids: Sequence[int], status: str) -> None:
+    """Set the review status of several posts."""
+    if post_ids:
+        session.execute(
+            update(Post)
+            .where(Post.id.in_(post_ids))
+            .values(review_status=status)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def claim_of(session: Session, post_id: int) -> Claim | None:
+    """Return the claim row on a post, live or expired."""
+    return session.scalar(select(Claim).where(Claim.post_id == post_id))
+
+
+def renew_claim(
+    session: Session, post_id: int, key_id: int, now: datetime, expires_at: datetime
+) -> bool:
+    """Take over an expired claim or extend one's own; False when someone else holds it."""
+    result = session.execute(
+        update(Claim)
+        .where(Claim.post_id == post_id, (Claim.key_id == key_id) | (Claim.expires_at <= now))
+        .values(key_id=key_id, claimed_at=now, expires_at=expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    return isinstance(result, CursorResult) and result.rowcount == 1
+
+
+def insert_claim(session: Session, claim: Claim) -> None:
+    """Insert a new claim (raises IntegrityError if another appeared meanwhile)."""
+    session.add(claim)
+    session.flush()
+
+
+def drop_claim(session: Session, post_id: int, key_id: int | None = None) -> bool:
+    """Delete the claim on a post (only the holder's when key_id is given)."""
+    query = delete(Claim).where(Claim.post_id == post_id)
+    if key_id is not None:
+        query = query.where(Claim.key_id == key_id)
+    result = session.execute(query.execution_options(synchronize_session=False))
+    return isinstance(result, CursorResult) and result.rowcount > 0
+
+
+def live_claims(session: Session, post_ids: Sequence[int], now: datetime) -> dict[int, Claim]:
+    """Return unexpired claims on these posts."""
+    if not post_ids:
+        return {}
+    rows = session.scalars(select(Claim).where(Claim.post_id.in_(post_ids), Claim.expires_at > now))
+    return {c.post_id: c for c in rows}
+
+
+def cluster(session: Session, cluster_id: int) -> Cluster | None:
+    """Return a cluster row."""
+    return session.get(Cluster, cluster_id)
+
+
+def cluster_members_to_inherit(session: Session, cluster_id: int, exclude: int) -> list[int]:
+    """Posts of a cluster with no decision of their own (new, or only inherited ones)."""
+    own = (
+        select(Review.post_id)
+        .where(
+            Review.superseded.is_(False),
+            Review.inherited_from_review_id.is_(None),
+            Review.post_id == Post.id,
+        )
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Post.id).where(Post.cluster_id == cluster_id, Post.id != exclude, ~own)
+        )
+    )
+
+
+def inherited_members(session: Session, cluster_id: int) -> list[int]:
+    """Posts of a cluster whose standing decision was inherited from the cluster."""
+    return list(
+        session.scalars(
+            select(Review.post_id)
+            .join(Post, Post.id == Review.post_id)
+            .where(
+                Post.cluster_id == cluster_id,
+                Review.superseded.is_(False),
+                Review.inherited_from_review_id.is_not(None),
+            )
+        )
+    )
