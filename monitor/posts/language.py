@@ -53,13 +53,11 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "su": frozenset(_SU),
     "en": frozenset(_EN),
 }
-# Words common to several lists say nothing about which one it is.
-_SHARED = frozenset(
-    w
-    for lang, ws in _STOPWORDS.items()
-    for w in ws
-    if any(w in other for k, other in _STOPWORDS.items() if k != lang)
-)
+# token -> languages whose list holds it (a word in several lists weighs half).
+_LOOKUP: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words:
+        _LOOKUP[_w] = (*_LOOKUP.get(_w, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ID_AFFIX = re.compile(r"^(?:meng|meny|mem|men|ber|ter|per|peng|pem)\w{3,}|\w{3,}(?:nya|kan)$")
 
@@ -70,21 +68,25 @@ def _is_latin(ch: str) -> bool:
 
 def detect_language(text: str, min_tokens: int = 3) -> str:
     """Return "id", "jv", "su", "en", a script tag such as "x-arab", or "und"."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return UNDETERMINED
-    latin = sum(1 for ch in letters if _is_latin(ch))
-    if latin / len(letters) < 0.5:
-        return _script_tag(ch for ch in letters if not _is_latin(ch))
+    if not text.isascii():
+        # Only non-ASCII text can be in another script; ASCII text skips the per-letter pass.
+        letters = [ch for ch in text if ch.isalpha()]
+        if not letters:
+            return UNDETERMINED
+        latin = sum(1 for ch in letters if _is_latin(ch))
+        if latin / len(letters) < 0.5:
+            return _script_tag(ch for ch in letters if not _is_latin(ch))
     tokens = _WORD.findall(text.casefold())
     if len(tokens) < min_tokens:
         return UNDETERMINED
     votes = dict.fromkeys(_STOPWORDS, 0.0)
     for tok in tokens:
-        for lang, words in _STOPWORDS.items():
-            if tok in words:
-                votes[lang] += 0.5 if tok in _SHARED else 1.0
-        if len(tok) > 5 and _ID_AFFIX.match(tok):
+        langs = _LOOKUP.get(tok)
+        if langs is not None:
+            weight = 0.5 if len(langs) > 1 else 1.0
+            for lang in langs:
+                votes[lang] += weight
+        elif len(tok) > 5 and _ID_AFFIX.match(tok):
             votes["id"] += 0.5
     best = max(votes, key=lambda k: (votes[k], k == "id"))
     if votes[best] < 1.0:

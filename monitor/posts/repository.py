@@ -82,17 +82,17 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[s
     if not rows:
         return {}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Post)
+        # Why: two collectors storing the same item at once must not fail the whole batch.
+        .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        .returning(Post.id, Post.platform, Post.external_id)
+    )
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row statements itself
+    # ("insertmanyvalues") and caches the compiled form, unlike a literal VALUES list.
     ids: dict[tuple[str, str], int] = {}
-    for part in _chunks(rows):
-        stmt = (
-            insert(Post)
-            .values(list(part))
-            # Why: two collectors storing the same item at once must not fail the whole batch.
-            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-            .returning(Post.id, Post.platform, Post.external_id)
-        )
-        for r in session.execute(stmt):
-            ids[(r.platform, r.external_id)] = r.id
+    for r in session.execute(stmt, list(rows)):
+        ids[(r.platform, r.external_id)] = r.id
     return ids
 
 

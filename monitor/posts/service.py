@@ -102,6 +102,7 @@ def _row(item: PostIn, source_id: int | None, default_language: str | None) -> d
         "published_at": item.published_at,
         "content_hash": content_hash(item.text),
         "raw": item.raw,
+        "duplicate_of_id": None,  # multi-row INSERT needs the same keys in every row
     }
 
 

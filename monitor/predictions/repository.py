@@ -128,3 +128,13 @@ def release(session: Session, ids: Sequence[int], worker: str) -> None:
             .values(score_lease_owner=None, score_lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def release_all(session: Session) -> None:
+    """Drop every scoring lease (SQLite start-up: the only process holding them has died)."""
+    session.execute(
+        update(Post)
+        .where(Post.score_lease_owner.is_not(None))
+        .values(score_lease_owner=None, score_lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -7,6 +7,8 @@ another version become pending again, so the same job re-scores them in the back
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -14,9 +16,14 @@ from dataclasses import dataclass
 from classifiers.contracts import Classifier, Matcher
 from monitor.core.runtime import Runtime
 from monitor.predictions import loader, repository, service
-from monitor.scheduler.jobs import WORKER_ID
 
 log = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    """Name this process in leases (host and pid, computed now so forks differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
 
 # Why: a tick that scores for ever would starve the scheduler's other jobs on SQLite.
 TIME_BUDGET_SECONDS = 25.0
@@ -64,9 +71,10 @@ def current_model(rt: Runtime) -> tuple[Classifier | None, Matcher | None]:
 
 
 def score_batch(
-    rt: Runtime, classifier: Classifier, matcher: Matcher | None, worker: str = WORKER_ID
+    rt: Runtime, classifier: Classifier, matcher: Matcher | None, worker: str | None = None
 ) -> int:
     """Lease, classify and store one batch; return the number of posts scored."""
+    worker = worker or worker_id()
     with rt.session() as s:
         batch = service.claim(s, rt.settings, worker, classifier.version)
     if not batch:
@@ -85,10 +93,11 @@ def score_pending(
     rt: Runtime,
     classifier: Classifier | None = None,
     matcher: Matcher | None = None,
-    worker: str = WORKER_ID,
+    worker: str | None = None,
     budget: float = TIME_BUDGET_SECONDS,
 ) -> int:
     """Score pending posts until none is left or the time budget is spent."""
+    worker = worker or worker_id()
     if classifier is None:
         classifier, matcher = current_model(rt)
         if classifier is None:

@@ -116,3 +116,13 @@ def upsert_factchecks(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         session.execute(stmt)
         written += len(part)
     return written
+
+
+def release_all(session: Session) -> int:
+    """Drop every source lease (SQLite start-up: the only process holding them has died)."""
+    result = session.execute(
+        update(Source)
+        .where(Source.lease_owner.is_not(None))
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

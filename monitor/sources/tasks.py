@@ -8,6 +8,8 @@ expiring hands the source to the next scheduler tick.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +20,18 @@ from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.posts.schemas import PostIn
-from monitor.scheduler.jobs import WORKER_ID
 from monitor.sources import service
 from monitor.sources.fetchers import fetcher_for
 from monitor.sources.fetchers.base import FetchState
 from monitor.sources.http import FetchError, HttpClient
 
 log = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    """Name this process in leases (host and pid, computed now so forks differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
 
 _client: HttpClient | None = None
 _client_lock = threading.Lock()
@@ -51,9 +58,10 @@ def shared_client(settings: Settings) -> HttpClient:
 
 
 def collect_one(
-    rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str = WORKER_ID
+    rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str | None = None
 ) -> service.RunReport:
     """Fetch one leased source and store the outcome; never raises for source problems."""
+    worker = worker or worker_id()
     started = utcnow()
     t0 = time.monotonic()
     items: list[PostIn] = []
@@ -100,9 +108,10 @@ def collect_one(
 
 
 def collect_due(
-    rt: Runtime, client: HttpClient | None = None, worker: str = WORKER_ID
+    rt: Runtime, client: HttpClient | None = None, worker: str | None = None
 ) -> list[service.RunReport]:
     """Claim due sources and collect them (in parallel on PostgreSQL)."""
+    worker = worker or worker_id()
     client = client or shared_client(rt.settings)
     with rt.session() as s:
         claimed = service.claim_due(s, rt.settings, worker, rt.settings.collect_batch)
@@ -119,5 +128,5 @@ def collect_due(
 def run_now(rt: Runtime, name: str, client: HttpClient | None = None) -> service.RunReport:
     """Collect one source immediately, ignoring its schedule (for `waspada sources run`)."""
     with rt.session() as s:
-        claimed = service.claim_one(s, rt.settings, WORKER_ID, name)
+        claimed = service.claim_one(s, rt.settings, worker_id(), name)
     return collect_one(rt, claimed, client or shared_client(rt.settings))

@@ -1,0 +1,43 @@
+"""POST /api/v1/ingest: a batch of posts through the same validation and ingest as files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth.deps import require
+from api.deps import SessionDep
+from api.problems import Problem
+from monitor.keys.principal import Principal
+from monitor.posts import service
+from monitor.posts.schemas import IngestBatch, IngestReport
+from monitor.sources import repository as sources_repo
+
+router = APIRouter(tags=["ingest"])
+
+
+@router.post(
+    "/ingest",
+    response_model=IngestReport,
+    summary="Store a batch of up to 1,000 posts; invalid items are listed, valid ones stored",
+)
+def ingest(
+    batch: IngestBatch, session: SessionDep, principal: Principal = require("ingest")
+) -> IngestReport:
+    """Validate each post, store the valid ones once, and report per-item rejections."""
+    source_id: int | None = None
+    language: str | None = None
+    region: str | None = None
+    if batch.source:
+        row = sources_repo.by_name(session, batch.source)
+        if row is None:
+            raise Problem(422, "Unprocessable Content", f"no source named {batch.source!r}")
+        source_id, region = row.id, row.default_region_code
+        language = (row.config or {}).get("language")
+    good, rejected = service.validate(batch.posts)
+    outcome = service.ingest(
+        session, good, source_id=source_id, default_language=language, default_region=region
+    )
+    report = outcome.report
+    report.received = len(batch.posts)
+    report.rejected = rejected
+    return report

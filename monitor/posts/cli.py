@@ -1,0 +1,103 @@
+"""`waspada ingest FILE`: load JSONL/CSV exports through the same path as collectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli.common import fail, runtime
+from monitor.posts import service
+from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
+from monitor.posts.schemas import IngestReport, Rejection
+from monitor.sources import repository as sources_repo
+
+# Why 1,000: one commit per thousand posts bounds what an interrupted run has to redo.
+BATCH = 1000
+
+
+def ingest_command(
+    file: Annotated[Path, typer.Argument(help="JSONL or CSV file ('-' for stdin)")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+    platform: Annotated[str, typer.Option(help="platform for records that name none")] = "file",
+    source: Annotated[str | None, typer.Option(help="attribute posts to this source")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Ingest posts from a JSONL or CSV file; bad lines are listed and the rest is stored."""
+    try:
+        kind = detect_format(file, fmt) if str(file) != "-" else (fmt or "jsonl")
+        stream = open_input(file)
+    except FileFormatError as exc:
+        raise fail(str(exc), 2) from None
+    total = IngestReport()
+    with runtime() as rt:
+        source_id: int | None = None
+        language: str | None = None
+        region: str | None = None
+        if source:
+            with rt.session() as s:
+                row = sources_repo.by_name(s, source)
+                if row is None:
+                    raise fail(f"no source named {source}", 2)
+                source_id, region = row.id, row.default_region_code
+                language = (row.config or {}).get("language")
+        batch: list[tuple[int, dict[str, Any]]] = []
+        try:
+            with stream:
+                for line, record in read_records(stream, kind, {"platform": platform}):
+                    if isinstance(record, BadLine):
+                        total.rejected.append(Rejection(index=line, errors=[record.error]))
+                        continue
+                    batch.append((line, record))
+                    if len(batch) >= BATCH:
+                        _flush(rt, batch, total, source_id, language, region)
+                        batch = []
+                _flush(rt, batch, total, source_id, language, region)
+        except FileFormatError as exc:
+            _report(total, as_json)
+            raise fail(str(exc), 2) from None
+    _report(total, as_json)
+    if total.rejected:
+        raise typer.Exit(1)
+
+
+def _flush(
+    rt: Any,
+    batch: list[tuple[int, dict[str, Any]]],
+    total: IngestReport,
+    source_id: int | None,
+    language: str | None,
+    region: str | None,
+) -> None:
+    if not batch:
+        return
+    lines = [line for line, _ in batch]
+    good, bad = service.validate([record for _, record in batch])
+    for rejection in bad:
+        total.rejected.append(Rejection(index=lines[rejection.index], errors=rejection.errors))
+    with rt.session() as s:
+        outcome = service.ingest(
+            s, good, source_id=source_id, default_language=language, default_region=region
+        )
+    r = outcome.report
+    total.received += len(batch)
+    total.new += r.new
+    total.updated += r.updated
+    total.unchanged += r.unchanged
+    total.duplicates += r.duplicates
+
+
+def _report(total: IngestReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(total.model_dump(), ensure_ascii=False))
+        return
+    typer.echo(
+        f"stored: {total.new} new, {total.updated} updated, {total.unchanged} unchanged "
+        f"({total.duplicates} exact copies linked); rejected: {len(total.rejected)}"
+    )
+    for rejection in sorted(total.rejected, key=lambda r: r.index)[:100]:
+        typer.echo(f"line {rejection.index}: {'; '.join(rejection.errors)}", err=True)
+    if len(total.rejected) > 100:
+        typer.echo(f"... and {len(total.rejected) - 100} more rejected lines", err=True)
