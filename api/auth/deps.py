@@ -47,7 +47,9 @@ def rate_limiter(request: Request) -> RateLimiter:
     """Return the app's limiter (created on first use)."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter()
+        settings = request.app.state.runtime.settings
+        limiter = RateLimiter(settings.api_rate_limit, settings.api_rate_burst)
+        request.app.state.rate_limiter = limiter
     return limiter
 
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     )
     heartbeat_max_age: timedelta = Field(default=timedelta(seconds=120))
     claim_lease: timedelta = Field(default=timedelta(minutes=15))
+    api_rate_limit: float = Field(default=20.0, gt=0, description="Requests/s per API key")
+    api_rate_burst: int = Field(default=60, ge=1, description="Requests a key may burst")
     target_precision: float = Field(default=0.8, gt=0, lt=1)
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = Field(
