@@ -8,7 +8,10 @@ from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
 from monitor.keys import cli as keys_cli
+from monitor.posts import cli as posts_cli
 from monitor.regions import cli as regions_cli
+from monitor.sources import bench as sources_bench
+from monitor.sources import cli as sources_cli
 
 app = typer.Typer(
     name="waspada",
@@ -23,6 +26,11 @@ serve.register(app)
 app.add_typer(regions_cli.app, name="regions")
 app.add_typer(alerts_cli.app, name="alerts")
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(sources_cli.app, name="sources")
+app.command("ingest")(posts_cli.ingest_command)
+bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+bench_app.command("ingest")(sources_bench.bench_ingest)
 app.add_typer(audit_cli.app, name="audit")
 
 

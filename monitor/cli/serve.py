@@ -19,6 +19,7 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.regions.tasks import load_regions_step
 from monitor.scheduler.service import build_scheduler
+from monitor.sources.cli import startup_sync
 
 log = logging.getLogger("waspada")
 
@@ -26,6 +27,7 @@ log = logging.getLogger("waspada")
 # make sure a promoted classifier exists, ...). Each domain appends its step here.
 StartupStep = Callable[[Runtime], None]
 STARTUP_STEPS: list[tuple[str, StartupStep]] = [
+    ("sources", startup_sync),
     ("regions", load_regions_step),
 ]
 

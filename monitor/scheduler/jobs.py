@@ -42,8 +42,12 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
 def _domain_jobs(tick: float) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
     from monitor.alerts.tasks import deliver_job, evaluate_job
+    from monitor.predictions.tasks import score_pending
+    from monitor.sources.tasks import collect_due
 
     jobs: list[JobSpec] = [
+        JobSpec("collect", tick, collect_due),  # fetch due sources (the DB is the schedule)
+        JobSpec("score", min(tick, 10.0), score_pending),  # classify new posts on arrival
         JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job),  # rules -> alerts + outbox
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
     ]
