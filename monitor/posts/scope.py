@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
@@ -24,8 +24,11 @@ def visible_posts(principal: Principal) -> ColumnElement[bool]:
         return true()
     if not principal.regions:
         return false()  # a liaison key with no region sees nothing rather than everything
+    # Aliased so the subquery stays self-contained inside queries that join post_regions
+    # themselves (otherwise SQLAlchemy correlates it away and the EXISTS has no FROM).
+    pr = aliased(PostRegion)
     return exists(
-        select(PostRegion.post_id).where(
-            PostRegion.post_id == Post.id, region_match(PostRegion.region_code, principal.regions)
+        select(pr.post_id).where(
+            pr.post_id == Post.id, region_match(pr.region_code, principal.regions)
         )
     )
