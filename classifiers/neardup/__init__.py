@@ -1,0 +1,6 @@
+"""Near-duplicate detection: MinHash signatures over word shingles and a banded LSH index."""
+
+from classifiers.neardup.lsh import NearDupIndex
+from classifiers.neardup.minhash import Signature, cluster_text, signature
+
+__all__ = ["NearDupIndex", "Signature", "cluster_text", "signature"]

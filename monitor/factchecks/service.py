@@ -1,0 +1,107 @@
+"""Fact-check logic: upsert imports and keep an incrementally refreshed matcher per database."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
+from classifiers.factcheck.matcher import FactCheckMatcher
+from monitor.factchecks import repository
+from monitor.factchecks.models import FactCheck
+from monitor.factchecks.schemas import FactCheckIn
+
+log = logging.getLogger(__name__)
+
+_FIELDS = ("title", "claim", "url", "verdict", "published_at")
+
+
+@dataclass
+class ImportCounts:
+    """What an import did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def import_records(
+    session: Session, records: Sequence[FactCheckIn], source_id: int | None = None
+) -> ImportCounts:
+    """Insert new fact-checks and update changed ones, keyed by (publisher, external id)."""
+    counts = ImportCounts()
+    existing = repository.by_keys(session, [r.key for r in records])
+    for record in records:
+        row = existing.get(record.key)
+        if row is None:
+            row = FactCheck(
+                publisher=record.publisher, external_id=record.external_id, source_id=source_id
+            )
+            for name in _FIELDS:
+                setattr(row, name, getattr(record, name))
+            session.add(row)
+            existing[record.key] = row
+            counts.inserted += 1
+            continue
+        changed = [n for n in _FIELDS if getattr(row, n) != getattr(record, n)]
+        for name in changed:
+            setattr(row, name, getattr(record, name))
+        if changed:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    session.flush()
+    if counts.updated:
+        invalidate_matchers()  # an edited title must not keep matching under its old wording
+    return counts
+
+
+def entry_of(row: FactCheck) -> FactCheckEntry:
+    """Return the index entry of one fact-check row."""
+    key = f"{row.publisher}:{row.external_id}" if row.publisher else row.external_id
+    return FactCheckEntry(key=key, title=row.title, url=row.url, claim=row.claim, pk=row.id)
+
+
+_matchers: dict[str, FactCheckMatcher] = {}
+_lock = threading.Lock()
+
+
+def invalidate_matchers() -> None:
+    """Drop every cached matcher so the next `load_matcher` rebuilds from the database."""
+    with _lock:
+        _matchers.clear()
+
+
+def load_matcher(session: Session) -> FactCheckMatcher | None:
+    """Return a matcher over the database's fact-checks (None when there are none).
+
+    The index is cached per database and grows by id: rows written since the last call (an
+    import, a fact-checker collector) are added without re-indexing the rest.
+    """
+    count, max_id = repository.count_and_max_id(session)
+    if count == 0:
+        return None
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    with _lock:
+        matcher = _matchers.get(url)
+        # Fewer rows or a lower max id than indexed: rows were deleted or rolled back.
+        if matcher is None or matcher.index.max_pk > max_id or len(matcher.index) > count:
+            matcher = FactCheckMatcher(FactCheckIndex())
+            _matchers[url] = matcher
+        last = matcher.index.max_pk
+        while True:
+            rows = repository.after_id(session, last)
+            if not rows:
+                break
+            matcher.index.add(entry_of(r) for r in rows)
+            last = rows[-1].id
+        if len(matcher.index) < count:
+            log.info(
+                "fact-checks without matchable text skipped",
+                extra={"indexed": len(matcher.index), "rows": count},
+            )
+    return matcher
