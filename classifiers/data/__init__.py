@@ -1,0 +1,1 @@
+"""Datasets, lexicons, seeds and labelled-corpus loading."""

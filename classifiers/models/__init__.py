@@ -1,0 +1,1 @@
+"""Model estimator, safe artifact storage, training and the loaded classifier."""

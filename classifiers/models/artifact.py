@@ -1,0 +1,88 @@
+"""Saving and loading pipelines with skops: checksum first, then only trusted types."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import skops.io as sio
+
+# Every type a Waspada pipeline may contain. Anything else in a file means it was not
+# written by `waspada train` (or was tampered with) and it is refused, never loaded.
+TRUSTED_TYPES: frozenset[str] = frozenset(
+    {
+        "classifiers.models.estimator.PerLabelClassifier",
+        "classifiers.text.normalize.Normalizer",
+        "classifiers.text.rules.RuleFeatures",
+        "classifiers.text.stem.Stemmer",
+        "builtins.dict",
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.str",
+        "builtins.int",
+        "builtins.float",
+        "builtins.bool",
+        "builtins.NoneType",
+        "numpy.dtype",
+        "numpy.float32",
+        "numpy.float64",
+        "numpy.int64",
+        "numpy.int32",
+        "numpy.ndarray",
+        "scipy.sparse._csr.csr_matrix",
+        "sklearn.calibration.CalibratedClassifierCV",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.feature_extraction.text.TfidfTransformer",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.pipeline.FeatureUnion",
+        "sklearn.pipeline.Pipeline",
+    }
+)
+
+
+class UnsafeModel(Exception):
+    """The model file is missing, altered, or holds types Waspada does not trust."""
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_pipeline(obj: Any, path: Path) -> str:
+    """Write an estimator with skops and return the file's sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    sio.dump(obj, tmp)
+    tmp.replace(path)
+    return sha256_file(path)
+
+
+def load_pipeline(path: Path, expected_sha256: str) -> Any:
+    """Load an estimator after checking its sha256 and that every type in it is trusted."""
+    if not path.is_file():
+        raise UnsafeModel(f"model file {path} does not exist")
+    actual = sha256_file(path)
+    if actual != expected_sha256:
+        raise UnsafeModel(
+            f"model file {path} has sha256 {actual}, registry expects {expected_sha256}; "
+            "refusing to load a file that changed after training"
+        )
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # skops raises many types on a corrupt archive
+        raise UnsafeModel(f"model file {path} is not a readable skops archive: {exc}") from None
+    unknown = sorted(set(untrusted) - TRUSTED_TYPES)
+    if unknown:
+        raise UnsafeModel(f"model file {path} contains untrusted types: {', '.join(unknown)}")
+    try:
+        return sio.load(path, trusted=sorted(set(untrusted)))
+    except Exception as exc:
+        raise UnsafeModel(f"model file {path} could not be loaded safely: {exc}") from None

@@ -1,0 +1,109 @@
+"""A fitted pipeline plus thresholds: the `Classifier` the rest of Waspada calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.pipeline import Pipeline
+
+from classifiers.contracts import LABELS, Classification, FactCheckMatch, Matcher
+from classifiers.text.rules import RULES
+
+TOP_NGRAMS = 5
+
+
+class LoadedClassifier:
+    """Scores texts with one model version; implements `classifiers.contracts.Classifier`."""
+
+    def __init__(self, version: str, pipeline: Pipeline, thresholds: Mapping[str, float]) -> None:
+        self.version = version
+        self.pipeline = pipeline
+        self.thresholds = np.array([float(thresholds[label]) for label in LABELS])
+        self._names: np.ndarray | None = None
+
+    @property
+    def clf(self) -> Any:
+        """Return the final per-label estimator."""
+        return self.pipeline.steps[-1][1]
+
+    def features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Return the feature matrix (normalise, stem, n-grams, rules) for texts."""
+        return sp.csr_matrix(self.pipeline[:-1].transform(list(texts)))
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the (n_texts, n_labels) combined scores."""
+        if not texts:
+            return np.zeros((0, len(LABELS)))
+        return np.asarray(self.clf.predict_proba(self.features(texts)))
+
+    def feature_names(self) -> np.ndarray:
+        """Return the feature names (computed once per loaded model)."""
+        if self._names is None:
+            raw = self.pipeline.named_steps["features"].get_feature_names_out()
+            self._names = np.array([n.split("__", 1)[-1] for n in raw], dtype=object)
+        return self._names
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        """Score texts; a matcher's hit sets `hoax` and is shown in the explanation."""
+        texts = list(texts)
+        if not texts:
+            return []
+        X = self.features(texts)
+        scores = np.asarray(self.clf.predict_proba(X))
+        flags = scores >= self.thresholds
+        matches: list[FactCheckMatch | None] = (
+            list(matcher.match(texts)) if matcher is not None else [None] * len(texts)
+        )
+        hoax = LABELS.index("hoax")
+        rule_block = X[:, X.shape[1] - len(RULES) :].tocsr()
+        out = []
+        for i in range(len(texts)):
+            match = matches[i]
+            if match is not None:
+                flags[i, hoax] = True
+                scores[i, hoax] = max(scores[i, hoax], match.score)
+            labels = [label for j, label in enumerate(LABELS) if flags[i, j]]
+            explanation = self._explain(X, i, flags[i], rule_block)
+            if match is not None:
+                explanation["factcheck"] = match.as_json()
+            out.append(
+                Classification(
+                    labels=labels,
+                    scores={label: round(float(scores[i, j]), 4) for j, label in enumerate(LABELS)},
+                    explanation=explanation,
+                    factcheck=match,
+                    model_version=self.version,
+                )
+            )
+        return out
+
+    def _explain(
+        self, X: sp.csr_matrix, i: int, flags: np.ndarray, rule_block: sp.csr_matrix
+    ) -> dict[str, Any]:
+        lo, hi = rule_block.indptr[i], rule_block.indptr[i + 1]
+        rules = [RULES[c] for c in rule_block.indices[lo:hi]]
+        explanation: dict[str, Any] = {
+            "rules": [{"rule": r.name, "label": r.label, "why": r.description} for r in rules]
+        }
+        if not flags.any():
+            return explanation
+        names = self.feature_names()
+        row_lo, row_hi = X.indptr[i], X.indptr[i + 1]
+        cols = X.indices[row_lo:row_hi]
+        vals = X.data[row_lo:row_hi]
+        top: dict[str, list[list[Any]]] = {}
+        for j, label in enumerate(LABELS):
+            if not flags[j] or len(cols) == 0:
+                continue
+            contrib = vals * self.clf.coef_[j, cols]
+            order = np.argsort(-contrib)[:TOP_NGRAMS]
+            top[label] = [
+                [str(names[cols[k]]), round(float(contrib[k]), 4)] for k in order if contrib[k] > 0
+            ]
+        explanation["top_ngrams"] = top
+        return explanation

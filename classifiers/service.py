@@ -1,0 +1,79 @@
+"""Loading the promoted classifier (cached per version) and making sure one exists."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import Classifier
+from classifiers.data.corpus import available_datasets
+from classifiers.models.artifact import load_pipeline
+from classifiers.models.loaded import LoadedClassifier
+from classifiers.models.train import TrainConfig, train
+from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
+from monitor.modelversions import repository
+from monitor.modelversions.models import ModelVersion
+from monitor.modelversions.service import promote, register
+
+log = logging.getLogger("waspada.classifiers")
+
+_CACHE: dict[tuple[str, str], LoadedClassifier] = {}
+_LOCK = threading.Lock()
+
+
+def load_version(row: ModelVersion) -> LoadedClassifier:
+    """Load a registered version (sha256 and trusted types checked), cached per version."""
+    key = (row.version, row.sha256)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        pipeline = load_pipeline(Path(row.path), row.sha256)
+        loaded = LoadedClassifier(row.version, pipeline, row.card.get("thresholds", {}))
+        _CACHE.clear()  # keep one model in memory; a promotion replaces it
+        _CACHE[key] = loaded
+        return loaded
+
+
+def load_promoted(session: Session, settings: Settings) -> Classifier | None:
+    """Return the promoted model, or None when no version is promoted."""
+    row = repository.promoted(session)
+    return load_version(row) if row is not None else None
+
+
+def default_config(settings: Settings) -> TrainConfig:
+    """The configuration `ensure_default_model` trains with: small and fast if seeds only."""
+    if available_datasets(settings.data_dir):
+        return TrainConfig(target_precision=settings.target_precision)
+    return TrainConfig.small(settings.target_precision)
+
+
+def ensure_default_model(rt: Runtime) -> Classifier:
+    """Return the promoted model, training and promoting the default one if none exists."""
+    with rt.session() as session:
+        current = load_promoted(session, rt.settings)
+    if current is not None:
+        return current
+    config = default_config(rt.settings)
+    if not config.datasets and config.datasets is not None:
+        log.warning(
+            "no promoted model and no fetched datasets: training the default model on the "
+            "project's seeds alone (run `waspada datasets fetch` and `waspada train --promote`)"
+        )
+    else:
+        log.info("no promoted model: training the default model")
+    model = train(rt.settings.data_dir, config)
+    with rt.session() as session:
+        row = register(session, rt.settings.data_dir, model)
+        promote(session, row.version, actor="system:default-model")
+        version = row.version
+    with rt.session() as session:
+        row2 = repository.get(session, version)
+        assert row2 is not None
+        loaded = load_version(row2)
+    log.info("default model promoted", extra={"version": version})
+    return loaded

@@ -1,0 +1,1 @@
+"""Text pipeline: normalisation, stemming and lexicon features for Indonesian posts."""

@@ -1,0 +1,187 @@
+"""Normalisation of Indonesian social-media text into one lower-case token stream."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from classifiers.text.curated import CURATED_SLANG, LEET, PROTECTED_WORDS
+
+# Literal escape runs such as `\xf0\x9f\x98\x82` (Ibrohim & Budi store emoji this way).
+_BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+_LITERAL_NEWLINES = re.compile(r"\\[nrt]")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b(?:bit\.ly|t\.co|s\.id|pic\.twitter\.com)/\S+", re.I)
+_MENTION = re.compile(r"@\w+")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+# Money amounts become one token so "50rb", "Rp 100.000" and "2 juta" share a feature.
+_MONEY = re.compile(
+    r"\brp\.?\s?\d[\d.,]*\s?(?:rb|ribu|k|jt|juta|m)?\b|\b\d[\d.,]*\s?(?:rb|rebu|ribu|jt|juta|k)\b",
+    re.I,
+)
+_REDUP_HYPHEN = re.compile(r"\b([a-z]+)-(?:\1|[a-z]+)\b")
+_REDUP_TWO = re.compile(r"\b([a-z]{2,})2\b")
+_ELONGATION = re.compile(r"([a-z])\1{2,}")
+_PUNCT_RUN = re.compile(r"([!?.,])\1+")
+_TOKEN = re.compile(r"[a-z0-9@$]+|[!?]")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
+_LEET_TABLE = str.maketrans(LEET)
+
+URL_TOKEN = "urltoken"  # noqa: S105
+MENTION_TOKEN = "mentiontoken"  # noqa: S105
+HASHTAG_TOKEN = "hashtagtoken"  # noqa: S105
+EMOJI_TOKEN = "emojitoken"  # noqa: S105
+MONEY_TOKEN = "nominaluang"  # noqa: S105
+_SPECIAL = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, MONEY_TOKEN})
+
+
+def decode_escapes(text: str) -> str:
+    """Turn literal `\\xf0\\x9f..` byte escapes and `\\n` into the characters they stand for."""
+
+    def _bytes(match: re.Match[str]) -> str:
+        raw = bytes(int(h, 16) for h in match.group(0).split("\\x")[1:])
+        return raw.decode("utf-8", errors="ignore") or " "
+
+    if "\\" not in text:
+        return text
+    return _LITERAL_NEWLINES.sub(" ", _BYTE_ESCAPES.sub(_bytes, text))
+
+
+def _is_emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
+def _replace_emoji(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(f" {EMOJI_TOKEN} " if _is_emoji(ch) else ch for ch in text)
+
+
+def split_hashtag(tag: str, vocab: Mapping[str, Any] | None = None) -> list[str]:
+    """Split a hashtag body on camel case and digits, or by dictionary words when lower-case."""
+    parts = [p for p in _CAMEL.split(tag) if p]
+    if len(parts) > 1 or vocab is None or not tag.isalpha() or len(tag) > 40:
+        return [p.lower() for p in parts]
+    return _segment(tag.lower(), vocab)
+
+
+def _segment(word: str, vocab: Mapping[str, Any]) -> list[str]:
+    # Dynamic programming over split points: fewest pieces, all pieces known words.
+    n = len(word)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 15), end):
+            prev = best[start]
+            piece = word[start:end]
+            if prev is not None and (piece in vocab or piece in PROTECTED_WORDS):
+                cand = [*prev, piece]
+                current = best[end]
+                if current is None or len(cand) < len(current):
+                    best[end] = cand
+    return best[n] or [word]
+
+
+@functools.lru_cache(maxsize=8)
+def parse_table(table: str) -> dict[str, str]:
+    """Parse a `key<TAB>value` per line table (how fitted lexicons are stored compactly)."""
+    out: dict[str, str] = {}
+    for line in table.splitlines():
+        key, _, value = line.partition("\t")
+        if key:
+            out[key] = value
+    return out
+
+
+def build_table(mapping: Mapping[str, str]) -> str:
+    """Serialise a mapping as the tab-separated table `parse_table` reads."""
+    return "\n".join(f"{k}\t{v}" for k, v in sorted(mapping.items()) if "\t" not in k + v)
+
+
+def _fix_token(tok: str, slang: Mapping[str, str]) -> str:
+    if tok in _SPECIAL or tok in PROTECTED_WORDS:
+        return tok
+    if not tok.isalpha() and not tok.isdigit() and any(c.isalpha() for c in tok):
+        # Leetspeak (`h0ax`, `4mpl0p`): digits between letters that are not a number+unit.
+        tok = tok.translate(_LEET_TABLE)
+    if tok in PROTECTED_WORDS:
+        return tok
+    mapped = slang.get(tok)
+    if mapped is None and _ELONGATION.search(tok):
+        tok = _ELONGATION.sub(r"\1", tok)
+        mapped = slang.get(tok)
+    return mapped if mapped is not None else tok
+
+
+def normalize(
+    text: str, slang: Mapping[str, str] | None = None, vocab: Mapping[str, Any] | None = None
+) -> str:
+    """Normalise one post: escapes, NFKC, URL/mention/hashtag tokens, slang, leet, emoji."""
+    slang = CURATED_SLANG if slang is None else slang
+    text = decode_escapes(text)
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = _URL.sub(f" {URL_TOKEN} ", text)
+    # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
+    text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)
+    text = re.sub(r"\bURL\b", f" {URL_TOKEN} ", text)
+    text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
+    text = _HASHTAG.sub(
+        lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
+    )
+    text = _replace_emoji(text).lower()
+    text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
+    text = _REDUP_HYPHEN.sub(r"\1 \1", text)
+    text = _REDUP_TWO.sub(r"\1 \1", text)
+    text = _PUNCT_RUN.sub(r"\1", text)
+    return " ".join(_fix_token(t, slang) for t in _TOKEN.findall(text))
+
+
+def as_text_list(X: Any) -> list[str]:
+    """Accept a sequence of strings (or a 2-D array whose rows are joined) as documents."""
+    if isinstance(X, str):
+        raise ValueError("expected a sequence of texts, got a single string")
+    arr = X if isinstance(X, np.ndarray) else None
+    if arr is not None and arr.ndim == 2:
+        return [" ".join(str(v) for v in row) for row in arr]
+    if arr is not None and arr.ndim != 1:
+        raise ValueError(f"expected 1-D texts, got an array of shape {arr.shape}")
+    out = list(X)
+    for item in out:
+        if not isinstance(item, str):
+            raise ValueError(f"expected texts (str), got {type(item).__name__}")
+    return out
+
+
+class Normalizer(TransformerMixin, BaseEstimator):
+    """Normalise texts; `fit` loads slang lexicons (public files + the curated list)."""
+
+    def __init__(self, lexicons: Sequence[tuple[str, str]] | None = None) -> None:
+        self.lexicons = lexicons
+
+    def fit(self, X: Iterable[str], y: object = None) -> Normalizer:
+        """Build the slang table and the hashtag vocabulary; texts are not used."""
+        from classifiers.data.lexicons import load_slang_and_vocab
+
+        slang, vocab = load_slang_and_vocab(self.lexicons or ())
+        self.slang_table_ = build_table(slang)
+        self.vocab_table_ = build_table(dict.fromkeys(vocab, ""))
+        self.n_slang_ = len(slang)
+        return self
+
+    def transform(self, X: Iterable[str]) -> list[str]:
+        """Return one normalised string per input text."""
+        slang = parse_table(self.slang_table_)
+        vocab = parse_table(self.vocab_table_)
+        return [normalize(t, slang, vocab) for t in as_text_list(X)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags

@@ -1,0 +1,112 @@
+"""Registering, promoting and rolling back classifier versions (flush, never commit)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.models.artifact import save_pipeline
+from classifiers.models.train import TrainedModel
+from monitor.core.base import utcnow
+from monitor.modelversions import repository
+from monitor.modelversions.models import ModelVersion
+
+log = logging.getLogger("waspada.models")
+
+
+class ModelNotFound(LookupError):
+    """No registered version has that name."""
+
+
+def models_dir(data_dir: Path) -> Path:
+    """Return the folder model artifacts are written to."""
+    return data_dir / "models"
+
+
+def new_version_name(now: datetime | None = None) -> str:
+    """Return a sortable version name such as `m20260101-120000`."""
+    now = now or utcnow()
+    return now.strftime("m%Y%m%d-%H%M%S-%f")
+
+
+def register(
+    session: Session, data_dir: Path, model: TrainedModel, version: str = ""
+) -> ModelVersion:
+    """Save the artifact with skops, record its sha256 and card as a new version."""
+    version = version or new_version_name()
+    if repository.get(session, version) is not None:
+        raise ValueError(f"model version {version} already exists")
+    path = models_dir(data_dir) / f"{version}.skops"
+    digest = save_pipeline(model.pipeline, path)
+    card = {**model.card, "version": version, "sha256": digest, "thresholds": model.thresholds}
+    card_path = path.with_suffix(".card.json")
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+    row = ModelVersion(version=version, path=str(path), sha256=digest, card=card)
+    return repository.add(session, row)
+
+
+def _audit(
+    session: Session, actor: str, action: str, version: str, before: Any, after: Any
+) -> None:
+    # The audit service belongs to another area; record when it is installed.
+    try:
+        audit = importlib.import_module("monitor.audit.service")
+    except ImportError:
+        log.info("audit service not available; promotion not audited", extra={"version": version})
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="model",
+        entity_id=version,
+        before=before,
+        after=after,
+    )
+
+
+def promote(session: Session, version: str, actor: str = "cli") -> ModelVersion:
+    """Make `version` the promoted model (exactly one is promoted), audited."""
+    row = repository.get(session, version)
+    if row is None:
+        raise ModelNotFound(f"no model version {version!r}")
+    current = repository.promoted(session)
+    before = {"promoted": current.version if current else None}
+    if current is not None and current.version != version:
+        current.is_promoted = False
+        session.flush()
+    row.is_promoted = True
+    row.promoted_at = utcnow()
+    session.flush()
+    _audit(session, actor, "model.promote", version, before, {"promoted": version})
+    return row
+
+
+def rollback(session: Session, actor: str = "cli") -> ModelVersion:
+    """Promote the version that was promoted before the current one."""
+    current = repository.promoted(session)
+    if current is None:
+        raise ModelNotFound("no model is promoted; nothing to roll back")
+    previous = repository.previously_promoted(session, current.version)
+    if previous is None:
+        raise ModelNotFound(f"{current.version} is the only version ever promoted")
+    current.is_promoted = False
+    session.flush()
+    previous.is_promoted = True
+    previous.promoted_at = utcnow()
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "model.rollback",
+        previous.version,
+        {"promoted": current.version},
+        {"promoted": previous.version},
+    )
+    return previous
