@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.alerts.endpoints import router as alerts_router
 from api.clusters.endpoints import router as clusters_router
 from api.exports.endpoints import router as exports_router
 from api.health.endpoints import router as health_router
 from api.ingest.endpoints import router as ingest_router
 from api.items.endpoints import router as items_router
+from api.regions.endpoints import router as regions_router
+from api.regions.pages import router as regions_pages_router
 from api.sources.endpoints import router as sources_router
 from api.stats.endpoints import router as stats_router
 from api.web.endpoints import router as web_router
@@ -21,7 +24,9 @@ V1_ROUTERS: list[APIRouter] = [
     clusters_router,
     stats_router,
     exports_router,
+    regions_router,
+    alerts_router,
 ]
 
 # Routers at the root (health probes, the web pages).
-ROOT_ROUTERS: list[APIRouter] = [health_router, web_router]
+ROOT_ROUTERS: list[APIRouter] = [health_router, web_router, regions_pages_router]
