@@ -77,3 +77,8 @@ def ensure_default_model(rt: Runtime) -> Classifier:
         loaded = load_version(row2)
     log.info("default model promoted", extra={"version": version})
     return loaded
+
+
+def default_model_step(rt: Runtime) -> None:
+    """`waspada up` start-up step: make sure a promoted model exists."""
+    ensure_default_model(rt)

@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from api.app import create_app
-from classifiers.service import ensure_default_model
+from classifiers.service import default_model_step
 from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
@@ -30,7 +30,7 @@ StartupStep = Callable[[Runtime], None]
 STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("sources", startup_sync),
     ("regions", load_regions_step),
-    ("model", ensure_default_model),
+    ("model", default_model_step),
 ]
 
 
