@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
+from monitor.clusters.service import assign_clusters
 from monitor.posts.models import Post
 from monitor.regions.service import tag_posts
 
@@ -21,6 +22,7 @@ PostHook = Callable[[Session, Sequence[Post]], None]
 
 ARRIVAL_HOOKS: list[tuple[str, PostHook]] = [
     ("regions", tag_posts),
+    ("clusters", assign_clusters),
 ]
 
 

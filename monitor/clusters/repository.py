@@ -1,0 +1,72 @@
+"""Every query on `clusters` and the cluster statistics over `posts`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from monitor.clusters.models import Cluster
+from monitor.posts.models import Post, PostRegion
+
+# When a copy was seen: its publication time when the platform gives one, else arrival.
+SEEN_AT = func.coalesce(Post.published_at, Post.fetched_at)
+
+
+def count_and_max_id(session: Session) -> tuple[int, int]:
+    """Return how many clusters exist and the largest id (0 when empty)."""
+    count, max_id = session.execute(select(func.count(Cluster.id), func.max(Cluster.id))).one()
+    return int(count or 0), int(max_id or 0)
+
+
+def signatures_after(
+    session: Session, last_id: int, limit: int = 20_000
+) -> Sequence[tuple[int, object]]:
+    """Return (id, signature) of clusters above last_id, oldest first."""
+    stmt = (
+        select(Cluster.id, Cluster.signature)
+        .where(Cluster.id > last_id)
+        .order_by(Cluster.id)
+        .limit(limit)
+    )
+    return [(int(i), sig) for i, sig in session.execute(stmt)]
+
+
+def get(session: Session, cluster_id: int) -> Cluster | None:
+    """Return one cluster."""
+    return session.get(Cluster, cluster_id)
+
+
+def member_stats(
+    session: Session, cluster_id: int
+) -> tuple[int, datetime | None, datetime | None, int, int]:
+    """Return size, first and last seen, distinct sources and distinct accounts of a cluster."""
+    account = Post.platform + ":" + Post.author
+    row = session.execute(
+        select(
+            func.count(Post.id),
+            func.min(SEEN_AT),
+            func.max(SEEN_AT),
+            func.count(distinct(Post.source_id)),
+            func.count(distinct(account)),
+        ).where(Post.cluster_id == cluster_id)
+    ).one()
+    return int(row[0]), row[1], row[2], int(row[3]), int(row[4])
+
+
+def seen_times(session: Session, cluster_id: int, since: datetime) -> list[datetime]:
+    """Return when each copy since `since` was seen."""
+    stmt = select(SEEN_AT).where(Post.cluster_id == cluster_id, since <= SEEN_AT)
+    return [t for (t,) in session.execute(stmt)]
+
+
+def region_count(session: Session, cluster_id: int) -> int:
+    """Return how many distinct regions the cluster's posts are about."""
+    stmt = (
+        select(func.count(distinct(PostRegion.region_code)))
+        .join(Post, Post.id == PostRegion.post_id)
+        .where(Post.cluster_id == cluster_id)
+    )
+    return int(session.scalar(stmt) or 0)

@@ -1,0 +1,150 @@
+"""Incremental narrative clustering of arriving posts, cluster statistics and priority.
+
+The in-memory LSH is a cache of `clusters.signature` per database: built lazily, extended
+by id as clusters appear, and rebuilt when rows vanish (a rollback or a deletion).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from classifiers.neardup import NearDupIndex, Signature, cluster_text, signature
+from monitor.clusters import repository
+from monitor.clusters.models import Cluster
+from monitor.core.base import utcnow
+from monitor.posts.models import Post
+
+log = logging.getLogger(__name__)
+
+# Growth is measured over the last hours of a cluster's life: a forward that spread
+# yesterday and stopped should not outrank one spreading now.
+GROWTH_WINDOW = timedelta(hours=6)
+MIN_SPAN_HOURS = 1.0  # three copies in one minute are "3 per hour", not 180
+
+_caches: dict[str, NearDupIndex] = {}
+_lock = threading.Lock()
+
+
+def _index(session: Session) -> NearDupIndex:
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    count, max_id = repository.count_and_max_id(session)
+    index = _caches.get(url)
+    known_max = max(index.signatures, default=0) if index is not None else 0
+    if index is None or known_max > max_id or len(index) > count:
+        index = NearDupIndex()
+        _caches[url] = index
+        known_max = 0
+    while True:
+        rows = repository.signatures_after(session, known_max)
+        if not rows:
+            break
+        for cluster_id, stored in rows:
+            sig = Signature.from_json(stored)
+            if sig is not None:
+                index.add(cluster_id, sig)
+        known_max = rows[-1][0]
+    return index
+
+
+def reset_cache() -> None:
+    """Forget every in-memory index (the next arrival rebuilds from the database)."""
+    with _lock:
+        _caches.clear()
+
+
+def _find(session: Session, index: NearDupIndex, sig: Signature) -> Cluster | None:
+    for cluster_id, _ in index.query(sig):
+        cluster = repository.get(session, cluster_id)
+        stored = Signature.from_json(cluster.signature) if cluster is not None else None
+        if cluster is not None and stored is not None and stored.similarity(sig) >= index.threshold:
+            return cluster
+        # Stale cache entry (a rolled-back cluster whose id was reused): drop it.
+        index.remove(cluster_id)
+        if cluster is not None and stored is not None:
+            index.add(cluster_id, stored)
+    return None
+
+
+def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
+    """Arrival hook: put each new post in its near-copy cluster and refresh cluster stats."""
+    touched: dict[int, Cluster] = {}
+    with _lock:
+        index = _index(session)
+        for post in posts:
+            words = cluster_text(post.text or "")
+            if words is None:
+                continue
+            sig = signature(words)
+            cluster = _find(session, index, sig)
+            if cluster is None:
+                seen = post.published_at or post.fetched_at or utcnow()
+                cluster = Cluster(
+                    representative_post_id=post.id,
+                    signature=sig.to_json(),
+                    first_seen=seen,
+                    last_seen=seen,
+                    size=0,
+                )
+                session.add(cluster)
+                session.flush()
+                index.add(cluster.id, sig)
+            post.cluster_id = cluster.id
+            touched[cluster.id] = cluster
+    session.flush()
+    for cluster in touched.values():
+        refresh_stats(session, cluster)
+    session.flush()
+    # New copies of a cluster a reviewer decided inherit that decision (visibly, reversibly).
+    from monitor.reviews.service import inherit_cluster_decisions
+
+    inherit_cluster_decisions(session, posts)
+
+
+def growth_rate(times: Sequence[datetime], last_seen: datetime) -> float:
+    """Return copies per hour over the window ending at last_seen (0 for a single copy)."""
+    recent = [t for t in times if t >= last_seen - GROWTH_WINDOW]
+    if len(recent) < 2:
+        return 0.0
+    span = (last_seen - min(recent)).total_seconds() / 3600
+    return len(recent) / max(span, MIN_SPAN_HOURS)
+
+
+def refresh_stats(session: Session, cluster: Cluster) -> Cluster:
+    """Recompute size, first/last seen, sources, accounts, regions and growth of a cluster."""
+    size, first, last, sources, accounts = repository.member_stats(session, cluster.id)
+    cluster.size = size
+    if first is not None and last is not None:
+        cluster.first_seen, cluster.last_seen = first, last
+        times = repository.seen_times(session, cluster.id, last - GROWTH_WINDOW)
+        cluster.growth_rate = round(growth_rate(times, last), 4)
+    cluster.n_sources = sources
+    cluster.n_accounts = accounts
+    cluster.n_regions = repository.region_count(session, cluster.id)
+    return cluster
+
+
+def cluster_priority(cluster: Cluster | None) -> float:
+    """Return a priority contribution in [0, 1) from a cluster's spread.
+
+    Growth dominates (half weight reached at 4 copies/hour); size and reach add the rest,
+    so a fast-spreading cluster outranks a lone post, which contributes 0.
+    """
+    if cluster is None or cluster.size < 2:
+        return 0.0
+    growth = 1 - math.exp(-cluster.growth_rate / 4 * math.log(2))
+    size = min(math.log10(cluster.size) / 3, 1.0)  # 1,000 copies saturate
+    reach = min((cluster.n_sources + cluster.n_regions) / 20, 1.0)
+    return round(0.6 * growth + 0.25 * size + 0.15 * reach, 4)
+
+
+def post_priority(session: Session, post: Post) -> float:
+    """Return a post's priority contribution from the cluster it belongs to."""
+    if post.cluster_id is None:
+        return 0.0
+    return cluster_priority(repository.get(session, post.cluster_id))
