@@ -8,6 +8,8 @@ from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
 from monitor.keys import cli as keys_cli
+from monitor.modelversions import bench as models_bench
+from monitor.modelversions import cli as models_cli
 from monitor.posts import cli as posts_cli
 from monitor.regions import cli as regions_cli
 from monitor.sources import bench as sources_bench
@@ -32,6 +34,12 @@ bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_
 app.add_typer(bench_app, name="bench")
 bench_app.command("ingest")(sources_bench.bench_ingest)
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(models_cli.datasets_app, name="datasets")
+app.add_typer(models_cli.models_app, name="models")
+app.command("train")(models_cli.train_command)
+app.command("evaluate")(models_cli.evaluate_command)
+app.command("classify")(models_cli.classify_command)
+bench_app.command("classify")(models_bench.bench_classify)
 
 
 def main() -> None:

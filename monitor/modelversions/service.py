@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from datetime import datetime
@@ -11,8 +10,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from classifiers.contracts import LABELS
+from classifiers.data.corpus import Example
 from classifiers.models.artifact import save_pipeline
 from classifiers.models.train import TrainedModel
+from monitor.audit import service as audit
 from monitor.core.base import utcnow
 from monitor.modelversions import repository
 from monitor.modelversions.models import ModelVersion
@@ -54,12 +56,6 @@ def register(
 def _audit(
     session: Session, actor: str, action: str, version: str, before: Any, after: Any
 ) -> None:
-    # The audit service belongs to another area; record when it is installed.
-    try:
-        audit = importlib.import_module("monitor.audit.service")
-    except ImportError:
-        log.info("audit service not available; promotion not audited", extra={"version": version})
-        return
     audit.record(
         session,
         actor=actor,
@@ -110,3 +106,18 @@ def rollback(session: Session, actor: str = "cli") -> ModelVersion:
         {"promoted": previous.version},
     )
     return previous
+
+
+def reviewer_examples(session: Session) -> list[Example]:
+    """Current reviewer decisions as training rows: confirmed labels 1, dismissals all 0."""
+    out = []
+    for post_id, text, decision, labels in repository.current_decisions(session):
+        if decision == "dismiss":
+            known = dict.fromkeys(LABELS, 0)
+        elif decision == "confirm":
+            # A confirmation speaks for the labels confirmed; the others were not assessed.
+            known = {label: 1 if label in labels else -1 for label in LABELS}
+        else:
+            continue
+        out.append(Example(text, known, "reviewer_decisions", f"post{post_id}"))
+    return out

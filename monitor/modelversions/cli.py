@@ -1,0 +1,227 @@
+"""`waspada datasets|train|models|evaluate|classify`: the classifier's command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from classifiers.contracts import Classifier
+from classifiers.data.corpus import JsonlError, read_labelled_jsonl
+from classifiers.data.fetch import FetchError, fetch_many
+from classifiers.data.registry import DATASETS
+from classifiers.models.artifact import UnsafeModel
+from classifiers.models.loaded import LoadedClassifier
+from classifiers.models.train import TrainConfig, evaluate, train
+from classifiers.service import ensure_default_model, load_version
+from monitor.cli.common import echo_err, fail, runtime, settings_or_exit
+from monitor.core.runtime import Runtime
+from monitor.modelversions import repository, service, stream
+
+datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
+models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
+
+
+@datasets_app.command("list")
+def datasets_list() -> None:
+    """List the registered datasets, whether each is fetched, licence and labels fed."""
+    settings = settings_or_exit()
+    for ds in DATASETS.values():
+        state = "fetched" if ds.is_present(settings.data_dir) else "missing"
+        labels = ", ".join(f"{k}: {v}" for k, v in ds.labels.items()) or "(lexicon)"
+        typer.echo(f"{ds.name:32} {state:8} {ds.licence:18} {labels}")
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(
+    names: list[str] = typer.Argument(None, help="Dataset names (default: all)"),
+    from_dir: Path | None = typer.Option(None, "--from", help="Copy from this folder instead"),
+) -> None:
+    """Download (or copy with --from) datasets into the data directory, checking sha256."""
+    settings = settings_or_exit()
+    if from_dir is not None and not from_dir.is_dir():
+        raise fail(f"--from {from_dir}: not a directory")
+
+    def client() -> httpx.Client:
+        return httpx.Client(
+            timeout=settings.http_timeout,
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=True,
+        )
+
+    try:
+        results = fetch_many(
+            list(names or []), settings.data_dir, source_dir=from_dir, client_factory=client
+        )
+    except FetchError as exc:
+        raise fail(str(exc), 2) from None
+    for r in results:
+        typer.echo(f"{r.name:32} {r.status:8} {r.detail}")
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _print_summary(card: dict[str, Any]) -> None:
+    typer.echo(f"thresholds: {json.dumps(card['thresholds'])}")
+    splits = [("held-out", card["metrics"]["held_out"]), *card["metrics"]["cross_dataset"].items()]
+    for split, data in splits:
+        typer.echo(f"[{split}] n={data['n']} any-label flag rate={data['any_label_flag_rate']}")
+        for label, m in data["labels"].items():
+            typer.echo(
+                f"  {label:18} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+                f"PR-AUC={m['pr_auc']} positives={m['positives']}"
+            )
+    typer.echo(f"ordinary-content flag rate: {card['metrics']['ordinary_content_flag_rate']}")
+    typer.echo(f"training seconds: {card['training_seconds']}")
+
+
+def train_command(
+    promote: bool = typer.Option(False, "--promote", help="Promote the new version"),
+    small: bool = typer.Option(False, "--small", help="Seeds only, small features (seconds)"),
+    stem: bool = typer.Option(False, "--stem/--no-stem", help="Use Sastrawi stemming"),
+    reviews: bool = typer.Option(True, "--reviews/--no-reviews", help="Add reviewer decisions"),
+) -> None:
+    """Train on fetched datasets + seeds + reviewer decisions, evaluate, register."""
+    settings = settings_or_exit()
+    if small:
+        config = TrainConfig.small(settings.target_precision)
+    else:
+        config = TrainConfig(target_precision=settings.target_precision)
+    config.stem = stem
+    with runtime(settings) as rt:
+        with rt.session() as session:
+            extra = service.reviewer_examples(session) if reviews else []
+        echo_err(f"training ({len(extra)} reviewer decisions) ...")
+        model = train(settings.data_dir, config, extra)
+        with rt.session() as session:
+            row = service.register(session, settings.data_dir, model)
+            if promote:
+                service.promote(session, row.version, actor="cli")
+            version = row.version
+    typer.echo(f"version {version}{' (promoted)' if promote else ''}")
+    _print_summary(model.card)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List versions, newest first (* marks the promoted one)."""
+    with runtime() as rt, rt.session() as session:
+        for row in repository.all_versions(session):
+            mark = "*" if row.is_promoted else " "
+            f1 = {
+                k: v["f1"]
+                for k, v in row.card.get("metrics", {})
+                .get("held_out", {})
+                .get("labels", {})
+                .items()
+            }
+            typer.echo(f"{mark} {row.version}  {row.created_at:%Y-%m-%d %H:%M}  F1 {f1}")
+
+
+@models_app.command("show")
+def models_show(version: str = typer.Argument(..., help="Version name")) -> None:
+    """Print a version's model card as JSON."""
+    with runtime() as rt, rt.session() as session:
+        row = repository.get(session, version)
+        if row is None:
+            raise fail(f"no model version {version!r}")
+        typer.echo(json.dumps(row.card, indent=2, ensure_ascii=False))
+
+
+@models_app.command("promote")
+def models_promote(version: str = typer.Argument(..., help="Version name")) -> None:
+    """Make VERSION the promoted model (checks the file loads safely first)."""
+    with runtime() as rt, rt.session() as session:
+        row = repository.get(session, version)
+        if row is None:
+            raise fail(f"no model version {version!r}")
+        try:
+            load_version(row)
+        except UnsafeModel as exc:
+            raise fail(f"refusing to promote: {exc}") from None
+        service.promote(session, version, actor="cli")
+    typer.echo(f"promoted {version}")
+
+
+@models_app.command("rollback")
+def models_rollback() -> None:
+    """Promote the previously promoted version again."""
+    with runtime() as rt, rt.session() as session:
+        try:
+            row = service.rollback(session, actor="cli")
+        except service.ModelNotFound as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"promoted {row.version}")
+
+
+def _classifier(rt: Runtime, version: str | None) -> Classifier:
+    with rt.session() as session:
+        if version:
+            row = repository.get(session, version)
+            if row is None:
+                raise fail(f"no model version {version!r}")
+            try:
+                return load_version(row)
+            except UnsafeModel as exc:
+                raise fail(str(exc)) from None
+        row = repository.promoted(session)
+        if row is not None:
+            try:
+                return load_version(row)
+            except UnsafeModel as exc:
+                raise fail(str(exc)) from None
+    echo_err("waspada: no promoted model; training the default model first (once) ...")
+    return ensure_default_model(rt)
+
+
+def evaluate_command(
+    file: Path = typer.Argument(..., help='Labelled JSONL: {"id","text","labels":[...]}'),
+    model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
+) -> None:
+    """Print per-label P/R/F1 at the operating threshold and the any-label flag rate."""
+    try:
+        examples = read_labelled_jsonl(file)
+    except (OSError, JsonlError) as exc:
+        raise fail(str(exc), 2) from None
+    with runtime() as rt:
+        clf = _classifier(rt, model)
+    assert isinstance(clf, LoadedClassifier)
+    result = evaluate(clf, examples)
+    typer.echo(f"model {clf.version}  n={result['n']}")
+    for label, m in result["labels"].items():
+        typer.echo(
+            f"{label:18} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+            f"positives={m['positives']} flagged={m['flagged']}"
+        )
+    typer.echo(f"any-label flag rate: {result['any_label_flag_rate']:.4f}")
+
+
+def classify_command(
+    input: Path | None = typer.Option(None, "--input", help="JSONL file (default: stdin)"),
+    output: Path | None = typer.Option(None, "--output", help="JSONL file (default: stdout)"),
+    model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
+) -> None:
+    """Classify JSON Lines ({"id","text"} per line) into labels, scores and explanations."""
+    from monitor.predictions.loader import load_matcher
+
+    if input is not None and not input.is_file():
+        raise fail(f"--input {input}: no such file", 2)
+    with runtime() as rt:
+        clf = _classifier(rt, model)
+        with rt.session() as session:
+            matcher = load_matcher(session)
+    source = input.open("rb") if input is not None else sys.stdin.buffer
+    sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+    try:
+        ok, errors = stream.run(clf, source, sink, matcher=matcher, warn=echo_err)
+    finally:
+        if input is not None:
+            source.close()
+        if output is not None:
+            sink.close()
+    if errors:
+        echo_err(f"waspada: {ok} classified, {errors} line(s) with errors")

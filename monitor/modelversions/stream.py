@@ -1,0 +1,113 @@
+"""The `waspada classify` JSON Lines contract: parse, batch, classify, write in order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from classifiers.contracts import Classification, Classifier, Matcher
+
+BATCH = 512
+MAX_TEXT_CHARS = 100_000  # longer texts are scored on their first 100k characters
+
+
+@dataclass
+class Parsed:
+    """One input line: either an (id, text) to classify or an error object to echo."""
+
+    line_no: int
+    id: Any = None
+    text: str | None = None
+    error: str | None = None
+
+
+def parse_line(line: str, line_no: int) -> Parsed:
+    """Validate one JSONL input line without raising."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Parsed(line_no, error=f"line {line_no}: not valid JSON ({exc.msg})")
+    except RecursionError:
+        return Parsed(line_no, error=f"line {line_no}: JSON nested too deeply")
+    if not isinstance(obj, dict):
+        return Parsed(line_no, error=f"line {line_no}: expected a JSON object")
+    ident = obj.get("id")
+    if ident is None or not isinstance(ident, str | int) or isinstance(ident, bool):
+        return Parsed(line_no, error=f'line {line_no}: "id" must be a string or integer')
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return Parsed(line_no, ident, error=f'line {line_no}: "text" must be a string')
+    return Parsed(line_no, ident, text[:MAX_TEXT_CHARS])
+
+
+def result_json(ident: Any, result: Classification) -> dict[str, Any]:
+    """Return the output object for one classified input."""
+    return {
+        "id": ident,
+        "labels": result.labels,
+        "scores": result.scores,
+        "explanation": result.explanation,
+        "factcheck": result.factcheck.as_json() if result.factcheck else None,
+    }
+
+
+def error_json(item: Parsed) -> dict[str, Any]:
+    """Return the output object for an input line that could not be classified."""
+    return {"id": item.id, "line": item.line_no, "error": item.error}
+
+
+def _decode(raw: bytes | str, n: int) -> str | Parsed:
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Parsed(n, error=f"line {n}: not valid UTF-8")
+
+
+def _batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
+    batch: list[Parsed] = []
+    for n, raw in enumerate(lines, 1):
+        line = _decode(raw, n)
+        if isinstance(line, Parsed):
+            batch.append(line)
+        elif line.strip():
+            batch.append(parse_line(line, n))
+        else:
+            continue
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(
+    classifier: Classifier,
+    source: Iterable[bytes | str],
+    sink: TextIO,
+    *,
+    matcher: Matcher | None = None,
+    warn: Callable[[str], None] | None = None,
+    batch_size: int = BATCH,
+) -> tuple[int, int]:
+    """Stream JSONL from `source` to `sink` in order; return (classified, errors)."""
+    ok = errors = 0
+    for batch in _batches(source, batch_size):
+        good = [p for p in batch if p.error is None]
+        results = iter(classifier.classify([p.text or "" for p in good], matcher) if good else [])
+        out = []
+        for item in batch:
+            if item.error is None:
+                out.append(json.dumps(result_json(item.id, next(results)), ensure_ascii=False))
+                ok += 1
+            else:
+                out.append(json.dumps(error_json(item), ensure_ascii=False))
+                errors += 1
+                if warn is not None:
+                    warn(f"waspada: warning: {item.error}")
+        sink.write("\n".join(out) + "\n")
+    sink.flush()
+    return ok, errors
