@@ -123,6 +123,9 @@ COMMON_WORDS: frozenset[str] = frozenset(
         "kupang",
         "malang",
         "tegal",
+        "batu bara",
+        "batubara",
+        "mataram",
     }
 )
 

@@ -56,10 +56,22 @@ def _sentence_initial(text: str, start: int) -> bool:
     return not before or before[-1] in _SENTENCE_END
 
 
+def _title_cased(toks: list[_Tok]) -> bool:
+    """Tell whether most words are capitalised (headlines), so capitals say nothing."""
+    words = [t[3] for t in toks if t[3][:1].isalpha() and len(t[3]) > 3]
+    return len(words) >= 4 and sum(w[:1].isupper() for w in words) / len(words) > 0.6
+
+
 def _reads_as_name(text: str, toks: list[_Tok], i: int, j: int) -> bool:
     """Tell whether a common-word name is written as a proper noun mid-sentence."""
     first = toks[i][3]
     if not first[:1].isupper() or _sentence_initial(text, toks[i][1]):
+        return False
+    if _title_cased(toks):
+        return False
+    # "Buru-buru", "batu-batu": a reduplicated word is never the region.
+    end = toks[j - 1][2]
+    if j < len(toks) and text[end : end + 1] == "-" and toks[j][0] == toks[j - 1][0]:
         return False
     # Shouting in capitals says nothing about proper nouns.
     return not all(t[3].isupper() and len(t[3]) > 1 for t in toks[i:j])
