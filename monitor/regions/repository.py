@@ -30,6 +30,14 @@ def region_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Region.code)))
 
 
+def existing_codes(session: Session, codes: Iterable[str]) -> set[str]:
+    """Return which of the given codes are stored."""
+    wanted = list(set(codes))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Region.code).where(Region.code.in_(wanted))))
+
+
 def insert_regions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert region rows (parents must come before children)."""
     for start in range(0, len(rows), 2000):

@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -90,7 +90,32 @@ def tag_posts(session: Session, posts: Sequence[Post]) -> None:
                 rows.append(_row(post.id, rec.code, rec.province_code, "source", "source"))
             else:
                 log.warning("source default region unknown", extra={"code": default})
-    repository.replace_post_regions(session, [p.id for p in posts], rows)
+    # A kecamatan tag needs kecamatan loaded (`regions load --no-districts` skips them);
+    # otherwise the tag rolls up to the nearest stored ancestor.
+    wanted = _with_ancestors(str(r["region_code"]) for r in rows)
+    stored = repository.existing_codes(session, wanted)
+    kept: dict[tuple[object, str], dict[str, object]] = {}
+    for row in rows:
+        code = _nearest_stored(str(row["region_code"]), stored)
+        if code is not None and (row["post_id"], code) not in kept:
+            kept[(row["post_id"], code)] = {**row, "region_code": code}
+    repository.replace_post_regions(session, [p.id for p in posts], list(kept.values()))
+
+
+def _with_ancestors(codes: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for code in codes:
+        parts = code.split(".")
+        out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return out
+
+
+def _nearest_stored(code: str, stored: set[str]) -> str | None:
+    parts = code.split(".")
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in stored:
+            return ".".join(parts[:i])
+    return None
 
 
 def _row(post_id: int, code: str, province: str, origin: str, evidence: str) -> dict[str, object]:
