@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core import migrate
@@ -59,7 +59,9 @@ def _create_pg_db(admin_url: str, name: str, template: str | None = None) -> str
 
 
 @pytest.fixture(scope="session")
-def migrated_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def migrated_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], str]:
     """Per backend, a migrated database to copy from: (backend) -> URL."""
     cache: dict[str, str] = {}
 
@@ -80,7 +82,9 @@ def migrated_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def db_engine(request: pytest.FixtureRequest, migrated_template) -> Iterator[Engine]:
+def db_engine(
+    request: pytest.FixtureRequest, migrated_template: Callable[[str], str]
+) -> Iterator[Engine]:
     """A migrated engine per backend, shared by the session's rolled-back tests."""
     backend = request.param
     template = migrated_template(backend)
@@ -98,7 +102,7 @@ def db_engine(request: pytest.FixtureRequest, migrated_template) -> Iterator[Eng
 
 
 @pytest.fixture
-def db_connection(db_engine: Engine) -> Iterator[object]:
+def db_connection(db_engine: Engine) -> Iterator[Connection]:
     """A connection with an outer transaction that is rolled back after the test."""
     conn = db_engine.connect()
     trans = conn.begin()
@@ -110,7 +114,7 @@ def db_connection(db_engine: Engine) -> Iterator[object]:
 
 
 @pytest.fixture
-def db_factory(db_connection) -> sessionmaker[Session]:
+def db_factory(db_connection: Connection) -> sessionmaker[Session]:
     """A session factory whose commits only release savepoints inside the test transaction."""
     return sessionmaker(
         bind=db_connection, join_transaction_mode="create_savepoint", expire_on_commit=False
@@ -134,14 +138,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def rt(settings: Settings, db_connection, db_factory) -> Runtime:
+def rt(settings: Settings, db_connection: Connection, db_factory: sessionmaker[Session]) -> Runtime:
     """A runtime whose sessions live inside the test's rolled-back transaction."""
     return Runtime(settings=settings, engine=db_connection.engine, factory=db_factory)
 
 
 @pytest.fixture(params=BACKENDS)
 def fresh_db_url(
-    request: pytest.FixtureRequest, migrated_template, tmp_path: Path
+    request: pytest.FixtureRequest, migrated_template: Callable[[str], str], tmp_path: Path
 ) -> Iterator[str]:
     """A new, migrated, committed database per test (for subprocesses and servers)."""
     backend = request.param

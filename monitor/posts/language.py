@@ -55,8 +55,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 }
 # token -> languages whose list holds it (a word in several lists weighs half).
 _LOOKUP: dict[str, tuple[str, ...]] = {}
-for _lang, _words in _STOPWORDS.items():
-    for _w in _words:
+for _lang, _stops in _STOPWORDS.items():
+    for _w in _stops:
         _LOOKUP[_w] = (*_LOOKUP.get(_w, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ID_AFFIX = re.compile(r"^(?:meng|meny|mem|men|ber|ter|per|peng|pem)\w{3,}|\w{3,}(?:nya|kan)$")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug import Request, Response
 
 from monitor.core.base import utcnow
@@ -30,7 +30,7 @@ def crt(rt: Runtime, tmp_path: Path) -> Runtime:
 
 def _add(rt: Runtime, name: str, kind: str, url: str, **extra: object) -> None:
     with rt.session() as s:
-        service.add(s, SourceSpec(name=name, kind=kind, url=url, **extra), "test")  # type: ignore[arg-type]
+        service.add(s, SourceSpec(name=name, kind=kind, url=url, **extra), "test")
 
 
 def _source(rt: Runtime, name: str) -> Source:
@@ -95,7 +95,7 @@ def test_retry_after_backoff_and_system_disable(
     assert row.disabled_reason and "3 consecutive failures" in row.disabled_reason
     assert "HTTP 500" in row.disabled_reason
     with crt.session() as s:
-        s.execute(Source.__table__.update().values(next_fetch_at=utcnow()))
+        s.execute(update(Source).values(next_fetch_at=utcnow()))
     assert collect_due(crt, client) == []  # system-disabled sources are never due
     with crt.session() as s:
         service.set_enabled(s, "rapuh", True, "test")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -20,7 +21,7 @@ from monitor.sources.http import FetchError, HttpClient, decode_body, parse_retr
 from tests.collectors.conftest import fixture_bytes
 
 
-def _rss(client: HttpClient, url: str) -> tuple[list, FetchState]:  # type: ignore[type-arg]
+def _rss(client: HttpClient, url: str) -> tuple[list[Any], FetchState]:
     return RssFetcher(client).fetch(SourceConfig("s", "rss", url), FetchState())
 
 

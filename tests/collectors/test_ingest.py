@@ -17,7 +17,7 @@ from monitor.posts.schemas import PostIn
 def _post(external_id: str, text: str, **extra: object) -> PostIn:
     return PostIn(
         platform=str(extra.pop("platform", "rss")), external_id=external_id, text=text, **extra
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_refetch_updates_never_duplicates(db: Session) -> None:
@@ -90,7 +90,7 @@ def test_language_marks_and_source_default(db: Session) -> None:
         default_language="id",
     )
     assert out.report.new == 4
-    langs = dict(db.execute(select(Post.external_id, Post.language)).all())
+    langs = {row[0]: row[1] for row in db.execute(select(Post.external_id, Post.language))}
     assert langs["id"] == "id" and langs["en"] == "en" and langs["jv"] == "jv"
     assert langs["short"] == "id"  # undetermined short text takes the source's language
     assert detect_language("Prabowo curang!!") == "und"
@@ -116,7 +116,7 @@ def test_validation_rejects_hostile_records_and_keeps_the_rest(db: Session) -> N
             },
         ]
     )
-    assert [p.external_id for p in good][0] == "1" and good[0].text == "teks dengan NUL dibersihkan"
+    assert good[0].external_id == "1" and good[0].text == "teks dengan NUL dibersihkan"
     assert good[1].external_id and good[1].external_id.startswith("h:")
     assert good[2].external_id == "7"
     assert good[2].published_at == datetime(2024, 1, 1, 3, tzinfo=UTC)

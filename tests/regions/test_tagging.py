@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.posts.models import PostRegion
@@ -25,7 +25,7 @@ def test_load_repairs_renamed_regions(db: Session) -> None:
     load(db)
     db.get(Region, "15.07").name = "Old name"  # type: ignore[union-attr]
     db.flush()
-    db.execute(Region.__table__.delete().where(Region.code == "15.72"))
+    db.execute(delete(Region).where(Region.code == "15.72"))
     result = load_regions(db, with_districts=False)
     assert result.inserted == 1 and result.renamed == 1
     assert db.get(Region, "15.07").name == "Kabupaten Tanjung Jabung Timur"  # type: ignore[union-attr]
