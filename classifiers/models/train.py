@@ -27,7 +27,8 @@ from classifiers.data.corpus import (
     read_labelled_jsonl,
 )
 from classifiers.data.registry import DATASETS, lexicon_files
-from classifiers.data.splits import split_examples
+from classifiers.data.splits import SPLIT_SALT, split_examples
+from classifiers.drift import score_profile
 from classifiers.models.artifact import sha256_file
 from classifiers.models.estimator import build_pipeline
 from classifiers.models.loaded import LoadedClassifier
@@ -52,6 +53,9 @@ class TrainConfig:
     min_df: int = 2
     C: float = 4.0
     calibration_cv: int = 3
+    # Keep at most this many rows per public dataset (a fixed hash order picks them).
+    max_rows_per_dataset: int | None = None
+    seed: int = 0  # numpy's global RNG is seeded with this before fitting
 
     @classmethod
     def small(cls, target_precision: float = 0.8) -> TrainConfig:
@@ -98,6 +102,9 @@ def gather(
     news_check: list[Example] = []
     for name in names:
         rows = load_dataset(name, data_dir)
+        available = len(rows)
+        if config.max_rows_per_dataset is not None:
+            rows = sample_rows(rows, name, config.max_rows_per_dataset)
         ds = DATASETS[name]
         sources[name] = {
             "licence": ds.licence,
@@ -105,6 +112,7 @@ def gather(
             "labels": ds.labels,
             "files": {f.name: _file_sha(ds.folder(data_dir) / f.name) for f in ds.files},
             "rows": len(rows),
+            "rows_available": available,
         }
         for ex in rows:
             (news_check if ex.source in NEWS_CHECK_SOURCES else trainable).append(ex)
@@ -120,6 +128,35 @@ def gather(
     return trainable, dedupe(news_check), sources
 
 
+def sample_rows(rows: Sequence[Example], name: str, limit: int) -> list[Example]:
+    """Keep `limit` rows in a fixed pseudo-random order (the same rows on every run)."""
+    if len(rows) <= limit:
+        return list(rows)
+
+    def key(ex: Example) -> bytes:
+        return hashlib.sha256(f"{name}:{ex.id}:{ex.text}".encode()).digest()
+
+    return sorted(rows, key=key)[:limit]
+
+
+def snapshot_of(
+    sources: dict[str, Any], examples: Sequence[Example], config: TrainConfig, data_dir: Path
+) -> dict[str, Any]:
+    """The exact data a version was trained from: file hashes, review ids, seeds."""
+    lexicons = lexicon_files(data_dir) if config.use_lexicons else []
+    return {
+        "datasets": {n: s["files"] for n, s in sorted(sources.items()) if n in DATASETS},
+        "seed_files": sources["seeds"]["files"],
+        "lexicons": {Path(path).name: _file_sha(Path(path)) for _, path in lexicons},
+        "review_ids": sorted(
+            int(ex.meta["review_id"]) for ex in examples if ex.meta.get("review_id")
+        ),
+        "split_salt": SPLIT_SALT,
+        "random_seed": config.seed,
+        "max_rows_per_dataset": config.max_rows_per_dataset,
+    }
+
+
 def _fit(examples: Sequence[Example], config: TrainConfig, data_dir: Path) -> Pipeline:
     lexicons = lexicon_files(data_dir) if config.use_lexicons else []
     pipe = build_pipeline(
@@ -131,6 +168,8 @@ def _fit(examples: Sequence[Example], config: TrainConfig, data_dir: Path) -> Pi
         C=config.C,
         calibration_cv=config.calibration_cv,
     )
+    # sklearn falls back to numpy's global RNG where no random_state is passed.
+    np.random.seed(config.seed)
     pipe.fit([ex.text for ex in examples], _matrix(examples))
     return pipe
 
@@ -218,6 +257,8 @@ def train(
             "sastrawi": _sastrawi_version(),
             "numpy": np.__version__,
         },
+        "snapshot": snapshot_of(sources, examples, config, data_dir),
+        "validation_profile": score_profile(val_scores, thresholds),
         "training_seconds": round(time.monotonic() - started, 2),
         "fingerprint": _fingerprint(sources, config),
     }
