@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from classifiers.text.curated import CURATED_SLANG, LEET, PROTECTED_WORDS
 
@@ -146,8 +148,23 @@ def as_text_list(X: Any) -> list[str]:
     """Accept a sequence of strings (or a 2-D array whose rows are joined) as documents."""
     if isinstance(X, str):
         raise ValueError("expected a sequence of texts, got a single string")
+    if sp.issparse(X):
+        raise TypeError("sparse input is not text; pass a sequence of strings")
+    if not isinstance(X, np.ndarray | list | tuple) and hasattr(X, "__array__"):
+        X = np.asarray(X)  # array-likes such as pandas columns
     arr = X if isinstance(X, np.ndarray) else None
+    if arr is not None and np.iscomplexobj(arr):
+        raise ValueError("Complex data not supported: expected texts")
     if arr is not None and arr.ndim == 2:
+        if arr.shape[0] == 0:
+            raise ValueError(f"0 sample(s) (shape={arr.shape}) while a minimum of 1 is required")
+        if arr.shape[1] == 0:
+            # Same wording as sklearn's own validation, so callers can match either.
+            raise ValueError(
+                f"0 feature(s) (shape={arr.shape}) while a minimum of 1 is required: no texts"
+            )
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            raise ValueError("input contains NaN or infinity; expected texts")
         return [" ".join(str(v) for v in row) for row in arr]
     if arr is not None and arr.ndim != 1:
         raise ValueError(f"expected 1-D texts, got an array of shape {arr.shape}")
@@ -164,8 +181,10 @@ class Normalizer(TransformerMixin, BaseEstimator):
     def __init__(self, lexicons: Sequence[tuple[str, str]] | None = None) -> None:
         self.lexicons = lexicons
 
-    def fit(self, X: Iterable[str], y: object = None) -> Normalizer:
-        """Build the slang table and the hashtag vocabulary; texts are not used."""
+    def fit(self, X: Any, y: object = None) -> Normalizer:
+        """Build the slang table and the hashtag vocabulary; texts are only validated."""
+        if X is not None:
+            as_text_list(X)
         from classifiers.data.lexicons import load_slang_and_vocab
 
         slang, vocab = load_slang_and_vocab(self.lexicons or ())
@@ -174,8 +193,9 @@ class Normalizer(TransformerMixin, BaseEstimator):
         self.n_slang_ = len(slang)
         return self
 
-    def transform(self, X: Iterable[str]) -> list[str]:
+    def transform(self, X: Any) -> list[str]:
         """Return one normalised string per input text."""
+        check_is_fitted(self)
         slang = parse_table(self.slang_table_)
         vocab = parse_table(self.vocab_table_)
         return [normalize(t, slang, vocab) for t in as_text_list(X)]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from classifiers.text.normalize import as_text_list
 
@@ -194,13 +195,15 @@ class RuleFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
 
-    def fit(self, X: Iterable[str], y: object = None) -> RuleFeatures:
-        """Record the rule names (the columns)."""
+    def fit(self, X: Any, y: object = None) -> RuleFeatures:
+        """Validate the texts and record the rule names (the columns)."""
+        as_text_list(X)
         self.rule_names_ = [r.name for r in RULES]
         return self
 
-    def transform(self, X: Iterable[str]) -> sp.csr_matrix:
+    def transform(self, X: Any) -> sp.csr_matrix:
         """Return a (n_texts, n_rules) sparse matrix of rule hits."""
+        check_is_fitted(self)
         texts = as_text_list(X)
         rows: list[int] = []
         cols: list[int] = []

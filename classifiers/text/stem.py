@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from classifiers.text.curated import PROTECTED_WORDS
 from classifiers.text.normalize import as_text_list
@@ -52,13 +52,15 @@ class Stemmer(TransformerMixin, BaseEstimator):
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
 
-    def fit(self, X: Iterable[str], y: object = None) -> Stemmer:
-        """Nothing to learn; records that the transformer is fitted."""
+    def fit(self, X: Any, y: object = None) -> Stemmer:
+        """Nothing to learn; validates the texts and records that it is fitted."""
+        as_text_list(X)
         self.is_fitted_ = True
         return self
 
-    def transform(self, X: Iterable[str]) -> list[str]:
+    def transform(self, X: Any) -> list[str]:
         """Return the texts with each word replaced by its stem."""
+        check_is_fitted(self)
         texts = as_text_list(X)
         if not self.enabled:
             return texts

@@ -1,0 +1,136 @@
+"""Normaliser, stemmer and rule layer: behaviour on real Indonesian registers and hostile input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from classifiers.text.normalize import Normalizer, decode_escapes, normalize, split_hashtag
+from classifiers.text.rules import RuleFeatures, fired
+from classifiers.text.stem import Stemmer, cache_size, stem_word
+
+# Checks that do not apply to text transformers, each with the reason. Everything else in
+# the estimator contract (get/set_params, clone, fitted state in `_`, unfitted errors,
+# empty/complex/NaN input errors, read-only input, ...) must pass.
+_NO_FEATURE_COUNT = "texts have no feature count (n_features_in_)"
+_TEXT_COMMON = {
+    "check_n_features_in": _NO_FEATURE_COUNT,
+    "check_n_features_in_after_fitting": _NO_FEATURE_COUNT,
+    "check_fit2d_predict1d": "a 1-D sequence of strings is the normal text input",
+    "check_transformer_data_not_an_array": "a list of numeric rows is not text; refused",
+}
+# Text-to-text steps return strings, which these checks compare with assert_allclose.
+_TEXT_OUT = {
+    **_TEXT_COMMON,
+    "check_transformer_general": "output is text, compared numerically (allclose)",
+    "check_transformer_preserve_dtypes": "output is a list of strings, has no dtype",
+    "check_pipeline_consistency": "output is text, compared numerically (allclose)",
+    "check_estimators_pickle": "output is text, compared numerically (allclose)",
+    "check_fit_idempotent": "output is text, compared numerically (allclose)",
+    "check_methods_sample_order_invariance": "output is text, compared numerically",
+    "check_methods_subset_invariance": "output is text, compared numerically",
+}
+_RULES = {
+    **_TEXT_COMMON,
+    "check_transformer_general": _NO_FEATURE_COUNT + " to compare between fit and transform",
+}
+
+
+def _expected(est: object) -> dict[str, str]:
+    return _RULES if isinstance(est, RuleFeatures) else _TEXT_OUT
+
+
+@parametrize_with_checks(
+    [Normalizer(), Stemmer(enabled=False), Stemmer(), RuleFeatures()],
+    expected_failed_checks=_expected,
+)
+def test_sklearn_contract(estimator, check) -> None:  # type: ignore[no-untyped-def]
+    check(estimator)
+
+
+def test_get_params_round_trip() -> None:
+    norm = Normalizer(lexicons=[("words", "/nonexistent")])
+    assert norm.get_params() == {"lexicons": [("words", "/nonexistent")]}
+    assert Stemmer(enabled=False).set_params(enabled=True).enabled is True
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Pemilu udh deket, yg gak nyoblos rugi", "pemilu sudah deket yang tidak coblos rugi"),
+        ("bangeeeet kereeen", "banget keren"),
+        ("ini h0ax dan p3milu", "ini hoax dan pemilu"),
+        ("anak-anak dan anak2", "anak anak dan anak anak"),
+        ("Cek https://t.co/abc @kpu_ri", "cek urltoken mentiontoken"),
+        ("USER: lihat URL", "mentiontoken lihat urltoken"),
+        ("amplop Rp 100.000 atau 50rb", "amplop nominaluang atau nominaluang"),
+        ("kok gitu!!!???", "kok gitu ! ?"),
+        ("ＦＵＬＬＷＩＤＴＨ teks", "fullwidth teks"),
+        ("“kutipan” lengkung", "kutipan lengkung"),
+    ],
+)
+def test_normalize_cases(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_hashtags_split_on_case_and_by_dictionary() -> None:
+    assert split_hashtag("TolakPolitikUang") == ["tolak", "politik", "uang"]
+    assert split_hashtag("tolakpolitikuang", {"tolak": "", "politik": "", "uang": ""}) == [
+        "tolak",
+        "politik",
+        "uang",
+    ]
+    assert "hashtagtoken tolak politik uang" in normalize("#TolakPolitikUang")
+
+
+def test_literal_escapes_from_public_datasets() -> None:
+    raw = "mantap \\xf0\\x9f\\x98\\x82\\n baris"
+    assert decode_escapes(raw) == "mantap \U0001f602  baris"
+    assert normalize(raw) == "mantap emojitoken baris"
+    # A broken escape run decodes to nothing rather than raising.
+    assert normalize("rusak \\xf0\\x9f teks") == "rusak teks"
+
+
+def test_hostile_input() -> None:
+    norm = Normalizer().fit(None)
+    out = norm.transform(["", "\x00\x01\u200b", "a" * 200_000, "😀" * 1000, "\ud800 x"])
+    assert out[0] == ""
+    assert len(out) == 5
+    with pytest.raises(ValueError, match="sequence of texts"):
+        norm.transform("one string")
+    with pytest.raises(ValueError, match="expected texts"):
+        norm.transform([1, 2])
+    with pytest.raises(ValueError, match="1-D"):
+        norm.transform(np.zeros((2, 2, 2)))
+
+
+def test_lexicons_from_public_files(shared_data) -> None:  # type: ignore[no-untyped-def]
+    lex = [
+        ("kamusalay", str(shared_data / "ibrohim2019_hs_abusive" / "new_kamusalay.csv")),
+        ("words", str(shared_data / "slang_indo_normalizer_pypi" / "common_words.txt")),
+    ]
+    norm = Normalizer(lexicons=lex).fit(None)
+    assert norm.n_slang_ > 10_000
+    # The curated list wins, protected words are never rewritten.
+    assert norm.transform(["jgn lupa ke tps, pemilu bsk"]) == ["jangan lupa ke tps pemilu besok"]
+
+
+def test_stemmer_protects_election_words_and_caches() -> None:
+    assert stem_word("pemilu") == "pemilu"
+    assert stem_word("kecurangan") == "curang"
+    before = cache_size()
+    Stemmer().fit([]).transform(["kecurangan pemilu"] * 3)
+    assert cache_size() >= before
+    assert Stemmer(enabled=False).fit([]).transform(["kecurangan"]) == ["kecurangan"]
+
+
+def test_rules_fire_and_suppress() -> None:
+    names = {r.name for r in fired(normalize("Serangan fajar 100rb asal coblos nomor 2"))}
+    assert "mp_strong_offer" in names
+    against = {r.name for r in fired(normalize("Tolak politik uang! Jangan terima amplop"))}
+    assert "mp_against" in against
+    X = RuleFeatures().fit([]).transform([normalize("jangan pilih pemimpin kafir"), "netral"])
+    assert X.shape[0] == 2
+    assert X[0].sum() > 0
+    assert X[1].sum() == 0
