@@ -17,7 +17,7 @@ import typer
 
 from classifiers.data.corpus import EVAL_DIR, SEEDS_DIR, read_labelled_jsonl
 from classifiers.models.loaded import LoadedClassifier
-from monitor.cli.common import fail, runtime
+from monitor.cli.common import fail
 from monitor.modelversions import stream
 
 
@@ -66,10 +66,10 @@ def bench_classify(
     model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
 ) -> None:
     """Print posts/s end to end through `waspada classify`, bare predict, and peak memory."""
-    from monitor.modelversions.cli import _classifier
+    from monitor.modelversions.cli import _classifier, ready_runtime
 
     texts = tweet_texts(n)
-    with runtime() as rt:
+    with ready_runtime() as rt:
         clf = _classifier(rt, model)
     assert isinstance(clf, LoadedClassifier)
     version = clf.version

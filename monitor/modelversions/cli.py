@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,33 @@ from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from classifiers.service import ensure_default_model, load_version
 from monitor.cli.common import echo_err, fail, runtime, settings_or_exit
+from monitor.core import migrate
 from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
 from monitor.modelversions import repository, service, stream
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
 models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
+
+
+@contextmanager
+def ready_runtime(settings: Settings | None = None) -> Iterator[Runtime]:
+    """Open the runtime with the schema at head: a local SQLite file is migrated on first use."""
+    with runtime(settings) as rt:
+        current, head = migrate.current_revision(rt.engine), migrate.head_revision()
+        if current != head:
+            if not rt.settings.is_sqlite:
+                raise fail(
+                    f"database schema is at {current or 'nothing'}, this version needs {head}; "
+                    "run `waspada db upgrade` first"
+                )
+            # Why automatic here: `datasets fetch && train && classify` on a fresh data
+            # directory must work without a separate set-up step (the issue's contract).
+            echo_err(f"waspada: migrating the local database to {head} ...")
+            from monitor.cli.db import migrate_or_exit
+
+            migrate_or_exit(rt.engine)
+        yield rt
 
 
 @datasets_app.command("list")
@@ -92,7 +116,7 @@ def train_command(
     else:
         config = TrainConfig(target_precision=settings.target_precision)
     config.stem = stem
-    with runtime(settings) as rt:
+    with ready_runtime(settings) as rt:
         with rt.session() as session:
             extra = service.reviewer_examples(session) if reviews else []
         echo_err(f"training ({len(extra)} reviewer decisions) ...")
@@ -109,7 +133,7 @@ def train_command(
 @models_app.command("list")
 def models_list() -> None:
     """List versions, newest first (* marks the promoted one)."""
-    with runtime() as rt, rt.session() as session:
+    with ready_runtime() as rt, rt.session() as session:
         for row in repository.all_versions(session):
             mark = "*" if row.is_promoted else " "
             f1 = {
@@ -125,7 +149,7 @@ def models_list() -> None:
 @models_app.command("show")
 def models_show(version: str = typer.Argument(..., help="Version name")) -> None:
     """Print a version's model card as JSON."""
-    with runtime() as rt, rt.session() as session:
+    with ready_runtime() as rt, rt.session() as session:
         row = repository.get(session, version)
         if row is None:
             raise fail(f"no model version {version!r}")
@@ -135,7 +159,7 @@ def models_show(version: str = typer.Argument(..., help="Version name")) -> None
 @models_app.command("promote")
 def models_promote(version: str = typer.Argument(..., help="Version name")) -> None:
     """Make VERSION the promoted model (checks the file loads safely first)."""
-    with runtime() as rt, rt.session() as session:
+    with ready_runtime() as rt, rt.session() as session:
         row = repository.get(session, version)
         if row is None:
             raise fail(f"no model version {version!r}")
@@ -150,7 +174,7 @@ def models_promote(version: str = typer.Argument(..., help="Version name")) -> N
 @models_app.command("rollback")
 def models_rollback() -> None:
     """Promote the previously promoted version again."""
-    with runtime() as rt, rt.session() as session:
+    with ready_runtime() as rt, rt.session() as session:
         try:
             row = service.rollback(session, actor="cli")
         except service.ModelNotFound as exc:
@@ -187,7 +211,7 @@ def evaluate_command(
         examples = read_labelled_jsonl(file)
     except (OSError, JsonlError) as exc:
         raise fail(str(exc), 2) from None
-    with runtime() as rt:
+    with ready_runtime() as rt:
         clf = _classifier(rt, model)
     assert isinstance(clf, LoadedClassifier)
     result = evaluate(clf, examples)
@@ -210,7 +234,7 @@ def classify_command(
 
     if input is not None and not input.is_file():
         raise fail(f"--input {input}: no such file", 2)
-    with runtime() as rt:
+    with ready_runtime() as rt:
         clf = _classifier(rt, model)
         with rt.session() as session:
             matcher = load_matcher(session)
