@@ -78,7 +78,7 @@ def _quote(value: str) -> str:
 @router.get("/", include_in_schema=False)
 def root() -> Response:
     """Send visitors of the bare host to the review page."""
-    return see_other("/ui/")
+    return see_other("/ui/?status=new")
 
 
 @router.get("/static/{name}")
@@ -118,7 +118,7 @@ def _login_form(
         "login.html",
         {
             "login_csrf": token,
-            "next_url": safe_next(next_url),
+            "next_url": safe_next(next_url or "/ui/?status=new"),
             "message": message,
             "message_kind": kind,
         },

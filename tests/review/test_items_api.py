@@ -8,7 +8,6 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from api.app import create_app
 from monitor.audit import service as audit

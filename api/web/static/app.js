@@ -39,6 +39,8 @@
   function loadPanel(id) {
     var pane = document.getElementById("pane");
     if (!pane) return Promise.resolve();
+    // Until the new panel arrives no key may act on the previous item's panel.
+    pane.setAttribute("aria-busy", "true");
     var url = "/ui/items/" + encodeURIComponent(id) + "/panel?back=" + encodeURIComponent(backUrl());
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (res) {
@@ -46,6 +48,7 @@
         return res.text().then(function (body) { return { ok: res.ok, body: body }; });
       })
       .then(function (r) {
+        pane.removeAttribute("aria-busy");
         if (!r) return;
         // The fragment is rendered and escaped by the server (Jinja2 autoescape).
         pane.innerHTML = r.ok ? r.body : "";
@@ -68,6 +71,8 @@
   }
 
   function currentItem() {
+    var pane = document.getElementById("pane");
+    if (pane && pane.getAttribute("aria-busy") === "true") return null;
     return document.getElementById("item");
   }
 
@@ -84,6 +89,23 @@
       var b = document.getElementById("item-status");
       if (b) { b.textContent = label; b.className = "badge status status-" + status; }
     }
+  }
+
+  function markClaimed(id, who) {
+    rows().forEach(function (r) {
+      if (r.dataset.id === String(id)) r.classList.add("claimed");
+    });
+    var item = currentItem();
+    if (!item || item.dataset.id !== String(id)) return;
+    var claim = document.getElementById("item-claim");
+    if (!claim) {
+      claim = document.createElement("span");
+      claim.id = "item-claim";
+      claim.className = "meta";
+      item.querySelector(".item-head").appendChild(claim);
+    }
+    // textContent, never innerHTML: the reviewer's name is data.
+    claim.textContent = "\u{1F512} " + (who || "");
   }
 
   function removeDecided(id, status) {
@@ -131,8 +153,9 @@
         return;
       }
       toast(r.body.message || "OK", false);
+      if (form.dataset.kind === "claim") { markClaimed(id, r.body.claimed_by); return; }
       if (r.body.status) setStatus(id, r.body.status, r.body.status_label || r.body.status);
-      if (form.dataset.kind !== "claim") removeDecided(id, r.body.status);
+      removeDecided(id, r.body.status);
     });
   }
 
@@ -151,7 +174,8 @@
   }
 
   function formFor(kind) {
-    return document.querySelector('#item form[data-kind="' + kind + '"]');
+    var item = currentItem();
+    return item ? item.querySelector('form[data-kind="' + kind + '"]') : null;
   }
 
   document.addEventListener("submit", function (ev) {

@@ -1,0 +1,265 @@
+"""End to end in Debian's headless Chromium against a real `waspada api` on 127.0.0.1.
+
+Log in, filter, claim and decide with the keyboard, watch the queue update; a liaison sees
+only their province; a forged POST without the CSRF token is refused; an XSS payload in a
+post stays inert. Screenshots go to the test's tmp dir and to artifacts/web/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from monitor.core.runtime import build_runtime
+from monitor.core.settings import load_settings
+from monitor.posts.models import Post
+from tests.support.processes import free_port, start_waspada, wait_http, waspada_env
+from tests.web.seed import Seeded, seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is required in CI (apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser test skipped")
+
+
+@pytest.fixture
+def server(fresh_db_url: str, tmp_path: Path) -> Iterator[tuple[str, Seeded, str]]:
+    """Seed a fresh database and serve it with `waspada api` on a free local port."""
+    _need_chromium()
+    settings = load_settings(data_dir=tmp_path / "data", database_url=fresh_db_url)
+    rt = build_runtime(settings)
+    with rt.session() as s:
+        seeded = seed(s)
+    rt.close()
+    port = free_port()
+    env = waspada_env(tmp_path / "data", fresh_db_url, WASPADA_API_PORT=str(port))
+    proc = start_waspada(["api"], env, tmp_path / "api.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz", proc)
+        yield base, seeded, fresh_db_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+# The wrong-key login (401) and the forged POST (403) are expected to fail.
+_EXPECTED = ("status of 401", "status of 403")
+
+
+def _console(message: Any, problems: list[str]) -> None:
+    """Keep console errors (CSP violations, script errors) other than the expected refusals."""
+    if message.type == "error" and not any(e in message.text for e in _EXPECTED):
+        problems.append(message.text)
+
+
+def _dismiss(dialog: Any, problems: list[str]) -> None:
+    """Record and dismiss any dialog: the page should never raise one."""
+    problems.append(f"dialog: {dialog.message}")
+    dialog.dismiss()
+
+
+def _save(page: Any, tmp_path: Path, name: str, backend: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, ARTIFACTS / f"{name}-{backend}.png")
+    return path
+
+
+def _statuses(db_url: str, tmp_path: Path) -> dict[int, str]:
+    rt = build_runtime(load_settings(data_dir=tmp_path / "data", database_url=db_url))
+    try:
+        with rt.session() as s:
+            return dict(s.execute(select(Post.id, Post.review_status)).tuples().all())
+    finally:
+        rt.close()
+
+
+def test_reviewer_and_liaison_in_a_real_browser(
+    server: tuple[str, Seeded, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, seeded, db_url = server
+    backend = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    problems: list[str] = []
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+
+        def only_local(route: Any) -> None:
+            # No network in tests: anything not on our server is recorded and aborted.
+            if route.request.url.startswith(base):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_local)
+        page = context.new_page()
+        page.on("console", lambda m: _console(m, problems))
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("dialog", lambda d: _dismiss(d, problems))
+
+        # Log in: the queue redirects to the login form and back.
+        page.goto(f"{base}/ui/?status=new")
+        expect(page).to_have_url(f"{base}/ui/login?next=%2Fui%2F%3Fstatus%3Dnew")
+        page.fill("#key", "wrong-key")
+        page.click("button[type=submit]")
+        expect(page.locator("#login-message")).to_be_visible()
+        page.fill("#key", seeded.keys["reviewer"])
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{base}/ui/?status=new")
+        rows = page.locator("#rows .row")
+        expect(rows).to_have_count(len(seeded.post_ids))
+
+        # The XSS payload is text on the page, not markup.
+        page.goto(f"{base}/ui/?status=new&item={seeded.xss_id}")
+        expect(page.locator("#post-text")).to_contain_text("<script>window.__pwned=1</script>")
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator("#post-text script, #post-text img").count() == 0
+
+        # Filter by label (and keep status=new so decided items leave the list).
+        page.select_option("#f-label", "hoax")
+        page.click("#f-apply")
+        expected = {seeded.post_ids[1], *seeded.post_ids[5:]}
+        expect(rows).to_have_count(len(expected))
+        hoax_ids = [int(x) for x in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")]
+        assert set(hoax_ids) == expected and hoax_ids[0] == seeded.post_ids[1]
+        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[0]))
+        expect(page.locator("#debunk a")).to_have_attribute(
+            "href", "https://turnbackhoax.id/2024/02/surat-suara-dicoblos/"
+        )
+        expect(page.locator("#post-text mark").first).to_be_visible()
+
+        # Keyboard: j/k move the selection and load the panel without a reload.
+        page.keyboard.press("j")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[1]))
+        page.keyboard.press("k")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[0]))
+
+        # ? shows the shortcuts; Esc hides them.
+        page.keyboard.press("?")
+        expect(page.locator("#help")).to_be_visible()
+        _save(page, tmp_path, "help", backend)
+        page.keyboard.press("Escape")
+        expect(page.locator("#help")).to_be_hidden()
+
+        # o opens the source in a new tab (aborted by the route: no network).
+        with context.expect_page() as popup:
+            page.keyboard.press("o")
+        assert popup.value.url.startswith("https://example.org/p/") or any(
+            u.startswith("https://example.org/p/") for u in outside
+        )
+        popup.value.close()
+        outside.clear()
+
+        # c claims; y confirms; the item leaves the status=new queue and the next is selected.
+        page.keyboard.press("c")
+        expect(page.locator("#item-claim")).to_contain_text("reviewer-web")
+        _save(page, tmp_path, "queue-claimed", backend)
+        page.keyboard.press("y")
+        expect(rows).to_have_count(len(hoax_ids) - 1)
+        expect(page.locator("#row-count")).to_have_text(str(len(hoax_ids) - 1))
+        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[1]))
+
+        # n opens the dismiss form on its reason; Enter sends it.
+        page.keyboard.press("n")
+        expect(page.locator("#form-dismiss")).to_have_class("decision active")
+        page.select_option("#dismiss-reason", "satire")
+        page.keyboard.press("Enter")
+        expect(rows).to_have_count(len(hoax_ids) - 2)
+        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[2]))
+
+        # e opens the escalate form; Enter sends it.
+        page.keyboard.press("e")
+        expect(page.locator("#escalate-target")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(rows).to_have_count(0)
+        expect(page.locator("#row-count")).to_have_text("0")
+
+        statuses = _statuses(db_url, tmp_path)
+        assert statuses[hoax_ids[0]] == "confirmed"
+        assert statuses[hoax_ids[1]] == "dismissed"
+        assert statuses[hoax_ids[2]] == "escalated"
+
+        # Back to the full open queue: a usable page for the screenshot.
+        page.goto(f"{base}/ui/?status=new")
+        expect(rows).to_have_count(len(seeded.post_ids) - 3)
+        shot = _save(page, tmp_path, "queue", backend)
+        assert shot.stat().st_size > 10_000
+
+        # A forged POST without the CSRF token is refused, even with the session cookie.
+        target = seeded.post_ids[0]
+        forged = page.evaluate(
+            """async (id) => {
+                 const r = await fetch(`/ui/items/${id}/decision`, {method: 'POST',
+                   headers: {'Content-Type': 'application/x-www-form-urlencoded',
+                             'Accept': 'application/json'},
+                   body: 'decision=dismiss&reason=other'});
+                 return r.status; }""",
+            target,
+        )
+        assert forged == 403
+        form_post = context.request.post(
+            f"{base}/ui/items/{target}/decision",
+            form={"decision": "dismiss", "reason": "other"},
+        )
+        assert form_post.status == 403
+        assert _statuses(db_url, tmp_path)[target] == "new"
+
+        # English is one click away.
+        page.click("a.lang")
+        expect(page.locator("h1")).to_have_text("Review queue")
+
+        # A liaison for Jambi (15) sees only Jambi, everywhere.
+        liaison = browser.new_context(viewport={"width": 1400, "height": 900})
+        liaison.route("**/*", only_local)
+        lp = liaison.new_page()
+        lp.on("pageerror", lambda e: problems.append(str(e)))
+        lp.goto(f"{base}/ui/login")
+        lp.fill("#key", seeded.keys["liaison"])
+        lp.click("button[type=submit]")
+        lp.goto(f"{base}/ui/")
+        lrows = lp.locator("#rows .row")
+        expect(lrows).to_have_count(len(seeded.jambi_ids))
+        shown = {int(x) for x in lrows.evaluate_all("rs => rs.map(r => r.dataset.id)")}
+        assert shown == set(seeded.jambi_ids)
+        expect(lp.locator("#readonly")).to_be_visible()
+        lp.goto(f"{base}/ui/?region=31")
+        expect(lrows).to_have_count(0)
+        lp.goto(f"{base}/ui/liaison")
+        expect(lp.locator("#trend")).to_be_visible()
+        expect(lp.locator("#selected-region")).to_contain_text("Jambi")
+        assert "DKI Jakarta" not in lp.content()
+        _save(lp, tmp_path, "liaison", backend)
+        missing = lp.goto(f"{base}/ui/items/{seeded.jakarta_ids[0]}/panel")
+        assert missing is not None and missing.status == 404
+
+        browser.close()
+    assert not problems, problems  # no CSP violations, script errors or alert() popups
+    assert not outside, outside
