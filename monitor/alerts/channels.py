@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import smtplib
 import ssl
 import time
@@ -15,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from monitor.core.logging import redact
 from monitor.core.settings import Settings
 
 CHANNELS: tuple[str, ...] = ("webhook", "telegram", "email")
@@ -22,6 +24,21 @@ SIGNATURE_HEADER = "X-Waspada-Signature"
 TIMESTAMP_HEADER = "X-Waspada-Timestamp"
 # Why short: a receiver that hangs must not hold up the scheduler's delivery batch.
 SEND_TIMEOUT = 5.0
+
+
+class _MaskBotToken(logging.Filter):
+    """Mask the Telegram token in httpx's request log lines (the token is part of the URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            # Why here and not only in our formatter: any handler (uvicorn's, a log shipper)
+            # sees the raw record, and httpx logs every request URL at INFO.
+            record.msg, record.args = redact(message), None
+        return True
+
+
+logging.getLogger("httpx").addFilter(_MaskBotToken())
 
 
 class DeliveryError(Exception):
