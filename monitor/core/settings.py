@@ -66,6 +66,21 @@ class Settings(BaseSettings):
     api_rate_limit: float = Field(default=20.0, gt=0, description="Requests/s per API key")
     api_rate_burst: int = Field(default=60, ge=1, description="Requests a key may burst")
     target_precision: float = Field(default=0.8, gt=0, lt=1)
+    # Researchers' loop (issue 8): promotion guard and drift watch.
+    promotion_max_precision_drop: float = Field(
+        default=0.02, ge=0, lt=1, description="Largest per-label precision drop allowed"
+    )
+    drift_psi_bound: float = Field(
+        default=0.25, gt=0, description="PSI of a label's daily scores vs validation that alerts"
+    )
+    drift_flag_rate_bound: float = Field(
+        default=0.10, gt=0, le=1, description="Absolute flag-rate change vs validation that alerts"
+    )
+    drift_min_posts: int = Field(default=100, ge=1, description="Posts a day needs to be judged")
+    drift_window: timedelta = Field(default=timedelta(days=1), description="Drift watch window")
+    drift_interval: timedelta = Field(
+        default=timedelta(hours=1), description="How often the drift watch job runs"
+    )
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = Field(
         default="https://api.telegram.org", description="Telegram Bot API base URL (alerts)"
