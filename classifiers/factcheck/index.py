@@ -17,6 +17,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from classifiers.factcheck.text import match_text
 
 N_FEATURES = 2**20
+# Per (text, debunk row): cosine, share of the debunk covered, share of the text covered.
+PAIR_FEATURES = ("cos_char", "cos_word", "cover_char", "cover_word", "covered_char", "covered_word")
+N_PAIR_FEATURES = len(PAIR_FEATURES)
 WORD = r"\S+"  # the normaliser already split words; keep its tokens as they are
 
 
@@ -37,13 +40,23 @@ class Candidates:
 
     rows: np.ndarray
     entries: np.ndarray
-    features: np.ndarray  # columns: cos_char, cos_word, cover_char, cover_word
+    features: np.ndarray  # columns: see PAIR_FEATURES
+
+
+@dataclass
+class _Segment:
+    """Rows stacked once: binary features, their transpose, and the candidate mask."""
+
+    rows: list[sp.csr_matrix]  # per channel: rows x features
+    rows_t: list[sp.csr_matrix]  # per channel: features x rows
+    keep: list[np.ndarray]  # per channel: 1.0 where the feature is rare enough to join on
 
 
 @dataclass
 class _Prepared:
-    rows: list[sp.csr_matrix]  # per channel: rows x features (binary)
-    pruned_t: list[sp.csr_matrix]  # per channel: features x rows, frequent features dropped
+    main: _Segment
+    delta: _Segment | None
+    n_main: int
     row_entry: np.ndarray
     weights: list[np.ndarray]  # per channel: idf^2 per feature
     row_norm: list[np.ndarray]  # per channel: sum of idf^2 over the row's features
@@ -66,15 +79,29 @@ def _vectorizers() -> list[HashingVectorizer]:
     ]
 
 
+def _rare(q: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
+    # Explicit zeros must go: the join would still walk the masked features' postings.
+    weighted = sp.csr_matrix(q.multiply(weights[None, :]))
+    weighted.eliminate_zeros()
+    return weighted
+
+
 class FactCheckIndex:
-    """Rows for each debunk's title and claim, hashed into char and word channels."""
+    """Rows for each debunk's title and claim, hashed into char and word channels.
+
+    Rows live in a large stacked segment plus a small delta of recent additions; the delta
+    is folded in once it reaches a tenth of the whole, so adding one fact-check costs
+    milliseconds, not a re-stack of fifty thousand rows.
+    """
 
     def __init__(self, max_postings: int = 64) -> None:
         self.max_postings = max_postings
         self.entries: list[FactCheckEntry] = []
         self._vecs = _vectorizers()
-        self._blocks: list[list[sp.csr_matrix]] = [[] for _ in self._vecs]
-        self._row_entry_blocks: list[np.ndarray] = []
+        self._main: _Segment | None = None
+        self._n_main = 0
+        self._pending: list[list[sp.csr_matrix]] = [[] for _ in self._vecs]
+        self._owner_blocks: list[np.ndarray] = []
         self._df = [np.zeros(N_FEATURES, dtype=np.float64) for _ in self._vecs]
         self._n_rows = 0
         self._cache: _Prepared | None = None
@@ -82,6 +109,11 @@ class FactCheckIndex:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @property
+    def n_rows(self) -> int:
+        """Return how many title and claim rows are indexed."""
+        return self._n_rows
 
     @property
     def max_pk(self) -> int:
@@ -107,43 +139,59 @@ class FactCheckIndex:
             if not rows:
                 continue
             self._keys.add((entry.key, entry.pk))
-            index = len(self.entries)
+            position = len(self.entries)
             self.entries.append(entry)
             texts.extend(rows)
-            owners.extend([index] * len(rows))
+            owners.extend([position] * len(rows))
             added += 1
         if not texts:
             return 0
         for channel, mat in enumerate(self.featurize(texts)):
-            self._blocks[channel].append(mat)
+            self._pending[channel].append(mat)
             self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)
-        self._row_entry_blocks.append(np.asarray(owners, dtype=np.int64))
+        self._owner_blocks.append(np.asarray(owners, dtype=np.int64))
         self._n_rows += len(texts)
         self._cache = None
         return added
 
+    def _segment(self, rows: list[sp.csr_matrix]) -> _Segment:
+        # Why the mask: a feature in thousands of rows makes the candidate join quadratic
+        # and says little; candidates come from rarer features, scoring uses all of them.
+        keep = [(df <= self.max_postings).astype(np.float32) for df in self._df]
+        return _Segment(rows, [r.T.tocsr() for r in rows], keep)
+
     def _prepared(self) -> _Prepared:
         # Why lazy: several adds in a row (an import, a collector batch) cost one stack.
-        if self._cache is None:
-            rows_all, pruned, weights, norms = [], [], [], []
-            for channel, blocks in enumerate(self._blocks):
-                if len(blocks) > 1:
-                    self._blocks[channel] = [sp.vstack(blocks, format="csr")]
-                rows = self._blocks[channel][0] if blocks else sp.csr_matrix((0, N_FEATURES))
-                df = self._df[channel]
-                idf = np.log((self._n_rows + 1) / (df + 1)) + 1.0
-                w = (idf**2).astype(np.float32)
-                weights.append(w)
-                rows_all.append(rows)
-                norms.append(np.asarray(rows @ w).ravel())
-                # Why: a feature in thousands of rows makes the candidate join quadratic and
-                # says little; candidates come from rarer features, scoring uses all of them.
-                keep = (df <= self.max_postings).astype(np.float32)
-                pruned.append((rows @ sp.diags(keep * w)).T.tocsr())
-            if len(self._row_entry_blocks) > 1:
-                self._row_entry_blocks = [np.concatenate(self._row_entry_blocks)]
-            owners = self._row_entry_blocks[0] if self._row_entry_blocks else np.zeros(0, np.int64)
-            self._cache = _Prepared(rows_all, pruned, owners, weights, norms)
+        if self._cache is not None:
+            return self._cache
+        pending_rows = self._n_rows - self._n_main
+        if pending_rows and (self._main is None or pending_rows * 10 >= self._n_main):
+            stacked = []
+            for channel, blocks in enumerate(self._pending):
+                parts = ([self._main.rows[channel]] if self._main is not None else []) + blocks
+                stacked.append(sp.vstack(parts, format="csr"))
+            self._main = self._segment(stacked)
+            self._n_main = self._n_rows
+            self._pending = [[] for _ in self._vecs]
+        delta = None
+        if self._n_rows > self._n_main:
+            delta = self._segment([sp.vstack(b, format="csr") for b in self._pending])
+        if self._main is None:
+            empty = [sp.csr_matrix((0, N_FEATURES), dtype=np.float32) for _ in self._vecs]
+            self._main = self._segment(empty)
+        if len(self._owner_blocks) > 1:
+            self._owner_blocks = [np.concatenate(self._owner_blocks)]
+        owners = self._owner_blocks[0] if self._owner_blocks else np.zeros(0, np.int64)
+        weights, norms = [], []
+        for channel, df in enumerate(self._df):
+            idf = np.log((self._n_rows + 1) / (df + 1)) + 1.0
+            w = (idf**2).astype(np.float32)
+            weights.append(w)
+            segments = [self._main] + ([delta] if delta is not None else [])
+            norms.append(
+                np.concatenate([np.asarray(s.rows[channel] @ w).ravel() for s in segments])
+            )
+        self._cache = _Prepared(self._main, delta, self._n_main, owners, weights, norms)
         return self._cache
 
     @property
@@ -155,12 +203,17 @@ class FactCheckIndex:
         """Return up to k candidate rows per normalised text with exact overlap features."""
         prep = self._prepared()
         queries = self.featurize(normalised)
+        segments = [prep.main] + ([prep.delta] if prep.delta is not None else [])
         joined: sp.csr_matrix | None = None
         for channel, q in enumerate(queries):
-            part = q @ prep.pruned_t[channel]
+            parts = [
+                _rare(q, s.keep[channel] * prep.weights[channel]) @ s.rows_t[channel]
+                for s in segments
+            ]
+            part = sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
             joined = part if joined is None else joined + part
         assert joined is not None
-        joined = joined.tocsr()
+        joined = sp.csr_matrix(joined)
         picked: list[np.ndarray] = []
         for i in range(len(normalised)):
             start, end = joined.indptr[i], joined.indptr[i + 1]
@@ -169,7 +222,7 @@ class FactCheckIndex:
                 cols = cols[np.argpartition(-vals, k)[:k]]
             picked.append(np.sort(cols))
         text_of = np.repeat(np.arange(len(normalised)), [len(p) for p in picked])
-        rows = np.concatenate(picked) if picked else np.zeros(0, np.int64)
+        rows = np.concatenate(picked).astype(np.int64) if picked else np.zeros(0, np.int64)
         feats = self._pair_features(prep, queries, text_of, rows)
         bounds = np.cumsum([0, *[len(p) for p in picked]])
         return [
@@ -182,13 +235,23 @@ class FactCheckIndex:
     ) -> np.ndarray:
         # One vectorised pass over every (text, candidate row) pair of the batch.
         if len(rows) == 0:
-            return np.zeros((0, 4))
-        cos, cover = [], []
+            return np.zeros((0, N_PAIR_FEATURES))
+        in_main = rows < prep.n_main
+        cos, cover, covered = [], [], []
         for channel, q in enumerate(queries):
             qw = q.multiply(prep.weights[channel][None, :]).tocsr()
             qn = np.maximum(np.asarray(qw.sum(axis=1)).ravel(), 1e-12)[text_of]
-            inter = np.asarray(qw[text_of].multiply(prep.rows[channel][rows]).sum(axis=1)).ravel()
+            inter = np.zeros(len(rows))
+            for mask, segment, offset in (
+                (in_main, prep.main, 0),
+                (~in_main, prep.delta, prep.n_main),
+            ):
+                if segment is None or not mask.any():
+                    continue
+                picked = segment.rows[channel][rows[mask] - offset]
+                inter[mask] = np.asarray(qw[text_of[mask]].multiply(picked).sum(axis=1)).ravel()
             rn = np.maximum(prep.row_norm[channel][rows], 1e-12)
             cos.append(inter / np.sqrt(qn * rn))
             cover.append(inter / rn)
-        return np.column_stack([*cos, *cover])
+            covered.append(inter / qn)
+        return np.column_stack([*cos, *cover, *covered])

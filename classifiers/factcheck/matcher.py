@@ -8,10 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifiers.contracts import FactCheckMatch
-from classifiers.factcheck.index import FactCheckIndex
+from classifiers.factcheck.index import PAIR_FEATURES, FactCheckIndex
 from classifiers.factcheck.text import match_text
 
-FEATURES = ("cos_char", "cos_word", "cover_char", "cover_word")
+# Overlap features of a pair, then the same cosines and covers minus the best among the
+# text's candidates: a debunk far ahead of the others is a surer match than one in a crowd.
+_RELATIVE = ("cos_char", "cos_word", "cover_char", "cover_word")
+FEATURES = PAIR_FEATURES + tuple(f"{name}_gap" for name in _RELATIVE)
+
 # A post needs this many words to be compared at all: one-word or empty texts match
 # everything a little and nothing meaningfully.
 MIN_TOKENS = 3
@@ -24,8 +28,18 @@ class Calibration:
     """Logistic weights over FEATURES and the operating threshold on its probability."""
 
     intercept: float
-    coef: tuple[float, float, float, float]
+    coef: tuple[float, ...]
     threshold: float
+
+    def __post_init__(self) -> None:
+        # A calibration fitted for another feature set would silently mis-score every post.
+        if len(self.coef) != len(FEATURES):
+            raise ValueError(
+                f"calibration has {len(self.coef)} weights; the matcher uses {len(FEATURES)} "
+                "features (refit with `waspada factchecks evaluate`)"
+            )
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"calibration threshold must be in (0, 1), got {self.threshold}")
 
     def as_json(self) -> dict[str, object]:
         """Return the calibration as a printable mapping."""
@@ -37,10 +51,21 @@ class Calibration:
 
 
 # Fitted by `waspada factchecks evaluate --from ../shared/data` (BDC 2020 training pairs and
-# half of the Detik headlines as negatives); docs/factchecks-clusters.md has the figures.
+# half of the Detik headlines as negatives); the command prints these figures again.
 DEFAULT_CALIBRATION = Calibration(
-    intercept=-9.0441, coef=(2.6116, 1.3500, 8.0796, 4.7521), threshold=0.8424
+    intercept=-5.8333,
+    coef=(1.7114, 0.7286, 6.7357, 3.6064, -1.5888, 0.4363, 16.8538, 13.8941, -0.5969, 0.1808),
+    threshold=0.9,
 )
+
+
+def score_features(pair_features: np.ndarray) -> np.ndarray:
+    """Return FEATURES for one text's candidates from the index's PAIR_FEATURES."""
+    if len(pair_features) == 0:
+        return np.zeros((0, len(FEATURES)))
+    cols = [PAIR_FEATURES.index(name) for name in _RELATIVE]
+    picked = pair_features[:, cols]
+    return np.hstack([pair_features, picked - picked.max(axis=0, keepdims=True)])
 
 
 class FactCheckMatcher:
@@ -75,7 +100,8 @@ class FactCheckMatcher:
             if len(text.split()) < MIN_TOKENS or len(cands.rows) == 0:
                 ranked.append([])
                 continue
-            probs = 1.0 / (1.0 + np.exp(-(cal.intercept + cands.features @ coef)))
+            logits = cal.intercept + score_features(cands.features) @ coef
+            probs = 1.0 / (1.0 + np.exp(-logits))
             # Title and claim rows of one debunk compete; keep each debunk's best row.
             best: dict[int, float] = {}
             for pos in np.argsort(-probs, kind="stable"):

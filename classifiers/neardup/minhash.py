@@ -48,7 +48,11 @@ class Signature:
 
     def to_json(self) -> dict[str, object]:
         """Return the form stored in `clusters.signature`."""
-        return {"v": 1, "perm": NUM_PERM, "minhash": base64.b64encode(self.values.tobytes()).decode()}
+        return {
+            "v": 1,
+            "perm": NUM_PERM,
+            "minhash": base64.b64encode(self.values.tobytes()).decode(),
+        }
 
     @classmethod
     def from_json(cls, data: object) -> Signature | None:
