@@ -44,11 +44,18 @@ def _verify(tmp: Path, file: DataFile, origin: str) -> None:
         )
 
 
-def _download(client: httpx.Client, file: DataFile, tmp: Path, max_bytes: int) -> None:
+def file_url(ds: Dataset, file: DataFile, mirror: str | None = None) -> str:
+    """Return where a file is downloaded from: its canonical URL, or `<mirror>/<dataset>/<file>`."""
+    if mirror:
+        return f"{mirror.rstrip('/')}/{ds.name}/{file.name}"
+    return file.url
+
+
+def _download(client: httpx.Client, url: str, file: DataFile, tmp: Path, max_bytes: int) -> None:
     try:
-        with client.stream("GET", file.url) as resp:
+        with client.stream("GET", url) as resp:
             if resp.status_code != 200:
-                raise FetchError(f"{file.name}: HTTP {resp.status_code} from {file.url}")
+                raise FetchError(f"{file.name}: HTTP {resp.status_code} from {url}")
             size = 0
             with tmp.open("wb") as fh:
                 for chunk in resp.iter_bytes():
@@ -58,7 +65,7 @@ def _download(client: httpx.Client, file: DataFile, tmp: Path, max_bytes: int) -
                     fh.write(chunk)
     except httpx.HTTPError as exc:
         tmp.unlink(missing_ok=True)
-        raise FetchError(f"{file.name}: download from {file.url} failed: {exc}") from None
+        raise FetchError(f"{file.name}: download from {url} failed: {exc}") from None
     except FetchError:
         tmp.unlink(missing_ok=True)
         raise
@@ -70,6 +77,7 @@ def fetch_dataset(
     *,
     source_dir: Path | None = None,
     client: httpx.Client | None = None,
+    mirror: str | None = None,
     max_bytes: int = 200 * 1024 * 1024,
 ) -> FetchResult:
     """Fetch every file of a dataset (copy from `source_dir/<name>/` or download), verified."""
@@ -90,8 +98,9 @@ def fetch_dataset(
         else:
             if client is None:
                 raise FetchError("no HTTP client given for a download")
-            _download(client, file, tmp, max_bytes)
-            _verify(tmp, file, file.url)
+            url = file_url(ds, file, mirror)
+            _download(client, url, file, tmp, max_bytes)
+            _verify(tmp, file, url)
         tmp.replace(dest)
         fetched += 1
     return FetchResult(ds.name, "fetched" if fetched else "present", f"{len(ds.files)} file(s)")
@@ -103,6 +112,7 @@ def fetch_many(
     *,
     source_dir: Path | None = None,
     client_factory: Callable[[], httpx.Client] | None = None,
+    mirror: str | None = None,
 ) -> list[FetchResult]:
     """Fetch the named datasets (all when empty), continuing past failures."""
     unknown = [n for n in names if n not in DATASETS]
@@ -114,7 +124,13 @@ def fetch_many(
         for name in names or list(DATASETS):
             try:
                 results.append(
-                    fetch_dataset(DATASETS[name], data_dir, source_dir=source_dir, client=client)
+                    fetch_dataset(
+                        DATASETS[name],
+                        data_dir,
+                        source_dir=source_dir,
+                        client=client,
+                        mirror=mirror,
+                    )
                 )
             except FetchError as exc:
                 results.append(FetchResult(name, "failed", str(exc)))

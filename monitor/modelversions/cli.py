@@ -64,11 +64,18 @@ def datasets_list() -> None:
 def datasets_fetch(
     names: list[str] = typer.Argument(None, help="Dataset names (default: all)"),
     from_dir: Path | None = typer.Option(None, "--from", help="Copy from this folder instead"),
+    mirror: str | None = typer.Option(
+        None, "--mirror", help="Download from URL/<dataset>/<file> instead of the canonical URLs"
+    ),
 ) -> None:
     """Download (or copy with --from) datasets into the data directory, checking sha256."""
     settings = settings_or_exit()
     if from_dir is not None and not from_dir.is_dir():
-        raise fail(f"--from {from_dir}: not a directory")
+        raise fail(f"--from {from_dir}: not a directory", 2)
+    if from_dir is not None and mirror:
+        raise fail("use either --from or --mirror, not both", 2)
+    if mirror and not mirror.startswith(("http://", "https://")):
+        raise fail(f"--mirror {mirror}: expected an http(s) URL", 2)
 
     def client() -> httpx.Client:
         return httpx.Client(
@@ -79,7 +86,11 @@ def datasets_fetch(
 
     try:
         results = fetch_many(
-            list(names or []), settings.data_dir, source_dir=from_dir, client_factory=client
+            list(names or []),
+            settings.data_dir,
+            source_dir=from_dir,
+            client_factory=client,
+            mirror=mirror,
         )
     except FetchError as exc:
         raise fail(str(exc), 2) from None
