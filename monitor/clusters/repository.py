@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
 from monitor.posts.models import Post, PostRegion
+from monitor.predictions.models import Prediction
 
 # When a copy was seen: its publication time when the platform gives one, else arrival.
 SEEN_AT = func.coalesce(Post.published_at, Post.fetched_at)
@@ -70,3 +71,33 @@ def region_count(session: Session, cluster_id: int) -> int:
         .where(Post.cluster_id == cluster_id)
     )
     return int(session.scalar(stmt) or 0)
+
+
+def active_since(session: Session, since: datetime) -> Sequence[Cluster]:
+    """Return clusters with a copy seen at or after `since` and more than one copy."""
+    stmt = select(Cluster).where(since <= Cluster.last_seen, Cluster.size > 1)
+    return session.scalars(stmt).all()
+
+
+def set_member_priority(session: Session, cluster_id: int, boost: float) -> int:
+    """Set each flagged member's priority to its best flagged score plus `boost`.
+
+    The score part is read back from the post's own predictions (same model version), so
+    repeated refreshes never compound the boost.
+    """
+    best = (
+        select(func.coalesce(func.max(Prediction.score), 0.0))
+        .where(
+            Prediction.post_id == Post.id,
+            Prediction.flagged.is_(True),
+            Prediction.model_version == Post.model_version,
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        update(Post)
+        .where(Post.cluster_id == cluster_id, Post.flagged.is_(True))
+        .values(priority=best + boost)
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

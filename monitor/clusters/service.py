@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # yesterday and stopped should not outrank one spreading now.
 GROWTH_WINDOW = timedelta(hours=6)
 MIN_SPAN_HOURS = 1.0  # three copies in one minute are "3 per hour", not 180
+# How much a cluster's spread (0..1) adds to a flagged member's score in the queue priority:
+# a copy scored 0.7 in a cluster spreading fast outranks a lone post scored 0.95.
+CLUSTER_WEIGHT = 0.5
 
 _caches: dict[str, NearDupIndex] = {}
 _lock = threading.Lock()
@@ -100,6 +103,7 @@ def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
     for cluster in touched.values():
         refresh_stats(session, cluster)
     session.flush()
+    refresh_priorities(session, touched.values())
     # New copies of a cluster a reviewer decided inherit that decision (visibly, reversibly).
     from monitor.reviews.service import inherit_cluster_decisions
 
@@ -129,18 +133,43 @@ def refresh_stats(session: Session, cluster: Cluster) -> Cluster:
     return cluster
 
 
-def cluster_priority(cluster: Cluster | None) -> float:
+def cluster_priority(cluster: Cluster | None, now: datetime | None = None) -> float:
     """Return a priority contribution in [0, 1) from a cluster's spread.
 
-    Growth dominates (half weight reached at 4 copies/hour); size and reach add the rest,
-    so a fast-spreading cluster outranks a lone post, which contributes 0.
+    Growth dominates (half weight reached at 4 copies/hour) while the cluster is still
+    active (a copy within GROWTH_WINDOW of `now`); size and reach add the rest, so a
+    fast-spreading cluster outranks a lone post, which contributes 0.
     """
     if cluster is None or cluster.size < 2:
         return 0.0
-    growth = 1 - math.exp(-cluster.growth_rate / 4 * math.log(2))
+    active = now is None or cluster.last_seen >= now - GROWTH_WINDOW
+    rate = cluster.growth_rate if active else 0.0
+    growth = 1 - math.exp(-rate / 4 * math.log(2))
     size = min(math.log10(cluster.size) / 3, 1.0)  # 1,000 copies saturate
     reach = min((cluster.n_sources + cluster.n_regions) / 20, 1.0)
     return round(0.6 * growth + 0.25 * size + 0.15 * reach, 4)
+
+
+def refresh_priorities(
+    session: Session, clusters: Iterable[Cluster], now: datetime | None = None
+) -> int:
+    """Re-blend the queue priority of every flagged copy in these clusters; return how many."""
+    now = now or utcnow()
+    changed = 0
+    for cluster in clusters:
+        if cluster.size >= 2:
+            boost = CLUSTER_WEIGHT * cluster_priority(cluster, now)
+            changed += repository.set_member_priority(session, cluster.id, boost)
+    return changed
+
+
+def refresh_active(session: Session, now: datetime | None = None) -> int:
+    """Refresh priorities of clusters seen lately (growth fades once copies stop coming)."""
+    now = now or utcnow()
+    # Twice the window: clusters that just went quiet must lose their growth boost once.
+    return refresh_priorities(
+        session, repository.active_since(session, now - 2 * GROWTH_WINDOW), now
+    )
 
 
 def post_priority(session: Session, post: Post) -> float:

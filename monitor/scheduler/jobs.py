@@ -42,6 +42,7 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
 def _domain_jobs(tick: float) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
     from monitor.alerts.tasks import deliver_job, evaluate_job
+    from monitor.clusters.tasks import refresh_priority_job
     from monitor.predictions.tasks import score_pending
     from monitor.sources.tasks import collect_due
 
@@ -50,5 +51,7 @@ def _domain_jobs(tick: float) -> list[JobSpec]:
         JobSpec("score", min(tick, 10.0), score_pending),  # classify new posts on arrival
         JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job),  # rules -> alerts + outbox
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
+        # cluster spread -> queue priority of flagged copies (growth fades when copies stop)
+        JobSpec("clusters-priority", max(tick, 60.0), refresh_priority_job),
     ]
     return jobs
