@@ -1,0 +1,266 @@
+"""The outbox: retries with backoff, dead letter, a down receiver, email over real SMTP."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from monitor.alerts import repository, service, subscriptions
+from monitor.alerts.channels import DeliveryError, Message, send_webhook
+from monitor.alerts.delivery import DeliveryPolicy, deliver_pending
+from monitor.alerts.models import Delivery
+from monitor.core.base import utcnow
+from monitor.core.runtime import Runtime
+from monitor.keys import service as keys
+from monitor.keys.principal import SYSTEM
+from monitor.keys.service import principal_of
+from tests.alerts.conftest import BOT_TOKEN, SECRET_15, Mailbox, Receivers
+from tests.alerts.seed import alert_now, burst, load
+from tests.support.processes import free_port
+
+FAST = DeliveryPolicy(max_attempts=3, base=timedelta(minutes=1), cap=timedelta(minutes=3))
+
+
+def _subscribe(s: Session, channel: str, target: str, secret: str | None = None) -> int:
+    req = subscriptions.SubscriptionRequest(
+        name=f"{channel} sub", channel=channel, target=target, region_codes=("15",), secret=secret
+    )
+    return subscriptions.create(s, SYSTEM, req)[0].id
+
+
+def _raise_burst(rt: Runtime, now: datetime) -> int:
+    with rt.session() as s:
+        burst(s, now, n=8)
+        result = service.evaluate(s, now)
+    assert result.raised == 1
+    return result.deliveries
+
+
+def _deliveries(rt: Runtime) -> dict[int, Delivery]:
+    with rt.session() as s:
+        return {d.subscription_id: d for d in repository.deliveries(s)}
+
+
+def test_failing_webhook_backs_off_then_dead_letters_losing_nothing(
+    alert_rt: Runtime, receivers: Receivers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    receivers.webhook("/hook", SECRET_15, statuses=[500, 503, 502, 200])
+    now = alert_now()
+    with alert_rt.session() as s:
+        load(s)
+        sub = _subscribe(s, "webhook", receivers.url("/hook"), SECRET_15)
+    assert _raise_burst(alert_rt, now) == 1
+
+    first = deliver_pending(alert_rt, FAST, now=now)
+    assert (first.sent, first.retried, first.dead) == (0, 1, 0)
+    d = _deliveries(alert_rt)[sub]
+    assert (d.status, d.attempts, d.last_error) == ("pending", 1, "webhook: HTTP 500")
+    wait = d.next_attempt_at - utcnow()
+    assert timedelta(seconds=50) < wait <= timedelta(minutes=1)
+    # Not due yet: a pass right now leaves it alone.
+    assert deliver_pending(alert_rt, FAST).retried == 0
+    assert len(receivers.at("/hook")) == 1
+
+    second = deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=2))
+    assert second.retried == 1
+    d = _deliveries(alert_rt)[sub]
+    # Backoff doubles after the second failure.
+    assert timedelta(seconds=110) < d.next_attempt_at - utcnow() <= timedelta(minutes=2)
+
+    third = deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=5))
+    assert (third.dead, third.retried) == (1, 0)
+    d = _deliveries(alert_rt)[sub]
+    assert (d.status, d.attempts, d.last_error) == ("dead", 3, "webhook: HTTP 502")
+    # Dead letters are not retried by ordinary passes...
+    assert deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(days=1)).sent == 0
+    assert len(receivers.at("/hook")) == 3
+    assert any(r.getMessage() == "delivery dead-lettered" for r in caplog.records)
+
+    # ...and the alert is still there to requeue once the receiver is back.
+    with alert_rt.session() as s:
+        assert repository.requeue_dead(s, utcnow()) == 1
+    assert deliver_pending(alert_rt, FAST).sent == 1
+    calls = receivers.at("/hook")
+    assert len(calls) == 4 and all(c.signature_ok for c in calls)
+    assert calls[0].body == calls[3].body
+    assert _deliveries(alert_rt)[sub].status == "sent"
+
+
+def test_down_receiver_does_not_block_the_others(
+    alert_rt: Runtime, receivers: Receivers, mailbox: Mailbox
+) -> None:
+    receivers.webhook("/up", SECRET_15)
+    receivers.telegram(statuses=[502])
+    now = alert_now()
+    closed = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    with alert_rt.session() as s:
+        load(s)
+        down = _subscribe(s, "webhook", closed, SECRET_15)
+        up = _subscribe(s, "webhook", receivers.url("/up"), SECRET_15)
+        tg = _subscribe(s, "telegram", "-1001500700")
+        mail = _subscribe(s, "email", "bawaslu.jambi@example.org")
+    assert _raise_burst(alert_rt, now) == 4
+
+    result = deliver_pending(alert_rt, FAST, now=now)
+    assert (result.sent, result.retried, result.dead) == (2, 2, 0)
+    rows = _deliveries(alert_rt)
+    assert rows[down].last_error == "webhook: ConnectError"
+    assert rows[tg].last_error == "telegram: HTTP 502"
+    assert rows[up].status == rows[mail].status == "sent"
+    assert len(receivers.at("/up")) == 1
+
+    # Email: a real SMTP conversation with the alert in the body.
+    [(rcpt, msg)] = mailbox.messages
+    assert rcpt == ["bawaslu.jambi@example.org"]
+    assert msg["Subject"] == "[Waspada] volume_spike in 15.07"
+    assert "money_politics" in msg.get_payload()
+
+    # The Bot API recovers: the retry goes through and the token stays out of the errors.
+    assert deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=2)).sent == 1
+    assert [c.body["chat_id"] for c in receivers.at("telegram")] == ["-1001500700"] * 2
+    rows = _deliveries(alert_rt)
+    assert rows[tg].status == "sent" and rows[down].status == "pending"
+    assert all(BOT_TOKEN not in (r.last_error or "") for r in rows.values())
+
+
+def test_missing_channel_settings_are_a_retryable_error_not_a_crash(
+    rt: Runtime, receivers: Receivers
+) -> None:
+    now = alert_now()
+    with rt.session() as s:
+        load(s)
+        tg = _subscribe(s, "telegram", "-1001500700")
+        mail = _subscribe(s, "email", "a@example.org")
+    _raise_burst(rt, now)
+    assert deliver_pending(rt, FAST, now=now).retried == 2
+    rows = _deliveries(rt)
+    assert rows[tg].last_error == "WASPADA_TELEGRAM_BOT_TOKEN is not set"
+    assert rows[mail].last_error == "WASPADA_SMTP_URL is not set"
+
+
+def test_webhook_without_secret_is_refused_unsigned(
+    alert_rt: Runtime, receivers: Receivers
+) -> None:
+    msg = Message(payload={"a": 1}, text="t", subject="s")
+    with pytest.raises(DeliveryError, match="no signing secret"):
+        send_webhook(receivers.url("/hook"), None, msg, alert_rt.settings)
+    assert receivers.calls == []
+
+
+def test_expired_lease_returns_the_row_to_the_queue(
+    alert_rt: Runtime, receivers: Receivers
+) -> None:
+    receivers.webhook("/hook", SECRET_15)
+    now = alert_now()
+    with alert_rt.session() as s:
+        load(s)
+        _subscribe(s, "webhook", receivers.url("/hook"), SECRET_15)
+    _raise_burst(alert_rt, now)
+    # A worker claims the row and dies before sending.
+    with alert_rt.session() as s:
+        claimed = repository.claim_due(s, now, now + FAST.lease, 10)
+    assert len(claimed) == 1
+    assert deliver_pending(alert_rt, FAST, now=now).sent == 0  # leased: not sent twice
+    assert deliver_pending(alert_rt, FAST, now=now + FAST.lease).sent == 1
+    assert len(receivers.at("/hook")) == 1
+
+
+# --- who gets what ---------------------------------------------------------------------------
+
+
+def test_key_scope_revocation_and_filters_apply_at_fan_out(db: Session) -> None:
+    load(db)
+    now = alert_now()
+    key, _ = keys.create_key(db, "liaison-15", "liaison", ["15"])
+    owner = principal_of(key)
+
+    def sub(**kw: object) -> int:
+        req = subscriptions.SubscriptionRequest(
+            name="s",
+            channel="telegram",
+            target="-100123",
+            region_codes=("15",),
+            **kw,  # type: ignore[arg-type]
+        )
+        return subscriptions.create(db, owner, req)[0].id
+
+    wanted = sub()
+    sub(labels=("hoax",))
+    sub(rules=("reviewed_item",))
+    # A liaison moved to another province after subscribing stops hearing about Jambi.
+    moved_key, _ = keys.create_key(db, "liaison-15b", "liaison", ["15"])
+    moved = subscriptions.create(
+        db,
+        principal_of(moved_key),
+        subscriptions.SubscriptionRequest(
+            name="m", channel="telegram", target="-100125", region_codes=("15",)
+        ),
+    )[0]
+    moved_key.regions = ["31"]
+    # A revoked key's subscriptions go quiet.
+    revoked_key, _ = keys.create_key(db, "liaison-15c", "liaison", ["15"])
+    gone = subscriptions.create(
+        db,
+        principal_of(revoked_key),
+        subscriptions.SubscriptionRequest(
+            name="r", channel="telegram", target="-100124", region_codes=("15",)
+        ),
+    )[0]
+    keys.revoke_key(db, revoked_key.id)
+    db.flush()
+    burst(db, now, n=8)
+    result = service.evaluate(db, now)
+    assert result.raised == 1
+    alert_id = repository.list_alerts(
+        db, SYSTEM, status=None, region=None, rule=None, limit=1, before_id=None
+    )[0].id
+    queued = {d.subscription_id for d in repository.deliveries_of(db, alert_id)}
+    assert queued == {wanted}
+    assert moved.id not in queued and gone.id not in queued
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"channel": "sms"}, "channel must be one of"),
+        ({"target": "ftp://x.example/hook"}, "http(s) URL"),
+        ({"secret": "short"}, "at least 16"),
+        ({"region_codes": ("99.99",)}, "unknown region code"),
+        ({"region_codes": ("31",)}, "outside this key's scope"),
+        ({"region_codes": ()}, "must name the regions"),
+        ({"labels": ("gossip",)}, "unknown label"),
+        ({"rules": ("every_post",)}, "unknown rule"),
+        ({"name": "  "}, "name must be"),
+        ({"channel": "telegram", "target": "not a chat"}, "numeric chat id"),
+        ({"channel": "email", "target": "nobody"}, "must be an address"),
+    ],
+)
+def test_bad_subscriptions_are_refused_clearly(
+    db: Session, kw: dict[str, object], message: str
+) -> None:
+    key, _ = keys.create_key(db, "liaison-15", "liaison", ["15"])
+    base: dict[str, object] = {
+        "name": "n",
+        "channel": "webhook",
+        "target": "https://hooks.example.org/x",
+        "region_codes": ("15",),
+    }
+    req = subscriptions.SubscriptionRequest(**{**base, **kw})  # type: ignore[arg-type]
+    with pytest.raises(subscriptions.SubscriptionError, match=re.escape(message)):
+        subscriptions.create(db, principal_of(key), req)
+    assert repository.subscriptions_for(db, SYSTEM) == []
+
+
+def test_generated_webhook_secret_is_shown_once_and_never_described(db: Session) -> None:
+    req = subscriptions.SubscriptionRequest(
+        name="n", channel="webhook", target="https://hooks.example.org/x"
+    )
+    sub, generated = subscriptions.create(db, SYSTEM, req)
+    assert generated and len(generated) >= 32 and sub.secret == generated
+    described = subscriptions.describe(sub)
+    assert described["has_secret"] is True and generated not in str(described)
