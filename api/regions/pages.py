@@ -57,6 +57,8 @@ def tile_map(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "name": r["name"] if r else code,
                 "score": r["score"] if r else None,
                 "volume": r["volume"] if r else None,
+                "flagged": r["flagged"] if r else None,
+                "alerts": r["open_alerts"] if r else 0,
             }
         )
     width = (max(c for c, _, _ in TILES.values()) + 1) * (TILE + GAP)
@@ -74,6 +76,8 @@ def map_page(
     """Render the province tile map for the caller's regions (others drawn grey, unnamed)."""
     p = period_of(days, None, None)
     rows = figures.ranking(session, principal, "province", p)
-    ctx = {"map": tile_map(rows), "days": days, "ranked": [r for r in rows if r["score"] > 0]}
+    # Listed: anything with confirmed flags, open alerts or fresh flags, in ranking order.
+    ranked = [r for r in rows if r["score"] > 0 or r["open_alerts"] or r["flagged"]]
+    ctx = {"map": tile_map(rows), "days": days, "ranked": ranked}
     template = "_map.html" if partial else "map.html"
     return HTMLResponse(_env.get_template(template).render(**ctx), headers=_HEADERS)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, false, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.models import Alert, Delivery, Subscription
@@ -117,6 +117,20 @@ def list_alerts(
     if before_id is not None:
         stmt = stmt.where(Alert.id < before_id)
     return list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit)))
+
+
+def open_alerts_by_key(
+    session: Session, principal: Principal, key_len: int, since: datetime
+) -> dict[str, int]:
+    """Unresolved alerts per region prefix of `key_len` characters whose window ends after since."""
+    key = func.substr(_ALERT_REGION, 1, key_len)
+    stmt = (
+        select(key, func.count(Alert.id))
+        .where(func.length(_ALERT_REGION) >= key_len, visible_alerts(principal))
+        .where(Alert.status != "resolved", Alert.window_end > since)
+        .group_by(key)
+    )
+    return {k: int(n) for k, n in session.execute(stmt)}
 
 
 def get_alert(session: Session, principal: Principal, alert_id: int) -> Alert | None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
+from monitor.alerts import repository as alert_repository
 from monitor.keys.principal import Principal
 from monitor.regions import repository
 
@@ -124,7 +125,8 @@ def ranking(
     """Rank the regions the caller may see by vulnerability score, highest first.
 
     score = 1000 * confirmed flags / max(volume, MIN_VOLUME), summed over labels, times
-    (1 + IKP/100) when an IKP score was imported and `use_ikp` is set.
+    (1 + IKP/100) when an IKP score was imported and `use_ikp` is set. Rows also carry
+    flagged posts and unresolved alerts, which break ties in the ranking.
     """
     if level not in RANK_LEVELS:
         raise ValueError(f"level must be one of {sorted(RANK_LEVELS)}")
@@ -135,6 +137,10 @@ def ranking(
     for key, _pid, labels in repository.confirmed_by_key(session, principal, key_len, since, until):
         for label in labels or []:
             confirmed[key][label] += 1
+    flagged = repository.flagged_by_key(session, principal, key_len, since, until)
+    # Why alerts in the table: a fresh burst is flagged but not yet confirmed, so it has no
+    # score yet; the liaison must still see where it is.
+    alerts = alert_repository.open_alerts_by_key(session, principal, key_len, since)
     ikp = repository.ikp_scores(session) if use_ikp else {}
     table: list[dict[str, Any]] = []
     for region in repository.regions_at(session, levels):
@@ -152,13 +158,18 @@ def ranking(
                 "name": region.name,
                 "level": region.level,
                 "volume": vol,
+                "flagged": flagged.get(region.code, 0),
+                "open_alerts": alerts.get(region.code, 0),
                 "confirmed": dict(confirmed[region.code]),
                 "rate_per_1000": per_label,
                 "ikp": ikp.get(region.code),
                 "score": round(sum(per_label.values()) * weight, 3),
             }
         )
-    table.sort(key=lambda r: (-r["score"], -r["volume"], r["code"]))
+    # Ties on score (often all zero early in a campaign) go to open alerts, then flags.
+    table.sort(
+        key=lambda r: (-r["score"], -r["open_alerts"], -r["flagged"], -r["volume"], r["code"])
+    )
     for i, row in enumerate(table, start=1):
         row["rank"] = i
     return table

@@ -226,3 +226,18 @@ def confirmed_by_key(
         .distinct()
     )
     return session.execute(stmt).all()
+
+
+def flagged_by_key(
+    session: Session, principal: Principal, key_len: int, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Distinct flagged posts per region prefix of `key_len` characters in the period."""
+    key = func.substr(PostRegion.region_code, 1, key_len)
+    stmt = (
+        select(key, func.count(func.distinct(PostRegion.post_id)))
+        .join(Post, Post.id == PostRegion.post_id)
+        .where(func.length(PostRegion.region_code) >= key_len, visible_posts(principal))
+        .where(Post.flagged.is_(True), *_period(since, until))
+        .group_by(key)
+    )
+    return {k: int(n) for k, n in session.execute(stmt)}

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor.alerts import subscriptions
+from monitor.alerts import repository, service, subscriptions
 from monitor.alerts.rules import window_start
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
-from monitor.keys.principal import Principal
+from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
+from monitor.posts.models import Post
 from tests.regions.seed import load, post
 
 BURST_TEXTS = (
@@ -75,4 +76,61 @@ def liaison(session: Session, province: str, hook_url: str, secret: str, chat: s
     return Liaison(owner, plain, hook.id, tg.id)
 
 
-__all__ = ["alert_now", "burst", "liaison", "load", "post"]
+def past_now() -> datetime:
+    """The last minute of the previous hour window: a burst before it is already in the past."""
+    return window_start(utcnow(), timedelta(hours=1)) - timedelta(minutes=1)
+
+
+@dataclass
+class HotJambi:
+    """A money-politics burst in 15.07 with its alert raised, quiet Jakarta, and keys."""
+
+    burst_ids: list[int]
+    jakarta_ids: list[int]
+    alert_id: int
+    keys: dict[str, str]
+
+
+def hot_jambi(session: Session, confirmed: int = 0) -> HotJambi:
+    """Seed the Done-when world in the past hour; optionally confirm some burst posts."""
+    load(session)
+    now = past_now()
+    ids = burst(session, now)
+    jakarta = [
+        post(session, f"Kampanye damai di Jaksel hari ke-{i}", at=now - timedelta(minutes=i + 1)).id
+        for i in range(25)
+    ]
+    jakarta.append(
+        post(
+            session,
+            "Isu amplop di Jaksel",
+            flagged=True,
+            labels=["money_politics"],
+            at=now - timedelta(minutes=3),
+        ).id
+    )
+    for pid in ids[:confirmed]:
+        session.get(Post, pid).review_status = "confirmed"  # type: ignore[union-attr]
+    result = service.evaluate(session, now)
+    assert result.raised == 1, result
+    alert = repository.list_alerts(
+        session, SYSTEM, status=None, region=None, rule=None, limit=1, before_id=None
+    )[0]
+    plain = {}
+    for name, role, regions in [
+        ("admin", "admin", []),
+        ("liaison-15", "liaison", ["15"]),
+        ("liaison-15.07", "liaison", ["15.07"]),
+        ("liaison-31", "liaison", ["31"]),
+    ]:
+        plain[name] = keys.create_key(session, name, role, regions)[1]
+    session.flush()
+    return HotJambi(ids, jakarta, alert.id, plain)
+
+
+def auth(plain: str) -> dict[str, str]:
+    """The Authorization header for a key."""
+    return {"Authorization": f"Bearer {plain}"}
+
+
+__all__ = ["alert_now", "auth", "burst", "hot_jambi", "liaison", "load", "past_now", "post"]
