@@ -15,6 +15,7 @@ from monitor.alerts import repository
 from monitor.alerts.channels import CHANNELS
 from monitor.alerts.models import Subscription
 from monitor.alerts.rules import RULES
+from monitor.audit import service as audit
 from monitor.keys.principal import Principal
 from monitor.regions.gazetteer import default_gazetteer
 
@@ -94,6 +95,16 @@ def create(
         secret=secret,
     )
     repository.add(session, sub)
+    # Who is told about which regions is itself sensitive: changes go in the audit trail.
+    audit.record(
+        session,
+        actor=owner.actor,
+        action="subscription.create",
+        entity_type="subscription",
+        entity_id=str(sub.id),
+        before=None,
+        after=describe(sub),
+    )
     return sub, generated
 
 
@@ -106,8 +117,19 @@ def owned(session: Session, principal: Principal, sub_id: int) -> Subscription:
 
 
 def delete(session: Session, principal: Principal, sub_id: int) -> None:
-    """Delete a subscription the caller owns (queued deliveries go with it)."""
-    repository.delete_row(session, owned(session, principal, sub_id))
+    """Delete a subscription the caller owns (queued deliveries go with it); audited."""
+    sub = owned(session, principal, sub_id)
+    before = describe(sub)
+    repository.delete_row(session, sub)
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="subscription.delete",
+        entity_type="subscription",
+        entity_id=str(sub_id),
+        before=before,
+        after=None,
+    )
 
 
 def describe(sub: Subscription) -> dict[str, Any]:
