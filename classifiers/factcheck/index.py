@@ -116,6 +116,12 @@ class FactCheckIndex:
         return self._n_rows
 
     @property
+    def segments(self) -> tuple[int, int]:
+        """Return (rows in the stacked segment, rows in the delta) as the next query sees them."""
+        prep = self._prepared()
+        return prep.n_main, self._n_rows - prep.n_main
+
+    @property
     def max_pk(self) -> int:
         """Return the largest database id indexed (0 when none), for incremental refresh."""
         return max((e.pk or 0 for e in self.entries), default=0)

@@ -9,7 +9,7 @@ import numpy as np
 
 from classifiers.contracts import FactCheckMatch
 from classifiers.factcheck.index import PAIR_FEATURES, FactCheckIndex
-from classifiers.factcheck.text import match_text
+from classifiers.factcheck.text import match_text, prose_words
 
 # Overlap features of a pair, then the same cosines and covers minus the best among the
 # text's candidates: a debunk far ahead of the others is a surer match than one in a crowd.
@@ -89,7 +89,11 @@ class FactCheckMatcher:
         return out
 
     def _rank_batch(self, texts: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
-        normalised = [match_text(t) if isinstance(t, str) else "" for t in texts]
+        # Hashtag-, mention- and link-only posts carry words but no claim to compare.
+        normalised = [
+            match_text(t) if isinstance(t, str) and prose_words(t) >= MIN_TOKENS else ""
+            for t in texts
+        ]
         if len(self.index) == 0:
             return [[] for _ in texts]
         cal = self.calibration

@@ -12,12 +12,12 @@ from classifiers.text.normalize import (
     normalize,
 )
 
-# Fact-checkers prefix titles with their verdict ("[SALAH]", "HOAKS:"); posts never carry it,
-# so leaving it in would make every debunk share a feature that no claim has.
+# Fact-checkers prefix titles with their verdict ("[SALAH]", "HOAKS:", Tempo's "Keliru, ...");
+# posts never carry it, so leaving it in would make every debunk share a feature no claim has.
 _VERDICT_TAG = re.compile(
     r"^\s*(?:\[\s*(?:salah|hoaks|hoax|disinformasi|misinformasi|penipuan|misleading|"
     r"fitnah|keliru|benar|klarifikasi|cek fakta|menyesatkan|berita|satire|konten [a-z ]+)\s*\]"
-    r"|(?:hoaks|hoax|salah|cek fakta|keliru|menyesatkan)\s*[:|-])\s*",
+    r"|(?:hoaks|hoax|salah|cek fakta|keliru|menyesatkan)\s*[:|,-])\s*",
     re.IGNORECASE,
 )
 _PLACEHOLDERS = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN})
@@ -31,6 +31,15 @@ def strip_verdict(title: str) -> str:
     while previous != title:
         previous, title = title, _VERDICT_TAG.sub("", title, count=1)
     return title
+
+
+def prose_words(text: str) -> int:
+    """Count the words of a raw text that are not hashtags, mentions or links."""
+    return sum(
+        1
+        for w in text[:MAX_CHARS].split()
+        if w[0] not in "#@" and not w.lower().startswith(("http://", "https://", "www."))
+    )
 
 
 def match_text(text: str) -> str:

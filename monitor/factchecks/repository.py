@@ -41,3 +41,8 @@ def recent(session: Session, limit: int = 20, publisher: str | None = None) -> S
     if publisher is not None:
         stmt = stmt.where(FactCheck.publisher == publisher)
     return session.scalars(stmt).all()
+
+
+def get(session: Session, pk: int) -> FactCheck | None:
+    """Return one fact-check by database id."""
+    return session.get(FactCheck, pk)

@@ -76,6 +76,14 @@ def invalidate_matchers() -> None:
         _matchers.clear()
 
 
+def _newest_still_stored(session: Session, index: FactCheckIndex) -> bool:
+    if not index.entries:
+        return True
+    newest = index.entries[-1]
+    row = repository.get(session, newest.pk) if newest.pk is not None else None
+    return row is not None and entry_of(row) == newest
+
+
 def load_matcher(session: Session) -> FactCheckMatcher | None:
     """Return a matcher over the database's fact-checks (None when there are none).
 
@@ -88,8 +96,15 @@ def load_matcher(session: Session) -> FactCheckMatcher | None:
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _lock:
         matcher = _matchers.get(url)
-        # Fewer rows or a lower max id than indexed: rows were deleted or rolled back.
-        if matcher is None or matcher.index.max_pk > max_id or len(matcher.index) > count:
+        # Fewer rows or a lower max id than indexed: rows were deleted or rolled back. The
+        # newest indexed row must also still be what the database holds under its id (SQLite
+        # reuses the ids of rolled-back rows).
+        if (
+            matcher is None
+            or matcher.index.max_pk > max_id
+            or len(matcher.index) > count
+            or not _newest_still_stored(session, matcher.index)
+        ):
             matcher = FactCheckMatcher(FactCheckIndex())
             _matchers[url] = matcher
         last = matcher.index.max_pk
