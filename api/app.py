@@ -23,6 +23,7 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
     problems.install(app)
+    problems.document(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestContextMiddleware)
     for router in ROOT_ROUTERS:

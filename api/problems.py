@@ -9,10 +9,30 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+# The one error body every endpoint answers with (RFC 9457), as an OpenAPI component.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "example": "about:blank"},
+        "title": {"type": "string", "example": "Not Found"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599, "example": 404},
+        "detail": {"type": "string", "example": "no item with this id"},
+        "errors": {
+            "type": "array",
+            "description": "Validation failures (422 only)",
+            "items": {"type": "object"},
+        },
+    },
+    "additionalProperties": True,
+}
 
 
 class Problem(Exception):
@@ -70,9 +90,12 @@ def install(app: FastAPI) -> None:
             413: "Content Too Large",
         }.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            exc.status_code, title, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; a path served by several
+            # routes (POST and DELETE /items/{id}/claim) must list them all.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(exc.status_code, title, detail, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,3 +113,42 @@ def install(app: FastAPI) -> None:
         return problem_response(
             500, "Internal Server Error", "an unexpected error occurred; it has been logged"
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Return every method some route serves at this request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "__none__"})
+        route_methods = getattr(route, "methods", None)
+        if match == Match.PARTIAL and route_methods:
+            methods.update(route_methods)
+    return sorted(methods)
+
+
+def document(app: FastAPI) -> None:
+    """Make the OpenAPI schema say what errors really look like: problem+json everywhere."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "requestBody" in operation:
+                    responses.setdefault("400", {"description": "Body is not valid JSON"})
+                    responses.setdefault("413", {"description": "Request body too large"})
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    # Every id in a path may be unknown (or, the same answer, out of scope).
+                    responses.setdefault("404", {"description": "Not found within your scope"})
+                for code, response in responses.items():
+                    if code[0] in "45":
+                        response["content"] = {PROBLEM_JSON: {"schema": ref}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -56,7 +56,12 @@ def review_errors() -> Iterator[None]:
         raise Problem(409, "Conflict", reviews.CONCURRENT) from None
 
 
-@router.get("", summary="The review queue, filtered and paged", response_model=ItemPage)
+@router.get(
+    "",
+    summary="The review queue, filtered and paged",
+    response_model=ItemPage,
+    responses={400: {"description": "Invalid cursor (problem details)"}},
+)
 def list_items(
     session: SessionDep,
     filters: ItemFiltersDep,
@@ -85,6 +90,14 @@ def bulk_decision(
 ) -> BulkDecisionOut:
     """Apply up to 500 decisions; `results` has one entry per item with its own status."""
     return reviews.bulk_decide(session, principal, body)
+
+
+@router.api_route("/decisions", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def decisions_other_methods() -> None:
+    """Answer 405, not a 422 from /items/{item_id} reading 'decisions' as an id."""
+    problem = Problem(405, "Method Not Allowed", "use POST for bulk decisions")
+    problem.headers["Allow"] = "POST"
+    raise problem
 
 
 @router.get(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import Depends, Query
+from pydantic import BeforeValidator
 
 from api.deps import SessionDep
 from api.problems import Problem
@@ -17,6 +18,16 @@ LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politi
 StatusName = Literal["new", "confirmed", "dismissed", "escalated"]
 SortName = Literal["priority", "time"]
 assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers.contracts.LABELS"
+
+
+def iso_only(value: object) -> object:
+    """Refuse bare numbers as times: '0.5' is a client bug, not 1970-01-01T00:00:00.5Z."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an ISO 8601 date or date-time, e.g. 2024-02-14T08:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_only)]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -43,8 +54,14 @@ def item_filters(
     source: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     platform: Annotated[str | None, Query(max_length=40)] = None,
     cluster: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    since: Annotated[datetime | None, Query(description="Collected at or after (UTC)")] = None,
-    until: Annotated[datetime | None, Query(description="Collected before (UTC)")] = None,
+    since: Annotated[
+        IsoDateTime | None,
+        Query(description="Collected at or after (UTC)", examples=["2024-02-01T00:00:00Z"]),
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None,
+        Query(description="Collected before (UTC)", examples=["2024-02-15T00:00:00Z"]),
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Words in the text", examples=["amplop"])
     ] = None,

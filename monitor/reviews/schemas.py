@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -11,6 +11,8 @@ from classifiers.contracts import LABELS
 from monitor.posts.schemas import clean_text
 
 Action = Literal["confirm", "dismiss", "escalate"]
+LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politics"]
+assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers.contracts.LABELS"
 Status = Literal["new", "confirmed", "dismissed", "escalated"]
 Target = Literal["bawaslu", "platform"]
 STATUS_OF: dict[str, str] = {
@@ -40,14 +42,16 @@ class DecisionIn(BaseModel):
     )
 
     action: Action
-    labels: list[str] | None = Field(
+    labels: list[LabelName] | None = Field(
         default=None, max_length=len(LABELS), description="confirm: corrected labels"
     )
     reason: str | None = Field(default=None, max_length=2000, description="dismiss: why")
     target: Target | None = Field(default=None, description="escalate: to whom")
     note: str | None = Field(default=None, max_length=4000)
     apply_to_cluster: bool = Field(
-        default=False, description="Apply to every copy in the item's cluster (inherited)"
+        default=False,
+        strict=True,  # Why: 0/"no" silently meaning false hides client bugs; JSON has booleans
+        description="Apply to every copy in the item's cluster (inherited)",
     )
     expected_status: Status = Field(
         default="new",

@@ -1,0 +1,71 @@
+"""Fuzz every documented operation from the app's own OpenAPI schema, on both databases.
+
+Each operation gets a bounded number of generated requests, sent in-process through ASGI
+with a valid admin key over a seeded queue. Any 500, a response that contradicts the
+schema (status code, content type, body shape) or a non-problem+json error fails the test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from api.app import create_app
+from api.auth.ratelimit import RateLimiter
+from monitor.core.runtime import Runtime
+from tests.review.seed import auth, seed
+
+# Why: "schema-valid data must be accepted" cannot hold for rules a JSON schema cannot say
+# (a cursor must come from a previous page, a dismissal needs a reason, a webhook target must
+# be an https URL); those answer 4xx with problem details, which the other checks still verify.
+NOT_CHECKED = [schemathesis.checks.positive_data_acceptance]
+# Findings in routers owned by other areas, reported to them rather than hidden: the region
+# figures parse `since=0.5` as a Unix time (api/regions/endpoints.py takes a bare datetime).
+KNOWN: dict[str, list[Any]] = {
+    "GET /api/v1/regions": [schemathesis.checks.negative_data_rejection],
+    "GET /api/v1/regions/{code}/summary": [schemathesis.checks.negative_data_rejection],
+}
+
+# Why: 26 operations x 2 databases; eight generated examples each, plus the coverage phase's
+# boundary values, keep the file near a minute per database on two cores.
+EXAMPLES = 8
+
+
+@pytest.fixture
+def fuzz_target(rt: Runtime) -> tuple[Any, dict[str, str]]:
+    """An app over a seeded queue, its admin key and a limiter that never throttles the fuzzer."""
+    with rt.session() as s:
+        seeded = seed(s)
+    app = create_app(rt)
+    app.state.rate_limiter = RateLimiter(rate=1e6, burst=1_000_000)
+    return app, auth(seeded.keys["admin"])
+
+
+@pytest.fixture
+def api_schema(fuzz_target: tuple[Any, dict[str, str]]) -> Any:
+    """The schema the app serves at /openapi.json, bound to the app in-process."""
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_target[0])
+
+
+# Why not the probes: /readyz answers 503 by design while no model is promoted.
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex="^/(healthz|readyz)$")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_schema(case: Any, fuzz_target: tuple[Any, dict[str, str]]) -> None:
+    """No 500s, no undocumented status codes, bodies and content types as documented."""
+    headers = {**(case.headers or {}), **fuzz_target[1]}
+    excluded = [*NOT_CHECKED, *KNOWN.get(f"{case.method} {case.path}", [])]
+    response = case.call_and_validate(headers=headers, excluded_checks=excluded)
+    if response.status_code >= 400:
+        content_type = response.headers.get("content-type", [""])[0]
+        assert content_type.startswith("application/problem+json"), response.text
