@@ -1,8 +1,9 @@
-"""`waspada alerts ...`: subscribe, list, evaluate the rules, deliver the outbox."""
+"""`waspada alerts ...`: subscriptions, alerts, rule evaluation and the delivery outbox."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import typer
 
@@ -15,6 +16,8 @@ from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
 
 app = typer.Typer(help="Alerts: subscriptions, rule evaluation, delivery.", no_args_is_help=True)
+# Who the audit trail names for actions taken at the command line (an operator with shell access).
+CLI_ACTOR = Principal(key_id=None, name="cli", role="admin")
 
 
 @app.command("subscribe")
@@ -58,16 +61,19 @@ def subscribe(
 @app.command("list")
 def list_(
     status: str | None = typer.Option(None, help="open, acknowledged or resolved"),
+    region: str | None = typer.Option(None, help="Only this region code and below"),
     limit: int = typer.Option(50, min=1, max=1000),
     subscriptions_: bool = typer.Option(False, "--subscriptions", help="List subscriptions"),
 ) -> None:
     """Print recent alerts (or subscriptions) as JSON lines."""
+    if status is not None and status not in service.STATUSES:
+        raise fail(f"--status must be one of {', '.join(service.STATUSES)}", 2)
     with runtime() as rt, rt.session() as s:
         if subscriptions_:
             rows = [subscriptions.describe(x) for x in repository.subscriptions_for(s, SYSTEM)]
         else:
             alerts = repository.list_alerts(
-                s, SYSTEM, status=status, region=None, rule=None, limit=limit, before_id=None
+                s, SYSTEM, status=status, region=region, rule=None, limit=limit, before_id=None
             )
             rows = [service.describe(a) for a in alerts]
     for row in rows:
@@ -75,10 +81,22 @@ def list_(
 
 
 @app.command("evaluate")
-def evaluate() -> None:
+def evaluate(
+    at: str | None = typer.Option(
+        None, "--at", help="Evaluate as of this time (ISO 8601 with zone, e.g. to replay a window)"
+    ),
+) -> None:
     """Run the alert rules once and queue deliveries."""
+    now = utcnow()
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise fail(f"--at {at!r} is not an ISO 8601 time", 2) from None
+        if now.tzinfo is None:
+            raise fail("--at needs a timezone, e.g. 2026-11-28T10:00:00+00:00", 2)
     with runtime() as rt, rt.session() as s:
-        result = service.evaluate(s, utcnow())
+        result = service.evaluate(s, now)
     typer.echo(
         f"alerts raised: {result.raised}, merged into existing: {result.merged}, "
         f"deliveries queued: {result.deliveries}"
@@ -97,3 +115,63 @@ def deliver(
             typer.echo(f"requeued {n} dead deliveries")
         result = delivery.deliver_pending(rt)
     typer.echo(f"sent: {result.sent}, retry later: {result.retried}, dead: {result.dead}")
+
+
+def _transition(alert_id: int, action: str) -> None:
+    with runtime() as rt, rt.session() as s:
+        try:
+            alert = service.transition(s, CLI_ACTOR, alert_id, action)
+        except service.AlertNotFound:
+            raise fail(f"no alert with id {alert_id}") from None
+        except service.AlertStateError as exc:
+            raise fail(str(exc)) from None
+        status = alert.status
+    typer.echo(f"alert {alert_id} {status}")
+
+
+@app.command("ack")
+def ack(alert_id: int = typer.Argument(..., min=1)) -> None:
+    """Acknowledge an open alert (audited as the command line operator)."""
+    _transition(alert_id, "acknowledge")
+
+
+@app.command("resolve")
+def resolve(alert_id: int = typer.Argument(..., min=1)) -> None:
+    """Resolve an alert (audited as the command line operator)."""
+    _transition(alert_id, "resolve")
+
+
+@app.command("unsubscribe")
+def unsubscribe(sub_id: int = typer.Argument(..., min=1)) -> None:
+    """Delete a subscription and its queued deliveries (audited)."""
+    with runtime() as rt, rt.session() as s:
+        try:
+            subscriptions.delete(s, CLI_ACTOR, sub_id)
+        except subscriptions.SubscriptionNotFound:
+            raise fail(f"no subscription with id {sub_id}") from None
+    typer.echo(f"subscription {sub_id} deleted")
+
+
+@app.command("deliveries")
+def deliveries(
+    status: str | None = typer.Option(None, help="pending, sent or dead (default all)"),
+) -> None:
+    """Print the outbox as JSON lines (dead letters with their last error)."""
+    if status not in (None, "pending", "sent", "dead"):
+        raise fail("--status must be pending, sent or dead", 2)
+    with runtime() as rt, rt.session() as s:
+        rows = [
+            {
+                "id": d.id,
+                "alert_id": d.alert_id,
+                "subscription_id": d.subscription_id,
+                "status": d.status,
+                "attempts": d.attempts,
+                "next_attempt_at": d.next_attempt_at.isoformat(),
+                "last_error": d.last_error,
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            }
+            for d in repository.deliveries(s, status)
+        ]
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
