@@ -83,7 +83,7 @@ def search(
 
 @app.command("import-ikp")
 def import_ikp(file: Path = typer.Argument(..., help="CSV with columns code,score")) -> None:
-    """Import Bawaslu IKP scores; valid rows are stored, bad lines are reported."""
+    """Import Bawaslu IKP scores (0-100); any bad line refuses the whole file."""
     try:
         content = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -91,10 +91,10 @@ def import_ikp(file: Path = typer.Argument(..., help="CSV with columns code,scor
     with runtime() as rt, rt.session() as s:
         result = service.import_ikp(s, content)
     for err in result.errors:
-        typer.echo(err, err=True)
-    typer.echo(f"imported {len(result.scores)} IKP scores, {len(result.errors)} lines refused")
+        typer.echo(f"{file}: {err}", err=True)
     if result.errors:
-        raise typer.Exit(1)
+        raise fail(f"{len(result.errors)} bad line(s); nothing imported")
+    typer.echo(f"imported {len(result.scores)} IKP scores")
 
 
 @app.command("evaluate")

@@ -134,6 +134,10 @@ def search(query: str, limit: int = 20) -> list[RegionRecord]:
     return default_gazetteer().search(query, limit)
 
 
+# Bawaslu's Indeks Kerawanan Pemilu is published on a 0-100 scale.
+IKP_MAX = 100.0
+
+
 @dataclass
 class IkpImport:
     """Outcome of an IKP import: accepted scores and per-line errors."""
@@ -146,13 +150,27 @@ def parse_ikp(content: str) -> IkpImport:
     """Parse an IKP CSV (header with `code` and `score`), collecting per-line errors."""
     result = IkpImport()
     reader = csv.DictReader(io.StringIO(content))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    try:
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        result.errors.append(f"line 1: unreadable CSV header: {exc}")
+        return result
     if "code" not in fields or "score" not in fields:
         result.errors.append(f"line 1: header must name 'code' and 'score' columns, got {fields}")
         return result
     reader.fieldnames = fields
     regions = default_gazetteer().regions
-    for lineno, row in enumerate(reader, start=2):
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.errors.append(f"line {reader.line_num}: unreadable CSV: {exc}")
+            break
+        # line_num, not a counter: a quoted field may span lines.
+        lineno = reader.line_num
         code = (row.get("code") or "").strip()
         raw = (row.get("score") or "").strip()
         if not code:
@@ -166,20 +184,23 @@ def parse_ikp(content: str) -> IkpImport:
         except ValueError:
             result.errors.append(f"line {lineno}: score {raw!r} is not a number")
             continue
-        if not math.isfinite(score) or score < 0:
-            result.errors.append(f"line {lineno}: score {raw!r} must be a finite number >= 0")
+        if not math.isfinite(score) or not 0 <= score <= IKP_MAX:
+            result.errors.append(f"line {lineno}: score {raw!r} must be between 0 and {IKP_MAX:g}")
             continue
         if code in result.scores:
             result.errors.append(f"line {lineno}: duplicate code {code!r}")
             continue
         result.scores[code] = score
+    if not result.scores and not result.errors:
+        result.errors.append("no rows: expected a header line then one 'code,score' per line")
     return result
 
 
 def import_ikp(session: Session, content: str) -> IkpImport:
-    """Store the valid rows of an IKP CSV and return what was accepted and refused."""
+    """Store an IKP CSV all or nothing: any bad line refuses the whole file."""
     parsed = parse_ikp(content)
-    if parsed.scores:
+    # Why all or nothing: a half-imported table silently re-weights some regions only.
+    if parsed.scores and not parsed.errors:
         ensure_loaded(session)
         repository.upsert_ikp(session, parsed.scores, utcnow())
     return parsed
