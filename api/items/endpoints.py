@@ -13,10 +13,11 @@ from sqlalchemy.exc import OperationalError
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
-from api.items.filters import ItemFiltersDep, SortName
+from api.items.filters import ItemFiltersDep, MixName, SortName
 from api.problems import Problem
 from monitor.keys.principal import Principal
 from monitor.posts import detail, queue
+from monitor.posts import explore as explore_mod
 from monitor.posts.views import ItemDetail, ItemPage
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
@@ -69,9 +70,40 @@ def list_items(
     sort: SortName = "priority",
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 50,
+    mix: Annotated[
+        MixName,
+        Query(
+            description="`uncertain` interleaves items the model is least sure about (a score "
+            "within `band` of a label threshold, or two model versions disagreeing) with the "
+            "sort order; each row's `why_in_queue` says which stream it came from"
+        ),
+    ] = "none",
+    explore: Annotated[
+        float,
+        Query(ge=0, le=1, description="Share of each page from the uncertain stream (mix only)"),
+    ] = explore_mod.DEFAULT_EXPLORE,
+    band: Annotated[
+        float,
+        Query(gt=0, le=0.5, description="Distance to a threshold that counts as uncertain"),
+    ] = explore_mod.DEFAULT_BAND,
 ) -> ItemPage:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
     try:
+        if mix == "uncertain":
+            entries, next_cursor = explore_mod.mixed_page(
+                session,
+                principal,
+                filters,
+                sort,
+                cursor,
+                limit,
+                explore_mod.Mix(explore=explore, band=band),
+            )
+            items = detail.summaries(session, [e.post for e in entries])
+            for item, entry in zip(items, entries, strict=True):
+                item.why_in_queue = entry.why
+                item.uncertainty = entry.margin
+            return ItemPage(items=items, next_cursor=next_cursor)
         rows, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
     except queue.QueryError as exc:
         raise Problem(400, "Bad Request", str(exc)) from None

@@ -17,6 +17,7 @@ from monitor.posts.schemas import clean_text
 LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politics"]
 StatusName = Literal["new", "confirmed", "dismissed", "escalated"]
 SortName = Literal["priority", "time"]
+MixName = Literal["none", "uncertain"]
 assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers.contracts.LABELS"
 
 

@@ -205,9 +205,13 @@ def _forbidden_csrf(request: Request) -> Response:
     return _error(request, 403, "Forbidden", translate(request_lang(request), "error.csrf"))
 
 
-def _filters(label: str, status: str, region: str, q: str) -> views.Filters:
+def _filters(label: str, status: str, region: str, q: str, mix: str = "") -> views.Filters:
     return views.Filters(
-        label=label.strip(), status=status.strip(), region=region.strip(), q=q.strip()
+        label=label.strip(),
+        status=status.strip(),
+        region=region.strip(),
+        q=q.strip(),
+        mix=mix.strip(),
     )
 
 
@@ -225,6 +229,7 @@ def queue_page(
     status: Status = "",
     region: RegionQ = "",
     q: Text = "",
+    mix: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     item: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
@@ -236,7 +241,7 @@ def queue_page(
     lang = request_lang(request)
     if not policy.allowed(principal, "read_items"):
         return _error(request, 403, "Forbidden", translate(lang, "error.forbidden"), principal)
-    filters = _filters(label, status, region, q)
+    filters = _filters(label, status, region, q, mix)
     filter_error = None
     try:
         rows, next_cursor = pages.queue_rows(session, principal, filters, cursor, QUEUE_PAGE)

@@ -46,6 +46,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "filter.any": ("Semua", "Any"),
     "filter.apply": ("Terapkan", "Apply"),
     "filter.reset": ("Atur ulang", "Reset"),
+    "filter.mix": (
+        "Selipkan item yang model ragukan (u)",
+        "Mix in items the model is unsure about (u)",
+    ),
+    "why.uncertain": ("ragu: dekat ambang", "uncertain: near threshold"),
+    "why.disagree": ("ragu: versi model berbeda", "uncertain: model versions disagree"),
+    "help.mix": ("selipkan/lepas item yang diragukan", "mix in / leave out uncertain items"),
     "queue.title": ("Antrean tinjauan", "Review queue"),
     "queue.empty": ("Tidak ada item yang cocok.", "No matching items."),
     "queue.more": ("Berikutnya →", "Next →"),

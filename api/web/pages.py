@@ -10,7 +10,7 @@ from api.auth import policy
 from api.web import views
 from classifiers.contracts import LABELS
 from monitor.keys.principal import Principal
-from monitor.posts import detail, queue
+from monitor.posts import detail, explore, queue
 
 # Dismiss reasons offered on the page (the API takes free text; these keep the data tidy).
 DISMISS_REASONS: tuple[str, ...] = (
@@ -27,6 +27,8 @@ def item_filters(session: Session, filters: views.Filters) -> queue.ItemFilters:
     """Turn the page's filters into the queue service's; QueryError explains bad values."""
     if filters.label and filters.label not in LABELS:
         raise queue.QueryError(f"label must be one of {', '.join(LABELS)}")
+    if filters.mix and filters.mix != "uncertain":
+        raise queue.QueryError("mix must be 'uncertain' or empty")
     if filters.status and filters.status not in queue.STATUSES:
         raise queue.QueryError(f"status must be one of {', '.join(queue.STATUSES)}")
     codes: tuple[str, ...] = ()
@@ -49,9 +51,15 @@ def queue_rows(
     limit: int,
 ) -> tuple[list[views.Row], str | None]:
     """Return one page of queue rows and the next cursor (QueryError on bad input)."""
-    posts, next_cursor = queue.page(
-        session, principal, item_filters(session, filters), cursor=cursor, limit=limit
-    )
+    wanted = item_filters(session, filters)
+    if filters.mix == "uncertain":
+        entries, next_cursor = explore.mixed_page(
+            session, principal, wanted, cursor=cursor, limit=limit
+        )
+        summaries = detail.summaries(session, [e.post for e in entries])
+        rows = [views.row(s, filters, e.why) for s, e in zip(summaries, entries, strict=True)]
+        return rows, next_cursor
+    posts, next_cursor = queue.page(session, principal, wanted, cursor=cursor, limit=limit)
     return [views.row(s, filters) for s in detail.summaries(session, posts)], next_cursor
 
 

@@ -14,7 +14,7 @@ from monitor.posts.views import ItemDetail, ItemSummary
 from monitor.reviews.schemas import STATUS_OF
 
 SNIPPET_CHARS = 160
-FILTER_KEYS = ("label", "status", "region", "q")
+FILTER_KEYS = ("label", "status", "region", "q", "mix")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Filters:
     status: str = ""
     region: str = ""
     q: str = ""
+    mix: str = ""  # "uncertain" interleaves borderline items (active learning)
 
     def query(self, **extra: str) -> str:
         """Return the filters (plus extras) as a query string, empty values dropped."""
@@ -52,6 +53,7 @@ class Row:
     when: str
     href: str
     claimed_by: str | None = None
+    why: str = "order"  # order, uncertain or disagree (the mix's marking)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def snippet(text: str | None, limit: int = SNIPPET_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def row(item: ItemSummary, filters: Filters) -> Row:
+def row(item: ItemSummary, filters: Filters, why: str = "order") -> Row:
     """Build a queue row from the queue service's summary of a post."""
     return Row(
         id=item.id,
@@ -111,6 +113,7 @@ def row(item: ItemSummary, filters: Filters) -> Row:
         when=when(item.published_at or item.fetched_at),
         href=filters.href(item=str(item.id)),
         claimed_by=item.claim.claimed_by if item.claim else None,
+        why=why,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +39,14 @@ class ItemSummary(BaseModel):
     cluster_id: int | None
     regions: list[str]
     claim: ClaimInfo | None = None
+    why_in_queue: Literal["order", "uncertain", "disagree"] = Field(
+        default="order",
+        description="order: the requested sort; uncertain: a score near a label's threshold; "
+        "disagree: two model versions disagree (only with mix=uncertain)",
+    )
+    uncertainty: float | None = Field(
+        default=None, description="Distance of the closest label score to its threshold"
+    )
 
 
 class ItemPage(BaseModel):

@@ -173,6 +173,17 @@
     help.hidden = show === undefined ? !help.hidden : !show;
   }
 
+  // u: the same queue with or without the uncertain items interleaved (a fresh first page).
+  function toggleMix() {
+    if (document.body.dataset.page !== "queue") return;
+    var params = new URLSearchParams(window.location.search);
+    if (params.get("mix") === "uncertain") params.delete("mix"); else params.set("mix", "uncertain");
+    params.delete("cursor");
+    params.delete("item");
+    var query = params.toString();
+    window.location.assign("/ui/" + (query ? "?" + query : ""));
+  }
+
   function formFor(kind) {
     var item = currentItem();
     return item ? item.querySelector('form[data-kind="' + kind + '"]') : null;
@@ -216,8 +227,9 @@
     var item = currentItem();
     var handled = true;
     switch (ev.key) {
-      case "j": select(selectedIndex() + 1); break;
-      case "k": select(Math.max(0, selectedIndex() - 1)); break;
+      case "j": case "ArrowDown": select(selectedIndex() + 1); break;
+      case "k": case "ArrowUp": select(Math.max(0, selectedIndex() - 1)); break;
+      case "u": toggleMix(); break;
       case "?": toggleHelp(); break;
       case "/": var q = document.getElementById("f-q"); if (q) q.focus(); break;
       case "o":
