@@ -2,55 +2,83 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import numpy as np
 
 from classifiers.neardup.minhash import NUM_PERM, Signature
 
 BANDS = 16
 ROWS = NUM_PERM // BANDS
 # Estimated Jaccard at or above which two texts are copies of one message; chosen on the
-# labelled near-copy / look-alike set in `waspada bench cluster` (see docs).
+# labelled near-copy / look-alike set that `waspada bench cluster` builds and scores.
 THRESHOLD = 0.6
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(sig: Signature) -> list[int]:
+    """Return one integer key per band (ROWS uint32 values folded into 64 bits)."""
+    rows = sig.values.reshape(BANDS, ROWS).astype(np.uint64)
+    key = np.zeros(BANDS, dtype=np.uint64)
+    for r in range(ROWS):
+        key = key * _MIX + rows[:, r]
+    return [int(k) for k in key]
 
 
 class NearDupIndex:
-    """Signatures by id, findable by any shared band (candidates are then verified)."""
+    """Signatures by id, findable by any shared band (candidates are then verified).
+
+    A bucket holds a bare id until a second id shares it: most bands of most clusters are
+    unique, and an int costs far less memory than a one-element list.
+    """
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self._bands: list[defaultdict[bytes, list[int]]] = [defaultdict(list) for _ in range(BANDS)]
+        self._bands: list[dict[int, int | list[int]]] = [{} for _ in range(BANDS)]
         self.signatures: dict[int, Signature] = {}
 
     def __len__(self) -> int:
         return len(self.signatures)
-
-    def _keys(self, sig: Signature) -> list[bytes]:
-        return [sig.values[b * ROWS : (b + 1) * ROWS].tobytes() for b in range(BANDS)]
 
     def add(self, item: int, sig: Signature) -> None:
         """Index a signature under an id (re-adding an id replaces it)."""
         if item in self.signatures:
             self.remove(item)
         self.signatures[item] = sig
-        for band, key in zip(self._bands, self._keys(sig), strict=True):
-            band[key].append(item)
+        for band, key in zip(self._bands, band_keys(sig), strict=True):
+            held = band.get(key)
+            if held is None:
+                band[key] = item
+            elif isinstance(held, list):
+                held.append(item)
+            else:
+                band[key] = [held, item]
 
     def remove(self, item: int) -> None:
         """Forget an id (a cluster deleted or rolled back)."""
         sig = self.signatures.pop(item, None)
         if sig is None:
             return
-        for band, key in zip(self._bands, self._keys(sig), strict=True):
-            ids = band.get(key)
-            if ids is not None and item in ids:
-                ids.remove(item)
-                if not ids:
-                    del band[key]
+        for band, key in zip(self._bands, band_keys(sig), strict=True):
+            held = band.get(key)
+            if held == item:
+                del band[key]
+            elif isinstance(held, list) and item in held:
+                held.remove(item)
+                if len(held) == 1:
+                    band[key] = held[0]
 
     def query(self, sig: Signature) -> list[tuple[int, float]]:
-        """Return (id, estimated Jaccard) of indexed items at or above threshold, best first."""
+        """Return (id, estimated Jaccard) of items at or above threshold whose names agree."""
         seen: set[int] = set()
-        for band, key in zip(self._bands, self._keys(sig), strict=True):
-            seen.update(band.get(key, ()))
+        for band, key in zip(self._bands, band_keys(sig), strict=True):
+            held = band.get(key)
+            if held is None:
+                continue
+            if isinstance(held, list):
+                seen.update(held)
+            else:
+                seen.add(held)
         scored = [(i, sig.similarity(self.signatures[i])) for i in seen]
-        return sorted((s for s in scored if s[1] >= self.threshold), key=lambda s: (-s[1], s[0]))
+        kept = [
+            s for s in scored if s[1] >= self.threshold and self.signatures[s[0]].names_agree(sig)
+        ]
+        return sorted(kept, key=lambda s: (-s[1], s[0]))

@@ -1,12 +1,19 @@
 """MinHash signatures of normalised texts, vectorised with numpy and stable across processes.
 
-Why not datasketch's MinHash: it hashes every shingle with SHA-1 in Python, which measured
-about 4x slower here (docs/factchecks-clusters.md); the permutation scheme is the same.
+Shingles are character 5-grams of the normalised words: a typo or a slang spelling changes
+a handful of them, where a word-3-gram scheme loses three whole shingles per edited word
+(measured on edited copies of real BDC claims by `waspada bench cluster`). Why not
+datasketch's MinHash: it hashes every shingle with SHA-1 in Python, several times slower
+than this numpy pass; the permutation scheme is the same.
+
+A signature also carries the message's names (capitalised words and numbers, hashed):
+copies keep them, while the same template filled with other names does not.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -21,43 +28,61 @@ from classifiers.text.normalize import (
 )
 
 NUM_PERM = 64
-SHINGLE = 3  # word 3-grams: one changed name alters three shingles, a typo no more
+SHINGLE = 5  # characters
+VERSION = 2  # v1 hashed word 3-grams; its stored signatures are not comparable
 # Texts with fewer real words than this are not clustered: URL-only, hashtag-only and
 # one-line reactions ("setuju!", "hoax") would otherwise pile into meaningless clusters.
 MIN_WORDS = 5
 # Bounded work on 100 KB pastes: copies are recognised from their first 2,000 words.
 MAX_WORDS = 2000
 MAX_CHARS = 40_000
+# Names agree when at least this share of the two name sets is shared (a typo in one name
+# of four still agrees; two names swapped for others do not).
+NAMES_AGREE = 0.5
 # Multiply-shift hashing (Dietzfelbinger et al.): (a*x + b) mod 2^64 with odd 64-bit a, top
 # 32 bits kept. Fixed seed: signatures are persisted and compared across processes.
 _rng = np.random.Generator(np.random.PCG64(20240214))
 _A = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False) | np.uint64(1)
 _B = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False)
 _DROP = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, "!", "?"})
+# A capitalised word or a number that does not open a sentence.
+_NAME = re.compile(r"(?<![.!?:*\n]\s)(?<!^)\b(?:[A-Z][\w'-]*[a-z][\w'-]*|\d[\d.,:/-]*\d|\d)\b")
+_LINK_OR_TAG = re.compile(r"(?:https?://|www\.)\S+|[#@]\w+")
 
 
 @dataclass(frozen=True)
 class Signature:
-    """A MinHash signature (NUM_PERM uint32 values)."""
+    """A MinHash signature (NUM_PERM uint32 values) and the hashed names of the message."""
 
     values: np.ndarray
+    names: frozenset[int] | None = None  # None: unknown (shouting, or an old signature)
 
     def similarity(self, other: Signature) -> float:
         """Estimate the Jaccard similarity of the two shingle sets."""
         return float(np.mean(self.values == other.values))
 
+    def names_agree(self, other: Signature) -> bool:
+        """Tell whether the names allow one message (both sides must differ to disagree)."""
+        a, b = self.names, other.names
+        if not a or not b or a <= b or b <= a:
+            return True  # a copy may add or drop names; a different fill swaps them
+        return len(a & b) / len(a | b) >= NAMES_AGREE
+
     def to_json(self) -> dict[str, object]:
         """Return the form stored in `clusters.signature`."""
-        return {
-            "v": 1,
+        out: dict[str, object] = {
+            "v": VERSION,
             "perm": NUM_PERM,
             "minhash": base64.b64encode(self.values.tobytes()).decode(),
         }
+        if self.names is not None:
+            out["names"] = sorted(self.names)
+        return out
 
     @classmethod
     def from_json(cls, data: object) -> Signature | None:
         """Read a stored signature; None when absent or of another scheme."""
-        if not isinstance(data, dict) or data.get("v") != 1 or data.get("perm") != NUM_PERM:
+        if not isinstance(data, dict) or data.get("v") != VERSION or data.get("perm") != NUM_PERM:
             return None
         raw = data.get("minhash")
         if not isinstance(raw, str):
@@ -66,7 +91,13 @@ class Signature:
             values = np.frombuffer(base64.b64decode(raw, validate=True), dtype=np.uint32)
         except ValueError:
             return None
-        return cls(values.copy()) if len(values) == NUM_PERM else None
+        names = data.get("names")
+        parsed = (
+            frozenset(names)
+            if isinstance(names, list) and all(isinstance(n, int) for n in names)
+            else None
+        )
+        return cls(values.copy(), parsed) if len(values) == NUM_PERM else None
 
 
 def cluster_text(text: str) -> list[str] | None:
@@ -79,17 +110,35 @@ def cluster_text(text: str) -> list[str] | None:
     return words[:MAX_WORDS]
 
 
-def signature(words: list[str]) -> Signature:
-    """Compute the MinHash signature of a word list's SHINGLE-grams."""
-    hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    n = max(len(words) - SHINGLE + 1, 1)
-    # Combine consecutive word hashes into one 32-bit shingle hash (order-sensitive).
+def names_of(text: str) -> frozenset[int] | None:
+    """Return the hashed names and numbers of a raw text (None when it shouts in capitals)."""
+    if not isinstance(text, str):
+        return None
+    text = _LINK_OR_TAG.sub(" ", text[:MAX_CHARS])
+    upper = sum(map(str.isupper, text))
+    if upper > sum(map(str.islower, text)):
+        return None  # ALL CAPS: every word looks like a name
+    found = {m.group(0).lower().rstrip(".,") for m in _NAME.finditer(text)}
+    return frozenset(zlib.crc32(n.encode()) for n in found)
+
+
+def signature(words: list[str], names: frozenset[int] | None = None) -> Signature:
+    """Compute the MinHash signature of the words' SHINGLE-character grams."""
+    raw = np.frombuffer(" ".join(words).encode(), dtype=np.uint8).astype(np.uint64)
+    n = max(len(raw) - SHINGLE + 1, 1)
+    if len(raw) < SHINGLE:
+        raw = np.concatenate([raw, np.zeros(SHINGLE - len(raw), dtype=np.uint64)])
+    # A polynomial hash of each window of SHINGLE bytes (wrapping in 64 bits).
     shingles = np.zeros(n, dtype=np.uint64)
-    for offset in range(min(SHINGLE, len(words))):
-        shingles = (shingles * np.uint64(0x01000193) + hashes[offset : offset + n]) & np.uint64(
-            0xFFFFFFFF
-        )
+    for offset in range(SHINGLE):
+        shingles = shingles * np.uint64(257) + raw[offset : offset + n]
     shingles = np.unique(shingles)
-    mixed = (shingles * np.uint64(0x9E3779B97F4A7C15)) ^ (shingles >> np.uint64(16))
+    mixed = (shingles * np.uint64(0x9E3779B97F4A7C15)) ^ (shingles >> np.uint64(29))
     permuted = (mixed[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return Signature(permuted.min(axis=0).astype(np.uint32))
+    return Signature(permuted.min(axis=0).astype(np.uint32), names)
+
+
+def text_signature(text: str) -> Signature | None:
+    """Return the signature of a raw text with its names, or None when it is too short."""
+    words = cluster_text(text)
+    return None if words is None else signature(words, names_of(text))

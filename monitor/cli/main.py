@@ -7,6 +7,9 @@ import typer
 from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
+from monitor.clusters import bench as clusters_bench
+from monitor.factchecks import bench as factchecks_bench
+from monitor.factchecks import cli as factchecks_cli
 from monitor.keys import cli as keys_cli
 from monitor.modelversions import bench as models_bench
 from monitor.modelversions import cli as models_cli
@@ -33,6 +36,9 @@ app.command("ingest")(posts_cli.ingest_command)
 bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 bench_app.command("ingest")(sources_bench.bench_ingest)
+app.add_typer(factchecks_cli.app, name="factchecks")
+bench_app.command("match")(factchecks_bench.bench_match)
+bench_app.command("cluster")(clusters_bench.bench_cluster)
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(models_cli.datasets_app, name="datasets")
 app.add_typer(models_cli.models_app, name="models")

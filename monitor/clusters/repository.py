@@ -41,36 +41,47 @@ def get(session: Session, cluster_id: int) -> Cluster | None:
 
 
 def member_stats(
-    session: Session, cluster_id: int
-) -> tuple[int, datetime | None, datetime | None, int, int]:
-    """Return size, first and last seen, distinct sources and distinct accounts of a cluster."""
+    session: Session, cluster_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime | None, datetime | None, int, int]]:
+    """Return per cluster: size, first and last seen, distinct sources and distinct accounts."""
     account = Post.platform + ":" + Post.author
-    row = session.execute(
+    stmt = (
         select(
+            Post.cluster_id,
             func.count(Post.id),
             func.min(SEEN_AT),
             func.max(SEEN_AT),
             func.count(distinct(Post.source_id)),
             func.count(distinct(account)),
-        ).where(Post.cluster_id == cluster_id)
-    ).one()
-    return int(row[0]), row[1], row[2], int(row[3]), int(row[4])
-
-
-def seen_times(session: Session, cluster_id: int, since: datetime) -> list[datetime]:
-    """Return when each copy since `since` was seen."""
-    stmt = select(SEEN_AT).where(Post.cluster_id == cluster_id, since <= SEEN_AT)
-    return [t for (t,) in session.execute(stmt)]
-
-
-def region_count(session: Session, cluster_id: int) -> int:
-    """Return how many distinct regions the cluster's posts are about."""
-    stmt = (
-        select(func.count(distinct(PostRegion.region_code)))
-        .join(Post, Post.id == PostRegion.post_id)
-        .where(Post.cluster_id == cluster_id)
+        )
+        .where(Post.cluster_id.in_(cluster_ids))
+        .group_by(Post.cluster_id)
     )
-    return int(session.scalar(stmt) or 0)
+    return {int(r[0]): (int(r[1]), r[2], r[3], int(r[4]), int(r[5])) for r in session.execute(stmt)}
+
+
+def seen_times(
+    session: Session, cluster_ids: Sequence[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """Return when each copy since `since` was seen, per cluster."""
+    stmt = select(Post.cluster_id, SEEN_AT).where(
+        Post.cluster_id.in_(cluster_ids), since <= SEEN_AT
+    )
+    out: dict[int, list[datetime]] = {}
+    for cluster_id, seen in session.execute(stmt):
+        out.setdefault(int(cluster_id), []).append(seen)
+    return out
+
+
+def region_counts(session: Session, cluster_ids: Sequence[int]) -> dict[int, int]:
+    """Return how many distinct regions each cluster's posts are about."""
+    stmt = (
+        select(Post.cluster_id, func.count(distinct(PostRegion.region_code)))
+        .join(Post, Post.id == PostRegion.post_id)
+        .where(Post.cluster_id.in_(cluster_ids))
+        .group_by(Post.cluster_id)
+    )
+    return {int(c): int(n) for c, n in session.execute(stmt)}
 
 
 def active_since(session: Session, since: datetime) -> Sequence[Cluster]:

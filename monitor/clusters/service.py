@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from classifiers.neardup import NearDupIndex, Signature, cluster_text, signature
+from classifiers.neardup import NearDupIndex, Signature, text_signature
 from monitor.clusters import repository
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
@@ -65,7 +65,12 @@ def _find(session: Session, index: NearDupIndex, sig: Signature) -> Cluster | No
     for cluster_id, _ in index.query(sig):
         cluster = repository.get(session, cluster_id)
         stored = Signature.from_json(cluster.signature) if cluster is not None else None
-        if cluster is not None and stored is not None and stored.similarity(sig) >= index.threshold:
+        if (
+            cluster is not None
+            and stored is not None
+            and stored.similarity(sig) >= index.threshold
+            and stored.names_agree(sig)
+        ):
             return cluster
         # Stale cache entry (a rolled-back cluster whose id was reused): drop it.
         index.remove(cluster_id)
@@ -80,10 +85,9 @@ def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
     with _lock:
         index = _index(session)
         for post in posts:
-            words = cluster_text(post.text or "")
-            if words is None:
+            sig = text_signature(post.text or "")
+            if sig is None:
                 continue
-            sig = signature(words)
             cluster = _find(session, index, sig)
             if cluster is None:
                 seen = post.published_at or post.fetched_at or utcnow()
@@ -100,8 +104,7 @@ def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
             post.cluster_id = cluster.id
             touched[cluster.id] = cluster
     session.flush()
-    for cluster in touched.values():
-        refresh_stats(session, cluster)
+    refresh_many(session, list(touched.values()))
     session.flush()
     refresh_priorities(session, touched.values())
     # New copies of a cluster a reviewer decided inherit that decision (visibly, reversibly).
@@ -121,16 +124,34 @@ def growth_rate(times: Sequence[datetime], last_seen: datetime) -> float:
 
 def refresh_stats(session: Session, cluster: Cluster) -> Cluster:
     """Recompute size, first/last seen, sources, accounts, regions and growth of a cluster."""
-    size, first, last, sources, accounts = repository.member_stats(session, cluster.id)
-    cluster.size = size
-    if first is not None and last is not None:
-        cluster.first_seen, cluster.last_seen = first, last
-        times = repository.seen_times(session, cluster.id, last - GROWTH_WINDOW)
-        cluster.growth_rate = round(growth_rate(times, last), 4)
-    cluster.n_sources = sources
-    cluster.n_accounts = accounts
-    cluster.n_regions = repository.region_count(session, cluster.id)
+    refresh_many(session, [cluster])
     return cluster
+
+
+def refresh_many(session: Session, clusters: Sequence[Cluster]) -> None:
+    """Recompute the statistics of several clusters with a few grouped queries."""
+    # Why grouped: an arrival batch touches hundreds of clusters, most of them new.
+    for start in range(0, len(clusters), 500):
+        chunk = {c.id: c for c in clusters[start : start + 500]}
+        ids = list(chunk)
+        stats = repository.member_stats(session, ids)
+        regions = repository.region_counts(session, ids)
+        growing = [i for i in ids if stats.get(i, (0,))[0] > 1]
+        since = min((s[2] for i in growing if (s := stats[i])[2] is not None), default=None)
+        times = (
+            repository.seen_times(session, growing, since - GROWTH_WINDOW)
+            if growing and since is not None
+            else {}
+        )
+        for cluster_id, cluster in chunk.items():
+            size, first, last, sources, accounts = stats.get(cluster_id, (0, None, None, 0, 0))
+            cluster.size = size
+            if first is not None and last is not None:
+                cluster.first_seen, cluster.last_seen = first, last
+                cluster.growth_rate = round(growth_rate(times.get(cluster_id, []), last), 4)
+            cluster.n_sources = sources
+            cluster.n_accounts = accounts
+            cluster.n_regions = regions.get(cluster_id, 0)
 
 
 def cluster_priority(cluster: Cluster | None, now: datetime | None = None) -> float:
