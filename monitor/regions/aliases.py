@@ -16,7 +16,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Kepulauan Riau": ("kepri",),
     "Daerah Khusus Ibukota Jakarta": ("dki", "dki jakarta", "jakarta", "daerah khusus jakarta"),
     "Jawa Barat": ("jabar",),
-    "Jawa Tengah": ("jateng",),
+    "Jawa Tengah": ("jateng", "solo raya"),
     "Daerah Istimewa Yogyakarta": ("diy", "jogja", "yogya", "jogjakarta", "yogyakarta"),
     "Jawa Timur": ("jatim",),
     "Nusa Tenggara Barat": ("ntb",),
@@ -132,21 +132,27 @@ COMMON_WORDS: frozenset[str] = frozenset(
 # Words that make a capitalised name mean something else (a dish, a TV channel, a lake,
 # a person): the token just before or after the name.
 NOT_REGION_BEFORE: dict[str, frozenset[str]] = {
-    "padang": frozenset({"nasi", "masakan", "rumah", "warung", "rm", "restoran", "kuliner"}),
+    "padang": frozenset(
+        {"nasi", "masakan", "rumah", "warung", "rm", "restoran", "kuliner", "sate"}
+    ),
     "toba": frozenset({"danau"}),
     "kapuas": frozenset({"sungai"}),
     "puncak": frozenset({"kawasan", "jalur", "wisata", "ke", "di", "menuju"}),
-    "kuningan": frozenset({"rasuna", "said"}),
+    "kuningan": frozenset({"rasuna", "said", "kawasan"}),
     "solo": frozenset({"album", "konser", "penyanyi", "karier", "aksi", "lagu", "bersolo"}),
     "batu": frozenset({"lempar", "melempar", "dilempar", "batu"}),
     "malaka": frozenset({"selat"}),
     "seram": frozenset({"film", "cerita", "wajah"}),
 }
+# A common-word name right after a form of address is a person ("Pak Kudus", "Bu Pati").
+HONORIFICS: frozenset[str] = frozenset(
+    {"pak", "bu", "bapak", "ibu", "mas", "mbak", "bang", "kak", "bung", "sdr", "saudara", "saudari"}
+)
 NOT_REGION_AFTER: dict[str, frozenset[str]] = {
     "metro": frozenset({"jaya", "tv"}),
     "medan": frozenset({"perang", "magnet", "laga", "juang", "tempur"}),
     "solo": frozenset({"karier", "karir", "album", "vokal"}),
-    "bali": frozenset({"united"}),
+    "bali": frozenset({"united", "democracy"}),
     "batang": frozenset({"hari"}),
     "bima": frozenset({"arya", "satria", "yudho", "sakti"}),
     "kudus": frozenset({"roh"}),

@@ -99,14 +99,17 @@ def import_ikp(file: Path = typer.Argument(..., help="CSV with columns code,scor
 
 @app.command("evaluate")
 def evaluate(
-    file: Path = typer.Argument(None, help="Labelled JSONL; default the shipped set"),
+    file: Path = typer.Argument(
+        None, help="Labelled JSONL; default the shipped set and the held-out set together"
+    ),
     show_errors: bool = typer.Option(False, "--errors", help="Print each wrong or missed code"),
 ) -> None:
     """Print precision and recall per level of the tagger on a labelled set."""
     from monitor.regions import evaluation
 
     try:
-        report = evaluation.evaluate_file(file or evaluation.DEFAULT_SET)
+        paths = [file] if file else list(evaluation.DEFAULT_SETS)
+        report = evaluation.evaluate_files(paths)
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from None
     typer.echo(evaluation.format_report(report, show_errors))

@@ -11,6 +11,9 @@ from monitor.regions.gazetteer import default_gazetteer
 from monitor.regions.matcher import default_matcher
 
 DEFAULT_SET = Path(__file__).with_name("data") / "eval_regions.jsonl"
+# Written later by a different author than the matcher's, as a check on over-fitting.
+HELDOUT_SET = Path(__file__).with_name("data") / "eval_regions_heldout.jsonl"
+DEFAULT_SETS = (DEFAULT_SET, HELDOUT_SET)
 LEVEL_KEYS = ("province", "kabkota")
 
 
@@ -70,8 +73,20 @@ def _gold(item: dict[str, object], lineno: int) -> dict[str, set[str]]:
 
 def evaluate_file(path: Path) -> Report:
     """Score the tagger on a JSONL file of {id, text, provinces, kabkota, kind}."""
+    return evaluate_files([path])
+
+
+def evaluate_files(paths: list[Path]) -> Report:
+    """Score the tagger on several labelled JSONL files together."""
     scores = {k: Score() for k in LEVEL_KEYS}
     by_kind: dict[str, dict[str, Score]] = defaultdict(lambda: {k: Score() for k in LEVEL_KEYS})
+    n = 0
+    for path in paths:
+        n += _score_file(path, scores, by_kind)
+    return Report(items=n, scores=scores, by_kind=dict(by_kind))
+
+
+def _score_file(path: Path, scores: dict[str, Score], by_kind: dict[str, dict[str, Score]]) -> int:
     n = 0
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -80,10 +95,13 @@ def evaluate_file(path: Path) -> Report:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"line {lineno}: invalid JSON: {exc.msg}") from None
+                raise ValueError(f"{path.name}: line {lineno}: invalid JSON: {exc.msg}") from None
             if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError(f"line {lineno}: expected an object with a 'text' string")
-            gold = _gold(item, lineno)
+                raise ValueError(f"{path.name}: line {lineno}: expected an object with 'text'")
+            try:
+                gold = _gold(item, lineno)
+            except ValueError as exc:
+                raise ValueError(f"{path.name}: {exc}") from None
             pred = predicted_sets(item["text"])
             kind = str(item.get("kind", "other"))
             n += 1
@@ -98,7 +116,7 @@ def evaluate_file(path: Path) -> Report:
                     scores[level].errors.append(
                         f"{item.get('id')}: {level} wrong={wrong} missed={missed}"
                     )
-    return Report(items=n, scores=scores, by_kind=dict(by_kind))
+    return n
 
 
 def format_report(report: Report, show_errors: bool = False) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.regions.aliases import NOT_REGION_AFTER, NOT_REGION_BEFORE
+from monitor.regions.aliases import HONORIFICS, NOT_REGION_AFTER, NOT_REGION_BEFORE
 from monitor.regions.gazetteer import Candidate, Gazetteer, default_gazetteer
 
 _TOKEN = re.compile(r"[^\W_]+")
 _SENTENCE_END = ".!?\n:;\"“”'"
+# "MEDAN, KOMPAS.com -", "MATARAM (ANTARA) -", "JAMBI -": a news dateline names a place.
+_DATELINE_AFTER = re.compile(r"\s*(,|\(|-|–|—)")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,15 @@ def _reads_as_name(text: str, toks: list[_Tok], i: int, j: int) -> bool:
     return not all(t[3].isupper() and len(t[3]) > 1 for t in toks[i:j])
 
 
+def _dateline(text: str, toks: list[_Tok], i: int, j: int) -> bool:
+    """Tell whether the name opens the text in capitals as a news dateline."""
+    if i != 0 or text[: toks[0][1]].strip(" \t\"“'"):
+        return False
+    if not all(t[3].isupper() and len(t[3]) > 1 for t in toks[i:j]):
+        return False
+    return _DATELINE_AFTER.match(text, toks[j - 1][2]) is not None
+
+
 class RegionMatcher:
     """Tag texts with Kemendagri regions; each match carries its evidence span."""
 
@@ -118,7 +129,9 @@ class RegionMatcher:
         if nxt in NOT_REGION_AFTER.get(key, frozenset()):
             return False
         if any(c.common for c in cands):
-            return _reads_as_name(text, toks, i, j)
+            if prev in HONORIFICS:
+                return False
+            return _dateline(text, toks, i, j) or _reads_as_name(text, toks, i, j)
         return True
 
     def match(self, text: str) -> list[RegionMatch]:
@@ -127,10 +140,14 @@ class RegionMatcher:
         regions = self.gaz.regions
         sure = {c.code for h in hits if len(h.candidates) == 1 for c in h.candidates}
         sure_provinces = {c.split(".")[0] for c in sure}
+        resolved = [self._resolve(h, sure, sure_provinces) for h in hits]
         out: dict[str, RegionMatch] = {}
-        for hit in hits:
-            code = self._resolve(hit, sure, sure_provinces)
+        for k, (hit, code) in enumerate(zip(hits, resolved, strict=True)):
             if code is None or code in out:
+                continue
+            if k + 1 < len(hits) and _locality_of_next(
+                text, hit, hits[k + 1], code, resolved[k + 1]
+            ):
                 continue
             rec = regions[code]
             out[code] = RegionMatch(
@@ -172,6 +189,18 @@ class RegionMatcher:
             # Kota vs Kabupaten of one name: all we know for sure is the province.
             return parents.pop()
         return None
+
+
+def _locality_of_next(text: str, hit: _Hit, nxt: _Hit, code: str, next_code: str | None) -> bool:
+    """Tell whether a common-word name is a locality of the region written right after it.
+
+    "Kuningan, Jakarta Selatan" is the Kuningan area of Jakarta, not Kabupaten Kuningan.
+    """
+    if next_code is None or not all(c.common for c in hit.candidates):
+        return False
+    if text[hit.end : nxt.start].strip() != ",":
+        return False
+    return code.split(".")[0] != next_code.split(".")[0]
 
 
 _DEFAULT: RegionMatcher | None = None

@@ -152,3 +152,32 @@ def test_search_resolves_names_abbreviations_and_codes() -> None:
     assert gaz.search("1507")[0].code == "15.07"
     assert {"32.04", "32.73"} <= {r.code for r in gaz.search("Bandung")}
     assert gaz.search("zzzz-not-a-place") == []
+
+
+def test_heldout_set_meets_precision_targets() -> None:
+    # Written by a different author than the matcher's rules, so less flattering.
+    report = evaluation.evaluate_file(evaluation.HELDOUT_SET)
+    assert report.items >= 100
+    assert report.scores["province"].precision >= 0.95
+    assert report.scores["kabkota"].precision >= 0.90
+    assert report.scores["kabkota"].recall >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MATARAM, KOMPAS.com - Bawaslu menemukan amplop.", {"52.71"}),
+        ("MATARAM (ANTARA) - Bawaslu menemukan amplop.", {"52.71"}),
+        ("KUDUS - Spanduk provokatif diturunkan.", {"33.19"}),
+        ("MATARAM KUNO DAN SEJARAHNYA", set()),
+        ("Tim sukses Pak Kudus Wijaya membagikan amplop.", set()),
+        ("Makan sate Padang dengan Bu Pati di posko.", set()),
+        ("Bali Democracy Forum membahas integritas pemilu.", set()),
+        ("Kampanye di kawasan Kuningan berlangsung tertib.", set()),
+        ("Rapat akbar digelar di Kuningan, Jakarta Selatan, pada pagi hari itu.", {"31.74"}),
+        ("Rapat akbar digelar di Kuningan, Jawa Barat, pada pagi hari itu.", {"32.08", "32"}),
+        ("Percetakan di Solo Raya diawasi Bawaslu.", {"33"}),
+    ],
+)
+def test_datelines_honorifics_and_localities(text: str, expected: set[str]) -> None:
+    assert codes(text) == expected
