@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from monitor.alerts import repository
 
 RULES: tuple[str, ...] = ("volume_spike", "reviewed_item", "cluster_spread")
+# Raised by other domains' jobs through `service.raise_alert` (not evaluated here), but
+# subscribable like the rules above.
+RAISED_ELSEWHERE: tuple[str, ...] = ("score_drift",)
 
 
 @dataclass(frozen=True)

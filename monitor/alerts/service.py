@@ -63,6 +63,14 @@ def evaluate(
     return EvaluateResult(raised=raised, merged=merged, deliveries=queued)
 
 
+def raise_alert(session: Session, draft: AlertDraft, now: datetime) -> tuple[Alert, bool]:
+    """Store an alert raised outside the rule set (drift watch); queue it if new; (alert, new)."""
+    alert, new = _store(session, draft)
+    if new:
+        _fan_out(session, alert, repository.all_subscriptions(session), now)
+    return alert, new
+
+
 def _store(session: Session, draft: AlertDraft) -> tuple[Alert, bool]:
     existing = repository.alert_by_key(session, draft.dedup_key)
     if existing is not None:
@@ -70,7 +78,7 @@ def _store(session: Session, draft: AlertDraft) -> tuple[Alert, bool]:
         return existing, False
     alert = Alert(
         rule=draft.rule,
-        region_code=draft.region_code,
+        region_code=draft.region_code or None,  # "": national (drift watch), no region
         label=draft.label,
         dedup_key=draft.dedup_key,
         window_start=draft.window_start,

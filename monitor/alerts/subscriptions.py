@@ -14,7 +14,7 @@ from classifiers.contracts import LABELS
 from monitor.alerts import repository
 from monitor.alerts.channels import CHANNELS
 from monitor.alerts.models import Subscription
-from monitor.alerts.rules import RULES
+from monitor.alerts.rules import RAISED_ELSEWHERE, RULES
 from monitor.audit import service as audit
 from monitor.keys.principal import Principal
 from monitor.regions.gazetteer import default_gazetteer
@@ -71,8 +71,9 @@ def _check(req: SubscriptionRequest, owner: Principal) -> None:
         if label not in LABELS:
             raise SubscriptionError(f"unknown label {label[:40]!r}; one of {', '.join(LABELS)}")
     for rule in req.rules:
-        if rule not in RULES:
-            raise SubscriptionError(f"unknown rule {rule[:40]!r}; one of {', '.join(RULES)}")
+        if rule not in (*RULES, *RAISED_ELSEWHERE):
+            known = ", ".join((*RULES, *RAISED_ELSEWHERE))
+            raise SubscriptionError(f"unknown rule {rule[:40]!r}; one of {known}")
 
 
 def create(
