@@ -104,7 +104,9 @@ def cluster_text(text: str) -> list[str] | None:
     """Return the words a text is clustered on, or None when it is too short to cluster."""
     if not isinstance(text, str):
         return None
-    words = [w for w in normalize(text[:MAX_CHARS]).split() if w not in _DROP]
+    # Links, hashtags and mentions go first: a post made only of them has no message to copy.
+    prose = _LINK_OR_TAG.sub(" ", text[:MAX_CHARS])
+    words = [w for w in normalize(prose).split() if w not in _DROP]
     if len(words) < MIN_WORDS:
         return None
     return words[:MAX_WORDS]
