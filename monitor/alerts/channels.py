@@ -65,7 +65,9 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def send_webhook(url: str, secret: str | None, msg: Message, settings: Settings) -> None:
+def send_webhook(
+    url: str, secret: str | None, msg: Message, settings: Settings, timeout: float = SEND_TIMEOUT
+) -> None:
     """POST the alert as JSON with a timestamped HMAC-SHA256 signature header."""
     if not secret:
         raise DeliveryError("webhook subscription has no signing secret")
@@ -77,17 +79,20 @@ def send_webhook(url: str, secret: str | None, msg: Message, settings: Settings)
         TIMESTAMP_HEADER: ts,
         SIGNATURE_HEADER: sign(secret, ts, body),
     }
-    _post(url, content=body, headers=headers, what="webhook")
+    _post(url, content=body, headers=headers, what="webhook", timeout=timeout)
 
 
-def send_telegram(chat_id: str, msg: Message, settings: Settings) -> None:
+def send_telegram(
+    chat_id: str, msg: Message, settings: Settings, timeout: float = SEND_TIMEOUT
+) -> None:
     """Send the alert text with the Telegram Bot API `sendMessage` method."""
     if settings.telegram_bot_token is None:
         raise DeliveryError("WASPADA_TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
     url = f"{settings.telegram_api_url.rstrip('/')}/bot{token}/sendMessage"
     body = {"chat_id": chat_id, "text": msg.text[:4000], "disable_web_page_preview": True}
-    _post(url, json_body=body, headers={"User-Agent": settings.user_agent}, what="telegram")
+    headers = {"User-Agent": settings.user_agent}
+    _post(url, json_body=body, headers=headers, what="telegram", timeout=timeout)
 
 
 def _post(
@@ -95,11 +100,12 @@ def _post(
     *,
     what: str,
     headers: dict[str, str],
+    timeout: float,
     content: bytes | None = None,
     json_body: dict[str, Any] | None = None,
 ) -> None:
     try:
-        with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             resp = client.post(url, content=content, json=json_body, headers=headers)
     except httpx.HTTPError as exc:
         # Why not str(exc): httpx puts the URL in it, and the Telegram URL holds the token.
@@ -108,7 +114,9 @@ def _post(
         raise DeliveryError(f"{what}: HTTP {resp.status_code}")
 
 
-def send_email(address: str, msg: Message, settings: Settings) -> None:
+def send_email(
+    address: str, msg: Message, settings: Settings, timeout: float = SEND_TIMEOUT
+) -> None:
     """Send the alert by SMTP to `address` (smtp:// with STARTTLS if offered, smtps://)."""
     if settings.smtp_url is None:
         raise DeliveryError("WASPADA_SMTP_URL is not set")
@@ -123,10 +131,10 @@ def send_email(address: str, msg: Message, settings: Settings) -> None:
     try:
         if parts.scheme == "smtps":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
-                parts.hostname, parts.port or 465, timeout=SEND_TIMEOUT
+                parts.hostname, parts.port or 465, timeout=timeout
             )
         else:
-            client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=SEND_TIMEOUT)
+            client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=timeout)
         with client:
             client.ehlo()
             if parts.scheme == "smtp" and client.has_extn("starttls"):
@@ -138,13 +146,20 @@ def send_email(address: str, msg: Message, settings: Settings) -> None:
         raise DeliveryError(f"email: {type(exc).__name__}") from None
 
 
-def send(channel: str, target: str, secret: str | None, msg: Message, settings: Settings) -> None:
+def send(
+    channel: str,
+    target: str,
+    secret: str | None,
+    msg: Message,
+    settings: Settings,
+    timeout: float = SEND_TIMEOUT,
+) -> None:
     """Send one message through a channel; raise DeliveryError on failure."""
     if channel == "webhook":
-        send_webhook(target, secret, msg, settings)
+        send_webhook(target, secret, msg, settings, timeout)
     elif channel == "telegram":
-        send_telegram(target, msg, settings)
+        send_telegram(target, msg, settings, timeout)
     elif channel == "email":
-        send_email(target, msg, settings)
+        send_email(target, msg, settings, timeout)
     else:
         raise DeliveryError(f"unknown channel {channel!r}")

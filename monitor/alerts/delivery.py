@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.alerts import channels, repository
-from monitor.alerts.channels import DeliveryError
+from monitor.alerts.channels import SEND_TIMEOUT, DeliveryError
 from monitor.alerts.service import backoff, message_for
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,19 @@ class DeliveryPolicy:
     cap: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
     batch: int = 50
+    # Sends run in parallel so one hanging receiver costs one timeout, not the batch's time.
+    workers: int = 8
+    timeout: float = SEND_TIMEOUT
+
+    def __post_init__(self) -> None:
+        # Why: a lease that ran out mid-batch would let another worker send the row again.
+        rounds = math.ceil(self.batch / max(1, self.workers))
+        # SMTP makes several round trips, each with its own timeout: allow three per send.
+        worst = timedelta(seconds=rounds * self.timeout * 3)
+        if self.max_attempts < 1 or self.workers < 1 or self.batch < 1:
+            raise ValueError("max_attempts, workers and batch must be at least 1")
+        if self.lease <= worst:
+            raise ValueError(f"lease {self.lease} must exceed the worst-case batch time {worst}")
 
 
 @dataclass
@@ -44,6 +60,18 @@ class _Job:
     message: channels.Message
 
 
+def _attempt(job: _Job, settings: Settings, timeout: float) -> str | None:
+    """Send one delivery; return the error to record, or None when it was sent."""
+    try:
+        channels.send(job.channel, job.target, job.secret, job.message, settings, timeout)
+    except DeliveryError as exc:
+        return str(exc)
+    except Exception as exc:  # one bad delivery must not stop the batch
+        log.exception("delivery crashed", extra={"delivery": job.delivery_id})
+        return f"internal error: {type(exc).__name__}"
+    return None
+
+
 def deliver_pending(
     rt: Runtime, policy: DeliveryPolicy | None = None, now: datetime | None = None
 ) -> DeliverResult:
@@ -56,30 +84,32 @@ def deliver_pending(
             _, alert, sub = repository.delivery_context(s, d.id)
             jobs.append(_Job(d.id, sub.channel, sub.target, sub.secret, message_for(alert)))
     result = DeliverResult()
-    for job in jobs:
-        error: str | None = None
-        try:
-            channels.send(job.channel, job.target, job.secret, job.message, rt.settings)
-        except DeliveryError as exc:
-            error = str(exc)
-        except Exception as exc:  # one bad delivery must not stop the batch
-            log.exception("delivery crashed", extra={"delivery": job.delivery_id})
-            error = f"internal error: {type(exc).__name__}"
-        with rt.session() as s:
-            d, _, _ = repository.delivery_context(s, job.delivery_id)
-            if error is None:
-                d.status, d.sent_at, d.last_error = "sent", utcnow(), None
-                d.attempts += 1
-                result.sent += 1
-                continue
-            d.attempts += 1
-            d.last_error = error[:1000]
-            if d.attempts >= policy.max_attempts:
-                d.status = "dead"
-                result.dead += 1
-                log.warning("delivery dead-lettered", extra={"delivery": d.id, "error": error})
-            else:
-                d.next_attempt_at = utcnow() + backoff(d.attempts, policy.base, policy.cap)
-                result.retried += 1
-                log.info("delivery failed; will retry", extra={"delivery": d.id, "error": error})
+    if not jobs:
+        return result
+    with ThreadPoolExecutor(max_workers=min(policy.workers, len(jobs))) as pool:
+        futures = {pool.submit(_attempt, j, rt.settings, policy.timeout): j for j in jobs}
+        # Results are recorded here, one at a time, as sends finish (sessions stay on this thread).
+        for future in as_completed(futures):
+            _record(rt, futures[future].delivery_id, future.result(), policy, result)
     return result
+
+
+def _record(
+    rt: Runtime, delivery_id: int, error: str | None, policy: DeliveryPolicy, result: DeliverResult
+) -> None:
+    with rt.session() as s:
+        d, _, _ = repository.delivery_context(s, delivery_id)
+        d.attempts += 1
+        if error is None:
+            d.status, d.sent_at, d.last_error = "sent", utcnow(), None
+            result.sent += 1
+            return
+        d.last_error = error[:1000]
+        if d.attempts >= policy.max_attempts:
+            d.status = "dead"
+            result.dead += 1
+            log.warning("delivery dead-lettered", extra={"delivery": d.id, "error": error})
+        else:
+            d.next_attempt_at = utcnow() + backoff(d.attempts, policy.base, policy.cap)
+            result.retried += 1
+            log.info("delivery failed; will retry", extra={"delivery": d.id, "error": error})

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import datetime, timedelta
 
 import pytest
+from pytest_httpserver import HTTPServer
 from sqlalchemy.orm import Session
+from werkzeug import Request, Response
 
 from monitor.alerts import repository, service, subscriptions
 from monitor.alerts.channels import DeliveryError, Message, send_webhook
@@ -126,6 +129,47 @@ def test_down_receiver_does_not_block_the_others(
     rows = _deliveries(alert_rt)
     assert rows[tg].status == "sent" and rows[down].status == "pending"
     assert all(BOT_TOKEN not in (r.last_error or "") for r in rows.values())
+
+
+def test_hanging_receiver_times_out_and_is_retried_later(
+    alert_rt: Runtime, receivers: Receivers
+) -> None:
+    release = threading.Event()
+    hung = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+
+    def stall(req: Request) -> Response:
+        release.wait(10)  # answers only once the test lets it
+        return Response("late")
+
+    hung.expect_request("/slow", method="POST").respond_with_handler(stall)
+    hung.start()
+    try:
+        receivers.webhook("/up", SECRET_15)
+        now = alert_now()
+        with alert_rt.session() as s:
+            load(s)
+            slow = _subscribe(s, "webhook", hung.url_for("/slow"), SECRET_15)
+            up = _subscribe(s, "webhook", receivers.url("/up"), SECRET_15)
+        _raise_burst(alert_rt, now)
+        policy = DeliveryPolicy(max_attempts=3, base=timedelta(minutes=1), timeout=0.5)
+        result = deliver_pending(alert_rt, policy, now=now)
+        assert (result.sent, result.retried) == (1, 1)
+        rows = _deliveries(alert_rt)
+        assert rows[slow].last_error == "webhook: ReadTimeout" and rows[up].status == "sent"
+        release.set()
+        later = deliver_pending(alert_rt, policy, now=utcnow() + timedelta(minutes=2))
+        assert later.sent == 1 and _deliveries(alert_rt)[slow].status == "sent"
+    finally:
+        release.set()
+        hung.clear()
+        hung.stop()
+
+
+def test_policy_refuses_a_lease_shorter_than_a_batch() -> None:
+    with pytest.raises(ValueError, match="worst-case batch time"):
+        DeliveryPolicy(batch=200, workers=2, timeout=5.0, lease=timedelta(minutes=2))
+    with pytest.raises(ValueError, match="at least 1"):
+        DeliveryPolicy(workers=0)
 
 
 def test_missing_channel_settings_are_a_retryable_error_not_a_crash(
