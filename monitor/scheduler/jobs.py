@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.core.runtime import Runtime
+from monitor.core.settings import Settings
 from monitor.scheduler import repository
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,15 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
     """Return every job the scheduler runs, with intervals from settings."""
     tick = rt.settings.scheduler_tick.total_seconds()
     jobs = [JobSpec("heartbeat", min(15.0, tick), heartbeat)]
-    jobs.extend(_domain_jobs(tick))
+    jobs.extend(_domain_jobs(tick, rt.settings))
     return jobs
 
 
-def _domain_jobs(tick: float) -> list[JobSpec]:
+def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
     from monitor.alerts.tasks import deliver_job, evaluate_job
     from monitor.clusters.tasks import refresh_priority_job
+    from monitor.drift.tasks import drift_job
     from monitor.predictions.tasks import score_pending
     from monitor.sources.tasks import collect_due
 
@@ -53,5 +55,7 @@ def _domain_jobs(tick: float) -> list[JobSpec]:
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
         # cluster spread -> queue priority of flagged copies (growth fades when copies stop)
         JobSpec("clusters-priority", max(tick, 60.0), refresh_priority_job),
+        # promoted model's last-day scores vs its validation profile -> score_drift alerts
+        JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job),
     ]
     return jobs

@@ -1,0 +1,1 @@
+"""drift domain: today's scores against the promoted model's validation profile."""
