@@ -8,6 +8,7 @@ from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
 from monitor.clusters import bench as clusters_bench
+from monitor.drift import cli as drift_cli
 from monitor.factchecks import bench as factchecks_bench
 from monitor.factchecks import cli as factchecks_cli
 from monitor.keys import cli as keys_cli
@@ -42,6 +43,7 @@ bench_app.command("cluster")(clusters_bench.bench_cluster)
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(models_cli.datasets_app, name="datasets")
 app.add_typer(models_cli.models_app, name="models")
+app.add_typer(drift_cli.app, name="drift")
 app.command("train")(models_cli.train_command)
 app.command("evaluate")(models_cli.evaluate_command)
 app.command("classify")(models_cli.classify_command)
