@@ -40,7 +40,7 @@ def list_alerts(
     status: Annotated[Literal["open", "acknowledged", "resolved"] | None, Query()] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}$")] = None,
     rule: Annotated[
-        Literal["volume_spike", "reviewed_item", "cluster_spread"] | None, Query()
+        Literal["volume_spike", "reviewed_item", "cluster_spread", "score_drift"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before_id: Annotated[int | None, Query(ge=1, description="Page: ids below this")] = None,

@@ -60,8 +60,26 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
-    """Check a webhook signature in constant time (for receivers and tests)."""
+def verify(
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    signature: str,
+    tolerance: float | None = None,
+    now: float | None = None,
+) -> bool:
+    """Check a webhook signature in constant time; with `tolerance`, refuse stale timestamps.
+
+    Receivers should pass a tolerance (e.g. 300 seconds) so a captured request cannot be
+    replayed later; the timestamp is inside the signed bytes, so it cannot be altered.
+    """
+    if tolerance is not None:
+        try:
+            sent = int(timestamp)
+        except ValueError:
+            return False
+        if abs((time.time() if now is None else now) - sent) > tolerance:
+            return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 

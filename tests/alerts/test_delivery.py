@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug import Request, Response
 
 from monitor.alerts import repository, service, subscriptions
-from monitor.alerts.channels import DeliveryError, Message, send_webhook
+from monitor.alerts.channels import DeliveryError, Message, send_webhook, sign, verify
 from monitor.alerts.delivery import DeliveryPolicy, deliver_pending
 from monitor.alerts.models import Delivery
 from monitor.core.base import utcnow
@@ -308,3 +308,16 @@ def test_generated_webhook_secret_is_shown_once_and_never_described(db: Session)
     assert generated and len(generated) >= 32 and sub.secret == generated
     described = subscriptions.describe(sub)
     assert described["has_secret"] is True and generated not in str(described)
+
+
+def test_signature_covers_body_and_timestamp_and_refuses_replays() -> None:
+    body = b'{"rule": "volume_spike"}'
+    sig = sign(SECRET_15, "1700000000", body)
+    assert sig.startswith("sha256=") and len(sig) == 7 + 64
+    assert verify(SECRET_15, "1700000000", body, sig)
+    assert not verify(SECRET_15, "1700000000", body + b" ", sig)
+    assert not verify(SECRET_15, "1700000001", body, sig)
+    assert not verify("another-secret-0123456789", "1700000000", body, sig)
+    assert verify(SECRET_15, "1700000000", body, sig, tolerance=300, now=1700000200)
+    assert not verify(SECRET_15, "1700000000", body, sig, tolerance=300, now=1700000400)
+    assert not verify(SECRET_15, "yesterday", body, sig, tolerance=300)
