@@ -45,11 +45,10 @@ class Candidates:
 
 @dataclass
 class _Segment:
-    """Rows stacked once: binary features, their transpose, and the candidate mask."""
+    """Rows stacked once: binary features and their transpose."""
 
     rows: list[sp.csr_matrix]  # per channel: rows x features
     rows_t: list[sp.csr_matrix]  # per channel: features x rows
-    keep: list[np.ndarray]  # per channel: 1.0 where the feature is rare enough to join on
 
 
 @dataclass
@@ -60,6 +59,7 @@ class _Prepared:
     row_entry: np.ndarray
     weights: list[np.ndarray]  # per channel: idf^2 per feature
     row_norm: list[np.ndarray]  # per channel: sum of idf^2 over the row's features
+    join: list[np.ndarray]  # per channel: idf^2 where the feature is rare enough to join on
 
 
 def _vectorizers() -> list[HashingVectorizer]:
@@ -161,10 +161,7 @@ class FactCheckIndex:
         return added
 
     def _segment(self, rows: list[sp.csr_matrix]) -> _Segment:
-        # Why the mask: a feature in thousands of rows makes the candidate join quadratic
-        # and says little; candidates come from rarer features, scoring uses all of them.
-        keep = [(df <= self.max_postings).astype(np.float32) for df in self._df]
-        return _Segment(rows, [r.T.tocsr() for r in rows], keep)
+        return _Segment(rows, [r.T.tocsr() for r in rows])
 
     def _prepared(self) -> _Prepared:
         # Why lazy: several adds in a row (an import, a collector batch) cost one stack.
@@ -188,16 +185,20 @@ class FactCheckIndex:
         if len(self._owner_blocks) > 1:
             self._owner_blocks = [np.concatenate(self._owner_blocks)]
         owners = self._owner_blocks[0] if self._owner_blocks else np.zeros(0, np.int64)
-        weights, norms = [], []
+        weights, norms, join = [], [], []
         for channel, df in enumerate(self._df):
             idf = np.log((self._n_rows + 1) / (df + 1)) + 1.0
             w = (idf**2).astype(np.float32)
             weights.append(w)
+            # Why the mask: a feature in thousands of rows makes the candidate join quadratic
+            # and says little; candidates come from rarer features, scoring uses all of them.
+            # It follows the current counts, so a grown index joins exactly like a fresh one.
+            join.append(np.where(df <= self.max_postings, w, np.float32(0)))
             segments = [self._main] + ([delta] if delta is not None else [])
             norms.append(
                 np.concatenate([np.asarray(s.rows[channel] @ w).ravel() for s in segments])
             )
-        self._cache = _Prepared(self._main, delta, self._n_main, owners, weights, norms)
+        self._cache = _Prepared(self._main, delta, self._n_main, owners, weights, norms, join)
         return self._cache
 
     @property
@@ -212,10 +213,8 @@ class FactCheckIndex:
         segments = [prep.main] + ([prep.delta] if prep.delta is not None else [])
         joined: sp.csr_matrix | None = None
         for channel, q in enumerate(queries):
-            parts = [
-                _rare(q, s.keep[channel] * prep.weights[channel]) @ s.rows_t[channel]
-                for s in segments
-            ]
+            rare = _rare(q, prep.join[channel])
+            parts = [rare @ s.rows_t[channel] for s in segments]
             part = sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
             joined = part if joined is None else joined + part
         assert joined is not None

@@ -64,13 +64,15 @@ def test_adding_one_factcheck_goes_to_the_delta_not_a_rebuild() -> None:
 
 
 @pytest.mark.parametrize("split", [1, 3, 7])
-def test_incremental_index_ranks_exactly_like_a_fresh_one(split: int) -> None:
+@pytest.mark.parametrize("max_postings", [64, 2])  # 2: frequent features leave the join
+def test_incremental_index_ranks_exactly_like_a_fresh_one(split: int, max_postings: int) -> None:
     entries = _entries()
-    grown = FactCheckIndex()
+    grown = FactCheckIndex(max_postings)
     for start in range(0, len(entries), split):
         grown.add(entries[start : start + split])
         grown.row_entry  # noqa: B018 - query between adds, as a running service would
-    fresh = _index(entries)
+    fresh = FactCheckIndex(max_postings)
+    fresh.add(entries)
     texts = [t for t, _ in CLAIMS] + NEWS
     a = FactCheckMatcher(grown).rank(texts, 5)
     b = FactCheckMatcher(fresh).rank(texts, 5)
