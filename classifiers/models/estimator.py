@@ -121,7 +121,7 @@ def build_pipeline(
     rule_floor: float = 0.9,
 ) -> Pipeline:
     """Build the unfitted text-to-scores pipeline (one artifact: normalise ... classify)."""
-    features = FeatureUnion(
+    tfidf = FeatureUnion(
         [
             (
                 "word",
@@ -145,13 +145,19 @@ def build_pipeline(
                     dtype=np.float32,
                 ),
             ),
+        ]
+    )
+    # Only the n-grams see stemmed text: the rules are written against normalised words
+    # ("kecurangan", "dibayar"), and stemming them would silently switch rules off.
+    features = FeatureUnion(
+        [
+            ("ngrams", Pipeline([("stem", Stemmer(enabled=stem)), ("tfidf", tfidf)])),
             ("rules", RuleFeatures()),
         ]
     )
     return Pipeline(
         [
             ("normalize", Normalizer(lexicons=list(lexicons) or None)),
-            ("stem", Stemmer(enabled=stem)),
             ("features", features),
             (
                 "clf",

@@ -15,6 +15,17 @@ from classifiers.text.rules import RULES
 TOP_NGRAMS = 5
 
 
+_PREFIXES = ("ngrams__word__", "ngrams__char__", "rules__", "word__", "char__")
+
+
+def _short_name(name: str) -> str:
+    # Feature names carry the FeatureUnion path; a reviewer only needs the n-gram or rule.
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 class LoadedClassifier:
     """Scores texts with one model version; implements `classifiers.contracts.Classifier`."""
 
@@ -43,7 +54,7 @@ class LoadedClassifier:
         """Return the feature names (computed once per loaded model)."""
         if self._names is None:
             raw = self.pipeline.named_steps["features"].get_feature_names_out()
-            self._names = np.array([n.split("__", 1)[-1] for n in raw], dtype=object)
+            self._names = np.array([_short_name(str(n)) for n in raw], dtype=object)
         return self._names
 
     def classify(

@@ -45,7 +45,8 @@ class TrainConfig:
     """What to train on and how big the model is."""
 
     target_precision: float = 0.8
-    stem: bool = False
+    # None: fit both variants, measure on validation, keep stemming only where it helps.
+    stem: bool | None = None
     datasets: list[str] | None = None  # None: every fetched labelled dataset
     use_lexicons: bool = True
     word_max_features: int = 60_000
@@ -53,6 +54,9 @@ class TrainConfig:
     min_df: int = 2
     C: float = 4.0
     calibration_cv: int = 3
+    # The stemming comparison fits two models; on big corpora it uses a fixed sample this big
+    # (seeds and reviewer rows always in) because cold Sastrawi costs milliseconds per word.
+    stem_compare_rows: int = 4000
     # Keep at most this many rows per public dataset (a fixed hash order picks them).
     max_rows_per_dataset: int | None = None
     seed: int = 0  # numpy's global RNG is seeded with this before fitting
@@ -157,21 +161,120 @@ def snapshot_of(
     }
 
 
-def _fit(examples: Sequence[Example], config: TrainConfig, data_dir: Path) -> Pipeline:
+# Stemming must raise validation PR-AUC by this much on average to be worth its cost.
+STEM_MIN_GAIN = 0.005
+
+
+def _fit_variants(
+    examples: Sequence[Example], config: TrainConfig, data_dir: Path, variants: Sequence[bool]
+) -> dict[bool, Pipeline]:
+    """Fit one pipeline per stemming setting, normalising the texts once for all of them."""
     lexicons = lexicon_files(data_dir) if config.use_lexicons else []
-    pipe = build_pipeline(
-        lexicons,
-        stem=config.stem,
-        word_max_features=config.word_max_features,
-        char_max_features=config.char_max_features,
-        min_df=config.min_df,
-        C=config.C,
-        calibration_cv=config.calibration_cv,
-    )
-    # sklearn falls back to numpy's global RNG where no random_state is passed.
-    np.random.seed(config.seed)
-    pipe.fit([ex.text for ex in examples], _matrix(examples))
-    return pipe
+    texts = [ex.text for ex in examples]
+    Y = _matrix(examples)
+    normalizer: Any = None
+    normalized: list[str] = []
+    out: dict[bool, Pipeline] = {}
+    for stem in variants:
+        pipe = build_pipeline(
+            lexicons,
+            stem=stem,
+            word_max_features=config.word_max_features,
+            char_max_features=config.char_max_features,
+            min_df=config.min_df,
+            C=config.C,
+            calibration_cv=config.calibration_cv,
+        )
+        if normalizer is None:
+            normalizer = pipe.named_steps["normalize"].fit(texts)
+            normalized = normalizer.transform(texts)
+        # Why by hand: the steps are the pipeline's own objects, so the pipeline ends fitted
+        # exactly as `pipe.fit` would leave it, without normalising the corpus twice.
+        pipe.steps[0] = ("normalize", normalizer)
+        np.random.seed(config.seed)  # sklearn falls back to numpy's global RNG
+        pipe[1:].fit(normalized, Y)
+        out[stem] = pipe
+    return out
+
+
+def _posts_per_second(clf: LoadedClassifier, texts: Sequence[str]) -> float:
+    start = time.perf_counter()
+    clf.scores(texts)
+    return round(len(texts) / max(time.perf_counter() - start, 1e-9), 1)
+
+
+def fit_choosing_stem(
+    train_rows: Sequence[Example],
+    val_rows: Sequence[Example],
+    config: TrainConfig,
+    data_dir: Path,
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Fit the pipeline; with `stem=None` measure stemming per label, keep it only if it helps."""
+    if config.stem is not None:
+        pipe = _fit_variants(train_rows, config, data_dir, [config.stem])[config.stem]
+        return pipe, {"measured": False, "chosen": config.stem, "reason": "set in the config"}
+    cap = config.stem_compare_rows
+    sample_train, sample_val = _compare_sample(train_rows, cap), _compare_sample(val_rows, cap // 2)
+    pipes = _fit_variants(sample_train, config, data_dir, [False, True])
+    texts = [ex.text for ex in sample_val]
+    Yv = _matrix(sample_val)
+    per_label: dict[str, dict[str, Any]] = {}
+    gains: list[float] = []
+    results: dict[bool, dict[str, Any]] = {}
+    speed: dict[str, float] = {}
+    for stem, pipe in pipes.items():
+        clf = LoadedClassifier("validation", pipe, dict.fromkeys(LABELS, 0.5))
+        speed["with" if stem else "without"] = _posts_per_second(clf, texts)
+        scores = clf.scores(texts)
+        thresholds = []
+        for j in range(len(LABELS)):
+            known = Yv[:, j] != -1
+            target = config.target_precision
+            thresholds.append(choose_threshold(Yv[known, j], scores[known, j], target)[0])
+        results[stem] = evaluate_scores(Yv, scores, thresholds)["labels"]
+    for label in LABELS:
+        without, with_ = results[False].get(label), results[True].get(label)
+        if not without or not with_:
+            continue
+        gain = (with_["pr_auc"] or 0.0) - (without["pr_auc"] or 0.0)
+        gains.append(gain)
+        per_label[label] = {
+            "without": {k: without[k] for k in ("pr_auc", "f1")},
+            "with": {k: with_[k] for k in ("pr_auc", "f1")},
+            "pr_auc_gain": round(gain, 4),
+            "helps": gain > STEM_MIN_GAIN,
+        }
+    mean_gain = float(np.mean(gains)) if gains else 0.0
+    chosen = mean_gain > STEM_MIN_GAIN
+    report = {
+        "measured": True,
+        "on": (
+            f"fitted on {len(sample_train)} of {len(train_rows)} training rows, scored on "
+            f"{len(sample_val)} of {len(val_rows)} validation rows; F1 at the target precision"
+        ),
+        "per_label": per_label,
+        "mean_pr_auc_gain": round(mean_gain, 4),
+        "posts_per_second": speed,
+        "chosen": chosen,
+        "reason": (
+            f"stemming raises mean validation PR-AUC by {mean_gain:+.4f}"
+            if chosen
+            else f"stemming changes mean validation PR-AUC by {mean_gain:+.4f} "
+            f"(needs > {STEM_MIN_GAIN}); the faster unstemmed variant is kept"
+        ),
+    }
+    if len(sample_train) == len(train_rows):
+        return pipes[chosen], report
+    return _fit_variants(train_rows, config, data_dir, [chosen])[chosen], report
+
+
+def _compare_sample(rows: Sequence[Example], limit: int) -> list[Example]:
+    """Every seed and reviewer row plus a fixed hash-ordered sample of the rest, `limit` in all."""
+    if len(rows) <= limit:
+        return list(rows)
+    own = [ex for ex in rows if ex.source in ("seeds", "reviewer_decisions")]
+    rest = [ex for ex in rows if ex.source not in ("seeds", "reviewer_decisions")]
+    return own + sample_rows(rest, "stem-compare", max(0, limit - len(own)))
 
 
 def evaluate(classifier: LoadedClassifier, examples: Sequence[Example]) -> dict[str, Any]:
@@ -216,7 +319,7 @@ def train(
     if not any(s != "seeds" for s in sources if s != "reviewer_decisions"):
         log.warning("no public datasets fetched; training on the project's seeds alone")
     train_rows, val_rows, test_rows = split_examples(examples)
-    pipe = _fit(train_rows, config, data_dir)
+    pipe, stemming = fit_choosing_stem(train_rows, val_rows, config, data_dir)
     provisional = LoadedClassifier("validation", pipe, dict.fromkeys(LABELS, 0.5))
     val_scores = provisional.scores([ex.text for ex in val_rows])
     Yv = _matrix(val_rows)
@@ -250,6 +353,7 @@ def train(
             if ordinary
             else None,
         },
+        "stemming": stemming,
         "config": asdict(config),
         "versions": {
             "python": platform.python_version(),

@@ -111,13 +111,25 @@ def _print_summary(card: dict[str, Any]) -> None:
                 f"PR-AUC={m['pr_auc']} positives={m['positives']}"
             )
     typer.echo(f"ordinary-content flag rate: {card['metrics']['ordinary_content_flag_rate']}")
+    stemming = card.get("stemming", {})
+    for label, m in stemming.get("per_label", {}).items():
+        typer.echo(
+            f"  stemming {label:18} PR-AUC {m['without']['pr_auc']} -> {m['with']['pr_auc']} "
+            f"({'helps' if m['helps'] else 'no gain'})"
+        )
+    if stemming:
+        typer.echo(f"stemming: {'on' if stemming['chosen'] else 'off'} ({stemming['reason']})")
     typer.echo(f"training seconds: {card['training_seconds']}")
 
 
 def train_command(
     promote: bool = typer.Option(False, "--promote", help="Promote the new version"),
     small: bool = typer.Option(False, "--small", help="Seeds only, small features (seconds)"),
-    stem: bool = typer.Option(False, "--stem/--no-stem", help="Use Sastrawi stemming"),
+    stem: bool | None = typer.Option(
+        None,
+        "--stem/--no-stem",
+        help="Force Sastrawi stemming on or off (default: measure both, keep it if it helps)",
+    ),
     reviews: bool = typer.Option(True, "--reviews/--no-reviews", help="Add reviewer decisions"),
 ) -> None:
     """Train on fetched datasets + seeds + reviewer decisions, evaluate, register."""
