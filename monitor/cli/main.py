@@ -16,6 +16,7 @@ from monitor.modelversions import bench as models_bench
 from monitor.modelversions import cli as models_cli
 from monitor.posts import cli as posts_cli
 from monitor.regions import cli as regions_cli
+from monitor.reviews import bench as reviews_bench
 from monitor.sources import bench as sources_bench
 from monitor.sources import cli as sources_cli
 
@@ -48,6 +49,7 @@ app.command("train")(models_cli.train_command)
 app.command("evaluate")(models_cli.evaluate_command)
 app.command("classify")(models_cli.classify_command)
 bench_app.command("classify")(models_bench.bench_classify)
+bench_app.command("api")(reviews_bench.bench_api)
 
 
 def main() -> None:

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
@@ -134,9 +137,28 @@ def verify_key(session: Session, plaintext: str) -> Principal | None:
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         return None
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
-        key.last_used_at = now  # throttled: a write per request would serialise readers
-        session.flush()
+        _touch(session, key, now)
     return principal_of(key)
+
+
+def _touch(session: Session, key: ApiKey, now: datetime) -> None:
+    """Record when a key was last used, throttled and best effort.
+
+    Why a savepoint: many requests with one key arrive together, and on SQLite all but one
+    of them fail to turn their read transaction into a write ("database is locked"). A
+    bookkeeping timestamp must never fail the request; the next use records it instead.
+    """
+    try:
+        with session.begin_nested():
+            session.execute(
+                update(ApiKey)
+                .where(ApiKey.id == key.id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    except OperationalError:
+        return
+    set_committed_value(key, "last_used_at", now)  # in sync, without a second UPDATE
 
 
 def principal_of(key: ApiKey) -> Principal:

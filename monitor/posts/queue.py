@@ -237,6 +237,18 @@ def page(
     return rows, encode_cursor(ordering, rows[-1]) if more and rows else None
 
 
+def statement(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Select[tuple[Post]]:
+    """Return the queue's SELECT for one page (for query plans in `waspada bench api`)."""
+    return _select(session, principal, filters, queue_order(sort), cursor).limit(limit)
+
+
 def _select(
     session: Session,
     principal: Principal,
