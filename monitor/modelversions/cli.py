@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 import typer
+from sqlalchemy.orm import Session
 
+from classifiers import research
 from classifiers.contracts import Classifier
 from classifiers.data.corpus import JsonlError, read_labelled_jsonl
 from classifiers.data.fetch import FetchError, fetch_many
@@ -19,6 +21,7 @@ from classifiers.data.registry import DATASETS
 from classifiers.models.artifact import UnsafeModel
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
+from classifiers.research import store as research_store
 from classifiers.service import ensure_default_model, load_version
 from monitor.cli.common import echo_err, fail, runtime, settings_or_exit
 from monitor.core import migrate
@@ -145,12 +148,12 @@ def train_command(
         echo_err(f"training ({len(extra)} reviewer decisions) ...")
         model = train(settings.data_dir, config, extra)
         with rt.session() as session:
-            row = service.register(session, settings.data_dir, model)
-            if promote:
-                service.promote(session, row.version, actor="cli")
-            version = row.version
-    typer.echo(f"version {version}{' (promoted)' if promote else ''}")
-    _print_summary(model.card)
+            version = service.register(session, settings.data_dir, model).version
+        typer.echo(f"version {version}")
+        _print_summary(model.card)
+        if promote:  # registered either way; promotion passes the same guard as `models promote`
+            with rt.session() as session:
+                typer.echo(f"promoted {version}: {_guarded_promote(rt, session, version, False)}")
 
 
 @models_app.command("list")
@@ -180,18 +183,77 @@ def models_show(version: str = typer.Argument(..., help="Version name")) -> None
 
 
 @models_app.command("promote")
-def models_promote(version: str = typer.Argument(..., help="Version name")) -> None:
-    """Make VERSION the promoted model (checks the file loads safely first)."""
+def models_promote(
+    version: str = typer.Argument(..., help="Version name"),
+    force: bool = typer.Option(
+        False, "--force", help="Promote even if a label's precision drops (audited as forced)"
+    ),
+) -> None:
+    """Promote VERSION unless a label's precision at threshold drops too far (guarded)."""
     with ready_runtime() as rt, rt.session() as session:
-        row = repository.get(session, version)
-        if row is None:
-            raise fail(f"no model version {version!r}")
+        message = _guarded_promote(rt, session, version, force)
+    typer.echo(f"promoted {version}: {message}")
+
+
+def _guarded_promote(rt: Runtime, session: Session, version: str, force: bool) -> str:
+    # The researchers' API holds the guard, so the CLI and the notebooks judge alike.
+    try:
+        verdict = research.promote(
+            session,
+            rt.settings.data_dir,
+            version,
+            rt.settings.promotion_max_precision_drop,
+            actor="cli",
+            force=force,
+        )
+    except (service.ModelNotFound, research.PromotionRefused) as exc:
+        raise fail(str(exc)) from None
+    except UnsafeModel as exc:
+        raise fail(f"refusing to promote: {exc}") from None
+    return verdict.message()
+
+
+@models_app.command("compare")
+def models_compare(
+    a: str = typer.Argument(..., help="Baseline version (e.g. the promoted one)"),
+    b: str = typer.Argument(..., help="Version whose held-out rows both are judged on"),
+    per_region: bool = typer.Option(False, "--per-region", help="Also per province"),
+) -> None:
+    """Compare two versions per label on B's held-out rows, rebuilt from its snapshot."""
+    with ready_runtime() as rt, rt.session() as session:
         try:
-            load_version(row)
-        except UnsafeModel as exc:
-            raise fail(f"refusing to promote: {exc}") from None
-        service.promote(session, version, actor="cli")
-    typer.echo(f"promoted {version}")
+            held = research.rebuild(session, rt.settings.data_dir, research.card(session, b)).test
+            ma, mb = research.load(session, a), research.load(session, b)
+        except (service.ModelNotFound, research.SnapshotMismatch, UnsafeModel) as exc:
+            raise fail(str(exc)) from None
+        names = research_store.region_names(session)
+    typer.echo(f"A = {a}, B = {b}, {len(held)} held-out rows of {b}")
+    cols = ["label", "n", "positives", "precision_a", "precision_b", "precision_delta"]
+    cols += ["recall_a", "recall_b", "f1_a", "f1_b", "pr_auc_a", "pr_auc_b"]
+    typer.echo(research.format_table(research.comparison(ma, mb, held), cols))
+    if per_region:
+        rows = research.comparison_by_region(ma, mb, held, names)
+        typer.echo(research.format_table(rows, ["region", *cols[:5], "recall_a", "recall_b"]))
+
+
+@models_app.command("reproduce")
+def models_reproduce(version: str = typer.Argument(..., help="Version name")) -> None:
+    """Retrain VERSION from its recorded snapshot; exit 1 unless the metrics are identical."""
+    with ready_runtime() as rt, rt.session() as session:
+        try:
+            recorded = research.card(session, version)
+            again = research.reproduce(session, rt.settings.data_dir, version)
+        except (service.ModelNotFound, research.SnapshotMismatch) as exc:
+            raise fail(str(exc)) from None
+    same = again.card["metrics"] == recorded["metrics"]
+    same = same and again.thresholds == recorded["thresholds"]
+    typer.echo(
+        f"{version}: {len(recorded['snapshot']['review_ids'])} review ids, "
+        f"{len(recorded['snapshot']['datasets'])} datasets; retrained metrics and thresholds "
+        f"{'identical' if same else 'DIFFER'}"
+    )
+    if not same:
+        raise typer.Exit(1)
 
 
 @models_app.command("rollback")

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from classifiers.contracts import LABELS
 from classifiers.data.corpus import Example
 from classifiers.models.artifact import save_pipeline
 from classifiers.models.train import TrainedModel
@@ -109,15 +108,11 @@ def rollback(session: Session, actor: str = "cli") -> ModelVersion:
 
 
 def reviewer_examples(session: Session) -> list[Example]:
-    """Current reviewer decisions as training rows: confirmed labels 1, dismissals all 0."""
-    out = []
-    for post_id, text, decision, labels in repository.current_decisions(session):
-        if decision == "dismiss":
-            known = dict.fromkeys(LABELS, 0)
-        elif decision == "confirm":
-            # A confirmation speaks for the labels confirmed; the others were not assessed.
-            known = {label: 1 if label in labels else -1 for label in LABELS}
-        else:
-            continue
-        out.append(Example(text, known, "reviewer_decisions", f"post{post_id}"))
-    return out
+    """Current decisions as training rows: confirmed labels 1, dismissals all 0, review ids kept.
+
+    The researchers' API builds them (so `waspada train` and the notebooks record the same
+    review ids in the card's data snapshot).
+    """
+    from classifiers.research.data import reviewer_examples as decisions  # avoids an import cycle
+
+    return decisions(session)

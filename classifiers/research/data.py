@@ -1,0 +1,145 @@
+"""Labelled data for researchers: reviewer decisions, and rebuilding a version's snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import LABELS
+from classifiers.data.corpus import UNKNOWN, Example
+from classifiers.data.registry import DATASETS
+from classifiers.data.splits import split_examples
+from classifiers.models.artifact import sha256_file
+from classifiers.models.train import TrainConfig, gather, snapshot_of
+from classifiers.research import store
+
+PUBLIC_REGION = "(public data)"
+
+
+class SnapshotMismatch(ValueError):
+    """The data on disk or in the database is not the data a version was trained from."""
+
+
+@dataclass
+class Splits:
+    """A version's training data, split exactly as it was at training time."""
+
+    train: list[Example]
+    validation: list[Example]
+    test: list[Example]
+    snapshot: dict[str, Any]
+
+
+def decision_example(
+    review_id: int, post_id: int, text: str, decision: str, labels: Sequence[str], province: str
+) -> Example | None:
+    """One decision as a training row: confirmed labels 1 (others unknown), dismissal all 0."""
+    if decision == "dismiss":
+        known = dict.fromkeys(LABELS, 0)
+    elif decision == "confirm":
+        # A confirmation speaks for the labels confirmed; the others were not assessed.
+        known = {label: 1 if label in labels else UNKNOWN for label in LABELS}
+    else:
+        return None
+    meta = {"review_id": str(review_id), "post_id": str(post_id), "province": province}
+    return Example(text, known, "reviewer_decisions", f"review{review_id}", meta)
+
+
+def reviewer_examples(session: Session, review_ids: Collection[int] | None = None) -> list[Example]:
+    """Current confirm/dismiss decisions as rows (or exactly `review_ids`), oldest first."""
+    rows = store.decisions(session, review_ids)
+    if review_ids is not None:
+        missing = sorted(set(review_ids) - {r[0] for r in rows})
+        if missing:
+            shown = ", ".join(map(str, missing[:10]))
+            raise SnapshotMismatch(
+                f"{len(missing)} review id(s) of the snapshot are not in this database "
+                f"(first: {shown}); point WASPADA_DATABASE_URL at the database it was trained on"
+            )
+    provinces = store.provinces_of(session, {r[1] for r in rows})
+    out = []
+    for review_id, post_id, text, decision, labels in rows:
+        codes = provinces.get(post_id, [])
+        province = codes[0] if len(codes) == 1 else ("(several)" if codes else "(untagged)")
+        ex = decision_example(review_id, post_id, text, decision, list(labels or []), province)
+        if ex is not None:
+            out.append(ex)
+    return out
+
+
+def region_of(ex: Example) -> str:
+    """The province a row is about, or where it came from when it is not a post."""
+    return ex.meta.get("province") or PUBLIC_REGION
+
+
+def config_from_card(card: dict[str, Any]) -> TrainConfig:
+    """The training configuration recorded in a model card."""
+    known = {f.name for f in fields(TrainConfig)}
+    raw = {k: v for k, v in card.get("config", {}).items() if k in known}
+    return TrainConfig(**raw)
+
+
+def snapshot_config(card: dict[str, Any]) -> TrainConfig:
+    """The card's configuration, pinned to the datasets its snapshot recorded."""
+    config = config_from_card(card)
+    config.datasets = sorted(card.get("snapshot", {}).get("datasets", {}))
+    return config
+
+
+def _diff(expected: dict[str, Any], actual: dict[str, Any], what: str) -> list[str]:
+    out = []
+    for key in sorted(set(expected) | set(actual)):
+        if expected.get(key) != actual.get(key):
+            out.append(f"{what} {key}: recorded {expected.get(key)!r}, found {actual.get(key)!r}")
+    return out
+
+
+def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
+    """Re-create a version's train/validation/test rows; refuse if any input changed."""
+    snapshot = card.get("snapshot")
+    if not snapshot:
+        raise SnapshotMismatch(
+            f"model {card.get('version', '?')} has no data snapshot in its card "
+            "(trained before snapshots were recorded); retrain it to compare or reproduce"
+        )
+    config = snapshot_config(card)
+    missing = [n for n in config.datasets or [] if not DATASETS[n].is_present(data_dir)]
+    if missing:
+        raise SnapshotMismatch(
+            f"model {card.get('version', '?')} was trained on {', '.join(missing)}, not fetched "
+            f"into {data_dir}; run `waspada datasets fetch {' '.join(missing)}` first"
+        )
+    # Hashes first: a changed file is reported as changed, not parsed into other rows.
+    problems: list[str] = []
+    for name in config.datasets or []:
+        folder = DATASETS[name].folder(data_dir)
+        found = {f: sha256_file(folder / f) for f in snapshot["datasets"][name]}
+        problems += _diff(snapshot["datasets"][name], found, f"{name} file")
+    if problems:
+        raise SnapshotMismatch(
+            f"cannot rebuild the data of model {card.get('version', '?')}: "
+            + "; ".join(problems[:8])
+            + " (run `waspada datasets fetch` to restore the recorded files)"
+        )
+    extra = reviewer_examples(session, snapshot["review_ids"])
+    examples, _, sources = gather(data_dir, config, extra)
+    now = snapshot_of(sources, examples, config, data_dir)
+    problems = _diff(snapshot["seed_files"], now["seed_files"], "seed file")
+    problems += _diff(snapshot["lexicons"], now["lexicons"], "lexicon")
+    if now["review_ids"] != snapshot["review_ids"]:
+        problems.append("reviewer decisions: a different set survived de-duplication")
+    for key in ("split_salt", "random_seed", "max_rows_per_dataset"):
+        if now[key] != snapshot[key]:
+            problems.append(f"{key}: recorded {snapshot[key]!r}, now {now[key]!r}")
+    if problems:
+        raise SnapshotMismatch(
+            f"cannot rebuild the data of model {card.get('version', '?')}: "
+            + "; ".join(problems[:8])
+            + " (run `waspada datasets fetch` to restore the recorded files)"
+        )
+    train, validation, test = split_examples(examples, salt=snapshot["split_salt"])
+    return Splits(train, validation, test, snapshot)

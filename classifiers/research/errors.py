@@ -1,0 +1,80 @@
+"""Error analysis: what reviewers rejected, where it came from, and what the model saw in it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.models.loaded import LoadedClassifier
+from classifiers.research import store
+from classifiers.research.explore import UNTAGGED
+
+Row = dict[str, Any]
+
+
+def false_positives(session: Session, names: dict[str, str] | None = None) -> list[Row]:
+    """One row per flagged label a reviewer rejected (dismissed, or confirmed other labels)."""
+    current: dict[int, tuple[str, set[str]]] = {}
+    for _id, post_id, _rev, decision, labels, superseded, _at, _inh in store.reviews(session):
+        if not superseded and decision in ("confirm", "dismiss"):
+            current[post_id] = (decision, set(labels or []))
+    posts = [p for p in store.posts(session) if p[0] in current and p[5]]
+    provinces = store.provinces_of(session, [p[0] for p in posts])
+    scores = {(r[0], r[1]): r[2] for r in store.predictions(session)}
+    texts = store.post_texts(session, [p[0] for p in posts])
+    out = []
+    for pid, at, source, platform, labels, _flagged, _score, model, _status in posts:
+        decision, confirmed = current[pid]
+        for label in labels or []:
+            if decision == "confirm" and label in confirmed:
+                continue
+            codes = provinces.get(pid, []) or [UNTAGGED]
+            out.append(
+                {
+                    "post_id": pid,
+                    "label": label,
+                    "decision": decision,
+                    "source": source or platform,
+                    "province": ", ".join((names or {}).get(c, c) for c in codes),
+                    "day": at.date().isoformat(),
+                    "score": scores.get((pid, label)),
+                    "model_version": model,
+                    "text": texts.get(pid, ""),
+                }
+            )
+    return out
+
+
+def count_by(rows: Sequence[Row], *keys: str) -> list[Row]:
+    """Count rows per combination of `keys`, most first."""
+    counts = Counter(tuple(r[k] for k in keys) for r in rows)
+    return [{**dict(zip(keys, combo, strict=True)), "n": n} for combo, n in counts.most_common()]
+
+
+def explanation_summary(
+    clf: LoadedClassifier, texts: Sequence[str], top: int = 10
+) -> dict[str, Any]:
+    """Which rules fired and which n-grams pushed the flags, over a set of texts."""
+    rules: Counter[str] = Counter()
+    ngrams: dict[str, dict[str, float]] = {}
+    flagged: Counter[str] = Counter()
+    for result in clf.classify(list(texts)):
+        for rule in result.explanation.get("rules", []):
+            rules[f"{rule['rule']} ({rule['label']})"] += 1
+        for label, pairs in result.explanation.get("top_ngrams", {}).items():
+            bucket = ngrams.setdefault(label, {})
+            for ngram, weight in pairs:
+                bucket[ngram] = bucket.get(ngram, 0.0) + float(weight)
+        flagged.update(result.labels)
+    return {
+        "texts": len(texts),
+        "flagged": dict(flagged),
+        "rules": rules.most_common(top),
+        "top_ngrams": {
+            label: [(g, round(w, 3)) for g, w in sorted(c.items(), key=lambda kv: -kv[1])[:top]]
+            for label, c in sorted(ngrams.items())
+        },
+    }

@@ -1,0 +1,156 @@
+"""Promotion with a guard: refused when any label's precision at threshold drops too far."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from classifiers.data.corpus import Example
+from classifiers.models.loaded import LoadedClassifier
+from classifiers.research.compare import Row, comparison
+from classifiers.research.data import SnapshotMismatch, rebuild
+from classifiers.service import load_version
+from monitor.audit import service as audit
+from monitor.modelversions import repository, service
+
+# A float difference of 0.02 can come out as 0.020000000000000018; that is not "more than".
+_TOLERANCE = 1e-9
+
+
+class PromotionRefused(Exception):
+    """Promoting this version would cut a label's precision by more than the allowed margin."""
+
+    def __init__(self, message: str, check: PromotionCheck | None = None) -> None:
+        super().__init__(message)
+        self.check = check  # the comparison it was judged on (None: it could not be compared)
+
+
+@dataclass
+class PromotionCheck:
+    """The comparison a promotion was judged on."""
+
+    candidate: str
+    current: str | None
+    max_drop: float
+    n: int = 0
+    rows: list[Row] = field(default_factory=list)
+    drops: list[Row] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether no label's precision drops by more than the margin."""
+        return not self.drops
+
+    def message(self) -> str:
+        """Explain the verdict in one paragraph."""
+        if self.current is None:
+            return f"{self.candidate}: no model is promoted yet; nothing to compare with"
+        if self.ok:
+            return (
+                f"{self.candidate} keeps every label's precision within {self.max_drop:.3f} "
+                f"of {self.current} on {self.n} held-out rows"
+            )
+        parts = [
+            f"{r['label']} {r['precision_a']:.3f} ({r['flagged_a']} flagged) -> "
+            f"{r['precision_b']:.3f} ({r['flagged_b']} flagged), {r['precision_delta']:+.3f}"
+            for r in self.drops
+        ]
+        return (
+            f"refusing to promote {self.candidate}: precision at threshold would drop by more "
+            f"than {self.max_drop:.3f} against the promoted {self.current} for "
+            f"{'; '.join(parts)} (same {self.n} held-out rows of {self.candidate}'s snapshot). "
+            "Improve the model, or promote with force=True / --force if the drop is intended "
+            "(the override is audited)"
+        )
+
+
+def precision_drops(rows: Sequence[Row], max_drop: float) -> list[Row]:
+    """Comparison rows whose precision falls by more than `max_drop` (b against a)."""
+    return [r for r in rows if r["precision_a"] - r["precision_b"] > max_drop + _TOLERANCE]
+
+
+def check(
+    current: LoadedClassifier,
+    candidate: LoadedClassifier,
+    examples: Sequence[Example],
+    max_drop: float,
+) -> PromotionCheck:
+    """Compare two loaded versions on the same rows and list the labels that drop too far."""
+    if max_drop < 0:
+        raise ValueError(f"max_drop must be >= 0, got {max_drop}")
+    rows = comparison(current, candidate, examples)
+    return PromotionCheck(
+        candidate=candidate.version,
+        current=current.version,
+        max_drop=max_drop,
+        n=len(examples),
+        rows=rows,
+        drops=precision_drops(rows, max_drop),
+    )
+
+
+def check_promotion(
+    session: Session, data_dir: Path, version: str, max_drop: float
+) -> PromotionCheck:
+    """Judge `version` against the promoted one on `version`'s own held-out rows."""
+    row = repository.get(session, version)
+    if row is None:
+        raise service.ModelNotFound(f"no model version {version!r}")
+    current = repository.promoted(session)
+    if current is None or current.version == version:
+        return PromotionCheck(candidate=version, current=None, max_drop=max_drop)
+    try:
+        splits = rebuild(session, data_dir, row.card)
+    except SnapshotMismatch as exc:
+        raise PromotionRefused(
+            f"refusing to promote {version}: cannot rebuild its held-out data to compare "
+            f"with {current.version}: {exc}"
+        ) from None
+    return check(load_version(current), load_version(row), splits.test, max_drop)
+
+
+def promote(
+    session: Session,
+    data_dir: Path,
+    version: str,
+    max_drop: float,
+    *,
+    actor: str = "researcher",
+    force: bool = False,
+) -> PromotionCheck:
+    """Promote `version` unless a label's precision would drop by more than `max_drop`."""
+    forced = False
+    try:
+        verdict = check_promotion(session, data_dir, version, max_drop)
+    except PromotionRefused:
+        if not force:
+            raise
+        current = repository.promoted(session)
+        verdict = PromotionCheck(version, current.version if current else None, max_drop)
+        forced = True
+    if not verdict.ok:
+        if not force:
+            raise PromotionRefused(verdict.message(), verdict)
+        forced = True
+    row = repository.get(session, version)
+    assert row is not None  # check_promotion raised ModelNotFound otherwise
+    load_version(row)  # never promote a file that does not load safely (raises UnsafeModel)
+    service.promote(session, version, actor=actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="model.promotion_check",
+        entity_type="model",
+        entity_id=version,
+        before={"promoted": verdict.current},
+        after={
+            "forced": forced,
+            "max_drop": max_drop,
+            "n": verdict.n,
+            "precision": {r["label"]: [r["precision_a"], r["precision_b"]] for r in verdict.rows},
+        },
+    )
+    return verdict

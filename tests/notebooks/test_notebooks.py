@@ -1,0 +1,131 @@
+"""The researchers' notebooks, executed top to bottom with nbclient against a seeded database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from monitor.core.db import make_engine
+from monitor.core.runtime import runtime_for_engine
+from monitor.core.settings import load_settings
+from monitor.modelversions import repository
+from tests.notebooks.seed import link_shared_datasets, seed
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NAMES = ["01_explore", "02_retrain", "03_error_analysis"]
+
+
+def test_notebooks_are_committed_without_outputs() -> None:
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        book = nbformat.read(path, as_version=4)
+        nbformat.validate(book)
+        for cell in book.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+def _run(name: str, cwd: Path) -> str:
+    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    client = NotebookClient(
+        book, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
+    client.execute()  # raises CellExecutionError naming the cell on any error
+    text = []
+    for cell in book.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                text.append(out["text"])
+            elif "data" in out and "text/plain" in out["data"]:
+                text.append(out["data"]["text/plain"])
+    return "\n".join(text)
+
+
+@pytest.fixture
+def sqlite_url(migrated_template: Callable[[str], str], tmp_path: Path) -> str:
+    """A migrated SQLite file of the notebooks' own."""
+    path = tmp_path / "research.db"
+    path.write_bytes(Path(migrated_template("sqlite").removeprefix("sqlite:///")).read_bytes())
+    return f"sqlite:///{path}"
+
+
+def test_notebooks_run_top_to_bottom_on_a_seeded_database(
+    sqlite_url: str, tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    out = tmp_path / "figures"
+    for key, value in {
+        "WASPADA_DATABASE_URL": sqlite_url,
+        "WASPADA_DATA_DIR": str(data_dir),
+        "NOTEBOOK_SMALL": "1",
+        "NOTEBOOK_MAX_ROWS": "150",
+        "NOTEBOOK_OUTPUT": str(out),
+        "MPLBACKEND": "Agg",
+    }.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    engine = make_engine(sqlite_url)
+    rt = runtime_for_engine(settings, engine)
+    seeded = seed(rt)
+    link_shared_datasets(data_dir)
+
+    explore = _run("01_explore", tmp_path)
+    assert "76 posts" in explore and "promoted model: m-base" in explore
+    assert "posts_with_two_reviewers" in explore and "cohen_kappa" in explore
+    assert "Jawa Barat" in explore and "money_politics" in explore
+
+    retrain = _run("02_retrain", tmp_path)
+    assert f"{len(seeded.review_ids)} reviewer decisions" in retrain
+    with rt.session() as s:
+        versions = [r for r in repository.all_versions(s) if r.version != seeded.base_version]
+        promoted = repository.promoted(s)
+    assert len(versions) == 1
+    new = versions[0]
+    snap = new.card["snapshot"]
+    # The card lists the review ids used, and the notebook printed them.
+    assert snap["review_ids"] and set(snap["review_ids"]) <= set(seeded.review_ids)
+    assert f"review ids used: {snap['review_ids']}" in retrain
+    assert set(snap["datasets"]) == {
+        "bdc2020_mafindo_hoax",
+        "hoax_pilpres2024_headlines",
+        "ibrohim2019_hs_abusive",
+        "pilpres2019_sentiment",
+    }
+    assert snap["max_rows_per_dataset"] == 150
+    # The comparison table against the promoted model, per label and per region.
+    assert f"A = m-base (promoted), B = {new.version} (new)" in retrain
+    assert "precision_a" in retrain and "precision_delta" in retrain
+    assert "DKI Jakarta" in retrain or "(public data)" in retrain
+    assert "disagreements shown" in retrain
+    # Promotion is one explicit call whose outcome the database agrees with.
+    assert promoted is not None
+    if "PROMOTED:" in retrain:
+        assert promoted.version == new.version
+    else:
+        assert "REFUSED: refusing to promote" in retrain
+        assert promoted.version == seeded.base_version
+    assert f"promoted now: {promoted.version}" in retrain
+
+    errors = _run("03_error_analysis", tmp_path)
+    assert "rejected flags" in errors and "threshold" in errors and "rules:" in errors
+    assert "source" in errors and "province" in errors
+
+    figures = sorted(p.name for p in out.glob("*.png"))
+    assert figures == [
+        "01_labels.png",
+        "01_regions.png",
+        "01_scores.png",
+        "01_volume_label.png",
+        "01_volume_province.png",
+        "02_pr_curves.png",
+        "03_fp_sources.png",
+        "03_threshold_sweeps.png",
+    ]
+    assert all((out / f).stat().st_size > 5000 for f in figures)
+    engine.dispose()
+    (tmp_path / "outputs.json").write_text(json.dumps({"02": retrain[:4000]}))

@@ -1,0 +1,194 @@
+"""The researchers' API on both databases: reviewer rows, snapshots, reproducibility, the guard."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifiers import research as R
+from classifiers.contracts import LABELS
+from classifiers.data.registry import DATASETS, datasets_dir
+from classifiers.models.train import TrainedModel
+from classifiers.research import store
+from monitor.audit import repository as audit_repo
+from monitor.core.runtime import Runtime
+from monitor.modelversions import repository
+from monitor.modelversions import service as models
+from monitor.posts.models import Post
+from monitor.reviews.models import Review
+from tests.notebooks.seed import link_shared_datasets, seed
+
+PUBLIC = "hoax_pilpres2024_headlines"
+
+
+def _config(rows: int = 150) -> R.TrainConfig:
+    config = R.TrainConfig.small()
+    config.stem = False
+    config.datasets = [PUBLIC]
+    config.max_rows_per_dataset = rows
+    return config
+
+
+def _train_register(rt: Runtime, version: str, config: R.TrainConfig) -> TrainedModel:
+    with rt.session() as s:
+        reviews = R.reviewer_examples(s)
+    model = R.train(rt.settings.data_dir, config, reviews)
+    with rt.session() as s:
+        R.register(s, rt.settings.data_dir, model, version=version)
+    return model
+
+
+def test_reviewer_decisions_become_rows_with_review_ids(rt: Runtime) -> None:
+    seeded = seed(rt)
+    with rt.session() as s:
+        # An escalation and a superseded decision are not training rows.
+        post = s.get(Post, seeded.post_ids[1])
+        assert post is not None
+        s.add(Review(post_id=post.id, reviewer_name="x", decision="escalate", labels=[]))
+        rows = R.reviewer_examples(s)
+        superseded = {r[0] for r in store.reviews(s) if r[5]}
+    ids = [int(ex.meta["review_id"]) for ex in rows]
+    assert ids == sorted(seeded.review_ids)
+    assert not superseded & set(ids)
+    for ex in rows:
+        values = set(ex.labels.values())
+        if ex.labels["hoax"] == 0 and values == {0}:
+            continue  # a dismissal: a hard negative for every label
+        assert 1 in values and 0 not in values  # confirmed labels 1, the rest not assessed
+        assert ex.meta["province"] in {"31", "32", "35", "15"}
+
+
+def test_card_records_snapshot_and_retraining_reproduces_metrics(
+    rt: Runtime, shared_data: Path
+) -> None:
+    seeded = seed(rt)
+    link_shared_datasets(rt.settings.data_dir, [PUBLIC])
+    model = _train_register(rt, "m-new", _config())
+    snap = model.card["snapshot"]
+    assert snap["review_ids"], "reviewer decisions must be part of the training data"
+    assert set(snap["review_ids"]) <= set(seeded.review_ids)
+    want = {f.name: f.sha256 for f in DATASETS[PUBLIC].files}
+    assert snap["datasets"] == {PUBLIC: want}
+    assert snap["seed_files"] and snap["random_seed"] == 0 and snap["split_salt"] == "waspada"
+    with rt.session() as s:
+        stored = R.card(s, "m-new")
+    assert stored["snapshot"] == snap and stored["version"] == "m-new"
+
+    # A decision made after training is not part of that version's snapshot.
+    with rt.session() as s:
+        s.add(
+            Review(
+                post_id=seeded.post_ids[2],
+                reviewer_name="late",
+                decision="dismiss",
+                labels=[],
+            )
+        )
+    with rt.session() as s:
+        again = R.reproduce(s, rt.settings.data_dir, "m-new")
+    assert again.card["snapshot"] == snap
+    assert again.thresholds == model.thresholds
+    assert again.card["metrics"] == model.card["metrics"]
+    assert again.card["fingerprint"] == model.card["fingerprint"]
+
+
+def test_changed_dataset_file_refuses_to_reproduce(rt: Runtime, shared_data: Path) -> None:
+    seed(rt)
+    folder = DATASETS[PUBLIC].folder(rt.settings.data_dir)
+    shutil.copytree(shared_data / PUBLIC, folder)
+    _train_register(rt, "m-copy", _config(100))
+    csv = folder / "data_berita.csv"
+    csv.write_bytes(csv.read_bytes() + b"Tambahan judul,https://example.id/x,2023-10-01,False\n")
+    with rt.session() as s, pytest.raises(R.SnapshotMismatch, match=r"data_berita\.csv"):
+        R.reproduce(s, rt.settings.data_dir, "m-copy")
+    shutil.rmtree(datasets_dir(rt.settings.data_dir))
+    with rt.session() as s, pytest.raises(R.SnapshotMismatch, match="datasets fetch"):
+        R.reproduce(s, rt.settings.data_dir, "m-copy")
+
+
+def _clone(model: TrainedModel, thresholds: dict[str, float]) -> TrainedModel:
+    return TrainedModel(model.pipeline, thresholds, dict(model.card))
+
+
+def test_promotion_that_cuts_precision_is_refused(rt: Runtime, shared_data: Path) -> None:
+    seed(rt)
+    link_shared_datasets(rt.settings.data_dir, [PUBLIC])
+    good = _train_register(rt, "m-good", _config())
+    with rt.session() as s:
+        models.promote(s, "m-good", actor="test")
+    # The same pipeline with every threshold at 0 flags everything: precision falls to the
+    # share of positives, which the guard must catch.
+    loose = _clone(good, dict.fromkeys(LABELS, 0.0))
+    same = _clone(good, good.thresholds)
+    with rt.session() as s:
+        R.register(s, rt.settings.data_dir, loose, version="m-loose")
+        R.register(s, rt.settings.data_dir, same, version="m-same")
+    margin = rt.settings.promotion_max_precision_drop
+    with rt.session() as s, pytest.raises(R.PromotionRefused) as refused:
+        R.promote(s, rt.settings.data_dir, "m-loose", margin)
+    message = str(refused.value)
+    assert "refusing to promote m-loose" in message
+    assert "precision at threshold would drop" in message and "m-good" in message
+    verdict = refused.value.check
+    assert verdict is not None and verdict.drops and not verdict.ok
+    with rt.session() as s:
+        assert repository.promoted(s).version == "m-good"  # type: ignore[union-attr]
+    for row in verdict.drops:
+        assert row["label"] in message
+        assert row["precision_a"] - row["precision_b"] > margin
+
+    # A version that keeps precision passes the same guard and is promoted, audited.
+    with rt.session() as s:
+        ok = R.promote(s, rt.settings.data_dir, "m-same", margin, actor="researcher:test")
+        assert ok.ok and ok.current == "m-good" and ok.n > 0
+        assert repository.promoted(s).version == "m-same"  # type: ignore[union-attr]
+        events = audit_repo.for_entity(s, "model", "m-same")
+        assert any(
+            e.action == "model.promotion_check" and not (e.after or {})["forced"] for e in events
+        )
+
+    # Forcing is possible, and the override is on the audit trail.
+    with rt.session() as s:
+        R.promote(s, rt.settings.data_dir, "m-loose", margin, actor="researcher:test", force=True)
+        assert repository.promoted(s).version == "m-loose"  # type: ignore[union-attr]
+        events = audit_repo.for_entity(s, "model", "m-loose")
+        assert any(
+            e.action == "model.promotion_check" and (e.after or {})["forced"] for e in events
+        )
+
+
+def test_promotion_without_a_rebuildable_snapshot_is_refused(rt: Runtime) -> None:
+    seeded = seed(rt)
+    config = _config()
+    config.datasets = []
+    model = _train_register(rt, "m-cand", config)
+    gone = _clone(model, model.thresholds)
+    gone.card = {**model.card, "snapshot": {**model.card["snapshot"], "review_ids": [10**9]}}
+    old = _clone(model, model.thresholds)
+    old.card = {k: v for k, v in model.card.items() if k != "snapshot"}
+    with rt.session() as s:
+        R.register(s, rt.settings.data_dir, gone, version="m-gone")
+        R.register(s, rt.settings.data_dir, old, version="m-old")
+    margin = rt.settings.promotion_max_precision_drop
+    with rt.session() as s, pytest.raises(R.PromotionRefused, match="not in this database"):
+        R.promote(s, rt.settings.data_dir, "m-gone", margin)
+    with rt.session() as s, pytest.raises(R.PromotionRefused, match="no data snapshot"):
+        R.promote(s, rt.settings.data_dir, "m-old", margin)
+    with rt.session() as s, pytest.raises(R.ModelNotFound):
+        R.promote(s, rt.settings.data_dir, "m-missing", margin)
+    with rt.session() as s:
+        assert repository.promoted(s).version == seeded.base_version  # type: ignore[union-attr]
+
+
+def test_check_rejects_a_negative_margin(rt: Runtime) -> None:
+    seed(rt)
+    with rt.session() as s:
+        base = R.promoted(s)
+        assert base is not None
+        rows = R.reviewer_examples(s)
+    with pytest.raises(ValueError, match="max_drop"):
+        R.check(base, base, rows, -0.1)
+    same = R.check(base, base, rows, 0.0)
+    assert same.ok and {r["label"] for r in same.rows} <= set(LABELS)
