@@ -20,10 +20,10 @@ def promoted(session: Session) -> ModelVersion | None:
 
 def scores_in_window(
     session: Session, version: str, since: datetime, until: datetime
-) -> dict[str, np.ndarray]:
-    """Scores per label that `version` gave posts collected in [since, until)."""
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(scores, flagged) per label that `version` gave posts collected in [since, until)."""
     stmt = (
-        select(Prediction.label, Prediction.score)
+        select(Prediction.label, Prediction.score, Prediction.flagged)
         .join(Post, Post.id == Prediction.post_id)
         .where(
             Prediction.model_version == version,
@@ -32,7 +32,12 @@ def scores_in_window(
         )
         .execution_options(yield_per=5000)  # a busy day is ~10^5 rows per label: stream them
     )
-    out: dict[str, list[float]] = {}
-    for label, score in session.execute(stmt):
-        out.setdefault(label, []).append(float(score))
-    return {label: np.asarray(values, dtype=float) for label, values in out.items()}
+    scores: dict[str, list[float]] = {}
+    flags: dict[str, list[bool]] = {}
+    for label, score, flagged in session.execute(stmt):
+        scores.setdefault(label, []).append(float(score))
+        flags.setdefault(label, []).append(bool(flagged))
+    return {
+        label: (np.asarray(values, dtype=float), np.asarray(flags[label], dtype=bool))
+        for label, values in scores.items()
+    }

@@ -88,14 +88,15 @@ class DriftReport:
 
 
 def compare_label(
-    label: str, scores: np.ndarray, profile: dict[str, Any], threshold: float, bounds: Bounds
+    label: str, scores: np.ndarray, flagged: np.ndarray, profile: dict[str, Any], bounds: Bounds
 ) -> LabelDrift:
     """PSI and KS of a day's scores on the profile's bins, and the flag-rate change."""
     day = proportions(scores, profile["edges"])
     out = LabelDrift(label=label, n=len(scores), reference_flag_rate=profile["flag_rate"])
     out.psi = round(psi(profile["proportions"], day), 4)
     out.ks = round(ks_binned(profile["proportions"], day), 4)
-    out.flag_rate = round(float((scores >= threshold).mean()), 4)
+    # The stored flag, not score >= threshold: stored scores are rounded to 4 places.
+    out.flag_rate = round(float(flagged.mean()), 4)
     if out.psi > bounds.psi:
         out.reasons.append(f"PSI {out.psi:.3f} > {bounds.psi:.3f}")
     change = out.flag_rate - out.reference_flag_rate
@@ -115,7 +116,6 @@ def measure(session: Session, bounds: Bounds, now: datetime) -> DriftReport:
     if row is None:
         return DriftReport("no_model", None, since, now, message="no model is promoted")
     profile = row.card.get("validation_profile")
-    thresholds = row.card.get("thresholds", {})
     if not profile:
         return DriftReport(
             "no_profile",
@@ -125,7 +125,7 @@ def measure(session: Session, bounds: Bounds, now: datetime) -> DriftReport:
             message=f"model {row.version} has no validation profile; retrain it to watch drift",
         )
     scores = repository.scores_in_window(session, row.version, since, now)
-    n = max((len(v) for v in scores.values()), default=0)
+    n = max((len(v[0]) for v in scores.values()), default=0)
     if n < bounds.min_posts:
         return DriftReport(
             "too_few_posts",
@@ -138,9 +138,9 @@ def measure(session: Session, bounds: Bounds, now: datetime) -> DriftReport:
     for label in LABELS:
         ref = profile["labels"].get(label)
         day = scores.get(label)
-        if ref is None or day is None or label not in thresholds:
+        if ref is None or day is None:
             continue
-        report.labels.append(compare_label(label, day, ref, float(thresholds[label]), bounds))
+        report.labels.append(compare_label(label, day[0], day[1], ref, bounds))
     return report
 
 
