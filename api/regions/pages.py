@@ -5,31 +5,69 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.auth.deps import require
 from api.deps import SessionDep
 from api.regions.endpoints import MAX_DAYS, period_of
 from api.regions.tiles import NO_DATA, PALETTE, TILES
+from api.web import auth as webauth
+from api.web.rendering import add_template_dir, render, request_lang, secure
+from api.web.rendering import env as web_env
 from monitor.keys.principal import Principal
 from monitor.regions import figures
 
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56
 GAP = 4
-_env = Environment(
-    loader=FileSystemLoader(FsPath(__file__).with_name("templates")),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
-# Same headers as the other pages: no script, no inline style, never framed.
-_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
+# The page extends the review UI's base.html (nav, language switch, logout, headers).
+add_template_dir(FsPath(__file__).with_name("templates"))
+# Labels on the two darkest classes are drawn white so they stay readable.
+_DARK = frozenset(PALETTE[-2:])
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Peta kerawanan provinsi",
+        "days": "hari",
+        "score": "skor",
+        "flagged_of": "ditandai dari",
+        "posts": "unggahan",
+        "alerts": "peringatan terbuka",
+        "outside": "di luar wilayah Anda",
+        "caption": "Skor: temuan terkonfirmasi per 1.000 unggahan (dibobot IKP bila diimpor).",
+        "legend": "rendah → tinggi; abu-abu: tanpa data atau di luar wilayah Anda; "
+        "bingkai hitam dan \u201c!\u201d: ada peringatan terbuka.",
+        "rank": "#",
+        "code": "Kode",
+        "province": "Provinsi",
+        "col_score": "Skor",
+        "col_flagged": "Ditandai",
+        "col_alerts": "Peringatan",
+        "col_volume": "Volume",
+        "empty": "Belum ada temuan pada periode ini.",
+    },
+    "en": {
+        "title": "Province vulnerability map",
+        "days": "days",
+        "score": "score",
+        "flagged_of": "flagged of",
+        "posts": "posts",
+        "alerts": "open alert(s)",
+        "outside": "outside your regions",
+        "caption": "Score: confirmed flags per 1,000 collected posts "
+        "(IKP-weighted where imported).",
+        "legend": "low → high; grey: no data or outside your regions; "
+        "black border and \u201c!\u201d: open alerts.",
+        "rank": "#",
+        "code": "Code",
+        "province": "Province",
+        "col_score": "Score",
+        "col_flagged": "Flagged",
+        "col_alerts": "Alerts",
+        "col_volume": "Volume",
+        "empty": "No findings in this period yet.",
+    },
 }
 
 
@@ -53,6 +91,7 @@ def tile_map(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "x": col * (TILE + GAP),
                 "y": row * (TILE + GAP),
                 "fill": fill,
+                "ink": "#fff" if fill in _DARK else "#111",
                 "visible": r is not None,
                 "name": r["name"] if r else code,
                 "score": r["score"] if r else None,
@@ -68,16 +107,23 @@ def tile_map(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 @router.get("/ui/map", response_class=HTMLResponse)
 def map_page(
+    request: Request,
     session: SessionDep,
     principal: Annotated[Principal, require("read_regions")],
     days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 30,
     partial: Annotated[bool, Query(description="Only the SVG block, for embedding")] = False,
-) -> HTMLResponse:
+) -> Response:
     """Render the province tile map for the caller's regions (others drawn grey, unnamed)."""
     p = period_of(days, None, None)
     rows = figures.ranking(session, principal, "province", p)
     # Listed: anything with confirmed flags, open alerts or fresh flags, in ranking order.
     ranked = [r for r in rows if r["score"] > 0 or r["open_alerts"] or r["flagged"]]
-    ctx = {"map": tile_map(rows), "days": days, "ranked": ranked}
-    template = "_map.html" if partial else "map.html"
-    return HTMLResponse(_env.get_template(template).render(**ctx), headers=_HEADERS)
+    lang = request_lang(request)
+    ctx = {"map": tile_map(rows), "days": days, "ranked": ranked, "m": TEXT[lang]}
+    if partial:
+        html = web_env.get_template("_map.html").render(**ctx)
+        return secure(HTMLResponse(html))
+    found = webauth.current(request, session)
+    # A browser session has a CSRF token for the logout form; an API-key caller has none.
+    csrf = found[1].csrf if found is not None else None
+    return render(request, "map.html", {"active": "map", **ctx}, principal=principal, csrf=csrf)

@@ -61,9 +61,10 @@ def test_confirmed_burst_scores_and_colours_jambi(rt: Runtime, client: TestClien
     assert kab[0]["code"] == "15.07" and kab[0]["open_alerts"] == 1
     assert len(kab) == 514
 
-    html = client.get("/ui/map", headers=auth(w.keys["admin"])).text
+    html = client.get("/ui/map", headers=auth(w.keys["admin"]), params={"lang": "en"}).text
     jambi = _tile(html, "15")
     assert f'fill="{PALETTE[-1]}"' in jambi and 'class="alerting"' in jambi
+    assert 'class="alert-badge"' in jambi and 'fill="#fff">JAMBI</text>' in jambi
     assert "Jambi (15): score 250.0, 15 flagged of 15 posts, 1 open alert(s)" in jambi
     assert f'fill="{NO_DATA}"' in _tile(html, "11")  # Aceh: no posts at all
     first_row = re.search(r'<tr data-code="([\d.]+)"><td>1</td>', html)
@@ -96,7 +97,7 @@ def test_liaisons_see_only_their_scope(rt: Runtime, client: TestClient) -> None:
 
     html = client.get("/ui/map", headers=auth(w.keys["liaison-31"])).text
     hidden = _tile(html, "15")
-    assert "outside your regions" in hidden and "Jambi" not in hidden
+    assert "di luar wilayah Anda" in hidden and "Jambi" not in hidden
     assert "alerting" not in hidden and f'fill="{NO_DATA}"' in hidden
     assert 'data-code="15"><td>' not in html
 
@@ -143,3 +144,22 @@ def test_bad_table_parameters_are_422(
 
 def test_map_needs_a_key(rt: Runtime, client: TestClient) -> None:
     assert client.get("/ui/map").status_code == 401
+
+
+def test_map_page_has_the_ui_frame_and_headers_and_a_partial(
+    rt: Runtime, client: TestClient
+) -> None:
+    w = _world(rt)
+    res = client.get("/ui/map", headers=auth(w.keys["liaison-15"]))
+    assert res.status_code == 200
+    assert "default-src 'none'" in res.headers["content-security-policy"]
+    assert res.headers["x-frame-options"] == "DENY"
+    assert 'aria-current="page"' in res.text and 'href="/ui/liaison"' in res.text
+    assert "<h1>Peta kerawanan provinsi (30 hari)</h1>" in res.text
+    en = client.get("/ui/map", headers=auth(w.keys["liaison-15"]), params={"lang": "en"})
+    assert "<h1>Province vulnerability map (30 days)</h1>" in en.text
+    part = client.get("/ui/map", headers=auth(w.keys["liaison-15"]), params={"partial": 1})
+    assert part.text.lstrip().startswith('<figure class="tile-map">')
+    assert (
+        "<html" not in part.text and "default-src 'none'" in part.headers["content-security-policy"]
+    )
