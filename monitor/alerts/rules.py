@@ -61,13 +61,24 @@ def poisson_sf(k: int, lam: float) -> float:
         return 1.0
     if lam <= 0:
         return 0.0
-    # Sum the lower tail P(X < k) term by term; 1 - that is accurate enough for p >= 1e-12.
+    log_lam = math.log(lam)
+    if k > lam:
+        # Upper tail summed directly: 1 - P(X < k) would round a tiny p-value to 0.
+        log_term = -lam + k * log_lam - math.lgamma(k + 1)
+        total = term = math.exp(log_term)
+        i = k
+        while term > total * 1e-17:
+            i += 1
+            log_term += log_lam - math.log(i)
+            term = math.exp(log_term)
+            total += term
+        return min(1.0, total)
     log_term = -lam
-    total = math.exp(log_term)
+    lower = math.exp(log_term)
     for i in range(1, k):
-        log_term += math.log(lam) - math.log(i)
-        total += math.exp(log_term)
-    return max(0.0, 1.0 - total)
+        log_term += log_lam - math.log(i)
+        lower += math.exp(log_term)
+    return max(0.0, 1.0 - lower)
 
 
 def window_start(now: datetime, window: timedelta) -> datetime:
