@@ -43,7 +43,7 @@ def test_poisson_tail_matches_closed_forms() -> None:
     assert 0 <= poisson_sf(400, 2.0) < 1e-12  # below the smallest double: 0
     # A burst of 15 against 0.2 expected: a real, tiny p-value, not a rounded zero.
     first = math.exp(-0.2) * 0.2**15 / math.factorial(15)
-    assert math.isclose(poisson_sf(15, 0.2), first * (1 + 0.2 / 16 + 0.04 / 272), rel_tol=1e-6)
+    assert math.isclose(poisson_sf(15, 0.2), first * (1 + 0.2 / 16 + 0.04 / 272), rel_tol=1e-5)
     # Both branches agree where they meet.
     assert math.isclose(poisson_sf(6, 5.999), poisson_sf(6, 6.0), rel_tol=1e-3)
 
