@@ -163,3 +163,41 @@ def test_map_page_has_the_ui_frame_and_headers_and_a_partial(
     assert (
         "<html" not in part.text and "default-src 'none'" in part.headers["content-security-policy"]
     )
+
+
+def test_summary_lists_top_clusters_and_sources_in_scope(rt: Runtime, client: TestClient) -> None:
+    from monitor.clusters.models import Cluster
+    from tests.regions.seed import post, source
+
+    w = _world(rt)
+    with rt.session() as s:
+        news = source(s, "jambi-ekspres", region="15")
+        other = source(s, "jakarta-news")
+        c = Cluster(size=4, n_regions=2, growth_rate=3.0)
+        s.add(c)
+        s.flush()
+        for i in range(3):
+            post(
+                s,
+                f"Amplop lagi di Tanjab Timur {i}",
+                src=news,
+                flagged=True,
+                labels=["money_politics"],
+                cluster_id=c.id,
+            )
+        post(
+            s,
+            "Amplop di Jaksel",
+            src=other,
+            flagged=True,
+            labels=["money_politics"],
+            cluster_id=c.id,
+        )
+        cluster_id, news_id = c.id, news.id
+    body = client.get("/api/v1/regions/15/summary", headers=auth(w.keys["liaison-15"])).json()
+    assert body["top_sources"] == [{"id": news_id, "name": "jambi-ekspres", "flagged": 3}]
+    assert [(x["id"], x["flagged"]) for x in body["top_clusters"]] == [(cluster_id, 3)]
+    # Jakarta's liaison sees the cluster's Jakarta copy only, and no Jambi source.
+    dki = client.get("/api/v1/regions/31/summary", headers=auth(w.keys["liaison-31"])).json()
+    assert [(x["id"], x["flagged"]) for x in dki["top_clusters"]] == [(cluster_id, 1)]
+    assert [x["name"] for x in dki["top_sources"]] == ["jakarta-news"]
