@@ -46,3 +46,12 @@ def recent(session: Session, limit: int = 20, publisher: str | None = None) -> S
 def get(session: Session, pk: int) -> FactCheck | None:
     """Return one fact-check by database id."""
     return session.get(FactCheck, pk)
+
+
+def text_length(session: Session, up_to_id: int) -> int:
+    """Return the total length of titles and claims of rows with id <= up_to_id.
+
+    A cheap fingerprint: an in-place edit of indexed text almost always changes it.
+    """
+    total = func.length(FactCheck.title) + func.length(func.coalesce(FactCheck.claim, ""))
+    return int(session.scalar(select(func.sum(total)).where(FactCheck.id <= up_to_id)) or 0)

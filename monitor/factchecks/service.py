@@ -67,6 +67,8 @@ def entry_of(row: FactCheck) -> FactCheckEntry:
 
 
 _matchers: dict[str, FactCheckMatcher] = {}
+# Per database: total text length of the rows up to the indexed max id, last time we looked.
+_text_lengths: dict[str, int] = {}
 _lock = threading.Lock()
 
 
@@ -74,6 +76,7 @@ def invalidate_matchers() -> None:
     """Drop every cached matcher so the next `load_matcher` rebuilds from the database."""
     with _lock:
         _matchers.clear()
+        _text_lengths.clear()
 
 
 def _newest_still_stored(session: Session, index: FactCheckIndex) -> bool:
@@ -98,12 +101,14 @@ def load_matcher(session: Session) -> FactCheckMatcher | None:
         matcher = _matchers.get(url)
         # Fewer rows or a lower max id than indexed: rows were deleted or rolled back. The
         # newest indexed row must also still be what the database holds under its id (SQLite
-        # reuses the ids of rolled-back rows).
+        # reuses the ids of rolled-back rows), and the indexed rows' text must not have been
+        # rewritten in place (a collector's upsert edits titles without telling us).
         if (
             matcher is None
             or matcher.index.max_pk > max_id
             or len(matcher.index) > count
             or not _newest_still_stored(session, matcher.index)
+            or repository.text_length(session, matcher.index.max_pk) != _text_lengths.get(url)
         ):
             matcher = FactCheckMatcher(FactCheckIndex())
             _matchers[url] = matcher
@@ -114,6 +119,7 @@ def load_matcher(session: Session) -> FactCheckMatcher | None:
                 break
             matcher.index.add(entry_of(r) for r in rows)
             last = rows[-1].id
+        _text_lengths[url] = repository.text_length(session, matcher.index.max_pk)
         if len(matcher.index) < count:
             log.info(
                 "fact-checks without matchable text skipped",

@@ -171,3 +171,33 @@ def test_real_2024_claims_beat_the_reference_recall(shared_data: Path) -> None:
     assert hit1 / len(pairs) >= 0.88  # plain char TF-IDF cosine: about 0.84 on 2024 claims
     news = FactCheckMatcher(index).match(data.news_test)
     assert sum(m is not None for m in news) / len(news) <= 0.01
+
+
+def test_a_collector_upsert_that_rewrites_a_title_is_noticed(db: Session) -> None:
+    from monitor.sources.repository import upsert_factchecks
+
+    _import(db, DEBUNKS)
+    first = service.load_matcher(db)
+    assert first is not None
+    claim = CLAIMS[2][0]
+    assert first.match([claim])[0] is not None
+    # The fact-checker collector writes with ON CONFLICT DO UPDATE, not through the service.
+    upsert_factchecks(
+        db,
+        [
+            {
+                "publisher": "turnbackhoax",
+                "external_id": "tbh-1003",
+                "title": "[KLARIFIKASI] Judul ini sudah ditarik",
+                "claim": None,
+                "verdict": "KLARIFIKASI",
+                "url": None,
+                "published_at": None,
+            }
+        ],
+    )
+    db.expire_all()
+    again = service.load_matcher(db)
+    assert again is not None and again is not first
+    assert again.match([claim]) == [None]
+    assert service.load_matcher(db) is again  # nothing changed since: the cache holds
