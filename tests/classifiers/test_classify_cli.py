@@ -1,0 +1,145 @@
+"""`waspada classify|evaluate|models` as real subprocesses on both databases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from classifiers.contracts import LABELS
+from classifiers.data.corpus import EVAL_DIR
+from monitor.cli.main import app
+from monitor.core.db import make_engine
+from monitor.factchecks.schemas import parse_jsonl
+from monitor.factchecks.service import import_records
+from tests.support.processes import waspada_env
+
+MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"
+CLAIM = "Surat suara sudah tercoblos untuk paslon 01 ditemukan di tujuh kontainer di Tanjung Priok"
+
+
+def _waspada(
+    args: list[str], env: dict[str, str], stdin: bytes = b""
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _add_factcheck(url: str) -> None:
+    parsed = parse_jsonl(
+        json.dumps(
+            {
+                "id": "tbh-1",
+                "title": "[SALAH] Surat suara tercoblos di kontainer Tanjung Priok",
+                "claim": CLAIM,
+                "url": "https://turnbackhoax.example/1",
+            }
+        ).encode(),
+        "Mafindo",
+    )
+    engine = make_engine(url)
+    with Session(engine) as s:
+        import_records(s, [r for _, r in parsed.records])
+        s.commit()
+    engine.dispose()
+
+
+def test_classify_contract_end_to_end(fresh_db_url: str, tmp_path: Path) -> None:
+    env = waspada_env(tmp_path / "data", fresh_db_url)
+    _add_factcheck(fresh_db_url)
+    lines = [
+        json.dumps({"id": "a", "text": MONEY}).encode(),
+        b"{not json",
+        json.dumps({"id": "c"}).encode(),
+        b"",  # blank lines are not inputs
+        b"[1, 2]",
+        b'{"id": "e", "text": "caf\xe9 tanpa utf-8"}',
+        json.dumps({"id": 7, "text": "Cuaca cerah di Bandung, warga berolahraga pagi"}).encode(),
+        json.dumps({"id": True, "text": "x"}).encode(),
+        json.dumps({"id": "h", "text": CLAIM}).encode(),
+    ]
+    res = _waspada(["classify"], env, b"\n".join(lines) + b"\n")
+    assert res.returncode == 0, res.stderr.decode()
+    err = res.stderr.decode()
+    assert "no promoted model; training the default model first" in err
+    out = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, "c", None, None, 7, None, "h"]
+    assert [o.get("line") for o in out if "error" in o] == [2, 3, 5, 6, 8]
+
+    money, bad_json, no_text, array, bad_utf8, calm, bad_id, claim = out
+    assert "money_politics" in money["labels"]
+    assert set(money["scores"]) == set(LABELS)
+    assert money["scores"]["money_politics"] >= 0.5
+    assert money["explanation"]["rules"] and money["explanation"]["top_ngrams"]["money_politics"]
+    assert "factcheck" in money and money["factcheck"] is None
+    assert "not valid JSON" in bad_json["error"]
+    assert '"text" must be a string' in no_text["error"]
+    assert "expected a JSON object" in array["error"]
+    assert "not valid UTF-8" in bad_utf8["error"]
+    assert '"id" must be a string or integer' in bad_id["error"]
+    assert calm["labels"] == [] and calm["factcheck"] is None
+    assert claim["factcheck"] is not None and claim["factcheck"]["id"] == "Mafindo:tbh-1"
+    assert claim["factcheck"]["url"] == "https://turnbackhoax.example/1"
+    assert "hoax" in claim["labels"]
+    for n in (2, 3, 5, 6, 8):
+        assert f"waspada: warning: line {n}:" in err
+    assert "6 classified" not in err and "3 classified, 5 line(s) with errors" in err
+
+    # Second run: the promoted model is reused (no training), files in and out.
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": MONEY}) for i in range(600)) + "\n")
+    res = _waspada(["classify", "--input", str(src), "--output", str(dst)], env)
+    assert res.returncode == 0, res.stderr.decode()
+    assert "training" not in res.stderr.decode()
+    rows = [json.loads(line) for line in dst.read_text().splitlines()]
+    assert [r["id"] for r in rows] == list(range(600))  # order kept across batches
+
+    res = _waspada(["models", "list"], env)
+    listed = res.stdout.decode().splitlines()
+    assert len(listed) == 1 and listed[0].startswith("* m")
+    version = listed[0].split()[1]
+    card = json.loads(_waspada(["models", "show", version], env).stdout)
+    assert card["version"] == version and "stemming" in card
+
+    res = _waspada(["evaluate", str(EVAL_DIR / "heldout_posts.jsonl")], env)
+    text = res.stdout.decode()
+    assert res.returncode == 0, res.stderr.decode()
+    assert f"model {version}  n=76" in text
+    for label in LABELS:
+        assert any(li.startswith(label) and "P=" in li and "F1=" in li for li in text.splitlines())
+    assert "any-label flag rate:" in text
+
+
+def _cli(env: dict[str, str], args: list[str], stdin: str = "") -> tuple[int, str]:
+    res = CliRunner().invoke(app, args, input=stdin, env=env)
+    return res.exit_code, res.stderr
+
+
+def test_classify_and_evaluate_refuse_bad_arguments(fresh_db_url: str, tmp_path: Path) -> None:
+    env = {"WASPADA_DATA_DIR": str(tmp_path / "data"), "WASPADA_DATABASE_URL": fresh_db_url}
+    code, err = _cli(env, ["classify", "--input", str(tmp_path / "absent.jsonl")])
+    assert code == 2 and "no such file" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": 1, "text": "ok", "labels": []}\n{"id": 2, "text": "x", "labels": ["spam"]}\n'
+    )
+    code, err = _cli(env, ["evaluate", str(bad)])
+    assert code == 2 and "bad.jsonl:2: labels must be a list drawn from" in err
+    code, err = _cli(env, ["evaluate", str(tmp_path / "absent.jsonl")])
+    assert code == 2 and "absent.jsonl" in err
+    code, err = _cli(env, ["classify", "--model", "m-nope"], '{"id": 1, "text": "x"}\n')
+    assert code == 1 and "no model version 'm-nope'" in err
+    code, err = _cli(env, ["models", "rollback"])
+    assert code == 1 and "nothing to roll back" in err
+    code, err = _cli(env, ["models", "promote", "m-nope"])
+    assert code == 1 and "no model version 'm-nope'" in err
