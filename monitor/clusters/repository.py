@@ -90,6 +90,16 @@ def active_since(session: Session, since: datetime) -> Sequence[Cluster]:
     return session.scalars(stmt).all()
 
 
+def with_flagged_members(session: Session, cluster_ids: Sequence[int]) -> set[int]:
+    """Return which of these clusters have at least one flagged post."""
+    found: set[int] = set()
+    for start in range(0, len(cluster_ids), 500):
+        chunk = cluster_ids[start : start + 500]
+        stmt = select(Post.cluster_id).where(Post.cluster_id.in_(chunk), Post.flagged.is_(True))
+        found.update(int(c) for (c,) in session.execute(stmt.distinct()))
+    return found
+
+
 def set_member_priority(session: Session, cluster_id: int, boost: float) -> int:
     """Set each flagged member's priority to its best flagged score plus `boost`.
 

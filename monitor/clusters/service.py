@@ -10,6 +10,7 @@ import logging
 import math
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -61,8 +62,15 @@ def reset_cache() -> None:
         _caches.clear()
 
 
-def _find(session: Session, index: NearDupIndex, sig: Signature) -> Cluster | None:
+def _find(
+    session: Session, index: NearDupIndex, sig: Signature, pending: dict[int, _Pending]
+) -> Cluster | _Pending | None:
     for cluster_id, _ in index.query(sig):
+        if cluster_id < 0:  # created earlier in this batch, not yet flushed
+            if cluster_id in pending:
+                return pending[cluster_id]
+            index.remove(cluster_id)
+            continue
         cluster = repository.get(session, cluster_id)
         stored = Signature.from_json(cluster.signature) if cluster is not None else None
         if (
@@ -79,30 +87,68 @@ def _find(session: Session, index: NearDupIndex, sig: Signature) -> Cluster | No
     return None
 
 
+@dataclass
+class _Pending:
+    """A cluster created in this batch: indexed under a negative id until its INSERT."""
+
+    cluster: Cluster
+    signature: Signature
+    members: list[Post] = field(default_factory=list)
+
+
+def _assign(
+    session: Session,
+    index: NearDupIndex,
+    posts: Sequence[Post],
+    pending: dict[int, _Pending],
+    touched: dict[int, Cluster],
+) -> None:
+    for post in posts:
+        sig = text_signature(post.text or "")
+        if sig is None:
+            continue
+        found = _find(session, index, sig, pending)
+        if isinstance(found, _Pending):
+            found.members.append(post)
+        elif found is not None:
+            post.cluster_id = found.id
+            touched[found.id] = found
+        else:
+            seen = post.published_at or post.fetched_at or utcnow()
+            cluster = Cluster(
+                representative_post_id=post.id,
+                signature=sig.to_json(),
+                first_seen=seen,
+                last_seen=seen,
+                size=0,
+            )
+            session.add(cluster)
+            temp = -(len(pending) + 1)
+            pending[temp] = _Pending(cluster, sig, [post])
+            index.add(temp, sig)
+
+
 def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
     """Arrival hook: put each new post in its near-copy cluster and refresh cluster stats."""
     touched: dict[int, Cluster] = {}
     with _lock:
         index = _index(session)
-        for post in posts:
-            sig = text_signature(post.text or "")
-            if sig is None:
-                continue
-            cluster = _find(session, index, sig)
-            if cluster is None:
-                seen = post.published_at or post.fetched_at or utcnow()
-                cluster = Cluster(
-                    representative_post_id=post.id,
-                    signature=sig.to_json(),
-                    first_seen=seen,
-                    last_seen=seen,
-                    size=0,
-                )
-                session.add(cluster)
-                session.flush()
-                index.add(cluster.id, sig)
-            post.cluster_id = cluster.id
-            touched[cluster.id] = cluster
+        # Why pending: one INSERT round for every new cluster of the batch, not one each.
+        pending: dict[int, _Pending] = {}
+        try:
+            # Why no_autoflush: each cluster lookup would otherwise flush the batch so far.
+            with session.no_autoflush:
+                _assign(session, index, posts, pending, touched)
+            session.flush()
+        finally:
+            for temp, new in pending.items():
+                index.remove(temp)
+                if new.cluster.id is not None:
+                    index.add(new.cluster.id, new.signature)
+        for new in pending.values():
+            for post in new.members:
+                post.cluster_id = new.cluster.id
+            touched[new.cluster.id] = new.cluster
     session.flush()
     refresh_many(session, list(touched.values()))
     session.flush()
@@ -177,8 +223,11 @@ def refresh_priorities(
     """Re-blend the queue priority of every flagged copy in these clusters; return how many."""
     now = now or utcnow()
     changed = 0
-    for cluster in clusters:
-        if cluster.size >= 2:
+    spread = [c for c in clusters if c.size >= 2]
+    # Arrivals are not scored yet: most touched clusters have no flagged copy to re-rank.
+    flagged = repository.with_flagged_members(session, [c.id for c in spread])
+    for cluster in spread:
+        if cluster.id in flagged:
             boost = CLUSTER_WEIGHT * cluster_priority(cluster, now)
             changed += repository.set_member_priority(session, cluster.id, boost)
     return changed
