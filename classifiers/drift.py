@@ -38,6 +38,16 @@ def proportions(scores: np.ndarray, edges: Sequence[float]) -> list[float]:
     return [round(float(c) / len(scores), 6) for c in counts]
 
 
+def smoothed(shares: Sequence[float], n: int) -> list[float]:
+    """Bin shares of `n` items with half an item added to every bin (Jeffreys smoothing).
+
+    A small day leaves bins empty by chance; unsmoothed, each empty bin adds about 0.7 to
+    PSI, so 20 posts would always look shifted.
+    """
+    k = len(shares)
+    return [(float(x) * n + 0.5) / (n + 0.5 * k) for x in shares] if k else []
+
+
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
     """Population stability index of `actual` against `expected` bin shares."""
     e = np.maximum(np.asarray(expected, dtype=float), EPSILON)

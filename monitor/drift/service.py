@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
-from classifiers.drift import ks_binned, proportions, psi
+from classifiers.drift import ks_binned, proportions, psi, smoothed
 from monitor.alerts import service as alerts
 from monitor.alerts.rules import AlertDraft, window_start
 from monitor.core.settings import Settings
@@ -88,13 +88,19 @@ class DriftReport:
 
 
 def compare_label(
-    label: str, scores: np.ndarray, flagged: np.ndarray, profile: dict[str, Any], bounds: Bounds
+    label: str,
+    scores: np.ndarray,
+    flagged: np.ndarray,
+    profile: dict[str, Any],
+    bounds: Bounds,
+    reference_n: int = 0,
 ) -> LabelDrift:
     """PSI and KS of a day's scores on the profile's bins, and the flag-rate change."""
-    day = proportions(scores, profile["edges"])
+    day = smoothed(proportions(scores, profile["edges"]), len(scores))
+    ref = smoothed(profile["proportions"], reference_n or len(scores))
     out = LabelDrift(label=label, n=len(scores), reference_flag_rate=profile["flag_rate"])
-    out.psi = round(psi(profile["proportions"], day), 4)
-    out.ks = round(ks_binned(profile["proportions"], day), 4)
+    out.psi = round(psi(ref, day), 4)
+    out.ks = round(ks_binned(ref, day), 4)
     # The stored flag, not score >= threshold: stored scores are rounded to 4 places.
     out.flag_rate = round(float(flagged.mean()), 4)
     if out.psi > bounds.psi:
@@ -107,6 +113,14 @@ def compare_label(
         )
     out.shifted = bool(out.reasons)
     return out
+
+
+def span(window: timedelta) -> str:
+    """A window as people say it: "24 hours", "7 days"."""
+    hours = window.total_seconds() / 3600
+    if hours <= 48:
+        return f"{hours:g} hours"
+    return f"{hours / 24:g} days"
 
 
 def measure(session: Session, bounds: Bounds, now: datetime) -> DriftReport:
@@ -140,7 +154,8 @@ def measure(session: Session, bounds: Bounds, now: datetime) -> DriftReport:
         day = scores.get(label)
         if ref is None or day is None:
             continue
-        report.labels.append(compare_label(label, day[0], day[1], ref, bounds))
+        drift = compare_label(label, day[0], day[1], ref, bounds, int(profile.get("n", 0)))
+        report.labels.append(drift)
     return report
 
 
@@ -153,7 +168,7 @@ def _draft(report: DriftReport, drift: LabelDrift, bounds: Bounds, now: datetime
         window_end=window_start(now, bounds.window) + bounds.window,
         summary=(
             f"Scores for {drift.label} from model {report.model_version} shifted against its "
-            f"validation data over the last {bounds.window}: {'; '.join(drift.reasons)} "
+            f"validation data over the last {span(bounds.window)}: {'; '.join(drift.reasons)} "
             f"({drift.n} posts). Check the sources collected, or retrain."
         ),
         payload={
