@@ -193,3 +193,11 @@ def test_cli_check_reports_and_exits_3_when_shifted(
     assert "alerts raised: " in result.output
     result = runner.invoke(app, ["drift", "check", "--at", "yesterday"])
     assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_registered_as_a_scheduled_job(rt: Runtime) -> None:
+    from monitor.scheduler.jobs import default_jobs
+
+    jobs = {job.name: job for job in default_jobs(rt)}
+    assert jobs["drift-watch"].body is drift_job
+    assert jobs["drift-watch"].seconds == rt.settings.drift_interval.total_seconds() == 3600
