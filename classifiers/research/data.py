@@ -17,7 +17,7 @@ from classifiers.models.artifact import sha256_file
 from classifiers.models.train import TrainConfig, gather, snapshot_of
 from classifiers.research import store
 
-PUBLIC_REGION = "(public data)"
+PUBLIC_REGION = "(datasets, seeds)"
 
 
 class SnapshotMismatch(ValueError):

@@ -18,6 +18,9 @@ from monitor.modelversions import repository, service
 
 # A float difference of 0.02 can come out as 0.020000000000000018; that is not "more than".
 _TOLERANCE = 1e-9
+# Below this many held-out positives a label's precision is noise (one item moves it by
+# 0.2 or more): its drop is reported but does not block a promotion.
+MIN_POSITIVES = 5
 
 
 class PromotionRefused(Exception):
@@ -38,6 +41,7 @@ class PromotionCheck:
     n: int = 0
     rows: list[Row] = field(default_factory=list)
     drops: list[Row] = field(default_factory=list)
+    unjudged: list[Row] = field(default_factory=list)  # drops on labels with too few positives
 
     @property
     def ok(self) -> bool:
@@ -48,10 +52,14 @@ class PromotionCheck:
         """Explain the verdict in one paragraph."""
         if self.current is None:
             return f"{self.candidate}: no model is promoted yet; nothing to compare with"
+        note = ""
+        if self.unjudged:
+            labels = ", ".join(f"{r['label']} ({r['positives']})" for r in self.unjudged)
+            note = f"; not judged, too few held-out positives: {labels}"
         if self.ok:
             return (
                 f"{self.candidate} keeps every label's precision within {self.max_drop:.3f} "
-                f"of {self.current} on {self.n} held-out rows"
+                f"of {self.current} on {self.n} held-out rows{note}"
             )
         parts = [
             f"{r['label']} {r['precision_a']:.3f} ({r['flagged_a']} flagged) -> "
@@ -63,7 +71,7 @@ class PromotionCheck:
             f"than {self.max_drop:.3f} against the promoted {self.current} for "
             f"{'; '.join(parts)} (same {self.n} held-out rows of {self.candidate}'s snapshot). "
             "Improve the model, or promote with force=True / --force if the drop is intended "
-            "(the override is audited)"
+            f"(the override is audited){note}"
         )
 
 
@@ -72,28 +80,40 @@ def precision_drops(rows: Sequence[Row], max_drop: float) -> list[Row]:
     return [r for r in rows if r["precision_a"] - r["precision_b"] > max_drop + _TOLERANCE]
 
 
+def _split_support(rows: Sequence[Row], min_positives: int) -> tuple[list[Row], list[Row]]:
+    judged = [r for r in rows if r["positives"] >= min_positives]
+    return judged, [r for r in rows if r["positives"] < min_positives]
+
+
 def check(
     current: LoadedClassifier,
     candidate: LoadedClassifier,
     examples: Sequence[Example],
     max_drop: float,
+    min_positives: int = MIN_POSITIVES,
 ) -> PromotionCheck:
     """Compare two loaded versions on the same rows and list the labels that drop too far."""
     if max_drop < 0:
         raise ValueError(f"max_drop must be >= 0, got {max_drop}")
     rows = comparison(current, candidate, examples)
+    judged, thin = _split_support(rows, min_positives)
     return PromotionCheck(
         candidate=candidate.version,
         current=current.version,
         max_drop=max_drop,
         n=len(examples),
         rows=rows,
-        drops=precision_drops(rows, max_drop),
+        drops=precision_drops(judged, max_drop),
+        unjudged=precision_drops(thin, max_drop),
     )
 
 
 def check_promotion(
-    session: Session, data_dir: Path, version: str, max_drop: float
+    session: Session,
+    data_dir: Path,
+    version: str,
+    max_drop: float,
+    min_positives: int = MIN_POSITIVES,
 ) -> PromotionCheck:
     """Judge `version` against the promoted one on `version`'s own held-out rows."""
     row = repository.get(session, version)
@@ -109,7 +129,7 @@ def check_promotion(
             f"refusing to promote {version}: cannot rebuild its held-out data to compare "
             f"with {current.version}: {exc}"
         ) from None
-    return check(load_version(current), load_version(row), splits.test, max_drop)
+    return check(load_version(current), load_version(row), splits.test, max_drop, min_positives)
 
 
 def promote(
@@ -120,11 +140,12 @@ def promote(
     *,
     actor: str = "researcher",
     force: bool = False,
+    min_positives: int = MIN_POSITIVES,
 ) -> PromotionCheck:
     """Promote `version` unless a label's precision would drop by more than `max_drop`."""
     forced = False
     try:
-        verdict = check_promotion(session, data_dir, version, max_drop)
+        verdict = check_promotion(session, data_dir, version, max_drop, min_positives)
     except PromotionRefused:
         if not force:
             raise

@@ -133,6 +133,12 @@ def test_promotion_that_cuts_precision_is_refused(rt: Runtime, shared_data: Path
     assert "precision at threshold would drop" in message and "m-good" in message
     verdict = refused.value.check
     assert verdict is not None and verdict.drops and not verdict.ok
+    # Labels with too few held-out positives are reported, not judged (precision is noise).
+    with rt.session() as s:
+        held = R.rebuild(s, rt.settings.data_dir, R.card(s, "m-loose")).test
+        a, b = R.load(s, "m-good"), R.load(s, "m-loose")
+    thin = R.check(a, b, held, margin, min_positives=10**6)
+    assert thin.ok and thin.unjudged and "not judged, too few held-out positives" in thin.message()
     with rt.session() as s:
         assert repository.promoted(s).version == "m-good"  # type: ignore[union-attr]
     for row in verdict.drops:
