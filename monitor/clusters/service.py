@@ -31,29 +31,48 @@ MIN_SPAN_HOURS = 1.0  # three copies in one minute are "3 per hour", not 180
 # a copy scored 0.7 in a cluster spreading fast outranks a lone post scored 0.95.
 CLUSTER_WEIGHT = 0.5
 
-_caches: dict[str, NearDupIndex] = {}
+
+@dataclass
+class _Cache:
+    """One database's in-memory index and how far it has read `clusters`."""
+
+    index: NearDupIndex = field(default_factory=NearDupIndex)
+    known_max: int = 0  # the largest cluster id read
+    unreadable: int = 0  # rows read whose signature is missing or of an older scheme
+
+
+_caches: dict[str, _Cache] = {}
 _lock = threading.Lock()
+
+
+def _read_after(session: Session, cache: _Cache) -> None:
+    while True:
+        rows = repository.signatures_after(session, cache.known_max)
+        if not rows:
+            return
+        for cluster_id, stored in rows:
+            sig = Signature.from_json(stored)
+            if sig is None:
+                cache.unreadable += 1
+            else:
+                cache.index.add(cluster_id, sig)
+        cache.known_max = rows[-1][0]
 
 
 def _index(session: Session) -> NearDupIndex:
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     count, max_id = repository.count_and_max_id(session)
-    index = _caches.get(url)
-    known_max = max(index.signatures, default=0) if index is not None else 0
-    if index is None or known_max > max_id or len(index) > count:
-        index = NearDupIndex()
-        _caches[url] = index
-        known_max = 0
-    while True:
-        rows = repository.signatures_after(session, known_max)
-        if not rows:
-            break
-        for cluster_id, stored in rows:
-            sig = Signature.from_json(stored)
-            if sig is not None:
-                index.add(cluster_id, sig)
-        known_max = rows[-1][0]
-    return index
+    cache = _caches.get(url)
+    # Rows vanished (a rollback or a deletion): start again.
+    if cache is None or cache.known_max > max_id or len(cache.index) > count:
+        cache = _caches[url] = _Cache()
+    _read_after(session, cache)
+    if len(cache.index) + cache.unreadable < count:
+        # A gap below known_max: another writer's cluster committed after we read past its
+        # id (several schedulers on PostgreSQL). Rare; re-read everything once.
+        cache = _caches[url] = _Cache()
+        _read_after(session, cache)
+    return cache.index
 
 
 def reset_cache() -> None:
@@ -144,6 +163,7 @@ def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
             for temp, new in pending.items():
                 index.remove(temp)
                 if new.cluster.id is not None:
+                    # known_max stays: the next read re-adds these, and sees other writers'.
                     index.add(new.cluster.id, new.signature)
         for new in pending.values():
             for post in new.members:

@@ -252,3 +252,25 @@ def test_queue_priority_grows_as_copies_arrive(db: Session) -> None:
         _ingest(db, COPIES[i % 3] + " !" * i, f"q-{i}", now - timedelta(minutes=50 - 10 * i))
     db.refresh(first)
     assert first.priority > base  # the arrival hook re-blended the flagged copy's priority
+
+
+def test_a_cluster_committed_late_below_the_read_mark_is_still_found(db: Session) -> None:
+    """Several schedulers on PostgreSQL: a cluster id can become visible after higher ones."""
+    from classifiers.neardup import text_signature
+
+    t0 = utcnow()
+    _ingest(db, FORWARD, "gap-0", t0)
+    big = 50_000_000
+    for cluster_id, text in ((big + 5, QUOTE), (big + 2, UNRELATED[1])):
+        sig = text_signature(text)
+        assert sig is not None
+        db.add(Cluster(id=cluster_id, size=1, first_seen=t0, last_seen=t0, signature=sig.to_json()))
+        db.flush()
+        _ingest(
+            db,
+            f"Pesan lain nomor {cluster_id} yang tidak ada hubungannya sama sekali",
+            str(cluster_id),
+            t0,
+        )
+    copy = _ingest(db, UNRELATED[1] + " Sebarkan!", "gap-copy", t0)
+    assert copy.cluster_id == big + 2
