@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from monitor.clusters import service as clusters
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
+from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.posts import service as posts
@@ -274,3 +275,24 @@ def test_a_cluster_committed_late_below_the_read_mark_is_still_found(db: Session
         )
     copy = _ingest(db, UNRELATED[1] + " Sebarkan!", "gap-copy", t0)
     assert copy.cluster_id == big + 2
+
+
+def test_priority_job_is_scheduled_and_re_blends(db: Session, rt: Runtime) -> None:
+    from monitor.clusters.tasks import refresh_priority_job
+    from monitor.scheduler.jobs import default_jobs
+
+    jobs = {job.name: job for job in default_jobs(rt)}
+    assert jobs["clusters-priority"].body is refresh_priority_job
+    assert jobs["clusters-priority"].seconds >= 60
+    now = utcnow()
+    copies = [
+        _ingest(db, t, f"job-{i}", now - timedelta(minutes=5 * i)) for i, t in enumerate(COPIES)
+    ]
+    # Scored after they arrived (the usual order): plain scores, no cluster boost yet.
+    for p in copies:
+        _flag(db, p, 0.6)
+    db.commit()
+    assert refresh_priority_job(rt) == 3
+    for p in copies:
+        db.refresh(p)
+        assert p.priority > 0.6
