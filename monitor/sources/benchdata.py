@@ -44,6 +44,32 @@ _NEUTRAL = (
     "membersihkan lokasi TPS setelah pemungutan suara",
     "mengajak pemilih pemula datang ke TPS",
 )
+# Everyday words the body of a post is drawn from. Why a vocabulary and not a few fixed
+# sentences: real feeds are mostly distinct texts, and template-only posts would all look
+# like near-copies of each other to the clustering hook (a worst case, not a benchmark).
+_VOCABULARY = (
+    "warga pemilih petugas kampanye calon partai saksi surat suara kotak logistik jadwal "
+    "rapat desa kelurahan kecamatan kabupaten provinsi kota jalan pasar sekolah masjid gereja "
+    "pura balai lapangan posko relawan spanduk baliho poster bendera kaos stiker selebaran "
+    "pengumuman tahapan pendaftaran verifikasi rekapitulasi penghitungan pencoblosan debat "
+    "visi misi program ekonomi pendidikan kesehatan pertanian nelayan buruh pedagang petani "
+    "mahasiswa pemuda ibu bapak tokoh adat agama masyarakat pagi siang sore malam minggu "
+    "depan lalu kemarin besok hari ini sudah belum masih akan sedang telah bisa harus perlu "
+    "banyak sedikit semua beberapa sebagian besar kecil baru lama jauh dekat ramai sepi "
+    "antusias tertib aman lancar terlambat cepat hujan panas banjir macet listrik internet "
+    "sinyal antrean formulir undangan identitas kartu daftar nama nomor urut hasil data "
+    "laporan aduan keberatan sengketa putusan sidang panitia pengawas pemantau media berita "
+    "video foto unggahan komentar grup pesan akun halaman siaran radio televisi koran "
+    "meminta menjelaskan mengatakan menyampaikan mengimbau mengingatkan mencatat memeriksa "
+    "membahas menyiapkan mengirim menerima membawa menunggu datang pulang berkumpul hadir"
+)
+_WORDS = _VOCABULARY.split()
+
+
+def _body(rng: random.Random) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(18, 32)))
+
+
 # Short cues per label, enough for a fitted baseline to separate them.
 CUES: dict[str, tuple[str, ...]] = {
     "hoax": ("beredar pesan berantai bahwa surat suara sudah dicoblos", "video lama diklaim"),
@@ -53,20 +79,30 @@ CUES: dict[str, tuple[str, ...]] = {
 }
 
 
-def synthetic_posts(n: int, seed: int = 7, duplicate_share: float = 0.05) -> list[dict[str, Any]]:
-    """Return n posts (id, title, text, date, labels); a share repeats earlier texts exactly."""
+def synthetic_posts(
+    n: int, seed: int = 7, duplicate_share: float = 0.05, near_copy_share: float = 0.05
+) -> list[dict[str, Any]]:
+    """Return n posts (id, title, text, date, labels).
+
+    A share repeats an earlier text exactly (stored once, linked) and another share repeats
+    one with a small edit (a near-copy the clustering hook groups); the rest are distinct.
+    """
     rng = random.Random(seed)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     posts: list[dict[str, Any]] = []
     for i in range(n):
-        if posts and rng.random() < duplicate_share:
+        roll = rng.random()
+        if posts and roll < duplicate_share + near_copy_share:
             copy = dict(rng.choice(posts))
             copy.update(id=i, date=start + timedelta(seconds=i))
+            if roll >= duplicate_share:
+                copy["text"] = f"{copy['text']} Sebarkan! ({rng.choice(_PLACES)})"
             posts.append(copy)
             continue
         labels = [label for label in CUES if rng.random() < 0.06]
         parts = [
-            f"{rng.choice(_SUBJECTS).capitalize()} di {rng.choice(_PLACES)} {rng.choice(_NEUTRAL)}"
+            f"{rng.choice(_SUBJECTS).capitalize()} di {rng.choice(_PLACES)} {rng.choice(_NEUTRAL)}",
+            _body(rng),
         ]
         parts += [rng.choice(CUES[label]) for label in labels]
         parts.append(f"pada hari ke-{i} masa kampanye, kata {rng.choice(_SUBJECTS)} setempat")
