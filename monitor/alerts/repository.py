@@ -30,6 +30,28 @@ def flagged_since(session: Session, since: datetime, until: datetime) -> Sequenc
     return session.execute(stmt).all()
 
 
+def baseline_counts(session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
+    """(region key, labels, distinct flagged posts) per kabupaten/kota key and per province.
+
+    Aggregated in the database: the baseline spans a week of flags, the window only an hour.
+    """
+    period = (Post.flagged.is_(True), Post.fetched_at >= since, Post.fetched_at < until)
+    kab = func.substr(PostRegion.region_code, 1, 5)
+    by_kab = (
+        select(kab, Post.labels, func.count(func.distinct(Post.id)))
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(*period, func.length(PostRegion.region_code) >= 5)
+        .group_by(kab, Post.labels)
+    )
+    by_province = (
+        select(PostRegion.province_code, Post.labels, func.count(func.distinct(Post.id)))
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(*period)
+        .group_by(PostRegion.province_code, Post.labels)
+    )
+    return [*session.execute(by_kab).all(), *session.execute(by_province).all()]
+
+
 def reviewed_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
     """(post id, labels, status, review time, region code) for posts confirmed or escalated."""
     stmt = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from monitor.alerts import bench as alerts_bench
 from monitor.alerts import cli as alerts_cli
 from monitor.audit import cli as audit_cli
 from monitor.cli import db, serve
@@ -50,6 +51,7 @@ app.command("evaluate")(models_cli.evaluate_command)
 app.command("classify")(models_cli.classify_command)
 bench_app.command("classify")(models_bench.bench_classify)
 bench_app.command("api")(reviews_bench.bench_api)
+bench_app.command("alerts")(alerts_bench.bench_alerts)
 
 
 def main() -> None:

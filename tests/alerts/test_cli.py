@@ -194,3 +194,16 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path, args: list[str], message
     }
     res = CliRunner().invoke(app, ["alerts", *args], env=env)
     assert res.exit_code == 2 and message in res.stderr
+
+
+def test_bench_alerts_prints_its_figures(fresh_db_url: str) -> None:
+    res = CliRunner().invoke(
+        app,
+        ["bench", "alerts", "--posts", "300", "--subscribers", "3", "--database-url", fresh_db_url],
+    )
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "seeded 320 flagged posts" in out
+    assert "first pass" in out and "raised 1, merged 0, deliveries queued 3" in out
+    assert "repeat (dedup)" in out and "raised 0, merged 1, deliveries queued 0" in out
+    assert "delivered 3 signed webhooks" in out
