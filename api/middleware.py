@@ -31,17 +31,29 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         started = time.monotonic()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answer here rather than in Starlette's outer error middleware, so the 500 carries
+            # the request id the log line has (the client can quote it); details stay in the log.
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            if responded:
+                raise
+            response = problem_response(
+                500, "Internal Server Error", "an unexpected error occurred; it has been logged"
+            )
+            await response(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",
@@ -71,19 +83,36 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, receive, send)
             return
         received = 0
+        too_large = False
+        started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    # Why not raise: frameworks turn body-reading errors into a 400. The app
+                    # sees the client go away instead, and its answer is replaced by a 413.
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if too_large and not started:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,7 +120,3 @@ class BodySizeLimitMiddleware:
             413, "Content Too Large", f"request body exceeds {self.max_bytes} bytes"
         )
         await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass

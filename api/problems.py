@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -82,13 +83,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {
-            404: "Not Found",
-            405: "Method Not Allowed",
-            401: "Unauthorized",
-            403: "Forbidden",
-            413: "Content Too Large",
-        }.get(exc.status_code, "Error")
+        title = _phrase(exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) else None
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
@@ -115,15 +110,34 @@ def install(app: FastAPI) -> None:
         )
 
 
+def _phrase(status: int) -> str:
+    """Return the standard reason phrase (RFC 9110 names 413 'Content Too Large')."""
+    if status == 413:
+        return "Content Too Large"
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    """Return every method some route serves at this request's path."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__none__"})
-        route_methods = getattr(route, "methods", None)
-        if match == Match.PARTIAL and route_methods:
-            methods.update(route_methods)
-    return sorted(methods)
+    """Return every method some route serves at this request's path (probing each method)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method, "path_params": {}}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return sorted(allowed)
+
+
+_AUTH_ERRORS = {
+    "401": "Missing, invalid, expired or revoked API key",
+    "403": "The key's role may not perform this action",
+    "429": "Rate limit for this key exceeded; see Retry-After",
+}
 
 
 def document(app: FastAPI) -> None:
@@ -136,9 +150,13 @@ def document(app: FastAPI) -> None:
         schema = build()
         schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
         ref = {"$ref": "#/components/schemas/Problem"}
-        for operations in schema.get("paths", {}).values():
+        for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
                 responses = operation.get("responses", {})
+                if path.startswith("/api/v1/"):
+                    # Every /api/v1 route authenticates, checks a policy and rate-limits.
+                    for code, text in _AUTH_ERRORS.items():
+                        responses.setdefault(code, {"description": text})
                 if "requestBody" in operation:
                     responses.setdefault("400", {"description": "Body is not valid JSON"})
                     responses.setdefault("413", {"description": "Request body too large"})
