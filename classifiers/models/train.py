@@ -25,6 +25,7 @@ from classifiers.data.corpus import (
     load_dataset,
     load_seeds,
     read_labelled_jsonl,
+    unassume_negatives,
 )
 from classifiers.data.registry import DATASETS, lexicon_files
 from classifiers.data.splits import SPLIT_SALT, split_examples
@@ -117,6 +118,11 @@ def gather(
             "files": {f.name: _file_sha(ds.folder(data_dir) / f.name) for f in ds.files},
             "rows": len(rows),
             "rows_available": available,
+            # Assumed 0s (labels the set never assessed) made unknown where that label's
+            # rules fire: see `unassume_negatives`.
+            "assumed_negatives_made_unknown": unassume_negatives(
+                ex for ex in rows if ex.source not in NEWS_CHECK_SOURCES
+            ),
         }
         for ex in rows:
             (news_check if ex.source in NEWS_CHECK_SOURCES else trainable).append(ex)
@@ -268,6 +274,36 @@ def fit_choosing_stem(
     return _fit_variants(train_rows, config, data_dir, [chosen])[chosen], report
 
 
+RULE_MIN_HITS = 5
+
+
+def rule_floor_precision(
+    clf: LoadedClassifier, rows: Sequence[Example], config: TrainConfig
+) -> dict[str, dict[str, Any]]:
+    """Per label, how often strong unsuppressed rules fire on labelled rows and how precisely."""
+    if not rows:
+        return {}
+    fired = clf.clf.floors(clf.features([ex.text for ex in rows])) > 0
+    Y = _matrix(rows)
+    out: dict[str, dict[str, Any]] = {}
+    for j, label in enumerate(LABELS):
+        known = Y[:, j] != -1
+        hits = fired[known, j]
+        n = int(hits.sum())
+        tp = int((Y[known, j][hits] == 1).sum())
+        precision = round(tp / n, 4) if n else None
+        out[label] = {
+            "hits": n,
+            "true_positives": tp,
+            "precision": precision,
+            "trusted": n >= RULE_MIN_HITS
+            and precision is not None
+            and precision >= config.target_precision,
+            "measured_on": f"{int(known.sum())} seed and reviewer rows",
+        }
+    return out
+
+
 def _compare_sample(rows: Sequence[Example], limit: int) -> list[Example]:
     """Every seed and reviewer row plus a fixed hash-ordered sample of the rest, `limit` in all."""
     if len(rows) <= limit:
@@ -329,6 +365,15 @@ def train(
         known = Yv[:, j] != -1
         t, met = choose_threshold(Yv[known, j], val_scores[known, j], config.target_precision)
         thresholds[label], target_met[label] = round(t, 6), met
+    # Rules are judged where every label was assessed by people: seeds and reviewer decisions.
+    own = [ex for ex in [*train_rows, *val_rows] if ex.source in ("seeds", "reviewer_decisions")]
+    rule_check = rule_floor_precision(provisional, own, config)
+    floor = float(pipe.named_steps["clf"].rule_floor)
+    for label, check in rule_check.items():
+        if check["trusted"] and thresholds[label] > floor:
+            # A strong rule that is precise on labelled data flags on its own, even where
+            # few validation positives pushed the model threshold above the floor.
+            thresholds[label] = floor
     model = TrainedModel(pipe, thresholds)
     clf = model.classifier()
     held_out = evaluate(clf, test_rows)
@@ -346,6 +391,7 @@ def train(
         "thresholds": thresholds,
         "target_precision": config.target_precision,
         "target_precision_met_on_validation": target_met,
+        "rule_floors": rule_check,
         "metrics": {
             "held_out": held_out,
             "cross_dataset": cross,

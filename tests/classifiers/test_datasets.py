@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
-from classifiers.data.corpus import Example, load_dataset, strip_verdict
+from classifiers.data.corpus import Example, load_dataset, strip_verdict, unassume_negatives
 from classifiers.data.fetch import FetchError, fetch_dataset, fetch_many
 from classifiers.data.registry import DATASETS
 from classifiers.data.splits import near_copy_groups, split_examples
@@ -165,3 +165,28 @@ def test_near_copies_share_a_split() -> None:
     train, val, test = split_examples([*many, *rows])
     sides = [{ex.text[:40] for ex in part} for part in (train, val, test)]
     assert sum(1 for s in sides if base[:40] in s) == 1
+
+
+def test_assumed_negatives_become_unknown_where_the_label_rules_fire() -> None:
+    allegation = Example(
+        "Tim Kampanye Bagi-Bagi Uang asal coblos nomor 1",
+        {"hoax": 1, "money_politics": 0, "black_campaign": 0, "identity_politics": 0},
+        "berita_hoax",
+    )
+    plain = Example(
+        "KPU tetapkan jadwal kampanye",
+        {"hoax": 0, "money_politics": 0, "black_campaign": 0, "identity_politics": 0},
+        "berita_news",
+    )
+    assessed = Example(
+        "Jangan pilih pemimpin kafir",
+        {"hoax": 0, "money_politics": 0, "identity_politics": 0},
+        "ibrohim",
+    )
+    seed = Example("Tolak amplop serangan fajar asal coblos", {"money_politics": 0}, "seeds")
+    assert unassume_negatives([allegation, plain, assessed, seed]) == 1
+    assert allegation.labels["money_politics"] == -1 and allegation.labels["hoax"] == 1
+    assert plain.labels == dict.fromkeys(plain.labels, 0)
+    # Ibrohim did assess SARA: its 0 stays a 0 even where the identity rules fire.
+    assert assessed.labels["identity_politics"] == 0
+    assert seed.labels["money_politics"] == 0  # people labelled the seeds

@@ -136,6 +136,12 @@ def test_model_card_contents(db: Session, settings: Settings, small_model: Train
     assert card["versions"]["scikit-learn"] and card["versions"]["sastrawi"] != ""
     assert card["training_seconds"] > 0
     assert card["rows"]["train"] > card["rows"]["test"] > 0
+    floors = card["rule_floors"]
+    assert set(floors) == set(LABELS)
+    for label, check in floors.items():
+        assert check["hits"] >= check["true_positives"] >= 0
+        if check["trusted"]:
+            assert card["thresholds"][label] <= 0.9  # a trusted strong rule flags on its own
     stemming = card["stemming"]
     assert set(stemming["per_label"]) == set(LABELS)
     for label in LABELS:
