@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -44,7 +45,24 @@ class SubscriptionRequest:
     secret: str | None = None
 
 
-def _check(req: SubscriptionRequest, owner: Principal) -> None:
+_INTERNAL_SUFFIXES = (".local", ".internal", ".localdomain", ".lan", ".home.arpa")
+
+
+def _internal_host(host: str) -> bool:
+    """Tell whether a webhook host names this machine or a private network (SSRF guard)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or host.endswith(_INTERNAL_SUFFIXES):
+        return True
+    if "." not in host and ":" not in host:
+        return True  # a bare name resolves on the local network, never on the internet
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not ip.is_global
+
+
+def _check(req: SubscriptionRequest, owner: Principal, trusted: bool) -> None:
     if not 1 <= len(req.name.strip()) <= 200:
         raise SubscriptionError("name must be 1-200 characters")
     if req.channel not in CHANNELS:
@@ -55,6 +73,14 @@ def _check(req: SubscriptionRequest, owner: Principal) -> None:
             raise SubscriptionError("webhook target must be an http(s) URL")
         if req.secret is not None and len(req.secret) < 16:
             raise SubscriptionError("webhook secret must be at least 16 characters")
+        # Why: a webhook makes the server send requests; a liaison key must not be able to
+        # aim them at the server's own network, nor send alert details in clear text.
+        if not trusted and _internal_host(parts.hostname):
+            raise SubscriptionError(
+                "webhook target must be a public address; an admin can add internal receivers"
+            )
+        if not trusted and parts.scheme != "https":
+            raise SubscriptionError("webhook target must use https; an admin can allow http")
     elif req.channel == "telegram" and not _CHAT_ID.match(req.target):
         raise SubscriptionError("telegram target must be a numeric chat id or @channelname")
     elif req.channel == "email" and (len(req.target) > 254 or not _EMAIL.match(req.target)):
@@ -77,10 +103,14 @@ def _check(req: SubscriptionRequest, owner: Principal) -> None:
 
 
 def create(
-    session: Session, owner: Principal, req: SubscriptionRequest
+    session: Session, owner: Principal, req: SubscriptionRequest, *, trusted: bool = False
 ) -> tuple[Subscription, str | None]:
-    """Create a subscription for the caller's key; return it and a generated webhook secret."""
-    _check(req, owner)
+    """Create a subscription for the caller's key; return it and a generated webhook secret.
+
+    `trusted` (the command line, run by an operator) and admin keys may name internal or
+    plain-http webhook receivers; other keys only public https ones.
+    """
+    _check(req, owner, trusted or owner.role == "admin")
     generated = None
     secret = req.secret
     if req.channel == "webhook" and secret is None:

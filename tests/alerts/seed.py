@@ -62,6 +62,7 @@ def liaison(session: Session, province: str, hook_url: str, secret: str, chat: s
             region_codes=(province,),
             secret=secret,
         ),
+        trusted=True,  # as `waspada alerts subscribe --key-id` does: receivers on 127.0.0.1
     )
     tg, _ = subscriptions.create(
         session,

@@ -139,6 +139,7 @@ def test_subscriptions_api_is_scoped_owned_and_audited(
         {"secret": "short"},
         {"region_codes": ["15"] * 101},
         {"labels": ["gossip"]},
+        {"target": "http://127.0.0.1:8080/hook"},
     ):
         res = client.post("/api/v1/alerts/subscriptions", headers=jambi, json={**body, **bad})
         assert res.status_code == 422, bad

@@ -282,6 +282,14 @@ def test_key_scope_revocation_and_filters_apply_at_fan_out(db: Session) -> None:
         ({"name": "  "}, "name must be"),
         ({"channel": "telegram", "target": "not a chat"}, "numeric chat id"),
         ({"channel": "email", "target": "nobody"}, "must be an address"),
+        ({"target": "http://hooks.example.org/x"}, "must use https"),
+        ({"target": "https://127.0.0.1:8080/x"}, "public address"),
+        ({"target": "https://10.1.2.3/x"}, "public address"),
+        ({"target": "https://169.254.169.254/latest/meta-data"}, "public address"),
+        ({"target": "https://[::1]/x"}, "public address"),
+        ({"target": "https://localhost/x"}, "public address"),
+        ({"target": "https://metadata/x"}, "public address"),
+        ({"target": "https://db.internal/x"}, "public address"),
     ],
 )
 def test_bad_subscriptions_are_refused_clearly(
@@ -298,6 +306,20 @@ def test_bad_subscriptions_are_refused_clearly(
     with pytest.raises(subscriptions.SubscriptionError, match=re.escape(message)):
         subscriptions.create(db, principal_of(key), req)
     assert repository.subscriptions_for(db, SYSTEM) == []
+
+
+def test_admins_and_the_command_line_may_name_internal_receivers(db: Session) -> None:
+    key, _ = keys.create_key(db, "ops", "admin")
+    liaison_key, _ = keys.create_key(db, "liaison-15", "liaison", ["15"])
+    internal = subscriptions.SubscriptionRequest(
+        name="n", channel="webhook", target="http://10.0.0.7:9000/hook", region_codes=("15",)
+    )
+    assert subscriptions.create(db, principal_of(key), internal)[0].id
+    assert subscriptions.create(db, principal_of(liaison_key), internal, trusted=True)[0].id
+    public = subscriptions.SubscriptionRequest(
+        name="n", channel="webhook", target="https://hooks.example.org/x", region_codes=("15",)
+    )
+    assert subscriptions.create(db, principal_of(liaison_key), public)[0].id
 
 
 def test_generated_webhook_secret_is_shown_once_and_never_described(db: Session) -> None:
