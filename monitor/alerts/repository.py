@@ -72,6 +72,18 @@ def spreading_clusters(
     session: Session, since: datetime, min_rate: float, min_regions: int
 ) -> Sequence[Row[Any]]:
     """(cluster id, growth rate, n_regions, size, province code) for clusters over a threshold."""
+    # Clusters first (few, by last_seen), then their copies' provinces through the
+    # posts.cluster_id index: joining from posts would scan every post on SQLite.
+    hot = list(
+        session.scalars(
+            select(Cluster.id).where(
+                Cluster.last_seen >= since,
+                or_(Cluster.growth_rate >= min_rate, Cluster.n_regions >= min_regions),
+            )
+        )
+    )
+    if not hot:
+        return []
     stmt = (
         select(
             Cluster.id,
@@ -82,10 +94,7 @@ def spreading_clusters(
         )
         .join(Post, Post.cluster_id == Cluster.id)
         .join(PostRegion, PostRegion.post_id == Post.id)
-        .where(
-            Cluster.last_seen >= since,
-            or_(Cluster.growth_rate >= min_rate, Cluster.n_regions >= min_regions),
-        )
+        .where(Cluster.id.in_(hot))
         .distinct()
     )
     return session.execute(stmt).all()
