@@ -23,7 +23,7 @@ def false_positives(session: Session, names: dict[str, str] | None = None) -> li
             current[post_id] = (decision, set(labels or []))
     posts = [p for p in store.posts(session) if p[0] in current and p[5]]
     provinces = store.provinces_of(session, [p[0] for p in posts])
-    scores = {(r[0], r[1]): r[2] for r in store.predictions(session)}
+    preds = {(r[0], r[1]): r for r in store.predictions(session)}
     texts = store.post_texts(session, [p[0] for p in posts])
     out = []
     for pid, at, source, platform, labels, _flagged, _score, model, _status in posts:
@@ -40,12 +40,22 @@ def false_positives(session: Session, names: dict[str, str] | None = None) -> li
                     "source": source or platform,
                     "province": ", ".join((names or {}).get(c, c) for c in codes),
                     "day": at.date().isoformat(),
-                    "score": scores.get((pid, label)),
+                    "score": preds[(pid, label)][2] if (pid, label) in preds else None,
+                    # What the review page showed: the stored explanation's terms and rules.
+                    "shown_terms": _terms(preds.get((pid, label))),
                     "model_version": model,
                     "text": texts.get(pid, ""),
                 }
             )
     return out
+
+
+def _terms(pred: Any) -> str:
+    if pred is None or not isinstance(pred[5], dict):
+        return ""
+    grams = [g[0] for g in pred[5].get("top_ngrams", []) if isinstance(g, list | tuple) and g]
+    rules = [r.get("rule", "?") for r in pred[5].get("rules", []) if isinstance(r, dict)]
+    return ", ".join([*grams, *(f"rule:{r}" for r in rules)])
 
 
 def count_by(rows: Sequence[Row], *keys: str) -> list[Row]:

@@ -37,7 +37,8 @@ def text_of(post: Pending) -> str:
 
 
 def _explanation(result: Classification, label: str) -> dict[str, Any]:
-    per_label = result.explanation.get(label) if result.explanation else None
+    whole = result.explanation or {}
+    per_label = whole.get(label)
     explanation: dict[str, Any] = (
         dict(per_label)
         if isinstance(per_label, dict)
@@ -45,6 +46,18 @@ def _explanation(result: Classification, label: str) -> dict[str, Any]:
         if per_label is not None
         else {}
     )
+    if per_label is None:
+        # The TF-IDF model explains a text once: rules naming their label, n-grams per
+        # flagged label. Each label's prediction keeps its own share (the review page
+        # highlights these).
+        rules = [
+            r for r in whole.get("rules", []) if isinstance(r, dict) and r.get("label") == label
+        ]
+        if rules:
+            explanation["rules"] = rules
+        ngrams = (whole.get("top_ngrams") or {}).get(label)
+        if ngrams:
+            explanation["top_ngrams"] = ngrams
     if label == "hoax" and result.factcheck is not None:
         explanation["factcheck"] = result.factcheck.as_json()
     return explanation

@@ -49,6 +49,12 @@ def test_reviewer_decisions_become_rows_with_review_ids(rt: Runtime) -> None:
         s.add(Review(post_id=post.id, reviewer_name="x", decision="escalate", labels=[]))
         rows = R.reviewer_examples(s)
         superseded = {r[0] for r in store.reviews(s) if r[5]}
+    # The scoring job stores each label's share of the explanation (review page highlights).
+    with rt.session() as s:
+        flagged = [r for r in store.predictions(s) if r[3]]
+    assert flagged and all(r[5].get("top_ngrams") or r[5].get("rules") for r in flagged)
+    for r in flagged:
+        assert all(rule["label"] == r[1] for rule in r[5].get("rules", []))
     ids = [int(ex.meta["review_id"]) for ex in rows]
     assert ids == sorted(seeded.review_ids)
     assert not superseded & set(ids)
