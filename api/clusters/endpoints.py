@@ -65,5 +65,5 @@ def revert_cluster_decision(
     """Copies that inherited the decision return to the queue; their own decisions stay."""
     if clusterviews.cluster_detail(session, principal, cluster_id, limit=0) is None:
         raise Problem(404, "Not Found", "no cluster with this id")
-    with review_errors():
+    with review_errors(session):
         return {"reverted": reviews.revert_cluster(session, principal, cluster_id)}

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
@@ -19,6 +20,7 @@ from monitor.keys.principal import Principal
 from monitor.posts import detail, queue
 from monitor.posts import explore as explore_mod
 from monitor.posts.views import ItemDetail, ItemPage
+from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
     BulkDecisionIn,
@@ -44,9 +46,11 @@ def not_found() -> Problem:
 
 
 @contextmanager
-def review_errors() -> Iterator[None]:
-    """Turn review errors (and SQLite's lost write race) into problem details."""
+def review_errors(session: Session | None = None) -> Iterator[None]:
+    """Serialise writers on SQLite; turn review errors (and a lost write race) into problems."""
     try:
+        if session is not None:
+            review_repo.lock_for_writing(session)
         yield
     except reviews.ReviewError as exc:
         titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}
@@ -121,7 +125,8 @@ def bulk_decision(
     principal: Annotated[Principal, require("review")],
 ) -> BulkDecisionOut:
     """Apply up to 500 decisions; `results` has one entry per item with its own status."""
-    return reviews.bulk_decide(session, principal, body)
+    with review_errors(session):
+        return reviews.bulk_decide(session, principal, body)
 
 
 @router.api_route("/decisions", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -160,7 +165,7 @@ def claim_item(
     principal: Annotated[Principal, require("claim")],
 ) -> ClaimOut:
     """Claim (or renew your claim on) an item; the lease expires after WASPADA_CLAIM_LEASE."""
-    with review_errors():
+    with review_errors(session):
         return reviews.claim(session, principal, item_id, settings.claim_lease)
 
 
@@ -176,7 +181,7 @@ def release_item(
     principal: Annotated[Principal, require("claim")],
 ) -> Response:
     """Release your claim so the item returns to the queue."""
-    with review_errors():
+    with review_errors(session):
         reviews.release(session, principal, item_id)
     return Response(status_code=204)
 
@@ -198,7 +203,7 @@ def decide_item(
     principal: Annotated[Principal, require("review")],
 ) -> DecisionOut:
     """Decide; if someone else decided first (status differs from expected_status) answer 409."""
-    with review_errors():
+    with review_errors(session):
         return reviews.decide(session, principal, item_id, body)
 
 

@@ -26,6 +26,7 @@ from classifiers.contracts import LABELS
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.posts import queue
+from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 
@@ -341,6 +342,7 @@ def claim_item(
         return acting
     principal, _ = acting
     lang = request_lang(request)
+    review_repo.lock_for_writing(session)
     try:
         out = reviews.claim(session, principal, item_id, settings.claim_lease)
     except reviews.ReviewError as exc:
@@ -396,6 +398,7 @@ def decide_item(
     except ValidationError as exc:
         detail = "; ".join(str(e.get("msg", "")) for e in exc.errors())
         return _error(request, 422, translate(lang, "error.bad_input"), detail[:500])
+    review_repo.lock_for_writing(session)
     try:
         out = reviews.decide(session, principal, item_id, body)
     except reviews.ReviewError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
@@ -153,3 +153,18 @@ def inherited_members(session: Session, cluster_id: int) -> list[int]:
             )
         )
     )
+
+
+def lock_for_writing(session: Session) -> None:
+    """On SQLite, end the request's read transaction and start one that holds the write lock.
+
+    Why: SQLite cannot turn a read transaction into a write once another writer has
+    committed since it began (SQLITE_BUSY_SNAPSHOT, reported at once as "database is
+    locked"), so two reviewers deciding *different* items at the same moment would see a
+    spurious conflict. A write as the first statement waits for the lock (busy timeout)
+    instead. PostgreSQL has row locks and needs none of this.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.commit()  # what authentication wrote (a key's last use) is kept
+    session.execute(text("UPDATE claims SET post_id = post_id WHERE 0"))
