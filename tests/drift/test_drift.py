@@ -201,3 +201,23 @@ def test_registered_as_a_scheduled_job(rt: Runtime) -> None:
     jobs = {job.name: job for job in default_jobs(rt)}
     assert jobs["drift-watch"].body is drift_job
     assert jobs["drift-watch"].seconds == rt.settings.drift_interval.total_seconds() == 3600
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ("WASPADA_DRIFT_PSI_BOUND", "0"),
+        ("WASPADA_DRIFT_FLAG_RATE_BOUND", "1.5"),
+        ("WASPADA_DRIFT_MIN_POSTS", "0"),
+        ("WASPADA_DRIFT_WINDOW", "a day"),
+        ("WASPADA_PROMOTION_MAX_PRECISION_DROP", "-0.1"),
+    ],
+)
+def test_bad_bounds_are_refused_naming_the_variable(
+    env: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.core.settings import SettingsError, load_settings
+
+    monkeypatch.setenv(env, value)
+    with pytest.raises(SettingsError, match=env):
+        load_settings()
