@@ -9,6 +9,7 @@ and takes CPU from the server; the figures are a floor, not a ceiling.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import random
@@ -339,6 +340,19 @@ def bench_api(
         typer.echo(result.line())
         if result.errors:
             typer.echo(f"{'':16}errors: {result.errors}")
+
+
+async def _drain(base: str, limit: float = 120.0) -> None:
+    """Wait until the server has worked off any backlog, so scenarios do not bleed together."""
+    deadline = time.perf_counter() + limit
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            with contextlib.suppress(httpx.HTTPError):
+                await client.get("/healthz")
+            if time.perf_counter() - t0 < 0.05:
+                return
+            await asyncio.sleep(0.5)
 
 
 def _run(
