@@ -15,6 +15,7 @@ from api.regions.tiles import NO_DATA, PALETTE, TILES
 from api.web import auth as webauth
 from api.web.rendering import add_template_dir, render, request_lang, secure
 from api.web.rendering import env as web_env
+from monitor.alerts import repository as alert_repository
 from monitor.keys.principal import Principal
 from monitor.regions import figures
 
@@ -46,6 +47,14 @@ TEXT: dict[str, dict[str, str]] = {
         "col_alerts": "Peringatan",
         "col_volume": "Volume",
         "empty": "Belum ada temuan pada periode ini.",
+        "open_alerts": "Peringatan yang belum selesai",
+        "no_alerts": "Tidak ada peringatan terbuka.",
+        "col_time": "Jendela",
+        "col_rule": "Aturan",
+        "col_region": "Wilayah",
+        "col_label": "Label",
+        "col_summary": "Ringkasan",
+        "col_status": "Status",
     },
     "en": {
         "title": "Province vulnerability map",
@@ -67,6 +76,14 @@ TEXT: dict[str, dict[str, str]] = {
         "col_alerts": "Alerts",
         "col_volume": "Volume",
         "empty": "No findings in this period yet.",
+        "open_alerts": "Unresolved alerts",
+        "no_alerts": "No open alerts.",
+        "col_time": "Window",
+        "col_rule": "Rule",
+        "col_region": "Region",
+        "col_label": "Label",
+        "col_summary": "Summary",
+        "col_status": "Status",
     },
 }
 
@@ -119,7 +136,17 @@ def map_page(
     # Listed: anything with confirmed flags, open alerts or fresh flags, in ranking order.
     ranked = [r for r in rows if r["score"] > 0 or r["open_alerts"] or r["flagged"]]
     lang = request_lang(request)
-    ctx = {"map": tile_map(rows), "days": days, "ranked": ranked, "m": TEXT[lang]}
+    recent = alert_repository.list_alerts(
+        session, principal, status=None, region=None, rule=None, limit=50, before_id=None
+    )
+    alerts = [a for a in recent if a.status != "resolved" and a.window_end > p.since]
+    ctx = {
+        "map": tile_map(rows),
+        "days": days,
+        "ranked": ranked,
+        "alerts": alerts,
+        "m": TEXT[lang],
+    }
     if partial:
         html = web_env.get_template("_map.html").render(**ctx)
         return secure(HTMLResponse(html))

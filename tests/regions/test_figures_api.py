@@ -100,6 +100,10 @@ def test_liaisons_see_only_their_scope(rt: Runtime, client: TestClient) -> None:
     assert "di luar wilayah Anda" in hidden and "Jambi" not in hidden
     assert "alerting" not in hidden and f'fill="{NO_DATA}"' in hidden
     assert 'data-code="15"><td>' not in html
+    assert "data-alert=" not in html and "Tidak ada peringatan terbuka." in html
+    mine = client.get("/ui/map", headers=auth(w.keys["liaison-15"])).text
+    assert f'<tr data-alert="{w.alert_id}">' in mine
+    assert "15 money_politics flags in 15.07 this window" in mine
 
 
 def test_summary_counts_and_children(rt: Runtime, client: TestClient) -> None:
