@@ -134,6 +134,10 @@ def train_command(
         help="Force Sastrawi stemming on or off (default: measure both, keep it if it helps)",
     ),
     reviews: bool = typer.Option(True, "--reviews/--no-reviews", help="Add reviewer decisions"),
+    max_rows: int | None = typer.Option(
+        None, "--max-rows-per-dataset", min=1, help="Keep this many rows per public dataset"
+    ),
+    seed: int = typer.Option(0, "--seed", help="numpy RNG seed (recorded in the card)"),
 ) -> None:
     """Train on fetched datasets + seeds + reviewer decisions, evaluate, register."""
     settings = settings_or_exit()
@@ -142,6 +146,8 @@ def train_command(
     else:
         config = TrainConfig(target_precision=settings.target_precision)
     config.stem = stem
+    config.max_rows_per_dataset = max_rows
+    config.seed = seed
     with ready_runtime(settings) as rt:
         with rt.session() as session:
             extra = service.reviewer_examples(session) if reviews else []

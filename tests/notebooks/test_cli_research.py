@@ -31,12 +31,12 @@ def test_train_compare_reproduce_and_guarded_promote(
         runner = CliRunner()
 
         # `waspada train` takes reviewer decisions through the same API: the card lists them.
-        result = runner.invoke(app, ["train", "--small", "--no-stem"])
+        result = runner.invoke(app, ["train", "--small", "--no-stem", "--seed", "7"])
         assert result.exit_code == 0, result.output
         version = re.search(r"version (m\S+)", result.output).group(1)  # type: ignore[union-attr]
         with rt.session() as s:
             card = R.card(s, version)
-        assert card["snapshot"]["review_ids"]
+        assert card["snapshot"]["review_ids"] and card["snapshot"]["random_seed"] == 7
         assert set(card["snapshot"]["review_ids"]) <= set(seeded.review_ids)
 
         result = runner.invoke(app, ["models", "compare", "m-base", version, "--per-region"])
@@ -66,6 +66,8 @@ def test_train_compare_reproduce_and_guarded_promote(
             assert repository.promoted(s).version == "m-base"  # type: ignore[union-attr]
         result = runner.invoke(app, ["models", "promote", "m-loose", "--force"])
         assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["train", "--max-rows-per-dataset", "0"])
+        assert result.exit_code == 2 and "max-rows-per-dataset" in result.output
         result = runner.invoke(app, ["models", "promote", "m-nope"])
         assert result.exit_code == 1 and "no model version 'm-nope'" in result.output
         with rt.session() as s:
