@@ -67,14 +67,16 @@ def list_command(
         typer.echo("no sources (add one with `waspada sources add` or a sources file)")
         return
     header = f"{'NAME':28} {'KIND':9} {'STATE':15} {'LAST OK':10} {'NEXT':9} {'FAIL':>4} "
-    typer.echo(header + f"{'NEW':>7} {'UPD':>6} {'ERR':>4}  LAST ERROR")
+    typer.echo(header + f"{'NEW':>7} {'UPD':>6} {'ERR':>4}  LAST ERROR / WHY DISABLED")
     for r in rows:
         st = r.stats or {}
+        # A switched-off source shows why (who disabled it, or the failures); others their error.
+        note = r.disabled_reason if r.system_disabled or not r.enabled else r.last_error
         typer.echo(
             f"{r.name[:28]:28} {r.kind:9} {_state(r):15} {_ago(r.last_success_at)[:10]:10} "
             f"{_ago(r.next_fetch_at)[:9]:9} {r.failure_count:>4} {st.get('total_new', 0):>7} "
             f"{st.get('total_updated', 0):>6} {st.get('errors', 0):>4}  "
-            f"{(r.disabled_reason if r.system_disabled else r.last_error) or ''}"[:300]
+            f"{note or ''}"[:300]
         )
 
 

@@ -249,7 +249,7 @@ def test_sources_cli_add_list_run_disable_enable(
     off = runner.invoke(app, ["sources", "disable", "lokal", "--reason", "noisy"], env=cli_env)
     assert off.exit_code == 0
     after = runner.invoke(app, ["sources", "list"], env=cli_env).stdout
-    assert "disabled" in after
+    assert "disabled" in after and "noisy" in after  # who switched it off, and why
     assert runner.invoke(app, ["sources", "enable", "lokal"], env=cli_env).exit_code == 0
     missing = runner.invoke(app, ["sources", "run", "ghost"], env=cli_env)
     assert missing.exit_code == 1 and "no source named ghost" in missing.stderr
