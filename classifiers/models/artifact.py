@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import skops.io as sio
 TRUSTED_TYPES: frozenset[str] = frozenset(
     {
         "classifiers.models.estimator.PerLabelClassifier",
+        "classifiers.models.vectorizer.CompactTfidfVectorizer",
         "classifiers.text.normalize.Normalizer",
         "classifiers.text.rules.RuleFeatures",
         "classifiers.text.stem.Stemmer",
@@ -83,7 +85,7 @@ def save_pipeline(obj: Any, path: Path) -> str:
     plain_vocabularies(obj)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    sio.dump(obj, tmp)
+    sio.dump(obj, tmp, compression=zipfile.ZIP_DEFLATED)
     tmp.replace(path)
     return sha256_file(path)
 

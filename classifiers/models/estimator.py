@@ -9,11 +9,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifiers.contracts import LABELS
+from classifiers.models.vectorizer import CompactTfidfVectorizer
 from classifiers.text.normalize import Normalizer
 from classifiers.text.rules import RULES, RuleFeatures
 from classifiers.text.stem import Stemmer
@@ -125,7 +125,7 @@ def build_pipeline(
         [
             (
                 "word",
-                TfidfVectorizer(
+                CompactTfidfVectorizer(
                     ngram_range=(1, 2),
                     min_df=min_df,
                     max_features=word_max_features,
@@ -136,7 +136,7 @@ def build_pipeline(
             ),
             (
                 "char",
-                TfidfVectorizer(
+                CompactTfidfVectorizer(
                     analyzer="char_wb",
                     ngram_range=(3, 5),
                     min_df=min_df,

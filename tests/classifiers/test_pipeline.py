@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GridSearchCV, KFold
 
 from classifiers.contracts import LABELS
@@ -15,6 +16,7 @@ from classifiers.models.artifact import load_pipeline, save_pipeline
 from classifiers.models.estimator import build_pipeline
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainedModel
+from classifiers.models.vectorizer import CompactTfidfVectorizer
 from classifiers.text.normalize import normalize
 from classifiers.text.rules import RULES, RuleFeatures, fired
 
@@ -122,3 +124,18 @@ def test_rule_floor_lifts_a_strong_unsuppressed_hit(small_model: TrainedModel) -
     appeal = clf.scores(["Tolak serangan fajar! Jangan mau dibayar untuk coblos nomor 3"])[0, j]
     assert offer >= small_model.pipeline.named_steps["clf"].rule_floor
     assert appeal < offer
+
+
+def test_compact_vectorizer_saves_vocabulary_as_one_string(tmp_path: Path) -> None:
+    texts, _ = _seed_data()
+    norm = [normalize(t) for t in texts]
+    plain = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), max_features=500).fit(norm)
+    compact = CompactTfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), max_features=500)
+    compact.fit(norm)
+    state = compact.__getstate__()
+    assert "vocabulary_" not in state and isinstance(state["packed_vocabulary_"], str)
+    assert compact.vocabulary_  # the live object is untouched
+    digest = save_pipeline(compact, tmp_path / "v.skops")
+    loaded = load_pipeline(tmp_path / "v.skops", digest)
+    assert loaded.vocabulary_ == {k: int(v) for k, v in plain.vocabulary_.items()}
+    assert (loaded.transform(norm[:20]) != plain.transform(norm[:20])).nnz == 0
