@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, and_, case, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.models import Alert, Delivery, Subscription
@@ -20,12 +20,29 @@ from monitor.reviews.models import Review
 # --- Rule inputs ----------------------------------------------------------------------
 
 
+# When a post happened: its publication time, unless missing or later than its collection
+# (a wrong clock). A backfill of old posts collected now is old activity, not a burst.
+EVENT_TIME = case(
+    (
+        and_(Post.published_at.is_not(None), Post.published_at < Post.fetched_at),
+        Post.published_at,
+    ),
+    else_=Post.fetched_at,
+)
+
+
+def _happened(since: datetime, until: datetime) -> tuple[ColumnElement[bool], ...]:
+    # The fetched_at bound lets the (flagged, fetched_at) index narrow the scan: a post's
+    # event time is never after its collection.
+    return (Post.fetched_at >= since, since <= EVENT_TIME, until > EVENT_TIME)
+
+
 def flagged_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
-    """(post id, labels, fetched_at, region code) for flagged posts collected in the window."""
+    """(post id, labels, event time, region code) for flagged posts that happened in the window."""
     stmt = (
-        select(Post.id, Post.labels, Post.fetched_at, PostRegion.region_code)
+        select(Post.id, Post.labels, EVENT_TIME, PostRegion.region_code)
         .join(PostRegion, PostRegion.post_id == Post.id)
-        .where(Post.flagged.is_(True), Post.fetched_at >= since, Post.fetched_at < until)
+        .where(Post.flagged.is_(True), *_happened(since, until))
     )
     return session.execute(stmt).all()
 
@@ -35,7 +52,7 @@ def baseline_counts(session: Session, since: datetime, until: datetime) -> list[
 
     Aggregated in the database: the baseline spans a week of flags, the window only an hour.
     """
-    period = (Post.flagged.is_(True), Post.fetched_at >= since, Post.fetched_at < until)
+    period = (Post.flagged.is_(True), *_happened(since, until))
     kab = func.substr(PostRegion.region_code, 1, 5)
     by_kab = (
         select(kab, Post.labels, func.count(func.distinct(Post.id)))

@@ -136,6 +136,34 @@ def test_old_burst_is_baseline_not_a_spike(db: Session) -> None:
     assert _spikes(db, now) == []
 
 
+def test_backfill_of_old_posts_is_not_a_burst(db: Session) -> None:
+    load(db)
+    now = alert_now()
+    # A new source's archive: collected this hour, published days ago.
+    for i in range(20):
+        p = post(
+            db,
+            f"Arsip: amplop di Tanjab Timur {i}",
+            flagged=True,
+            labels=MP,
+            at=now - timedelta(minutes=i + 1),
+        )
+        p.published_at = now - timedelta(days=3, hours=i)
+    # A post whose source clock runs ahead counts at its collection time.
+    for i in range(6):
+        p = post(
+            db,
+            f"Amplop Tanjab Timur, jam salah {i}",
+            flagged=True,
+            labels=MP,
+            at=now - timedelta(minutes=i + 1),
+        )
+        p.published_at = now + timedelta(hours=5)
+    db.flush()
+    drafts = volume_spikes(db, now, RuleConfig())
+    assert [(d.region_code, d.payload["count"]) for d in drafts] == [("15.07", 6)]
+
+
 def test_province_wide_burst_fires_at_province_level(db: Session) -> None:
     load(db)
     now = alert_now()
