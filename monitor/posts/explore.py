@@ -239,7 +239,9 @@ def mixed_page(
         if ui < len(unc_rows) and (wants_uncertain or oi >= len(order_rows)):
             post, k = unc_rows[ui]
             ui += 1
-            entries.append(Entry(post, DISAGREE if k < 0 else UNCERTAIN, None if k < 0 else k))
+            entries.append(
+                Entry(post, DISAGREE if k < 0 else UNCERTAIN, None if k < 0 else round(k, 4))
+            )
         elif oi < len(order_rows):
             entries.append(Entry(order_rows[oi], ORDER, None))
             oi += 1
