@@ -45,6 +45,12 @@ logging.getLogger("httpx").addFilter(_MaskBotToken())
 class DeliveryError(Exception):
     """A send failed; the message is safe to store and log (no secrets)."""
 
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        # Seconds the receiver asked us to wait (HTTP 429/503 Retry-After, Telegram's
+        # parameters.retry_after); the outbox waits at least that long.
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True)
 class Message:
@@ -136,7 +142,32 @@ def _post(
         # Why not str(exc): httpx puts the URL in it, and the Telegram URL holds the token.
         raise DeliveryError(f"{what}: {type(exc).__name__}") from None
     if not 200 <= resp.status_code < 300:
-        raise DeliveryError(f"{what}: HTTP {resp.status_code}")
+        raise DeliveryError(f"{what}: HTTP {resp.status_code}", _retry_after(resp))
+
+
+# Why a cap: a hostile or broken receiver must not park a delivery for days.
+MAX_RETRY_AFTER = 3600.0
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    """Read how long the receiver asked us to wait, in seconds (None when it did not say)."""
+    if resp.status_code not in (429, 503):
+        return None
+    wait: float | None = None
+    header = resp.headers.get("Retry-After", "").strip()
+    if header.isdigit():
+        wait = float(header)
+    else:
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        # The Telegram Bot API answers 429 with {"parameters": {"retry_after": N}}.
+        params = body.get("parameters") if isinstance(body, dict) else None
+        value = params.get("retry_after") if isinstance(params, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            wait = float(value)
+    return None if wait is None else min(wait, MAX_RETRY_AFTER)
 
 
 def send_email(

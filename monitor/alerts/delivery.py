@@ -60,16 +60,22 @@ class _Job:
     message: channels.Message
 
 
-def _attempt(job: _Job, settings: Settings, timeout: float) -> str | None:
-    """Send one delivery; return the error to record, or None when it was sent."""
+@dataclass(frozen=True)
+class _Outcome:
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def _attempt(job: _Job, settings: Settings, timeout: float) -> _Outcome:
+    """Send one delivery; return the error to record (none when it was sent)."""
     try:
         channels.send(job.channel, job.target, job.secret, job.message, settings, timeout)
     except DeliveryError as exc:
-        return str(exc)
+        return _Outcome(str(exc), exc.retry_after)
     except Exception as exc:  # one bad delivery must not stop the batch
         log.exception("delivery crashed", extra={"delivery": job.delivery_id})
-        return f"internal error: {type(exc).__name__}"
-    return None
+        return _Outcome(f"internal error: {type(exc).__name__}")
+    return _Outcome()
 
 
 def deliver_pending(
@@ -95,8 +101,9 @@ def deliver_pending(
 
 
 def _record(
-    rt: Runtime, delivery_id: int, error: str | None, policy: DeliveryPolicy, result: DeliverResult
+    rt: Runtime, delivery_id: int, outcome: _Outcome, policy: DeliveryPolicy, result: DeliverResult
 ) -> None:
+    error = outcome.error
     with rt.session() as s:
         d, _, _ = repository.delivery_context(s, delivery_id)
         d.attempts += 1
@@ -110,6 +117,9 @@ def _record(
             result.dead += 1
             log.warning("delivery dead-lettered", extra={"delivery": d.id, "error": error})
         else:
-            d.next_attempt_at = utcnow() + backoff(d.attempts, policy.base, policy.cap)
+            wait = backoff(d.attempts, policy.base, policy.cap)
+            if outcome.retry_after is not None:
+                wait = max(wait, timedelta(seconds=outcome.retry_after))
+            d.next_attempt_at = utcnow() + wait
             result.retried += 1
             log.info("delivery failed; will retry", extra={"delivery": d.id, "error": error})

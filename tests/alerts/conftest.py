@@ -78,7 +78,10 @@ class Receivers:
             self._record(Call("telegram", json.loads(req.get_data())))
             status = queue.pop(0) if queue else 200
             if status != 200:
-                return Response(json.dumps({"ok": False, "error_code": status}), status=status)
+                body: dict[str, Any] = {"ok": False, "error_code": status}
+                if status == 429:  # Telegram's flood control says how long to wait
+                    body["parameters"] = {"retry_after": 600}
+                return Response(json.dumps(body), status=status)
             result = {"ok": True, "result": {"message_id": len(self.calls)}}
             return Response(json.dumps(result), content_type="application/json")
 

@@ -7,13 +7,21 @@ import re
 import threading
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy.orm import Session
 from werkzeug import Request, Response
 
 from monitor.alerts import repository, service, subscriptions
-from monitor.alerts.channels import DeliveryError, Message, send_webhook, sign, verify
+from monitor.alerts.channels import (
+    DeliveryError,
+    Message,
+    _retry_after,
+    send_webhook,
+    sign,
+    verify,
+)
 from monitor.alerts.delivery import DeliveryPolicy, deliver_pending
 from monitor.alerts.models import Delivery
 from monitor.core.base import utcnow
@@ -163,6 +171,29 @@ def test_hanging_receiver_times_out_and_is_retried_later(
         release.set()
         hung.clear()
         hung.stop()
+
+
+def test_receivers_asking_to_wait_are_given_at_least_that_long(
+    alert_rt: Runtime, receivers: Receivers
+) -> None:
+    receivers.telegram(statuses=[429])
+    receivers.server.expect_request("/busy", method="POST").respond_with_response(
+        Response("busy", status=503, headers={"Retry-After": "120"})
+    )
+    now = alert_now()
+    with alert_rt.session() as s:
+        load(s)
+        tg = _subscribe(s, "telegram", "-1001500700")
+        busy = _subscribe(s, "webhook", receivers.url("/busy"), SECRET_15)
+    _raise_burst(alert_rt, now)
+    assert deliver_pending(alert_rt, FAST, now=now).retried == 2
+    rows = _deliveries(alert_rt)
+    assert rows[tg].last_error == "telegram: HTTP 429"
+    # Backoff alone would be one minute; the receivers asked for 600 s and 120 s.
+    assert timedelta(seconds=590) < rows[tg].next_attempt_at - utcnow() <= timedelta(seconds=600)
+    assert timedelta(seconds=110) < rows[busy].next_attempt_at - utcnow() <= timedelta(seconds=120)
+    assert deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=3)).sent == 0
+    assert deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=11)).sent == 1
 
 
 def test_policy_refuses_a_lease_shorter_than_a_batch() -> None:
@@ -343,3 +374,22 @@ def test_signature_covers_body_and_timestamp_and_refuses_replays() -> None:
     assert verify(SECRET_15, "1700000000", body, sig, tolerance=300, now=1700000200)
     assert not verify(SECRET_15, "1700000000", body, sig, tolerance=300, now=1700000400)
     assert not verify(SECRET_15, "yesterday", body, sig, tolerance=300)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "expected"),
+    [
+        (429, {"Retry-After": "30"}, b"", 30.0),
+        (503, {"Retry-After": "99999999"}, b"", 3600.0),
+        (429, {}, b'{"ok": false, "parameters": {"retry_after": 7}}', 7.0),
+        (429, {}, b'{"parameters": {"retry_after": -5}}', None),
+        (429, {}, b'{"parameters": {"retry_after": "soon"}}', None),
+        (429, {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, b"not json", None),
+        (500, {"Retry-After": "30"}, b"", None),
+    ],
+)
+def test_retry_after_is_read_defensively(
+    status: int, headers: dict[str, str], body: bytes, expected: float | None
+) -> None:
+    resp = httpx.Response(status, headers=headers, content=body)
+    assert _retry_after(resp) == expected
