@@ -112,6 +112,6 @@ def reproduce(session: Session, data_dir: Path, version: str) -> TrainedModel:
     """Retrain from a version's recorded snapshot (same files, review ids, seeds, config)."""
     recorded = card(session, version)
     rebuild(session, data_dir, recorded)  # refuses with SnapshotMismatch if inputs changed
-    config = snapshot_config(recorded)
+    config = snapshot_config(recorded, data_dir)
     extra = reviewer_examples(session, recorded["snapshot"]["review_ids"])
     return train(data_dir, config, extra)

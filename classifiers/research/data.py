@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
-from classifiers.data.corpus import UNKNOWN, Example
+from classifiers.data.corpus import PARSERS, UNKNOWN, Example, available_datasets
 from classifiers.data.registry import DATASETS
 from classifiers.data.splits import split_examples
 from classifiers.models.artifact import sha256_file
@@ -83,10 +83,17 @@ def config_from_card(card: dict[str, Any]) -> TrainConfig:
     return TrainConfig(**raw)
 
 
-def snapshot_config(card: dict[str, Any]) -> TrainConfig:
+def snapshot_config(card: dict[str, Any], data_dir: Path | None = None) -> TrainConfig:
     """The card's configuration, pinned to the datasets its snapshot recorded."""
     config = config_from_card(card)
-    config.datasets = sorted(card.get("snapshot", {}).get("datasets", {}))
+    names = set(card.get("snapshot", {}).get("datasets", {}))
+    listed = card.get("config", {}).get("datasets")
+    # Order matters (rows are concatenated, then de-duplicated keeping the first): an explicit
+    # list keeps its order, "every fetched dataset" meant the registry's order.
+    pinned = list(listed) if listed is not None else [n for n in PARSERS if n in names]
+    if listed is None and data_dir is not None and available_datasets(data_dir) == pinned:
+        return config  # the same fetched set: keep the config exactly as recorded
+    config.datasets = pinned
     return config
 
 
@@ -107,7 +114,8 @@ def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
             "(trained before snapshots were recorded); retrain it to compare or reproduce"
         )
     config = snapshot_config(card)
-    missing = [n for n in config.datasets or [] if not DATASETS[n].is_present(data_dir)]
+    assert config.datasets is not None  # pinned without a data_dir
+    missing = [n for n in config.datasets if not DATASETS[n].is_present(data_dir)]
     if missing:
         raise SnapshotMismatch(
             f"model {card.get('version', '?')} was trained on {', '.join(missing)}, not fetched "

@@ -21,6 +21,7 @@ from monitor.reviews.models import Review
 from tests.notebooks.seed import link_shared_datasets, seed
 
 PUBLIC = "hoax_pilpres2024_headlines"
+OTHER = "ibrohim2019_hs_abusive"
 
 
 def _config(rows: int = 150) -> R.TrainConfig:
@@ -70,13 +71,16 @@ def test_card_records_snapshot_and_retraining_reproduces_metrics(
     rt: Runtime, shared_data: Path
 ) -> None:
     seeded = seed(rt)
-    link_shared_datasets(rt.settings.data_dir, [PUBLIC])
-    model = _train_register(rt, "m-new", _config())
+    # Two datasets and "every fetched one": the order they were concatenated in matters.
+    link_shared_datasets(rt.settings.data_dir, [PUBLIC, OTHER])
+    config = _config(100)
+    config.datasets = None
+    model = _train_register(rt, "m-new", config)
     snap = model.card["snapshot"]
     assert snap["review_ids"], "reviewer decisions must be part of the training data"
     assert set(snap["review_ids"]) <= set(seeded.review_ids)
-    want = {f.name: f.sha256 for f in DATASETS[PUBLIC].files}
-    assert snap["datasets"] == {PUBLIC: want}
+    want = {n: {f.name: f.sha256 for f in DATASETS[n].files} for n in (PUBLIC, OTHER)}
+    assert snap["datasets"] == want
     assert snap["seed_files"] and snap["random_seed"] == 0 and snap["split_salt"] == "waspada"
     with rt.session() as s:
         stored = R.card(s, "m-new")
