@@ -112,7 +112,21 @@ def uncertain_set(
     where = queue.conditions(session, principal, replace(filters, flagged_only=False, labels=()))
     if filters.labels:
         where.append(current.label.in_(filters.labels))
-    distance = func.abs(current.score - _threshold_of(current, thresholds(session)))
+    known = thresholds(session)
+    # Why: a plain range on the score discards most predictions before the per-label
+    # distance is computed and grouped; a prediction outside every threshold's band can
+    # only matter when another model version also scored the post (a disagreement).
+    cuts = [t for per_label in known.values() for t in per_label.values()]
+    lo = min([*cuts, FALLBACK_THRESHOLD]) - band
+    hi = max([*cuts, FALLBACK_THRESHOLD]) + band
+    other = aliased(Prediction, name="other_pred")
+    other_version = exists(
+        select(other.id).where(
+            other.post_id == current.post_id, other.model_version != current.model_version
+        )
+    )
+    where.append(or_(current.score.between(lo, hi), other_version))
+    distance = func.abs(current.score - _threshold_of(current, known))
     margins = (
         select(Post.id.label("post_id"), func.min(distance).label("margin"))
         .join(
