@@ -105,7 +105,11 @@ def _record(
 ) -> None:
     error = outcome.error
     with rt.session() as s:
-        d, _, _ = repository.delivery_context(s, delivery_id)
+        d = repository.get_delivery(s, delivery_id)
+        if d is None:
+            # Unsubscribed while the send was in flight: its outbox row went with it.
+            log.info("delivery gone before its result was known", extra={"delivery": delivery_id})
+            return
         d.attempts += 1
         if error is None:
             d.status, d.sent_at, d.last_error = "sent", utcnow(), None

@@ -252,6 +252,11 @@ def delivery_context(session: Session, delivery_id: int) -> tuple[Delivery, Aler
     return row[0], row[1], row[2]
 
 
+def get_delivery(session: Session, delivery_id: int) -> Delivery | None:
+    """Return one outbox row, if it still exists."""
+    return session.get(Delivery, delivery_id)
+
+
 def deliveries_of(session: Session, alert_id: int) -> list[Delivery]:
     """Return an alert's deliveries."""
     stmt = select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id)

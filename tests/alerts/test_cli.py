@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
+from werkzeug import Request, Response
 
 from monitor.cli.main import app
 from monitor.core.db import make_engine
@@ -207,3 +208,49 @@ def test_bench_alerts_prints_its_figures(fresh_db_url: str) -> None:
     assert "first pass" in out and "raised 1, merged 0, deliveries queued 3" in out
     assert "repeat (dedup)" in out and "raised 0, merged 1, deliveries queued 0" in out
     assert "delivered 3 signed webhooks" in out
+
+
+def test_unsubscribing_while_a_send_is_in_flight_loses_nothing_else(
+    committed: Runtime, receivers: Receivers
+) -> None:
+    from sqlalchemy import delete
+
+    from monitor.alerts import repository, service, subscriptions
+    from monitor.alerts.delivery import deliver_pending
+    from monitor.alerts.models import Subscription
+    from monitor.keys.principal import SYSTEM
+    from tests.alerts.conftest import SECRET_15
+
+    other = make_engine(committed.settings.db_url)
+    ids: dict[str, int] = {}
+
+    def unsubscribe_then_answer(req: Request) -> Response:
+        # The receiver's owner deletes the subscription while Waspada waits for the answer.
+        with other.begin() as conn:
+            conn.execute(delete(Subscription).where(Subscription.id == ids["gone"]))
+        return Response("ok")
+
+    receivers.server.expect_request("/gone", method="POST").respond_with_handler(
+        unsubscribe_then_answer
+    )
+    receivers.webhook("/stays", SECRET_15)
+    now = past_now()
+    with committed.session() as s:
+        load(s)
+        burst(s, now)
+        for name in ("gone", "stays"):
+            req = subscriptions.SubscriptionRequest(
+                name=name,
+                channel="webhook",
+                target=receivers.url(f"/{name}"),
+                region_codes=("15",),
+                secret=SECRET_15,
+            )
+            ids[name] = subscriptions.create(s, SYSTEM, req)[0].id
+        assert service.evaluate(s, now).deliveries == 2
+    result = deliver_pending(committed, now=now)
+    other.dispose()
+    assert result.sent == 1  # the surviving one; the deleted row is not an error
+    with committed.session() as s:
+        rows = repository.deliveries(s)
+    assert [(d.subscription_id, d.status) for d in rows] == [(ids["stays"], "sent")]
