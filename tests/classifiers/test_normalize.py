@@ -134,3 +134,16 @@ def test_rules_fire_and_suppress() -> None:
     assert X.shape[0] == 2
     assert X[0].sum() > 0
     assert X[1].sum() == 0
+
+
+def test_rule_gates_never_change_what_fires() -> None:
+    import re
+
+    from classifiers.data.corpus import EVAL_DIR, load_seeds, read_labelled_jsonl
+    from classifiers.text.rules import RULES
+
+    raw = [(r.name, re.compile(r.pattern)) for r in RULES]
+    rows = [*load_seeds(), *read_labelled_jsonl(EVAL_DIR / "heldout_posts.jsonl")]
+    for ex in rows:
+        text = normalize(ex.text)
+        assert [r.name for r in fired(text)] == [n for n, p in raw if p.search(text)], ex.text
