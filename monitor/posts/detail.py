@@ -58,9 +58,9 @@ def summaries(session: Session, posts: list[Post]) -> list[ItemSummary]:
 def _key_names(session: Session, key_ids: set[int]) -> dict[int, str]:
     if not key_ids:
         return {}
-    return dict(
-        session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(key_ids))).tuples()
-    )
+    # .all(): a Result has .keys(), so dict() would take it for a mapping and fail.
+    rows = session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(key_ids)))
+    return dict(rows.tuples().all())
 
 
 def predictions(session: Session, post: Post) -> list[Prediction]:
