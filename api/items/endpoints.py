@@ -129,7 +129,11 @@ def bulk_decision(
         return reviews.bulk_decide(session, principal, body)
 
 
-@router.api_route("/decisions", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+@router.api_route(
+    "/decisions",
+    methods=["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
 def decisions_other_methods() -> None:
     """Answer 405, not a 422 from /items/{item_id} reading 'decisions' as an id."""
     problem = Problem(405, "Method Not Allowed", "use POST for bulk decisions")

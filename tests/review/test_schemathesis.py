@@ -7,6 +7,7 @@ schema (status code, content type, body shape) or a non-problem+json error fails
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,9 @@ from hypothesis import HealthCheck, settings
 from api.app import create_app
 from api.auth.ratelimit import RateLimiter
 from monitor.core.runtime import Runtime
+from monitor.keys import service as keys
+from monitor.reviews import service as reviews
+from monitor.reviews.schemas import DecisionIn
 from tests.review.seed import auth, seed
 
 # Why: "schema-valid data must be accepted" cannot hold for rules a JSON schema cannot say
@@ -39,6 +43,11 @@ def fuzz_target(rt: Runtime) -> tuple[Any, dict[str, str]]:
     """An app over a seeded queue, its admin key and a limiter that never throttles the fuzzer."""
     with rt.session() as s:
         seeded = seed(s)
+        # Live state the reads must render: a claimed item, a decided one, a confirmed copy.
+        reviewer = keys.verify_key(s, seeded.keys["reviewer"])
+        assert reviewer is not None
+        reviews.claim(s, reviewer, seeded.jambi[0], timedelta(hours=1))
+        reviews.decide(s, reviewer, seeded.jambi[1], DecisionIn(action="confirm"))
     app = create_app(rt)
     app.state.rate_limiter = RateLimiter(rate=1e6, burst=1_000_000)
     return app, auth(seeded.keys["admin"])
