@@ -210,6 +210,15 @@ def decode_cursor(sort: str, mix: Mix, cursor: str) -> _State:
         ) from None
 
 
+def _not_uncertain(uset: Subquery) -> ColumnElement[bool]:
+    """The order stream's side of the partition.
+
+    Why NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join; NOT IN over a
+    subquery (NULL semantics) can only become a hashed sub-plan or a per-row scan.
+    """
+    return ~exists(select(uset.c.post_id).where(uset.c.post_id == Post.id))
+
+
 def _slots(limit: int, explore: float) -> list[bool]:
     """Return, per position, whether it belongs to the uncertain stream (spread evenly)."""
     return [math.floor((i + 1) * explore) > math.floor(i * explore) for i in range(limit)]
@@ -241,7 +250,7 @@ def mixed_page(
         order_rows, order_next = queue.page(
             session,
             principal,
-            replace(filters, extra=(*filters.extra, Post.id.not_in(select(uset.c.post_id)))),
+            replace(filters, extra=(*filters.extra, _not_uncertain(uset))),
             sort,
             state.order_cursor,
             limit,
