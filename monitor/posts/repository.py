@@ -77,6 +77,53 @@ def originals_by_hash(session: Session, hashes: Iterable[str]) -> dict[str, int]
     return found
 
 
+def relink_copies(session: Session, hashes: Iterable[str]) -> int:
+    """Link later originals of a text to its first one; return how many were linked.
+
+    Two transactions storing the same text at once each miss the other's uncommitted row
+    and both store an original; run after commit, this turns all but the first into copies.
+    Links only ever point to a lower id (copies are newer than what they copy), so concurrent
+    relinks cannot make a cycle: the last one to run sees every row and flattens the group.
+    """
+    linked = 0
+    # Sorted hashes: concurrent relinks lock rows in the same order, so they cannot deadlock.
+    for part in _chunks(sorted(set(hashes))):
+        groups = session.execute(
+            select(Post.content_hash, func.min(Post.id))
+            .where(Post.content_hash.in_(part), Post.duplicate_of_id.is_(None))
+            .group_by(Post.content_hash)
+            .having(func.count() > 1)
+            .order_by(Post.content_hash)
+        ).all()
+        for content_hash, first_id in groups:
+            # `id > first` and not `!=`: a row committed after our SELECT with a lower id is
+            # another relink's root; linking it here could close a cycle.
+            later = (Post.content_hash == content_hash, Post.id > first_id)
+            originals = (*later, Post.duplicate_of_id.is_(None))
+            # An unreviewed copy leaves the queue like any copy; a reviewed one keeps its flag.
+            session.execute(
+                update(Post)
+                .where(*originals, Post.review_status == "new")
+                .values(flagged=False, priority=0.0)
+                .execution_options(synchronize_session=False)
+            )
+            result = session.execute(
+                update(Post)
+                .where(*originals)
+                .values(duplicate_of_id=first_id)
+                .execution_options(synchronize_session=False)
+            )
+            linked += int(getattr(result, "rowcount", 0) or 0)
+            # Copies made of a row just linked point on to the first one (no chains).
+            session.execute(
+                update(Post)
+                .where(*later, Post.duplicate_of_id != first_id)
+                .values(duplicate_of_id=first_id)
+                .execution_options(synchronize_session=False)
+            )
+    return linked
+
+
 def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Insert posts, skipping keys another writer stored first; return ids of inserted rows."""
     if not rows:

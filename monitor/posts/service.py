@@ -83,6 +83,14 @@ def ingest(
     return outcome
 
 
+def relink_copies(session: Session, hashes: Sequence[str]) -> int:
+    """After a commit: link originals that a concurrent writer also stored as originals."""
+    linked = repository.relink_copies(session, hashes)
+    if linked:
+        log.info("concurrent exact copies linked", extra={"posts": linked})
+    return linked
+
+
 def _row(item: PostIn, source_id: int | None, default_language: str | None) -> dict[str, Any]:
     language = item.language or detect_language(
         f"{item.title}. {item.text}" if item.title and item.title not in item.text else item.text

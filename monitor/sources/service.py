@@ -64,6 +64,8 @@ class RunReport:
     next_fetch_at: datetime | None = None
     disabled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Texts first stored by this run: checked after commit against concurrent writers.
+    new_hashes: list[str] = field(default_factory=list)
 
 
 def _snapshot(row: Source) -> Claimed:
@@ -142,6 +144,9 @@ def store_run(
             report.new = outcome.report.new
             report.updated = outcome.report.updated
             report.duplicates = outcome.report.duplicates
+            report.new_hashes = [
+                p.content_hash for p in outcome.new_posts if p.duplicate_of_id is None
+            ]
     # The cursor moves in the same transaction as the items it covers: both or neither.
     row.etag, row.last_modified, row.cursor = state.etag, state.last_modified, state.cursor
     now = utcnow()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
 from monitor.sources.fetchers import fetcher_for
@@ -92,6 +93,8 @@ def collect_one(
         except SQLAlchemyError:
             pass  # the lease expires on its own and another tick retries the source
         return service.RunReport(name=claimed.name, fetched=len(items), error=reason)
+    if report.new_hashes and not rt.settings.is_sqlite:
+        _relink(rt, report)
     log.info(
         "source collected" if report.error is None else "source failed",
         extra={
@@ -105,6 +108,19 @@ def collect_one(
         },
     )
     return report
+
+
+def _relink(rt: Runtime, report: service.RunReport) -> None:
+    # Why after commit, and PostgreSQL only: parallel runs storing the same text each miss
+    # the other's uncommitted row; SQLite has one writer, which always sees the first copy.
+    try:
+        with rt.session() as s:
+            report.duplicates += posts.relink_copies(s, report.new_hashes)
+    except SQLAlchemyError as exc:
+        # The posts are stored; a missed link costs a second score, never data.
+        log.warning(
+            "relinking copies failed", extra={"source": report.name, "error": str(exc)[:300]}
+        )
 
 
 def collect_due(
