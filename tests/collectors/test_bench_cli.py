@@ -32,7 +32,7 @@ def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
     copies = int(stored.group(2))
     assert int(stored.group(1)) == 300 and 0 < copies < 60  # ~5% exact copies, linked
     assert "fetch+parse alone: 300 posts" in out
-    assert re.search(r"arrival hooks [\d.]+s \(regions [\d.]+s, clusters [\d.]+s", out)
+    assert re.search(r"arrival hooks took [\d.]+s \(regions [\d.]+s, clusters [\d.]+s", out)
     assert re.search(r"end to end: 300 posts in [\d.]+s = [\d,]+ posts/s", out)
     assert "peak memory" in out
     again = CliRunner().invoke(app, [*args, "--database-url", fresh_db_url])
