@@ -136,6 +136,9 @@ def scheduler() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         with runtime(settings) as rt:
+            # Tagging references regions by foreign key: load them before the first ingest
+            # (idempotent; `waspada up` does the same among its startup steps).
+            load_regions_step(rt)
             sched = build_scheduler(rt)
             sched.start()
             log.info("scheduler started", extra={"jobs": len(sched.get_jobs())})

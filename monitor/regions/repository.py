@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
@@ -39,9 +41,14 @@ def existing_codes(session: Session, codes: Iterable[str]) -> set[str]:
 
 
 def insert_regions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert region rows (parents must come before children)."""
+    """Insert region rows (parents must come before children), skipping codes already there."""
+    # Why ON CONFLICT: several schedulers (or ingest runs) on a fresh database may load the
+    # list at once; the loser must skip the rows the winner stored, not fail its whole run.
+    dialect = session.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(Region).on_conflict_do_nothing(index_elements=[Region.code])
     for start in range(0, len(rows), 2000):
-        session.execute(insert(Region), list(rows[start : start + 2000]))
+        session.execute(stmt, list(rows[start : start + 2000]))
     session.flush()
 
 
