@@ -23,9 +23,13 @@ assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers
 
 def iso_only(value: object) -> object:
     """Refuse bare numbers as times: '0.5' is a client bug, not 1970-01-01T00:00:00.5Z."""
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("expected an ISO 8601 date or date-time, e.g. 2024-02-14T08:00:00Z")
-    return value
+    if not isinstance(value, str):
+        return value
+    try:
+        float(value)  # any spelling pydantic would read as a Unix time: 5, -0.5, 4.8e+16, inf
+    except ValueError:
+        return value
+    raise ValueError("expected an ISO 8601 date or date-time, e.g. 2024-02-14T08:00:00Z")
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_only)]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
+from api.items.filters import IsoDateTime
 from api.problems import Problem
 from monitor.core.base import utcnow
 from monitor.keys.principal import Principal
@@ -37,8 +38,9 @@ def period_of(days: int, since: datetime | None, until: datetime | None) -> figu
 
 
 Days = Annotated[int, Query(ge=1, le=MAX_DAYS, description="Window length ending now")]
-Since = Annotated[datetime | None, Query(description="Window start (ISO 8601 with zone)")]
-Until = Annotated[datetime | None, Query(description="Window end (ISO 8601 with zone)")]
+# ISO 8601 only, as on /items: a bare number is refused rather than read as a Unix time.
+Since = Annotated[IsoDateTime | None, Query(description="Window start (ISO 8601 with zone)")]
+Until = Annotated[IsoDateTime | None, Query(description="Window end (ISO 8601 with zone)")]
 
 
 @router.get("", summary="Regions the caller may see, ranked by vulnerability score")

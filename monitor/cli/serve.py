@@ -98,7 +98,7 @@ def up() -> None:
             log.info(
                 "starting",
                 extra={
-                    "database": rt.engine.url.render_as_string(True),
+                    "database": rt.engine.url.render_as_string(hide_password=True),
                     "data_dir": str(settings.data_dir),
                 },
             )

@@ -26,12 +26,8 @@ from tests.review.seed import auth, seed
 # (a cursor must come from a previous page, a dismissal needs a reason, a webhook target must
 # be an https URL); those answer 4xx with problem details, which the other checks still verify.
 NOT_CHECKED = [schemathesis.checks.positive_data_acceptance]
-# Findings in routers owned by other areas, reported to them rather than hidden: the region
-# figures parse `since=0.5` as a Unix time (api/regions/endpoints.py takes a bare datetime).
-KNOWN: dict[str, list[Any]] = {
-    "GET /api/v1/regions": [schemathesis.checks.negative_data_rejection],
-    "GET /api/v1/regions/{code}/summary": [schemathesis.checks.negative_data_rejection],
-}
+# Checks skipped per operation, each with its reason; none today.
+KNOWN: dict[str, list[Any]] = {}
 
 # Why: 26 operations x 2 databases; eight generated examples each, plus the coverage phase's
 # boundary values, keep the file near a minute per database on two cores.
