@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = Field(default=None, description="smtp://user:pass@host:port")
     smtp_from: str = "waspada@localhost"
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        # Why: `warning` and `WARNING` mean the same to every logging user.
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:

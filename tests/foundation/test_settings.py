@@ -30,6 +30,11 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "123:abc" not in repr(s)  # secrets are SecretStr
 
 
+def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WASPADA_LOG_LEVEL", "warning")
+    assert load_settings().log_level == "WARNING"
+
+
 @pytest.mark.parametrize(
     ("var", "value"),
     [
