@@ -209,12 +209,23 @@ def volume_by_key(
     session: Session, principal: Principal, key_len: int, since: datetime, until: datetime
 ) -> dict[str, int]:
     """Distinct posts per region prefix of `key_len` characters (2 province, 5 kab/kota)."""
+    return _count_by_key(session, principal, key_len, since, until)
+
+
+def _count_by_key(
+    session: Session,
+    principal: Principal,
+    key_len: int,
+    since: datetime,
+    until: datetime,
+    *where: ColumnElement[bool],
+) -> dict[str, int]:
     key = func.substr(PostRegion.region_code, 1, key_len)
     stmt = (
         select(key, func.count(func.distinct(PostRegion.post_id)))
         .join(Post, Post.id == PostRegion.post_id)
         .where(func.length(PostRegion.region_code) >= key_len, visible_posts(principal))
-        .where(*_period(since, until))
+        .where(*_period(since, until), *where)
         .group_by(key)
     )
     return {k: int(n) for k, n in session.execute(stmt)}
@@ -239,12 +250,4 @@ def flagged_by_key(
     session: Session, principal: Principal, key_len: int, since: datetime, until: datetime
 ) -> dict[str, int]:
     """Distinct flagged posts per region prefix of `key_len` characters in the period."""
-    key = func.substr(PostRegion.region_code, 1, key_len)
-    stmt = (
-        select(key, func.count(func.distinct(PostRegion.post_id)))
-        .join(Post, Post.id == PostRegion.post_id)
-        .where(func.length(PostRegion.region_code) >= key_len, visible_posts(principal))
-        .where(Post.flagged.is_(True), *_period(since, until))
-        .group_by(key)
-    )
-    return {k: int(n) for k, n in session.execute(stmt)}
+    return _count_by_key(session, principal, key_len, since, until, Post.flagged.is_(True))
