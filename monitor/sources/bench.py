@@ -132,7 +132,8 @@ def _run(
     with rt.session() as s:
         if s.scalar(select(func.count()).select_from(Post)):
             raise fail(
-                f"{engine.url.render_as_string(hide_password=True)} already holds posts; use a scratch database",
+                f"{engine.url.render_as_string(hide_password=True)} already holds posts; "
+                "use a scratch database",
                 2,
             )
     # As `waspada up` does at start-up: the region list is loaded before posts arrive.
