@@ -22,10 +22,27 @@ class FactCheckMatch:
     url: str | None
     score: float
     factcheck_pk: int | None = None
+    publisher: str | None = None
+    verdict: str | None = None
+    claim: str | None = None
+    # Why the matcher believes it: the features that raised the score most, readable.
+    reasons: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """Return the `factcheck` object of `waspada classify` output."""
-        return {"id": self.id, "title": self.title, "url": self.url, "score": round(self.score, 4)}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "publisher": self.publisher,
+            "verdict": self.verdict,
+        }
+        if self.claim:
+            out["claim"] = self.claim[:500]
+        if self.reasons:
+            out["reasons"] = list(self.reasons)
+        return out
 
 
 @dataclass

@@ -6,6 +6,7 @@ updates document frequencies; nothing already indexed is recomputed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ class FactCheckEntry:
     url: str | None = None
     claim: str | None = None
     pk: int | None = None
+    publisher: str | None = None
+    verdict: str | None = None
 
 
 @dataclass
@@ -106,6 +109,9 @@ class FactCheckIndex:
         self._n_rows = 0
         self._cache: _Prepared | None = None
         self._keys: set[tuple[str, int | None]] = set()
+        # Kept for the re-ranker: each row's normalised text and word document frequencies.
+        self.row_texts: list[str] = []
+        self.word_df: Counter[str] = Counter()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -152,6 +158,9 @@ class FactCheckIndex:
             added += 1
         if not texts:
             return 0
+        self.row_texts.extend(texts)
+        for text in texts:
+            self.word_df.update(set(text.split()))
         for channel, mat in enumerate(self.featurize(texts)):
             self._pending[channel].append(mat)
             self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)

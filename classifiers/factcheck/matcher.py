@@ -1,14 +1,17 @@
-"""The calibrated matcher: idf-weighted overlap features combined by a fitted logistic model."""
+"""The matcher: index candidates, then a scorer (the re-ranker by default) and a threshold."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from classifiers.contracts import FactCheckMatch
-from classifiers.factcheck.index import PAIR_FEATURES, FactCheckIndex
+from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
+from classifiers.factcheck.rerank import Reranker, load_reranker
 from classifiers.factcheck.text import match_text, prose_words
 
 # Overlap features of a pair, then the same cosines and covers minus the best among the
@@ -41,6 +44,13 @@ class Calibration:
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"calibration threshold must be in (0, 1), got {self.threshold}")
 
+    def score(
+        self, index: FactCheckIndex, text: str, cands: Candidates
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the logistic probability of each candidate row (the pre-re-ranker scorer)."""
+        X = score_features(cands.features)
+        return np.asarray(1.0 / (1.0 + np.exp(-(self.intercept + X @ np.asarray(self.coef))))), X
+
     def as_json(self) -> dict[str, object]:
         """Return the calibration as a printable mapping."""
         return {
@@ -50,8 +60,8 @@ class Calibration:
         }
 
 
-# Fitted by `waspada factchecks evaluate --from ../shared/data` (BDC 2020 training pairs and
-# half of the Detik headlines as negatives); the command prints these figures again.
+# The matcher before the re-ranker (kept as the baseline `waspada factchecks evaluate`
+# compares against): fitted on BDC 2020 pairs and Detik headlines, never on articles.
 DEFAULT_CALIBRATION = Calibration(
     intercept=-5.8333,
     coef=(1.7114, 0.7286, 6.7357, 3.6064, -1.5888, 0.4363, 16.8538, 13.8941, -0.5969, 0.1808),
@@ -68,60 +78,121 @@ def score_features(pair_features: np.ndarray) -> np.ndarray:
     return np.hstack([pair_features, picked - picked.max(axis=0, keepdims=True)])
 
 
+class Scorer(Protocol):
+    """Turns one text's candidate rows into match probabilities."""
+
+    @property
+    def threshold(self) -> float:
+        """Return the operating threshold on the probability."""
+        ...
+
+    def score(
+        self, index: FactCheckIndex, text: str, cands: Candidates
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return one probability per candidate row, and the feature rows behind them."""
+        ...
+
+
+def prepare(texts: Sequence[object]) -> list[str]:
+    """Return the matching form of each text ("" for texts too short or not text at all)."""
+    # Hashtag-, mention- and link-only posts carry words but no claim to compare.
+    return [
+        match_text(t) if isinstance(t, str) and prose_words(t) >= MIN_TOKENS else "" for t in texts
+    ]
+
+
+@functools.cache
+def default_scorer() -> Reranker:
+    """Return the shipped re-ranker (read once per process)."""
+    return load_reranker()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One debunk for a text: its entry position, probability and the row's features."""
+
+    entry: int
+    score: float
+    features: np.ndarray
+
+
 class FactCheckMatcher:
     """Find the best debunk per text; `match` returns only those above the threshold."""
 
     def __init__(
         self,
         index: FactCheckIndex,
-        calibration: Calibration = DEFAULT_CALIBRATION,
+        scorer: Scorer | None = None,
         batch_size: int = 256,
     ) -> None:
         self.index = index
-        self.calibration = calibration
+        self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.batch_size = batch_size
 
+    @property
+    def threshold(self) -> float:
+        """Return the operating threshold of the scorer."""
+        return self.scorer.threshold
+
     def rank(self, texts: Sequence[str], k: int = 5) -> list[list[tuple[int, float]]]:
-        """Return up to k (entry position, calibrated score) per text, best first."""
-        out: list[list[tuple[int, float]]] = []
+        """Return up to k (entry position, probability) per text, best first."""
+        return [[(r.entry, r.score) for r in row] for row in self.ranked(texts, k)]
+
+    def ranked(self, texts: Sequence[str], k: int = 5) -> list[list[Ranked]]:
+        """Return up to k ranked debunks per text with the features behind each score."""
+        out: list[list[Ranked]] = []
         for start in range(0, len(texts), self.batch_size):
             out.extend(self._rank_batch(texts[start : start + self.batch_size], k))
         return out
 
-    def _rank_batch(self, texts: Sequence[str], k: int) -> list[list[tuple[int, float]]]:
-        # Hashtag-, mention- and link-only posts carry words but no claim to compare.
-        normalised = [
-            match_text(t) if isinstance(t, str) and prose_words(t) >= MIN_TOKENS else ""
-            for t in texts
-        ]
+    def _rank_batch(self, texts: Sequence[str], k: int) -> list[list[Ranked]]:
+        normalised = prepare(texts)
         if len(self.index) == 0:
             return [[] for _ in texts]
-        cal = self.calibration
-        coef = np.asarray(cal.coef)
-        ranked: list[list[tuple[int, float]]] = []
-        candidates = self.index.candidates(normalised, CANDIDATES)
+        return self.rank_prepared(normalised, self.index.candidates(normalised, CANDIDATES), k)
+
+    def rank_prepared(
+        self, normalised: Sequence[str], candidates: Sequence[Candidates], k: int
+    ) -> list[list[Ranked]]:
+        """Rank already computed candidates (lets an evaluation score them several ways)."""
+        ranked: list[list[Ranked]] = []
         for text, cands in zip(normalised, candidates, strict=True):
             if len(text.split()) < MIN_TOKENS or len(cands.rows) == 0:
                 ranked.append([])
                 continue
-            logits = cal.intercept + score_features(cands.features) @ coef
-            probs = 1.0 / (1.0 + np.exp(-logits))
+            probs, feats = self.scorer.score(self.index, text, cands)
             # Title and claim rows of one debunk compete; keep each debunk's best row.
-            best: dict[int, float] = {}
+            best: dict[int, Ranked] = {}
             for pos in np.argsort(-probs, kind="stable"):
-                best.setdefault(int(cands.entries[pos]), float(probs[pos]))
+                entry = int(cands.entries[pos])
+                if entry not in best:
+                    best[entry] = Ranked(entry, float(probs[pos]), feats[pos])
                 if len(best) == k:
                     break
-            ranked.append(list(best.items()))
+            ranked.append(list(best.values()))
         return ranked
 
     def match(self, texts: Sequence[str]) -> list[FactCheckMatch | None]:
-        """Return the best debunk per text when its calibrated score reaches the threshold."""
+        """Return the best debunk per text when its probability reaches the threshold."""
         out: list[FactCheckMatch | None] = []
-        for ranked in self.rank(texts, k=1):
-            if not ranked or ranked[0][1] < self.calibration.threshold:
+        for ranked in self.ranked(texts, k=1):
+            if not ranked or ranked[0].score < self.threshold:
                 out.append(None)
                 continue
-            entry = self.index.entries[ranked[0][0]]
-            out.append(FactCheckMatch(entry.key, entry.title, entry.url, ranked[0][1], entry.pk))
+            top = ranked[0]
+            entry = self.index.entries[top.entry]
+            reasons = self.scorer.reasons(top.features) if isinstance(self.scorer, Reranker) else []
+            out.append(
+                FactCheckMatch(
+                    entry.key,
+                    entry.title,
+                    entry.url,
+                    top.score,
+                    entry.pk,
+                    publisher=entry.publisher,
+                    verdict=entry.verdict,
+                    claim=entry.claim,
+                    reasons=tuple(reasons),
+                )
+            )
         return out

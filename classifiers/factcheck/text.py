@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from classifiers.factcheck.verdicts import parse_title
 from classifiers.text.normalize import (
     EMOJI_TOKEN,
     HASHTAG_TOKEN,
@@ -12,25 +11,14 @@ from classifiers.text.normalize import (
     normalize,
 )
 
-# Fact-checkers prefix titles with their verdict ("[SALAH]", "HOAKS:", Tempo's "Keliru, ...");
-# posts never carry it, so leaving it in would make every debunk share a feature no claim has.
-_VERDICT_TAG = re.compile(
-    r"^\s*(?:\[\s*(?:salah|hoaks|hoax|disinformasi|misinformasi|penipuan|misleading|"
-    r"fitnah|keliru|benar|klarifikasi|cek fakta|menyesatkan|berita|satire|konten [a-z ]+)\s*\]"
-    r"|(?:hoaks|hoax|salah|cek fakta|keliru|menyesatkan)\s*[:|,-])\s*",
-    re.IGNORECASE,
-)
 _PLACEHOLDERS = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN})
 # Bounded work: a 100 KB paste is matched on its head; claims sit at the top of forwards.
 MAX_CHARS = 4000
 
 
 def strip_verdict(title: str) -> str:
-    """Remove a leading verdict tag such as `[SALAH]` or `HOAKS:` (repeatedly)."""
-    previous = None
-    while previous != title:
-        previous, title = title, _VERDICT_TAG.sub("", title, count=1)
-    return title
+    """Remove leading verdict tags such as `[SALAH]`, `Keliru:` or `Cek Fakta:`."""
+    return parse_title(title)[1]
 
 
 def prose_words(text: str) -> int:

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
 from classifiers.contracts import LABELS, Classification, FactCheckMatch, Matcher
+from classifiers.factcheck.signals import hoax_signal
 from classifiers.text.rules import RULES
 
 TOP_NGRAMS = 5
@@ -75,6 +76,7 @@ class LoadedClassifier:
         out = []
         for i in range(len(texts)):
             match = matches[i]
+            classifier_hoax = float(scores[i, hoax])
             if match is not None:
                 flags[i, hoax] = True
                 scores[i, hoax] = max(scores[i, hoax], match.score)
@@ -82,6 +84,10 @@ class LoadedClassifier:
             explanation = self._explain(X, i, flags[i], rule_block)
             if match is not None:
                 explanation["factcheck"] = match.as_json()
+            if flags[i, hoax]:  # which of the two hoax signals fired, and the debunk
+                explanation["hoax_signal"] = hoax_signal(
+                    classifier_hoax, float(self.thresholds[hoax]), match
+                )
             out.append(
                 Classification(
                     labels=labels,

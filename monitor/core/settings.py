@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     rescore_window: timedelta = Field(
         default=timedelta(days=7), description="How far back a promotion re-scores posts"
     )
+    factcheck_rematch_window: timedelta = Field(
+        default=timedelta(days=14),
+        description="How far back a newly imported debunk is matched against scored posts",
+    )
     heartbeat_max_age: timedelta = Field(default=timedelta(seconds=120))
     claim_lease: timedelta = Field(default=timedelta(minutes=15))
     api_rate_limit: float = Field(default=20.0, gt=0, description="Requests/s per API key")

@@ -10,7 +10,8 @@ import typer
 
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.factchecks import repository, service
-from monitor.factchecks.schemas import parse_jsonl
+from monitor.factchecks.importing import parse_any
+from monitor.factchecks.rematch import rematch
 
 app = typer.Typer(
     help="Fact-checks: import debunks, list them, evaluate matching.", no_args_is_help=True
@@ -21,7 +22,9 @@ MAX_ERRORS_SHOWN = 50
 @app.command("import")
 def import_file(
     file: Path = typer.Argument(
-        ..., help="JSONL: id, title; optional claim, url, verdict, published_at, publisher"
+        ...,
+        help="JSONL (id, title; optional claim, url, verdict, published_at, publisher, rating, "
+        "appearances), ClaimReview JSON (one object or a list), or a fact-checker's HTML page",
     ),
     publisher: str = typer.Option("", help="Publisher for lines that name none"),
     skip_invalid: bool = typer.Option(
@@ -33,7 +36,7 @@ def import_file(
         data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from None
-    parsed = parse_jsonl(data, publisher)
+    parsed = parse_any(data, publisher)
     for error in parsed.errors[:MAX_ERRORS_SHOWN]:
         echo_err(f"{file}: {error}")
     if len(parsed.errors) > MAX_ERRORS_SHOWN:
@@ -45,10 +48,16 @@ def import_file(
         )
     with runtime() as rt, rt.session() as s:
         counts = service.import_records(s, [r for _, r in parsed.records])
+        # New debunks meet the posts already scored, in the same transaction as the import.
+        matched = rematch(s, rt.settings, counts.changed_ids)
     typer.echo(
         f"fact-checks: {counts.inserted} inserted, {counts.updated} updated, "
         f"{counts.unchanged} unchanged, {len(parsed.errors)} lines refused "
         f"({parsed.duplicates} duplicates in the file)"
+    )
+    typer.echo(
+        f"recent posts: {matched.posts_checked} checked, {matched.posts_matched} matched a new "
+        f"debunk, {matched.newly_flagged} newly flagged hoax"
     )
 
 
@@ -88,17 +97,26 @@ def evaluate_command(
     from_dir: Path = typer.Option(
         Path("../shared/data"), "--from", help="Folder with the public datasets"
     ),
-    refit: bool = typer.Option(True, help="Refit the calibration (else use the shipped one)"),
+    news: int = typer.Option(4000, min=200, help="Held-out news articles to check (sampled)"),
+    write: bool = typer.Option(
+        False, help="Store the fitted re-ranker as the shipped weights (reranker.json)"
+    ),
 ) -> None:
-    """Report recall@1/5 and false-match rates of the matcher and TF-IDF baselines."""
-    from classifiers.factcheck.evaluate import evaluate
+    """Fit the re-ranker; print R@1, R@5, recall above threshold and false matches side by side."""
+    from classifiers.factcheck.evaluate import HEADER, evaluate
+    from classifiers.factcheck.rerank import WEIGHTS_FILE
 
     try:
-        cal, reports, notes = evaluate(from_dir, refit=refit)
+        result = evaluate(from_dir, n_news=news)
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
-    for note in notes:
+    for note in result.notes:
         typer.echo(f"# {note}")
-    typer.echo(f"# calibration: {json.dumps(cal.as_json())}")
-    for report in reports:
+    typer.echo(f"# re-ranker: {json.dumps(result.reranker.to_json(), ensure_ascii=False)}")
+    typer.echo(HEADER)
+    for report in result.reports:
         typer.echo(report.line())
+    if write:
+        text = json.dumps(result.reranker.to_json(), indent=1, ensure_ascii=False)
+        WEIGHTS_FILE.write_text(text + "\n", encoding="utf-8")
+        echo_err(f"re-ranker weights written to {WEIGHTS_FILE}")

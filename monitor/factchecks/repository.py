@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from monitor.factchecks.models import FactCheck
+from monitor.posts.models import Post
+from monitor.predictions.models import Prediction
 
 
 def by_keys(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], FactCheck]:
@@ -55,3 +58,35 @@ def text_length(session: Session, up_to_id: int) -> int:
     """
     total = func.length(FactCheck.title) + func.length(func.coalesce(FactCheck.claim, ""))
     return int(session.scalar(select(func.sum(total)).where(FactCheck.id <= up_to_id)) or 0)
+
+
+def recent_scored_posts(
+    session: Session, since: datetime, after_id: int = 0, limit: int = 500
+) -> Sequence[Row[tuple[int, str | None, str, str | None]]]:
+    """Return (id, title, text, model_version) of posts scored and fetched since, by id."""
+    stmt = (
+        select(Post.id, Post.title, Post.text, Post.model_version)
+        .where(Post.fetched_at >= since, Post.classified_at.is_not(None), Post.id > after_id)
+        .order_by(Post.id)
+        .limit(limit)
+    )
+    return session.execute(stmt).all()
+
+
+def hoax_predictions(session: Session, post_ids: Sequence[int]) -> dict[int, Prediction]:
+    """Return each post's `hoax` prediction of its current model version."""
+    stmt = (
+        select(Prediction)
+        .join(Post, Post.id == Prediction.post_id)
+        .where(
+            Prediction.post_id.in_(list(post_ids)),
+            Prediction.label == "hoax",
+            Prediction.model_version == Post.model_version,
+        )
+    )
+    return {p.post_id: p for p in session.scalars(stmt)}
+
+
+def posts_by_id(session: Session, post_ids: Sequence[int]) -> dict[int, Post]:
+    """Return posts by id."""
+    return {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(list(post_ids))))}

@@ -12,7 +12,11 @@ MAX_ID = 500
 MAX_PUBLISHER = 200
 MAX_VERDICT = 40
 MAX_TEXT = 100_000
-FIELDS = frozenset({"id", "title", "claim", "url", "verdict", "published_at", "publisher"})
+MAX_RATING = 100
+MAX_APPEARANCES = 20
+FIELDS = frozenset(
+    {"id", "title", "claim", "url", "verdict", "published_at", "publisher", "rating", "appearances"}
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class FactCheckIn:
     url: str | None = None
     verdict: str | None = None
     published_at: datetime | None = None
+    rating: str | None = None
+    appearances: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -41,7 +47,8 @@ class LineError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        # Line 0: an error of a whole-file format (ClaimReview JSON, HTML) names its item.
+        return self.message if self.line == 0 else f"line {self.line}: {self.message}"
 
 
 @dataclass
@@ -100,7 +107,21 @@ def parse_record(obj: Any, default_publisher: str = "") -> FactCheckIn:
         url=_text(obj, "url", MAX_TEXT, False),
         verdict=_text(obj, "verdict", MAX_VERDICT, False),
         published_at=_datetime(obj.get("published_at")),
+        rating=_text(obj, "rating", MAX_RATING, False),
+        appearances=_appearances(obj.get("appearances")),
     )
+
+
+def _appearances(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("'appearances' must be a list of URL strings")
+    if len(value) > MAX_APPEARANCES:
+        raise ValueError(f"'appearances' has {len(value)} links; the limit is {MAX_APPEARANCES}")
+    if any(len(v) > 2000 or "\x00" in v for v in value):
+        raise ValueError("'appearances' holds a link over 2000 characters or with a NUL")
+    return tuple(v.strip() for v in value if v.strip())
 
 
 def parse_jsonl(data: bytes, default_publisher: str = "") -> ParsedFile:

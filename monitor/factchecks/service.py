@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,12 @@ from monitor.factchecks.schemas import FactCheckIn
 
 log = logging.getLogger(__name__)
 
-_FIELDS = ("title", "claim", "url", "verdict", "published_at")
+_FIELDS = ("title", "claim", "url", "verdict", "published_at", "rating", "appearances")
+
+
+def _value(record: FactCheckIn, name: str) -> object:
+    value = getattr(record, name)
+    return list(value) if name == "appearances" else value
 
 
 @dataclass
@@ -27,6 +32,13 @@ class ImportCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows inserted or edited: the debunks to match against recent posts at once.
+    changed: list[FactCheck] = field(default_factory=list)
+
+    @property
+    def changed_ids(self) -> list[int]:
+        """Return the database ids of inserted or edited rows (after the flush)."""
+        return [row.id for row in self.changed]
 
 
 def import_records(
@@ -42,16 +54,18 @@ def import_records(
                 publisher=record.publisher, external_id=record.external_id, source_id=source_id
             )
             for name in _FIELDS:
-                setattr(row, name, getattr(record, name))
+                setattr(row, name, _value(record, name))
             session.add(row)
             existing[record.key] = row
             counts.inserted += 1
+            counts.changed.append(row)
             continue
-        changed = [n for n in _FIELDS if getattr(row, n) != getattr(record, n)]
+        changed = [n for n in _FIELDS if (getattr(row, n) or None) != (_value(record, n) or None)]
         for name in changed:
-            setattr(row, name, getattr(record, name))
+            setattr(row, name, _value(record, name))
         if changed:
             counts.updated += 1
+            counts.changed.append(row)
         else:
             counts.unchanged += 1
     session.flush()
@@ -63,7 +77,15 @@ def import_records(
 def entry_of(row: FactCheck) -> FactCheckEntry:
     """Return the index entry of one fact-check row."""
     key = f"{row.publisher}:{row.external_id}" if row.publisher else row.external_id
-    return FactCheckEntry(key=key, title=row.title, url=row.url, claim=row.claim, pk=row.id)
+    return FactCheckEntry(
+        key=key,
+        title=row.title,
+        url=row.url,
+        claim=row.claim,
+        pk=row.id,
+        publisher=row.publisher or None,
+        verdict=row.verdict,
+    )
 
 
 _matchers: dict[str, FactCheckMatcher] = {}

@@ -60,6 +60,8 @@ def _explanation(result: Classification, label: str) -> dict[str, Any]:
             explanation["top_ngrams"] = ngrams
     if label == "hoax" and result.factcheck is not None:
         explanation["factcheck"] = result.factcheck.as_json()
+    if label == "hoax" and isinstance(whole.get("hoax_signal"), dict):
+        explanation["signal"] = whole["hoax_signal"]
     return explanation
 
 

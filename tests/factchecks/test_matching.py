@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from classifiers.factcheck.datasets import load_matching_data
 from classifiers.factcheck.evaluate import _same_claim, build_index
-from classifiers.factcheck.matcher import FactCheckMatcher
+from classifiers.factcheck.matcher import FactCheckMatcher, default_scorer
+from classifiers.factcheck.news import load_news, sample
 from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine
@@ -148,10 +149,13 @@ def test_classify_command_fills_the_factcheck_field(fresh_db_url: str, tmp_path:
     by_key = {f"{d['publisher']}:{d['id']}": d for d in DEBUNKS}
     for (_, want), row in zip(CLAIMS, out, strict=False):
         fc = row["factcheck"]
-        assert set(fc) == {"id", "title", "url", "score"}
+        assert {"id", "title", "url", "score", "publisher", "verdict"} <= set(fc)
         assert fc["id"] == want and fc["title"] == by_key[want]["title"]
-        assert fc["url"] == by_key[want].get("url") and 0.9 <= fc["score"] <= 1.0
+        assert fc["publisher"] == by_key[want]["publisher"]
+        assert fc["url"] == by_key[want].get("url") and default_scorer().threshold <= fc["score"]
         assert "hoax" in row["labels"] and row["explanation"]["factcheck"] == fc
+        signal = row["explanation"]["hoax_signal"]
+        assert "debunk_match" in signal["fired"] and signal["debunk"] == fc
     for row in out[len(CLAIMS) : len(posts)]:
         assert row["factcheck"] is None and "hoax" not in row["labels"]
 
@@ -169,8 +173,10 @@ def test_real_2024_claims_beat_the_reference_recall(shared_data: Path) -> None:
     )
     assert len(pairs) > 300
     assert hit1 / len(pairs) >= 0.88  # plain char TF-IDF cosine: about 0.84 on 2024 claims
-    news = FactCheckMatcher(index).match(data.news_test)
-    assert sum(m is not None for m in news) / len(news) <= 0.01
+    # Ordinary news ARTICLES of outlets the re-ranker was never fitted or tuned on.
+    articles = [a.text for a in sample([a for a in load_news(shared_data) if a.held_out], 600)]
+    news = FactCheckMatcher(index).match(articles)
+    assert sum(m is not None for m in news) / len(news) <= 0.02
 
 
 def test_a_collector_upsert_that_rewrites_a_title_is_noticed(db: Session) -> None:

@@ -1,0 +1,199 @@
+"""The re-ranker: readable pair features over index candidates, combined by a logistic model.
+
+Weights are plain JSON (`reranker.json`, written by `waspada factchecks evaluate --write`),
+so loading them executes nothing and a reviewer can read what each feature weighs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
+
+# What each feature says, in the words the explanation and docs/factchecks.md use.
+FEATURE_HELP: dict[str, str] = {
+    "cos_char": "character n-gram cosine (rare n-grams weigh more)",
+    "cos_word": "word and word-pair cosine",
+    "cover_char": "share of the debunk's character n-grams found in the text",
+    "cover_word": "share of the debunk's words found in the text (rare words weigh more)",
+    "covered_char": "share of the text's character n-grams found in the debunk",
+    "covered_word": "share of the text's words found in the debunk",
+    "window_cover": "share of the debunk's words found together in one passage of the text",
+    "bigram_cover": "share of the debunk's word pairs found in the same order",
+    "rare_shared": "shared words that are rare among debunks (names, places), up to 5",
+    "number_shared": "share of the debunk's numbers found in the text",
+    "number_missing": "the debunk has numbers and the text has none of them",
+    "log_len_ratio": "log of text length over debunk length, in words",
+    "debunk_words": "log of the debunk's length in words (short titles match by chance)",
+    "cos_char_gap": "character cosine minus the best other candidate's",
+    "window_cover_gap": "passage cover minus the best other candidate's",
+}
+FEATURES: tuple[str, ...] = tuple(FEATURE_HELP)
+WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
+# A shared word counts as rare when at most this share of indexed rows holds it (min 3 rows).
+RARE_SHARE = 0.002
+
+
+@dataclass(frozen=True)
+class Reranker:
+    """Standardised logistic weights over FEATURES and the operating threshold."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # Weights fitted for another feature list would silently mis-score every post.
+        for name in ("mean", "scale", "coef"):
+            if len(getattr(self, name)) != len(FEATURES):
+                raise ValueError(
+                    f"re-ranker {name} has {len(getattr(self, name))} values; the matcher uses "
+                    f"{len(FEATURES)} features (refit with `waspada factchecks evaluate --write`)"
+                )
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"re-ranker threshold must be in (0, 1), got {self.threshold}")
+        if any(not math.isfinite(v) for v in (*self.mean, *self.scale, *self.coef)):
+            raise ValueError("re-ranker weights must be finite numbers")
+
+    @classmethod
+    def from_json(cls, data: Any) -> Reranker:
+        """Build from the JSON mapping written by `to_json`, checking names and types."""
+        if not isinstance(data, dict) or data.get("features") != list(FEATURES):
+            raise ValueError("re-ranker file does not list this matcher's features in order")
+        try:
+            return cls(
+                mean=tuple(float(v) for v in data["mean"]),
+                scale=tuple(float(v) for v in data["scale"]),
+                coef=tuple(float(v) for v in data["coef"]),
+                intercept=float(data["intercept"]),
+                threshold=float(data["threshold"]),
+                provenance=dict(data.get("provenance") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"re-ranker file is malformed: {exc}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the weights as a JSON-ready mapping."""
+        return {
+            "features": list(FEATURES),
+            "mean": [round(v, 6) for v in self.mean],
+            "scale": [round(v, 6) for v in self.scale],
+            "coef": [round(v, 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+            "threshold": round(self.threshold, 4),
+            "provenance": self.provenance,
+        }
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        """Return the match probability of each feature row."""
+        if len(X) == 0:
+            return np.zeros(0)
+        z = (X - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = self.intercept + z @ np.asarray(self.coef)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+    def score(
+        self, index: FactCheckIndex, text: str, cands: Candidates
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the match probability of each candidate row and its feature row."""
+        X = pair_features(index, text, cands)
+        return self.probability(X), X
+
+    def reasons(self, x: np.ndarray, top: int = 3) -> list[dict[str, Any]]:
+        """Return the features that pushed this pair's score up most, with their values."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        contrib = z * np.asarray(self.coef)
+        order = np.argsort(-contrib)[:top]
+        return [
+            {
+                "feature": FEATURES[j],
+                "value": round(float(x[j]), 3),
+                "why": FEATURE_HELP[FEATURES[j]],
+            }
+            for j in order
+            if contrib[j] > 0
+        ]
+
+
+def load_reranker(path: Path = WEIGHTS_FILE) -> Reranker:
+    """Load the shipped weights (plain JSON: nothing is executed)."""
+    return Reranker.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _window_cover(tokens: list[str], weights: dict[str, float], width: int) -> float:
+    # Best passage: the most debunk-word weight found within `width` consecutive tokens.
+    hits = [(pos, w) for pos, w in enumerate(tokens) if w in weights]
+    total = sum(weights.values())
+    if not hits or total <= 0:
+        return 0.0
+    best = 0.0
+    counts: dict[str, int] = {}
+    current = 0.0
+    lo = 0
+    for pos, word in hits:
+        if counts.get(word, 0) == 0:
+            current += weights[word]
+        counts[word] = counts.get(word, 0) + 1
+        while pos - hits[lo][0] >= width:
+            old = hits[lo][1]
+            counts[old] -= 1
+            if counts[old] == 0:
+                current -= weights[old]
+            lo += 1
+        best = max(best, current)
+    return best / total
+
+
+def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(tokens))
+
+
+def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.ndarray:
+    """Return FEATURES for one normalised text against each of its candidate rows."""
+    n = len(cands.rows)
+    out = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return out
+    tokens = text.split()
+    token_set = set(tokens)
+    text_bigrams = _bigrams(tokens)
+    n_rows = max(index.n_rows, 1)
+    rare_df = max(3.0, RARE_SHARE * n_rows)
+    df = index.word_df
+    for i, row in enumerate(cands.rows):
+        words = index.row_texts[int(row)].split()
+        idf = {w: math.log((n_rows + 1) / (df.get(w, 0) + 1)) + 1.0 for w in set(words)}
+        shared = token_set.intersection(idf)
+        numbers = {w for w in idf if any(c.isdigit() for c in w)}
+        bigrams = _bigrams(words)
+        out[i, len(PAIR_FEATURES)] = _window_cover(tokens, idf, max(3 * len(words), 20))
+        out[i, len(PAIR_FEATURES) + 1] = (
+            len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0
+        )
+        out[i, len(PAIR_FEATURES) + 2] = min(
+            5, sum(1 for w in shared if df.get(w, 0) <= rare_df and not w.isdigit())
+        )
+        out[i, len(PAIR_FEATURES) + 3] = len(numbers & token_set) / len(numbers) if numbers else 0.0
+        out[i, len(PAIR_FEATURES) + 4] = float(bool(numbers) and not numbers & token_set)
+        out[i, len(PAIR_FEATURES) + 5] = math.log((len(tokens) + 1) / (len(words) + 1))
+        out[i, len(PAIR_FEATURES) + 6] = math.log(len(words) + 1)
+    out[:, : len(PAIR_FEATURES)] = cands.features
+    # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
+    others = cands.entries[:, None] != cands.entries[None, :]
+    for name in ("cos_char", "window_cover"):
+        col = out[:, FEATURES.index(name)]
+        best_other = np.where(others, col[None, :], -np.inf).max(axis=1)
+        out[:, FEATURES.index(f"{name}_gap")] = col - np.where(
+            np.isfinite(best_other), best_other, 0.0
+        )
+    return out

@@ -1,0 +1,98 @@
+"""A new debunk meets the posts already scored in the recent window, on both databases."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import LABELS
+from monitor.core.base import utcnow
+from monitor.core.settings import Settings
+from monitor.factchecks import service
+from monitor.factchecks.rematch import rematch
+from monitor.factchecks.schemas import parse_record
+from monitor.posts.models import Post
+from monitor.predictions.models import Prediction
+from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
+
+VERSION = "test-rematch"
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_matchers() -> Iterator[None]:
+    service.invalidate_matchers()
+    yield
+    service.invalidate_matchers()
+
+
+def _scored_post(db: Session, key: str, text: str, age: timedelta) -> Post:
+    # As the scoring job leaves a post: classified, not flagged, four label predictions.
+    now = utcnow()
+    post = Post(
+        platform="telegram",
+        external_id=key,
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        fetched_at=now - age,
+        classified_at=now - age,
+        model_version=VERSION,
+        max_score=0.2,
+        flagged=False,
+        labels=[],
+        priority=0.0,
+    )
+    db.add(post)
+    db.flush()
+    for label in LABELS:
+        db.add(
+            Prediction(
+                post_id=post.id,
+                label=label,
+                score=0.2,
+                flagged=False,
+                model_version=VERSION,
+                explanation={"rules": []},
+            )
+        )
+    db.flush()
+    return post
+
+
+def test_a_post_scored_before_the_import_gets_its_debunk(db: Session, settings: Settings) -> None:
+    by_id = {d["id"]: d for d in DEBUNKS}
+    claim, want = CLAIMS[0]
+    target = by_id[want.split(":", 1)[1]]
+    recent = _scored_post(db, "p-recent", claim, timedelta(minutes=5))
+    old = _scored_post(db, "p-old", claim, settings.factcheck_rematch_window + timedelta(days=1))
+    news = _scored_post(db, "p-news", NEWS[0], timedelta(minutes=5))
+    counts = service.import_records(db, [parse_record(target)])
+    report = rematch(db, settings, counts.changed_ids)
+    assert report.posts_checked == 2 and report.posts_matched == 1 and report.newly_flagged == 1
+    db.expire_all()
+    assert recent.flagged and recent.labels == ["hoax"] and recent.priority > 0.2
+    assert not old.flagged and not news.flagged
+    hoax = db.scalars(
+        select(Prediction).where(Prediction.post_id == recent.id, Prediction.label == "hoax")
+    ).one()
+    assert hoax.flagged and hoax.explanation["factcheck"]["id"] == want
+    assert hoax.explanation["factcheck"]["publisher"] == target["publisher"]
+    assert hoax.explanation["signal"]["fired"] == ["debunk_match"]
+    assert hoax.explanation["signal"]["debunk"]["title"] == target["title"]
+    assert hoax.explanation["rules"] == []  # what the scoring job wrote is kept
+    # Importing the same file again changes nothing and matches nothing new.
+    again = service.import_records(db, [parse_record(target)])
+    assert again.changed_ids == [] and rematch(db, settings, again.changed_ids).posts_checked == 0
+
+
+def test_an_unrelated_debunk_flags_nothing(db: Session, settings: Settings) -> None:
+    posts = [_scored_post(db, f"n-{i}", text, timedelta(hours=1)) for i, text in enumerate(NEWS)]
+    counts = service.import_records(db, [parse_record(d) for d in DEBUNKS])
+    report = rematch(db, settings, counts.changed_ids)
+    assert report.posts_checked == len(NEWS) and report.posts_matched == 0
+    db.expire_all()
+    assert not any(p.flagged for p in posts)
