@@ -39,6 +39,9 @@ FEATURES: tuple[str, ...] = tuple(FEATURE_HELP)
 WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
 # A shared word counts as rare when at most this share of indexed rows holds it (min 3 rows).
 RARE_SHARE = 0.002
+# Below this many rows a base cannot tell a rare name from a common one (in a dozen
+# debunks "KPU" and "Bekasi" are both rare), so the feature stays 0 until it can.
+MIN_ROWS_FOR_RARE = 500
 
 
 @dataclass(frozen=True)
@@ -180,9 +183,10 @@ def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.nda
         out[i, len(PAIR_FEATURES) + 1] = (
             len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0
         )
-        out[i, len(PAIR_FEATURES) + 2] = min(
-            5, sum(1 for w in shared if df.get(w, 0) <= rare_df and not w.isdigit())
-        )
+        if n_rows >= MIN_ROWS_FOR_RARE:
+            out[i, len(PAIR_FEATURES) + 2] = min(
+                5, sum(1 for w in shared if df.get(w, 0) <= rare_df and not w.isdigit())
+            )
         out[i, len(PAIR_FEATURES) + 3] = len(numbers & token_set) / len(numbers) if numbers else 0.0
         out[i, len(PAIR_FEATURES) + 4] = float(bool(numbers) and not numbers & token_set)
         out[i, len(PAIR_FEATURES) + 5] = math.log((len(tokens) + 1) / (len(words) + 1))

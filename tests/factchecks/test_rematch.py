@@ -70,6 +70,8 @@ def test_a_post_scored_before_the_import_gets_its_debunk(db: Session, settings: 
     recent = _scored_post(db, "p-recent", claim, timedelta(minutes=5))
     old = _scored_post(db, "p-old", claim, settings.factcheck_rematch_window + timedelta(days=1))
     news = _scored_post(db, "p-news", NEWS[0], timedelta(minutes=5))
+    # The base already holds other debunks (imported days ago); today's file adds the target.
+    service.import_records(db, [parse_record(d) for d in DEBUNKS if d is not target])
     counts = service.import_records(db, [parse_record(target)])
     report = rematch(db, settings, counts.changed_ids)
     assert report.posts_checked == 2 and report.posts_matched == 1 and report.newly_flagged == 1
