@@ -200,8 +200,7 @@ BENCH_COMMANDS: dict[str, Lazy] = {
         _bench_api,
     ),
     "alerts": Lazy(
-        "Time one rule evaluation over a week of flags, a repeat (dedup) and the webhook "
-        "fan-out.",
+        "Time one rule evaluation over a week of flags, a repeat (dedup) and the webhook fan-out.",
         _bench_alerts,
     ),
 }
