@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # typer ships its own click: its commands are these classes
+from typer.core import TyperCommand, TyperGroup
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ def _evaluate() -> click.Command:
 
 
 def _classify() -> click.Command:
-    from monitor.modelversions import cli
+    from monitor.modelversions import classify_cli
 
-    return _single(cli.classify_command)
+    return _single(classify_cli.classify_command)
 
 
 def _db() -> click.Command:
@@ -232,7 +232,7 @@ class LazyGroup(TyperGroup):
         return name, cmd, rest
 
 
-class _Unloaded(click.Command):
+class _Unloaded(TyperCommand):
     """What `--help` lists for a command whose module is not imported yet."""
 
 

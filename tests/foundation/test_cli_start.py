@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-import click
 import pytest
 import typer
+from typer import _click as click
 from typer.testing import CliRunner
 
 from monitor.cli.main import BENCH_COMMANDS, COMMANDS, LazyGroup, app
