@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -73,3 +74,33 @@ def test_every_group_is_lazy() -> None:
     group = typer.main.get_command(app)
     assert isinstance(group, LazyGroup)
     assert group.list_commands(click.Context(group)) == list(COMMANDS)
+
+
+def test_each_command_group_sees_the_whole_schema_in_its_own_process(tmp_path: Path) -> None:
+    """A command loads only its own module; writes across domains' foreign keys still work."""
+    env = {**os.environ, "WASPADA_DATA_DIR": str(tmp_path / "data")}
+    env.pop("WASPADA_DATABASE_URL", None)
+    debunks = tmp_path / "debunks.jsonl"
+    debunks.write_text(
+        '{"id": "tbh-1", "title": "[SALAH] Surat Suara Sudah Dicoblos di Gudang KPU",'
+        ' "publisher": "turnbackhoax"}\n',
+        encoding="utf-8",
+    )
+    runs = [
+        ["db", "upgrade"],
+        ["factchecks", "import", str(debunks)],  # factchecks.source_id -> sources.id
+        ["keys", "create", "--role", "admin", "--name", "ops"],
+        ["audit", "verify"],
+        ["sources", "list"],
+        ["alerts", "list"],
+    ]
+    for args in runs:
+        res = subprocess.run(
+            [sys.executable, "-m", "monitor", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+        assert res.returncode == 0, f"waspada {' '.join(args)}: {res.stderr[-1500:]}"
