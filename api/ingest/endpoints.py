@@ -26,17 +26,15 @@ def ingest(
     """Validate each post, store the valid ones once, and report per-item rejections."""
     source_id: int | None = None
     language: str | None = None
-    region: str | None = None
     if batch.source:
         row = sources_repo.by_name(session, batch.source)
         if row is None:
             raise Problem(422, "Unprocessable Content", f"no source named {batch.source!r}")
-        source_id, region = row.id, row.default_region_code
+        source_id = row.id
         language = (row.config or {}).get("language")
     good, rejected = service.validate(batch.posts)
-    outcome = service.ingest(
-        session, good, source_id=source_id, default_language=language, default_region=region
-    )
+    # The source's default region is applied by region tagging (it reads the source).
+    outcome = service.ingest(session, good, source_id=source_id, default_language=language)
     report = outcome.report
     report.received = len(batch.posts)
     report.rejected = rejected

@@ -1,57 +1,313 @@
-"""The `waspada` entry point: every command, each with one line of help."""
+"""The `waspada` entry point: every command, each with one line of help, loaded when run.
+
+Why lazy: importing every command's module (scikit-learn, FastAPI, uvicorn, SQLAlchemy
+models, ...) took seconds before `waspada --help` could answer. The tables below are the one
+place where commands are registered: each names a command, its one-line help (shown by
+`--help` without importing anything) and a loader that imports the command's module only
+when that command runs. `tests/foundation/test_cli_start.py` checks the help lines against
+the loaded commands, so they cannot drift apart.
+"""
 
 from __future__ import annotations
 
-import typer
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from monitor.alerts import bench as alerts_bench
-from monitor.alerts import cli as alerts_cli
-from monitor.audit import cli as audit_cli
-from monitor.cli import db, serve
-from monitor.clusters import bench as clusters_bench
-from monitor.drift import cli as drift_cli
-from monitor.factchecks import bench as factchecks_bench
-from monitor.factchecks import cli as factchecks_cli
-from monitor.keys import cli as keys_cli
-from monitor.modelversions import bench as models_bench
-from monitor.modelversions import cli as models_cli
-from monitor.posts import cli as posts_cli
-from monitor.regions import cli as regions_cli
-from monitor.reviews import bench as reviews_bench
-from monitor.sources import bench as sources_bench
-from monitor.sources import cli as sources_cli
+import typer
+from typer import _click as click  # typer ships its own click: its commands are these classes
+from typer.core import TyperCommand, TyperGroup
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A command registered by name: its one-line help and how to load it."""
+
+    help: str
+    load: Callable[[], click.Command]
+
+
+def _group(sub_app: typer.Typer) -> click.Command:
+    # get_group, not get_command: a sub-app with one command (audit) stays a group.
+    return typer.main.get_group(sub_app)
+
+
+def _single(fn: Callable[..., Any]) -> click.Command:
+    one = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    one.command()(fn)
+    return typer.main.get_command(one)
+
+
+# Loaders: each imports its command's module here, at the CLI edge, and nowhere else.
+def _up() -> click.Command:
+    from monitor.cli import serve
+
+    return _single(serve.up)
+
+
+def _api() -> click.Command:
+    from monitor.cli import serve
+
+    return _single(serve.api)
+
+
+def _scheduler() -> click.Command:
+    from monitor.cli import serve
+
+    return _single(serve.scheduler)
+
+
+def _ingest() -> click.Command:
+    from monitor.posts import cli
+
+    return _single(cli.ingest_command)
+
+
+def _train() -> click.Command:
+    from monitor.modelversions import cli
+
+    return _single(cli.train_command)
+
+
+def _evaluate() -> click.Command:
+    from monitor.modelversions import cli
+
+    return _single(cli.evaluate_command)
+
+
+def _classify() -> click.Command:
+    from monitor.modelversions import classify_cli
+
+    return _single(classify_cli.classify_command)
+
+
+def _db() -> click.Command:
+    from monitor.cli import db
+
+    return _group(db.app)
+
+
+def _regions() -> click.Command:
+    from monitor.regions import cli
+
+    return _group(cli.app)
+
+
+def _alerts() -> click.Command:
+    from monitor.alerts import cli
+
+    return _group(cli.app)
+
+
+def _keys() -> click.Command:
+    from monitor.keys import cli
+
+    return _group(cli.app)
+
+
+def _sources() -> click.Command:
+    from monitor.sources import cli
+
+    return _group(cli.app)
+
+
+def _factchecks() -> click.Command:
+    from monitor.factchecks import cli
+
+    return _group(cli.app)
+
+
+def _audit() -> click.Command:
+    from monitor.audit import cli
+
+    return _group(cli.app)
+
+
+def _datasets() -> click.Command:
+    from monitor.modelversions import cli
+
+    return _group(cli.datasets_app)
+
+
+def _models() -> click.Command:
+    from monitor.modelversions import cli
+
+    return _group(cli.models_app)
+
+
+def _drift() -> click.Command:
+    from monitor.drift import cli
+
+    return _group(cli.app)
+
+
+def _bench_ingest() -> click.Command:
+    from monitor.sources import bench
+
+    return _single(bench.bench_ingest)
+
+
+def _bench_match() -> click.Command:
+    from monitor.factchecks import bench
+
+    return _single(bench.bench_match)
+
+
+def _bench_cluster() -> click.Command:
+    from monitor.clusters import bench
+
+    return _single(bench.bench_cluster)
+
+
+def _bench_classify() -> click.Command:
+    from monitor.modelversions import bench
+
+    return _single(bench.bench_classify)
+
+
+def _bench_api() -> click.Command:
+    from monitor.reviews import bench
+
+    return _single(bench.bench_api)
+
+
+def _bench_alerts() -> click.Command:
+    from monitor.alerts import bench
+
+    return _single(bench.bench_alerts)
+
+
+BENCH_COMMANDS: dict[str, Lazy] = {
+    "ingest": Lazy(
+        "Serve N posts locally and time fetch+parse+dedup+store+classify; print posts/s and "
+        "memory.",
+        _bench_ingest,
+    ),
+    "match": Lazy(
+        "Print index build time, matching posts/s and the match rate on ordinary news.",
+        _bench_match,
+    ),
+    "cluster": Lazy(
+        "Print membership precision/recall, posts/s, memory per million posts, DB hook posts/s.",
+        _bench_cluster,
+    ),
+    "classify": Lazy(
+        "Print posts/s end to end through `waspada classify`, bare predict, and peak memory.",
+        _bench_classify,
+    ),
+    "api": Lazy(
+        "Seed N posts, start the API on 127.0.0.1 and print req/s and p50/p95/p99 latency.",
+        _bench_api,
+    ),
+    "alerts": Lazy(
+        "Time one rule evaluation over a week of flags, a repeat (dedup) and the webhook fan-out.",
+        _bench_alerts,
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group whose commands are imported only when one of them runs."""
+
+    lazy: ClassVar[dict[str, Lazy]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Name the commands in registration order, loaded or not."""
+        return [*self.lazy, *(n for n in super().list_commands(ctx) if n not in self.lazy)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a loaded command, or a stand-in carrying only the help line."""
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = self.lazy.get(cmd_name)
+        return None if entry is None else _Unloaded(name=cmd_name, help=entry.help)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Load the command that is about to run (listing help never gets here)."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if isinstance(cmd, _Unloaded) and name is not None:
+            cmd = self.commands[name] = self.lazy[name].load()
+        return name, cmd, rest
+
+
+class _Unloaded(TyperCommand):
+    """What `--help` lists for a command whose module is not imported yet."""
+
+
+class BenchGroup(LazyGroup):
+    """`waspada bench ...`."""
+
+    lazy = BENCH_COMMANDS
+
+
+def _bench() -> click.Command:
+    bench = typer.Typer(
+        cls=BenchGroup, help="Benchmarks that print their figures.", no_args_is_help=True
+    )
+    return typer.main.get_group(bench)
+
+
+def _no_options() -> None:
+    """Options shared by a group's commands (none yet)."""
+
+
+COMMANDS: dict[str, Lazy] = {
+    "up": Lazy(
+        "Run everything in one process: migrate, prepare, schedule collection, serve the API.",
+        _up,
+    ),
+    "api": Lazy("Serve the API only (deployments that run the scheduler separately).", _api),
+    "scheduler": Lazy(
+        "Run the scheduler only; several may run against one PostgreSQL database.", _scheduler
+    ),
+    "ingest": Lazy(
+        "Ingest posts from a JSONL or CSV file; bad lines are listed and the rest is stored.",
+        _ingest,
+    ),
+    "train": Lazy(
+        "Train on fetched datasets + seeds + reviewer decisions, evaluate, register.", _train
+    ),
+    "evaluate": Lazy(
+        "Print per-label P/R/F1 at the operating threshold and the any-label flag rate.",
+        _evaluate,
+    ),
+    "classify": Lazy(
+        'Classify JSON Lines ({"id","text"} per line) into labels, scores and explanations.',
+        _classify,
+    ),
+    "db": Lazy("Database schema migrations.", _db),
+    "regions": Lazy("Kemendagri regions: load, tag, search, IKP import.", _regions),
+    "alerts": Lazy("Alerts: subscriptions, rule evaluation, delivery.", _alerts),
+    "keys": Lazy("API keys: create (shown once), list, revoke.", _keys),
+    "sources": Lazy("Manage and run collection sources.", _sources),
+    "bench": Lazy("Benchmarks that print their figures.", _bench),
+    "factchecks": Lazy("Fact-checks: import debunks, list them, evaluate matching.", _factchecks),
+    "audit": Lazy("Audit trail: verify the hash chain.", _audit),
+    "datasets": Lazy("Public datasets: list and fetch.", _datasets),
+    "models": Lazy("Trained classifier versions.", _models),
+    "drift": Lazy("Drift watch: score distributions against validation.", _drift),
+}
+
+
+class WaspadaGroup(LazyGroup):
+    """The top-level `waspada` group."""
+
+    lazy = COMMANDS
+
 
 app = typer.Typer(
+    cls=WaspadaGroup,
     name="waspada",
     help="Waspada: election early-detection monitor for Indonesian media.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db.app, name="db")
-serve.register(app)
-# Domain command groups register themselves below, one line each.
-app.add_typer(regions_cli.app, name="regions")
-app.add_typer(alerts_cli.app, name="alerts")
-app.add_typer(keys_cli.app, name="keys")
-app.add_typer(sources_cli.app, name="sources")
-app.command("ingest")(posts_cli.ingest_command)
-bench_app = typer.Typer(help="Benchmarks that print their figures.", no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
-bench_app.command("ingest")(sources_bench.bench_ingest)
-app.add_typer(factchecks_cli.app, name="factchecks")
-bench_app.command("match")(factchecks_bench.bench_match)
-bench_app.command("cluster")(clusters_bench.bench_cluster)
-app.add_typer(audit_cli.app, name="audit")
-app.add_typer(models_cli.datasets_app, name="datasets")
-app.add_typer(models_cli.models_app, name="models")
-app.add_typer(drift_cli.app, name="drift")
-app.command("train")(models_cli.train_command)
-app.command("evaluate")(models_cli.evaluate_command)
-app.command("classify")(models_cli.classify_command)
-bench_app.command("classify")(models_bench.bench_classify)
-bench_app.command("api")(reviews_bench.bench_api)
-bench_app.command("alerts")(alerts_bench.bench_alerts)
+
+
+app.callback()(_no_options)
 
 
 def main() -> None:

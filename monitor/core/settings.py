@@ -27,70 +27,132 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default sqlite:///<data dir>/waspada.db"
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Database, models, datasets and generated secrets live here",
+        json_schema_extra={"shown_default": "per-user data dir (`~/.local/share/waspada`)"},
     )
-    api_host: str = "127.0.0.1"
-    api_port: int = Field(default=8000, ge=1, le=65535)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["kv", "json"] = "kv"
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; `postgresql+psycopg://user:pass@host/db` to scale out",
+        json_schema_extra={"shown_default": "`sqlite:///<data dir>/waspada.db`"},
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address the API and pages listen on")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port of the API and pages")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level logged (case does not matter)"
+    )
+    log_format: Literal["kv", "json"] = Field(
+        default="kv", description="`kv` (key=value) or `json` log lines"
+    )
     sources_file: Path | None = Field(
-        default=None, description="TOML sources file; default the one shipped with Waspada"
+        default=None,
+        description="TOML sources file loaded by `waspada up`",
+        json_schema_extra={"shown_default": "the shipped `monitor/sources/default_sources.toml`"},
     )
     db_wait: timedelta = Field(
         default=timedelta(seconds=30), description="How long start-up retries an unreachable DB"
     )
     session_secret: SecretStr | None = Field(
-        default=None, description="Signs web session cookies; generated in the data dir if unset"
+        default=None,
+        description="Signs review-page session cookies",
+        json_schema_extra={"shown_default": "generated in the data dir"},
     )
     web_session_ttl: timedelta = Field(
-        default=timedelta(hours=8), description="How long a web review page login lasts"
+        default=timedelta(hours=8), description="How long a review-page login lasts"
     )
-    user_agent: str = "Waspada/0.1 (+https://github.com/waspada; election early-detection monitor)"
-    http_timeout: float = Field(default=20.0, gt=0)
-    http_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    scheduler_tick: timedelta = Field(default=timedelta(seconds=30))
+    user_agent: str = Field(
+        default="Waspada/0.1 (+https://github.com/waspada; election early-detection monitor)",
+        description="Sent with every collector and dataset request; name your deployment",
+    )
+    http_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds per response, first to last byte"
+    )
+    http_max_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest response body read; larger is refused"
+    )
+    scheduler_tick: timedelta = Field(
+        default=timedelta(seconds=30),
+        description="How often the scheduler looks for due sources and unscored posts",
+    )
     # Collectors (issue 4): politeness, backoff and scoring batch sizes.
-    http_host_concurrency: int = Field(default=2, ge=1, description="Parallel requests per host")
-    http_host_interval: float = Field(default=1.0, ge=0, description="Seconds between requests")
-    source_max_failures: int = Field(default=10, ge=1, description="Failures before disabling")
-    source_max_backoff: timedelta = Field(default=timedelta(hours=6))
-    collect_batch: int = Field(default=8, ge=1, description="Sources claimed per scheduler tick")
-    score_batch: int = Field(default=512, ge=1, description="Posts scored per batch")
+    http_host_concurrency: int = Field(
+        default=2, ge=1, description="Parallel requests per host per process"
+    )
+    http_host_interval: float = Field(
+        default=1.0, ge=0, description="Seconds between two requests to one host"
+    )
+    source_max_failures: int = Field(
+        default=10, ge=1, description="Consecutive failures before a source is system-disabled"
+    )
+    source_max_backoff: timedelta = Field(
+        default=timedelta(hours=6),
+        description="Longest wait after failures (a Retry-After of up to a day wins)",
+    )
+    collect_batch: int = Field(
+        default=8, ge=1, description="Sources one process leases per scheduler tick"
+    )
+    score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")
     rescore_window: timedelta = Field(
-        default=timedelta(days=7), description="How far back a promotion re-scores posts"
+        default=timedelta(days=7), description="How far back a model promotion re-scores posts"
+    )
+    heartbeat_max_age: timedelta = Field(
+        default=timedelta(seconds=120),
+        description="`/readyz` fails when the scheduler's heartbeat is older",
+    )
+    claim_lease: timedelta = Field(
+        default=timedelta(minutes=15),
+        description="How long a reviewer's claim, or a worker's lease on a source or post, lasts",
+    )
+    api_rate_limit: float = Field(
+        default=20.0, gt=0, description="Requests per second per API key (token bucket)"
+    )
+    api_rate_burst: int = Field(
+        default=60, ge=1, description="Requests a key may burst before `429`"
+    )
+    target_precision: float = Field(
+        default=0.8, gt=0, lt=1, description="Validation precision each label's threshold targets"
     )
     factcheck_rematch_window: timedelta = Field(
         default=timedelta(days=14),
         description="How far back a newly imported debunk is matched against scored posts",
     )
-    heartbeat_max_age: timedelta = Field(default=timedelta(seconds=120))
-    claim_lease: timedelta = Field(default=timedelta(minutes=15))
-    api_rate_limit: float = Field(default=20.0, gt=0, description="Requests/s per API key")
-    api_rate_burst: int = Field(default=60, ge=1, description="Requests a key may burst")
-    target_precision: float = Field(default=0.8, gt=0, lt=1)
     # Researchers' loop (issue 8): promotion guard and drift watch.
     promotion_max_precision_drop: float = Field(
-        default=0.02, ge=0, lt=1, description="Largest per-label precision drop allowed"
+        default=0.02,
+        ge=0,
+        lt=1,
+        description="Largest per-label precision drop a promotion may cause",
     )
     drift_psi_bound: float = Field(
-        default=0.25, gt=0, description="PSI of a label's daily scores vs validation that alerts"
+        default=0.25,
+        gt=0,
+        description="PSI of a label's scores vs validation that counts as shifted",
     )
     drift_flag_rate_bound: float = Field(
-        default=0.10, gt=0, le=1, description="Absolute flag-rate change vs validation that alerts"
+        default=0.10, gt=0, le=1, description="Absolute flag-rate change that counts as shifted"
     )
-    drift_min_posts: int = Field(default=100, ge=1, description="Posts a day needs to be judged")
-    drift_window: timedelta = Field(default=timedelta(days=1), description="Drift watch window")
+    drift_min_posts: int = Field(
+        default=100, ge=1, description="Fewest scored posts in the window for drift to be judged"
+    )
+    drift_window: timedelta = Field(
+        default=timedelta(days=1), description="The window compared with validation"
+    )
     drift_interval: timedelta = Field(
         default=timedelta(hours=1), description="How often the drift watch job runs"
     )
-    telegram_bot_token: SecretStr | None = None
-    telegram_api_url: str = Field(
-        default="https://api.telegram.org", description="Telegram Bot API base URL (alerts)"
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Bot token for Telegram alerts (a secret; never logged)"
     )
-    smtp_url: SecretStr | None = Field(default=None, description="smtp://user:pass@host:port")
-    smtp_from: str = "waspada@localhost"
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org",
+        description="Telegram Bot API base URL (a local Bot API server, or a test stand-in)",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="`smtp://user:pass@host:587` (STARTTLS if offered) or `smtps://...:465`",
+    )
+    smtp_from: str = Field(default="waspada@localhost", description="Sender of alert e-mails")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from classifiers.data.corpus import EVAL_DIR, SEEDS_DIR, read_labelled_jsonl
 from classifiers.models.loaded import LoadedClassifier
 from monitor.cli.common import fail
 from monitor.modelversions import stream
+from monitor.modelversions.classify_cli import classifier_for, ready_runtime
 
 
 def tweet_texts(n: int, seed: int = 7) -> list[str]:
@@ -76,11 +77,9 @@ def bench_classify(
     model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
 ) -> None:
     """Print posts/s end to end through `waspada classify`, bare predict, and peak memory."""
-    from monitor.modelversions.cli import _classifier, ready_runtime
-
     texts = tweet_texts(n)
     with ready_runtime() as rt:
-        clf = _classifier(rt, model)
+        clf = classifier_for(rt, model)
     assert isinstance(clf, LoadedClassifier)
     version = clf.version
     # Warm the caches the way a long-running process would have them.

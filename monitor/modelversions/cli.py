@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +11,6 @@ import typer
 from sqlalchemy.orm import Session
 
 from classifiers import research
-from classifiers.contracts import Classifier
 from classifiers.data.corpus import JsonlError, read_labelled_jsonl
 from classifiers.data.fetch import FetchError, fetch_many
 from classifiers.data.registry import DATASETS
@@ -22,35 +18,13 @@ from classifiers.models.artifact import UnsafeModel
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from classifiers.research import store as research_store
-from classifiers.service import ensure_default_model, load_version
-from monitor.cli.common import echo_err, fail, runtime, settings_or_exit
-from monitor.core import migrate
+from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.runtime import Runtime
-from monitor.core.settings import Settings
-from monitor.modelversions import repository, service, stream
+from monitor.modelversions import repository, service
+from monitor.modelversions.classify_cli import classifier_for, ready_runtime
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
 models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
-
-
-@contextmanager
-def ready_runtime(settings: Settings | None = None) -> Iterator[Runtime]:
-    """Open the runtime with the schema at head: a local SQLite file is migrated on first use."""
-    with runtime(settings) as rt:
-        current, head = migrate.current_revision(rt.engine), migrate.head_revision()
-        if current != head:
-            if not rt.settings.is_sqlite:
-                raise fail(
-                    f"database schema is at {current or 'nothing'}, this version needs {head}; "
-                    "run `waspada db upgrade` first"
-                )
-            # Why automatic here: `datasets fetch && train && classify` on a fresh data
-            # directory must work without a separate set-up step (the issue's contract).
-            echo_err(f"waspada: migrating the local database to {head} ...")
-            from monitor.cli.db import migrate_or_exit
-
-            migrate_or_exit(rt.engine)
-        yield rt
 
 
 @datasets_app.command("list")
@@ -273,26 +247,6 @@ def models_rollback() -> None:
         typer.echo(f"promoted {row.version}")
 
 
-def _classifier(rt: Runtime, version: str | None) -> Classifier:
-    with rt.session() as session:
-        if version:
-            row = repository.get(session, version)
-            if row is None:
-                raise fail(f"no model version {version!r}")
-            try:
-                return load_version(row)
-            except UnsafeModel as exc:
-                raise fail(str(exc)) from None
-        row = repository.promoted(session)
-        if row is not None:
-            try:
-                return load_version(row)
-            except UnsafeModel as exc:
-                raise fail(str(exc)) from None
-    echo_err("waspada: no promoted model; training the default model first (once) ...")
-    return ensure_default_model(rt)
-
-
 def evaluate_command(
     file: Path = typer.Argument(..., help='Labelled JSONL: {"id","text","labels":[...]}'),
     model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
@@ -303,7 +257,7 @@ def evaluate_command(
     except (OSError, JsonlError) as exc:
         raise fail(str(exc), 2) from None
     with ready_runtime() as rt:
-        clf = _classifier(rt, model)
+        clf = classifier_for(rt, model)
     assert isinstance(clf, LoadedClassifier)
     result = evaluate(clf, examples)
     typer.echo(f"model {clf.version}  n={result['n']}")
@@ -313,30 +267,3 @@ def evaluate_command(
             f"positives={m['positives']} flagged={m['flagged']}"
         )
     typer.echo(f"any-label flag rate: {result['any_label_flag_rate']:.4f}")
-
-
-def classify_command(
-    input: Path | None = typer.Option(None, "--input", help="JSONL file (default: stdin)"),
-    output: Path | None = typer.Option(None, "--output", help="JSONL file (default: stdout)"),
-    model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
-) -> None:
-    """Classify JSON Lines ({"id","text"} per line) into labels, scores and explanations."""
-    from monitor.predictions.loader import load_matcher
-
-    if input is not None and not input.is_file():
-        raise fail(f"--input {input}: no such file", 2)
-    with ready_runtime() as rt:
-        clf = _classifier(rt, model)
-        with rt.session() as session:
-            matcher = load_matcher(session)
-    source = input.open("rb") if input is not None else sys.stdin.buffer
-    sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
-    try:
-        ok, errors = stream.run(clf, source, sink, matcher=matcher, warn=echo_err)
-    finally:
-        if input is not None:
-            source.close()
-        if output is not None:
-            sink.close()
-    if errors:
-        echo_err(f"waspada: {ok} classified, {errors} line(s) with errors")

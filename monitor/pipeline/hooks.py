@@ -8,7 +8,7 @@ adds its step to ARRIVAL_HOOKS explicitly, so the order is visible here: regions
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -18,18 +18,28 @@ from monitor.regions.service import tag_posts
 
 log = logging.getLogger(__name__)
 
-PostHook = Callable[[Session, Sequence[Post]], None]
+# A hook gets the new posts and the region each post's sender declared (post id -> code).
+PostHook = Callable[[Session, Sequence[Post], Mapping[int, str]], None]
+
+
+def _clusters(session: Session, posts: Sequence[Post], declared: Mapping[int, str]) -> None:
+    """Cluster near-copies (declared regions reach clusters through the post's tags)."""
+    assign_clusters(session, posts)
+
 
 ARRIVAL_HOOKS: list[tuple[str, PostHook]] = [
     ("regions", tag_posts),
-    ("clusters", assign_clusters),
+    ("clusters", _clusters),
 ]
 
 
-def run_arrival_hooks(session: Session, posts: Sequence[Post]) -> None:
+def run_arrival_hooks(
+    session: Session, posts: Sequence[Post], declared_regions: Mapping[int, str] | None = None
+) -> None:
     """Run every arrival step on newly stored posts, in order."""
     if not posts:
         return
+    declared = declared_regions or {}
     for name, hook in ARRIVAL_HOOKS:
-        hook(session, posts)
+        hook(session, posts, declared)
         log.debug("arrival hook done", extra={"hook": name, "posts": len(posts)})

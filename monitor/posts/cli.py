@@ -35,13 +35,12 @@ def ingest_command(
     with runtime() as rt:
         source_id: int | None = None
         language: str | None = None
-        region: str | None = None
         if source:
             with rt.session() as s:
                 row = sources_repo.by_name(s, source)
                 if row is None:
                     raise fail(f"no source named {source}", 2)
-                source_id, region = row.id, row.default_region_code
+                source_id = row.id
                 language = (row.config or {}).get("language")
         batch: list[tuple[int, dict[str, Any]]] = []
         try:
@@ -52,9 +51,9 @@ def ingest_command(
                         continue
                     batch.append((line, record))
                     if len(batch) >= BATCH:
-                        _flush(rt, batch, total, source_id, language, region)
+                        _flush(rt, batch, total, source_id, language)
                         batch = []
-                _flush(rt, batch, total, source_id, language, region)
+                _flush(rt, batch, total, source_id, language)
         except FileFormatError as exc:
             _report(total, as_json)
             raise fail(str(exc), 2) from None
@@ -69,7 +68,6 @@ def _flush(
     total: IngestReport,
     source_id: int | None,
     language: str | None,
-    region: str | None,
 ) -> None:
     if not batch:
         return
@@ -78,9 +76,8 @@ def _flush(
     for rejection in bad:
         total.rejected.append(Rejection(index=lines[rejection.index], errors=rejection.errors))
     with rt.session() as s:
-        outcome = service.ingest(
-            s, good, source_id=source_id, default_language=language, default_region=region
-        )
+        # The source's default region is applied by region tagging (it reads the source).
+        outcome = service.ingest(s, good, source_id=source_id, default_language=language)
     r = outcome.report
     total.received += len(batch)
     total.new += r.new

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -66,6 +75,7 @@ class PostRegion(Base):
     """A region a post is about, with the evidence for it."""
 
     __tablename__ = "post_regions"
+    __table_args__ = (CheckConstraint("origin IN ('sender', 'source', 'text')", name="origin"),)
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
@@ -74,5 +84,6 @@ class PostRegion(Base):
         ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True, index=True
     )
     province_code: Mapped[str] = mapped_column(String(20), index=True)
-    origin: Mapped[str] = mapped_column(String(20))  # "text" or "source"
+    # "sender" (declared with the post), "source" (the source's region) or "text" (matched).
+    origin: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text)

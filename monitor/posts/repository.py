@@ -12,8 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.posts.models import Post, PostRegion
-from monitor.regions.models import Region
+from monitor.posts.models import Post
 
 # Why 500: keeps every IN list and multi-row INSERT well under SQLite's 32,766 parameters.
 CHUNK = 500
@@ -155,30 +154,3 @@ def load(session: Session, ids: Sequence[int]) -> list[Post]:
     for part in _chunks(sorted(ids)):
         posts.extend(session.scalars(select(Post).where(Post.id.in_(part)).order_by(Post.id)))
     return posts
-
-
-def existing_regions(session: Session, codes: Iterable[str]) -> set[str]:
-    """Return which of the region codes exist."""
-    wanted = sorted(set(codes))
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Region.code).where(Region.code.in_(wanted))))
-
-
-def add_source_regions(session: Session, pairs: Sequence[tuple[int, str]], evidence: str) -> None:
-    """Tag posts with a region their source or sender declared."""
-    if not pairs:
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = [
-        {
-            "post_id": pid,
-            "region_code": code,
-            "province_code": code.split(".")[0],
-            "origin": "source",
-            "evidence": evidence,
-        }
-        for pid, code in pairs
-    ]
-    for part in _chunks(values):
-        session.execute(insert(PostRegion).values(list(part)).on_conflict_do_nothing())

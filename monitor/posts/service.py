@@ -31,6 +31,8 @@ class IngestOutcome:
 
     report: IngestReport = field(default_factory=IngestReport)
     new_posts: list[Post] = field(default_factory=list)
+    # The region each new post's sender declared (post id -> Kemendagri code).
+    declared_regions: dict[int, str] = field(default_factory=dict)
 
 
 def validate(
@@ -59,7 +61,6 @@ def ingest(
     *,
     source_id: int | None = None,
     default_language: str | None = None,
-    default_region: str | None = None,
 ) -> IngestOutcome:
     """Store items once: new ones inserted, changed ones updated, exact copies linked."""
     outcome = IngestOutcome()
@@ -75,11 +76,10 @@ def ingest(
             outcome,
             source_id=source_id,
             default_language=default_language,
-            default_region=default_region,
         )
     outcome.report.unchanged += len(items) - len(unique)
     if outcome.new_posts:
-        run_arrival_hooks(session, outcome.new_posts)
+        run_arrival_hooks(session, outcome.new_posts, outcome.declared_regions)
     return outcome
 
 
@@ -121,7 +121,6 @@ def _ingest_chunk(
     *,
     source_id: int | None,
     default_language: str | None,
-    default_region: str | None,
 ) -> None:
     rows = [_row(item, source_id, default_language) for item in items]
     stored = repository.stored_by_key(session, (item.key for item in items))
@@ -179,23 +178,6 @@ def _ingest_chunk(
     )
     new_posts = repository.load(session, list(ids.values()))
     outcome.new_posts.extend(new_posts)
-    _tag_regions(session, items, ids, default_region)
-
-
-def _tag_regions(
-    session: Session,
-    items: Sequence[PostIn],
-    ids: dict[tuple[str, str], int],
-    default_region: str | None,
-) -> None:
-    wanted = {
-        pid: code
-        for item in items
-        if (pid := ids.get(item.key)) and (code := item.region_code or default_region)
-    }
-    known = repository.existing_regions(session, wanted.values())
-    unknown = sorted(set(wanted.values()) - known)
-    if unknown:
-        log.warning("unknown region codes ignored", extra={"codes": unknown[:10]})
-    pairs = [(pid, code) for pid, code in wanted.items() if code in known]
-    repository.add_source_regions(session, pairs, evidence="declared by source")
+    outcome.declared_regions.update(
+        {pid: item.region_code for item in items if item.region_code and (pid := ids.get(item.key))}
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, insert, select
+from sqlalchemy import ColumnElement, Row, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -93,13 +93,22 @@ def source_regions(session: Session, source_ids: Iterable[int]) -> dict[int, str
     return {sid: code for sid, code in rows if code}
 
 
-def replace_post_regions(session: Session, post_ids: list[int], rows: list[dict[str, Any]]) -> None:
-    """Replace the region tags of posts (re-tagging is idempotent)."""
+def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[str, Any]]) -> None:
+    """Replace the text-matched tags of posts; declared tags stay (re-tagging is idempotent).
+
+    A row for a region the post already carries (declared by its sender or source) is
+    skipped, so a declaration is never overwritten by a text match of the same region.
+    """
     if not post_ids:
         return
-    session.execute(delete(PostRegion).where(PostRegion.post_id.in_(post_ids)))
+    session.execute(
+        delete(PostRegion).where(PostRegion.post_id.in_(post_ids), PostRegion.origin == "text")
+    )
     if rows:
-        session.execute(insert(PostRegion), rows)
+        insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        for start in range(0, len(rows), 500):
+            part = rows[start : start + 500]
+            session.execute(insert_fn(PostRegion).values(part).on_conflict_do_nothing())
     session.flush()
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -69,27 +69,46 @@ def tag_text(text: str) -> list[RegionMatch]:
     return default_matcher().match(text)
 
 
-def tag_posts(session: Session, posts: Sequence[Post]) -> None:
-    """Arrival hook: write post_regions from text mentions and the source's default region."""
+# Origins of a post's region tags, strongest first: when two name one region, the first wins.
+# Only "text" tags are recomputed by re-tagging; declarations are facts about the arrival.
+ORIGINS = ("sender", "source", "text")
+
+
+def tag_posts(
+    session: Session, posts: Sequence[Post], declared: Mapping[int, str] | None = None
+) -> None:
+    """Arrival hook: tag posts with their sender's and source's regions and the text's matches.
+
+    `declared` maps post ids to the region code their sender gave (`region_code` in
+    `waspada ingest` or POST /api/v1/ingest); the source's default region comes from the
+    sources table. Both are kept beside the text matches, whatever the text says.
+    """
     if not posts:
         return
     ensure_loaded(session)
+    declared = declared or {}
     gaz = default_gazetteer()
     defaults = repository.source_regions(session, (p.source_id for p in posts if p.source_id))
     rows: list[dict[str, object]] = []
+    unknown: set[str] = set()
     for post in posts:
-        seen: set[str] = set()
+        for code, origin in (
+            (declared.get(post.id), "sender"),
+            (defaults.get(post.source_id) if post.source_id else None, "source"),
+        ):
+            if not code:
+                continue
+            if code in gaz.regions:
+                rec = gaz.regions[code]
+                rows.append(_row(post.id, rec.code, rec.province_code, origin, _EVIDENCE[origin]))
+            else:
+                unknown.add(code)
         text = "\n".join(t for t in (post.title, post.text) if t)
         for m in tag_text(text):
-            seen.add(m.code)
             rows.append(_row(post.id, m.code, m.province_code, "text", m.evidence))
-        default = defaults.get(post.source_id) if post.source_id else None
-        if default and default not in seen:
-            if default in gaz.regions:
-                rec = gaz.regions[default]
-                rows.append(_row(post.id, rec.code, rec.province_code, "source", "source"))
-            else:
-                log.warning("source default region unknown", extra={"code": default})
+    if unknown:
+        # Why only a warning: a wrong code from one sender must not cost the post itself.
+        log.warning("unknown region codes ignored", extra={"codes": sorted(unknown)[:10]})
     # A kecamatan tag needs kecamatan loaded (`regions load --no-districts` skips them);
     # otherwise the tag rolls up to the nearest stored ancestor.
     wanted = _with_ancestors(str(r["region_code"]) for r in rows)
@@ -99,7 +118,10 @@ def tag_posts(session: Session, posts: Sequence[Post]) -> None:
         code = _nearest_stored(str(row["region_code"]), stored)
         if code is not None and (row["post_id"], code) not in kept:
             kept[(row["post_id"], code)] = {**row, "region_code": code}
-    repository.replace_post_regions(session, [p.id for p in posts], list(kept.values()))
+    repository.replace_text_regions(session, [p.id for p in posts], list(kept.values()))
+
+
+_EVIDENCE = {"sender": "declared by sender", "source": "source"}
 
 
 def _with_ancestors(codes: Iterable[str]) -> set[str]:

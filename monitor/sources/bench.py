@@ -5,7 +5,7 @@ from __future__ import annotations
 import resource
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,10 +41,10 @@ def _timed_hooks(spent: dict[str, float]) -> Iterator[None]:
     original = list(hooks.ARRIVAL_HOOKS)
 
     def wrap(name: str, hook: hooks.PostHook) -> hooks.PostHook:
-        def timed(session: Session, posts: Sequence[Post]) -> None:
+        def timed(session: Session, posts: Sequence[Post], declared: Mapping[int, str]) -> None:
             t0 = time.perf_counter()
             try:
-                hook(session, posts)
+                hook(session, posts, declared)
             finally:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
 

@@ -47,7 +47,6 @@ class Claimed:
     source: SourceConfig
     state: FetchState
     language: str | None
-    region: str | None
 
 
 @dataclass
@@ -76,7 +75,6 @@ def _snapshot(row: Source) -> Claimed:
         source=SourceConfig(row.name, row.kind, row.url, config, row.is_factchecker),
         state=FetchState(row.etag, row.last_modified, row.cursor),
         language=config.get("language"),
-        region=row.default_region_code,
     )
 
 
@@ -139,7 +137,6 @@ def store_run(
                 items,
                 source_id=row.id,
                 default_language=claimed.language,
-                default_region=claimed.region,
             )
             report.new = outcome.report.new
             report.updated = outcome.report.updated
