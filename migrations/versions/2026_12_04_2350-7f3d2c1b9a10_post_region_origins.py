@@ -1,7 +1,7 @@
 """post region origins: sender- and source-declared tags kept beside text matches
 
 Revision ID: 7f3d2c1b9a10
-Revises: 5d1e0a7c9b21
+Revises: 7c1a9e4f2b30
 Create Date: 2026-12-04 23:50:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "7f3d2c1b9a10"
-down_revision: str | None = "5d1e0a7c9b21"
+down_revision: str | None = "7c1a9e4f2b30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
