@@ -81,7 +81,7 @@ RULES: tuple[Rule, ...] = (
         gates=(VOTE_ACT, rf"{EUPHEMISM}|{MONEY}"),
     ),
     Rule(
-        "mp_euphemism_for_vote",
+        "mp_strong_offer",
         "money_politics",
         rf"\b(serangan fajar|serangan subuh|salam tempel|wani piro|ongkos coblos|uang coblos)"
         rf"\b.{{0,80}}\b({VOTE_ACT}|nominaluang|timses|tim sukses|tps|per (kepala|kk|orang))\b|"
@@ -149,7 +149,7 @@ RULES: tuple[Rule, ...] = (
     Rule("bc_slander", "black_campaign", rf"\b{SLUR_BC}\b", "kata hinaan atau fitnah"),
     Rule("bc_crime_words", "black_campaign", rf"\b{CRIME}\b", "tuduhan kejahatan (umum)"),
     Rule(
-        "bc_slur_candidate",
+        "bc_slander_target",
         "black_campaign",
         _near(CANDIDATE, SLUR_BC, 50),
         "hinaan atau cap fitnah (antek asing, PKI) ke calon, partai atau penyelenggara",
