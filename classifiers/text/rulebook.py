@@ -147,7 +147,6 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- black_campaign -----------------------------------------------------------------
     Rule("bc_slander", "black_campaign", rf"\b{SLUR_BC}\b", "kata hinaan atau fitnah"),
-    Rule("bc_crime_words", "black_campaign", rf"\b{CRIME}\b", "tuduhan kejahatan (umum)"),
     Rule(
         "bc_slander_target",
         "black_campaign",

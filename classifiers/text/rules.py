@@ -63,7 +63,7 @@ def rule_floors(texts: Iterable[str], labels: Iterable[str], floor: float) -> np
 
 
 class RuleFeatures(TransformerMixin, BaseEstimator):
-    """One sparse 0/`weight` column per rule, over normalised texts."""
+    """One sparse 0/`weight` column per rule; a countered strong rule stays 0."""
 
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
@@ -80,15 +80,20 @@ class RuleFeatures(TransformerMixin, BaseEstimator):
         texts = as_text_list(X)
         # Columns follow the names recorded at fit time: a model fitted with an older rule
         # set keeps its width, and a rule it never saw is not smuggled in.
-        by_name = {rule.name: pat for rule, pat in _COMPILED}
+        by_name = {rule.name: (rule, pat) for rule, pat in _COMPILED}
         columns = [by_name.get(name) for name in self.rule_names_]
         rows: list[int] = []
         cols: list[int] = []
         for i, text in enumerate(texts):
-            for j, pat in enumerate(columns):
-                if pat is not None and pat.search(text):
-                    rows.append(i)
-                    cols.append(j)
+            hits = [(j, c[0]) for j, c in enumerate(columns) if c is not None and c[1].search(text)]
+            countered = {rule.label for _, rule in hits if rule.suppressor}
+            for j, rule in hits:
+                # A strong rule inside counter-speech ("yang bilang 'jangan pilih kafir' itu
+                # memecah belah") is a quotation: it must not push the model either.
+                if rule.strong and rule.label in countered:
+                    continue
+                rows.append(i)
+                cols.append(j)
         data = np.full(len(rows), float(self.weight))
         return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), len(columns)))
 

@@ -125,3 +125,14 @@ def test_hostile_input_is_scored_without_error(text: str) -> None:
     out = rule_floors([normalize(text)], LABELS, 0.9)
     assert out.shape == (1, len(LABELS))
     assert np.isin(out, [0.0, 0.9]).all()
+
+
+def test_a_countered_strong_rule_does_not_feed_the_model() -> None:
+    feats = RuleFeatures().fit(["x"])
+    names = [r.name for r in RULES]
+    quoted = "jangan termakan isu sara, yang bilang jangan pilih pemimpin kafir itu memecah belah"
+    row = feats.transform([normalize(quoted)]).toarray()[0]
+    assert row[names.index("ip_vote_by_identity")] == 0
+    assert row[names.index("ip_counter")] == 1
+    plain = feats.transform([normalize("jangan pilih pemimpin kafir")]).toarray()[0]
+    assert plain[names.index("ip_vote_by_identity")] == 1
