@@ -208,10 +208,20 @@ RULES: tuple[Rule, ...] = (
         r"(seiman|seagama|seakidah|se iman|sesuku|satu agama|satu iman|satu akidah|"
         r"putra daerah|orang asli|pribumi)\b|"
         r"\bpemimpin (kafir|kapir|non muslim|nonmuslim|aseng|cina|china|yahudi)\b|"
-        r"\b(haram|dosa|murtad) (hukumnya )?(memilih|pilih|milih|dipimpin)\b",
+        r"\b(haram|dosa|murtad) (hukumnya )?(memilih|pilih|milih|dipilih|dipimpin)\b|"
+        # "Gubernur Sumbar harus orang Minang", "tolak capres aseng": the office by identity.
+        r"\b(pemimpin|calon|capres|cawapres|cagub|cabup|caleg|gubernur|bupati|walikota|"
+        r"presiden|kepala daerah)\b.{0,25}\b(harus|wajib|mesti|hanya boleh|cuma boleh|"
+        r"sebaiknya) (dari |orang |putra |putri |beragama |suku |etnis |seorang )?"
+        + SAME_IDENTITY
+        + r"\b|\b(tolak|lawan|jangan) (pemimpin|calon|capres|cawapres|cagub|cabup|caleg|"
+        r"gubernur|bupati|presiden)( boneka| antek| dari)? " + SAME_IDENTITY + r"\b",
         "ajakan memilih atau tidak memilih karena agama/suku",
         strong=True,
-        gates=(r"pilih|milih|coblos|dukung|dipimpin|pemimpin|menang",),
+        gates=(
+            r"pilih|milih|coblos|dukung|dipimpin|pemimpin|menang|calon|capres|cawapres|"
+            r"cagub|cabup|caleg|gubernur|bupati|walikota|presiden|kepala daerah",
+        ),
     ),
     Rule(
         "ip_slur_group",
