@@ -114,7 +114,9 @@ def test_hard_negatives_suppress_strong_rules(text: str, label: str) -> None:
     assert any(r.suppressor and r.name.startswith(label) for r in hits), hits
     norm = normalize(text)
     X = RuleFeatures().fit([norm]).transform([norm])
-    assert X.sum() == len(hits)
+    # A strong rule its label's suppressor countered is a quotation: no column either.
+    countered = {r.label for r in hits if r.suppressor}
+    assert X.sum() == len([r for r in hits if not (r.strong and r.label in countered)])
 
 
 def test_rule_floor_lifts_a_strong_unsuppressed_hit(small_model: TrainedModel) -> None:
