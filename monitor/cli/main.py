@@ -15,6 +15,7 @@ from monitor.factchecks import cli as factchecks_cli
 from monitor.keys import cli as keys_cli
 from monitor.modelversions import bench as models_bench
 from monitor.modelversions import cli as models_cli
+from monitor.posts import bench as posts_bench
 from monitor.posts import cli as posts_cli
 from monitor.regions import cli as regions_cli
 from monitor.reviews import bench as reviews_bench
@@ -52,6 +53,7 @@ app.command("classify")(models_cli.classify_command)
 bench_app.command("classify")(models_bench.bench_classify)
 bench_app.command("api")(reviews_bench.bench_api)
 bench_app.command("alerts")(alerts_bench.bench_alerts)
+bench_app.command("language")(posts_bench.bench_language)
 
 
 def main() -> None:
