@@ -49,6 +49,8 @@ _LINK = re.compile(r"(?:https?://|www\.)\S+")
 _HANDLE = re.compile(r"[@#][\w.]+")
 # The USER / URL placeholders of anonymised public datasets (Ibrohim & Budi).
 _PLACEHOLDER = re.compile(r"\b(?:USER|URL)\b")
+# Letters spaced out ("h o a k s", or a filler between every character): joined again.
+_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){4,}[^\W\d_](?!\S)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -105,6 +107,8 @@ def _prepare(text: str) -> str:
         text = _HANDLE.sub(" ", text)
     if "USER" in text or "URL" in text:
         text = _PLACEHOLDER.sub(" ", text)
+    if text.count(" ") * 3 > len(text):  # ordinary prose has a space every 6-7 characters
+        text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
     return text if text.isascii() and text.isprintable() else _CONTROL.sub(" ", text)
 
 
