@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from classifiers.contracts import Classification, Classifier, Matcher
+from classifiers.text.invisible import clean_text
 from classifiers.text.language import LanguageResult, detect_language
 
 BATCH = 512
@@ -121,7 +122,8 @@ def run(
         # Foreign text is answered without the model: it was trained on Indonesian only.
         langs = {id(p): detect_language(p.text or "") for p in good}
         scored = [p for p in good if langs[id(p)].scored]
-        texts = [p.text or "" for p in scored]
+        # Invisible padding is stripped before the model and the matcher read the text.
+        texts = [clean_text(p.text or "") for p in scored]
         results = iter(classifier.classify(texts, matcher) if texts else [])
         out = []
         for item in batch:
