@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifiers.text.invisible import clean_text
+
 NUM_PERM = 64
 SHINGLE = 5  # characters
 VERSION = 2  # v1 hashed word 3-grams of normalised text; not comparable
@@ -99,8 +101,10 @@ def cluster_text(text: str) -> list[str] | None:
     """Return the words a text is clustered on, or None when it is too short to cluster."""
     if not isinstance(text, str):
         return None
+    # Invisible padding (U+3164, zero-width spaces) would split words and hide a copy.
+    text = clean_text(text[:MAX_CHARS])
     # Links, hashtags and mentions go first: a post made only of them has no message to copy.
-    words = _WORD.findall(_LINK_OR_TAG.sub(" ", text[:MAX_CHARS]).lower())
+    words = _WORD.findall(_LINK_OR_TAG.sub(" ", text).lower())
     if len(words) < MIN_WORDS:
         return None
     return words[:MAX_WORDS]
@@ -110,7 +114,7 @@ def names_of(text: str) -> frozenset[int] | None:
     """Return the hashed names and numbers of a raw text (None when it shouts in capitals)."""
     if not isinstance(text, str):
         return None
-    text = _LINK_OR_TAG.sub(" ", text[:MAX_CHARS])
+    text = _LINK_OR_TAG.sub(" ", clean_text(text[:MAX_CHARS]))
     upper = sum(map(str.isupper, text))
     if upper > sum(map(str.islower, text)):
         return None  # ALL CAPS: every word looks like a name

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from classifiers.text.curated import CURATED_SLANG, LEET, PROTECTED_WORDS
+from classifiers.text.invisible import clean_text
 
 # Literal escape runs such as `\xf0\x9f\x98\x82` (Ibrohim & Budi store emoji this way).
 _BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
@@ -124,10 +125,10 @@ def _fix_token(tok: str, slang: Mapping[str, str]) -> str:
 def normalize(
     text: str, slang: Mapping[str, str] | None = None, vocab: Mapping[str, Any] | None = None
 ) -> str:
-    """Normalise one post: escapes, NFKC, URL/mention/hashtag tokens, slang, leet, emoji."""
+    """Normalise one post: escapes, invisibles, NFKC, URL/mention/hashtag tokens, slang, leet."""
     slang = CURATED_SLANG if slang is None else slang
     text = decode_escapes(text)
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = clean_text(text).translate(_QUOTES)
     text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
     text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)

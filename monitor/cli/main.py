@@ -147,6 +147,18 @@ def _bench_ingest() -> click.Command:
     return _single(bench.bench_ingest)
 
 
+def _redetect_languages() -> click.Command:
+    from monitor.posts import cli
+
+    return _single(cli.redetect_languages_command)
+
+
+def _bench_language() -> click.Command:
+    from monitor.posts import bench
+
+    return _single(bench.bench_language)
+
+
 def _bench_match() -> click.Command:
     from monitor.factchecks import bench
 
@@ -202,6 +214,11 @@ BENCH_COMMANDS: dict[str, Lazy] = {
     "alerts": Lazy(
         "Time one rule evaluation over a week of flags, a repeat (dedup) and the webhook fan-out.",
         _bench_alerts,
+    ),
+    "language": Lazy(
+        "Run language identification over the public data and foreign sentences; print the "
+        "share not scored per set and texts/s.",
+        _bench_language,
     ),
 }
 
@@ -265,6 +282,10 @@ COMMANDS: dict[str, Lazy] = {
     "ingest": Lazy(
         "Ingest posts from a JSONL or CSV file; bad lines are listed and the rest is stored.",
         _ingest,
+    ),
+    "redetect-languages": Lazy(
+        "Re-detect the language of every stored post; foreign ones leave the unreviewed queue.",
+        _redetect_languages,
     ),
     "train": Lazy(
         "Train on fetched datasets + seeds + reviewer decisions, evaluate, register.", _train

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from classifiers.contracts import Classification, Classifier, Matcher
+from classifiers.text.invisible import clean_text
+from classifiers.text.language import LanguageResult, detect_language
 
 BATCH = 512
 MAX_TEXT_CHARS = 100_000  # longer texts are scored on their first 100k characters
@@ -42,14 +44,34 @@ def parse_line(line: str, line_no: int) -> Parsed:
     return Parsed(line_no, ident, text[:MAX_TEXT_CHARS])
 
 
-def result_json(ident: Any, result: Classification) -> dict[str, Any]:
+def result_json(
+    ident: Any, result: Classification, language: LanguageResult | None = None
+) -> dict[str, Any]:
     """Return the output object for one classified input."""
-    return {
+    out = {
         "id": ident,
         "labels": result.labels,
         "scores": result.scores,
         "explanation": result.explanation,
         "factcheck": result.factcheck.as_json() if result.factcheck else None,
+    }
+    if language is not None:
+        out["language"] = language.code
+    return out
+
+
+def abstained_json(ident: Any, language: LanguageResult) -> dict[str, Any]:
+    """Return the output object for a text that is not Indonesian: no labels, no scores."""
+    return {
+        "id": ident,
+        "language": language.code,
+        "labels": [],
+        "scores": {},
+        "explanation": {
+            "abstained": f"not scored: the text is not Indonesian (detected {language.code})",
+            "language": language.as_json(),
+        },
+        "factcheck": None,
     }
 
 
@@ -97,11 +119,22 @@ def run(
     ok = errors = 0
     for batch in _batches(source, batch_size):
         good = [p for p in batch if p.error is None]
-        results = iter(classifier.classify([p.text or "" for p in good], matcher) if good else [])
+        # Foreign text is answered without the model: it was trained on Indonesian only.
+        langs = {id(p): detect_language(p.text or "") for p in good}
+        scored = [p for p in good if langs[id(p)].scored]
+        # Invisible padding is stripped before the model and the matcher read the text.
+        texts = [clean_text(p.text or "") for p in scored]
+        results = iter(classifier.classify(texts, matcher) if texts else [])
         out = []
         for item in batch:
             if item.error is None:
-                out.append(json.dumps(result_json(item.id, next(results)), ensure_ascii=False))
+                lang = langs[id(item)]
+                obj = (
+                    result_json(item.id, next(results), lang)
+                    if lang.scored
+                    else abstained_json(item.id, lang)
+                )
+                out.append(json.dumps(obj, ensure_ascii=False))
                 ok += 1
             else:
                 out.append(json.dumps(error_json(item), ensure_ascii=False))

@@ -11,6 +11,7 @@ import typer
 from monitor.cli.common import fail, runtime
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
+from monitor.posts.relanguage import RelanguageReport, redetect_batch
 from monitor.posts.schemas import IngestReport, Rejection
 from monitor.sources import repository as sources_repo
 
@@ -98,3 +99,20 @@ def _report(total: IngestReport, as_json: bool) -> None:
         typer.echo(f"line {rejection.index}: {'; '.join(rejection.errors)}", err=True)
     if len(total.rejected) > 100:
         typer.echo(f"... and {len(total.rejected) - 100} more rejected lines", err=True)
+
+
+def redetect_languages_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count, change nothing")] = False,
+) -> None:
+    """Re-detect the language of every stored post; foreign ones leave the unreviewed queue."""
+    report = RelanguageReport()
+    with runtime() as rt:
+        more = True
+        while more:
+            with rt.session() as s:  # one commit per batch: an interrupted run keeps its work
+                more = redetect_batch(s, report.last_id, BATCH, report, dry_run=dry_run)
+    verb = "would change" if dry_run else "changed"
+    typer.echo(
+        f"{report.seen} posts read, {verb} {report.changed} language marks; "
+        f"{report.now_foreign} no longer scored, {report.unflagged} taken out of the queue"
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from monitor.posts.models import Post
+from monitor.sources.models import Source
 
 # Why 500: keeps every IN list and multi-row INSERT well under SQLite's 32,766 parameters.
 CHUNK = 500
@@ -154,3 +155,36 @@ def load(session: Session, ids: Sequence[int]) -> list[Post]:
     for part in _chunks(sorted(ids)):
         posts.extend(session.scalars(select(Post).where(Post.id.in_(part)).order_by(Post.id)))
     return posts
+
+
+def texts_after(
+    session: Session, after_id: int, limit: int
+) -> list[tuple[int, str | None, str, str | None, dict[str, Any] | None]]:
+    """Return (id, title, text, language, source config) of the next posts by id."""
+    rows = session.execute(
+        select(Post.id, Post.title, Post.text, Post.language, Source.config)
+        .join(Source, Source.id == Post.source_id, isouter=True)
+        .where(Post.id > after_id)
+        .order_by(Post.id)
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def set_language(session: Session, changes: Sequence[tuple[int, str]]) -> None:
+    """Store new language marks, one (post id, code) pair each."""
+    for post_id, code in changes:
+        session.execute(update(Post).where(Post.id == post_id).values(language=code))
+
+
+def unflag_unreviewed(session: Session, ids: Sequence[int]) -> int:
+    """Take posts that are no longer scored out of the queue unless a reviewer touched them."""
+    total = 0
+    for chunk in _chunks(list(ids)):
+        result = session.execute(
+            update(Post)
+            .where(Post.id.in_(chunk), Post.flagged.is_(True), Post.review_status == "new")
+            .values(flagged=False, labels=[], priority=0.0)
+        )
+        total += int(getattr(result, "rowcount", 0) or 0)
+    return total

@@ -18,7 +18,7 @@ from monitor.core.base import utcnow
 from monitor.pipeline.hooks import run_arrival_hooks
 from monitor.posts import repository
 from monitor.posts.canonical import canonical_url, content_hash
-from monitor.posts.language import UNDETERMINED, detect_language
+from monitor.posts.language import detect_language
 from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn, Rejection
 
@@ -92,11 +92,11 @@ def relink_copies(session: Session, hashes: Sequence[str]) -> int:
 
 
 def _row(item: PostIn, source_id: int | None, default_language: str | None) -> dict[str, Any]:
-    language = item.language or detect_language(
-        f"{item.title}. {item.text}" if item.title and item.title not in item.text else item.text
-    )
-    if language == UNDETERMINED and default_language:
-        language = default_language
+    # The item's own tag (platform, push client) then the source's setting: tie-breakers only.
+    language = detect_language(
+        f"{item.title}. {item.text}" if item.title and item.title not in item.text else item.text,
+        declared=item.language or default_language,
+    ).code
     return {
         "source_id": source_id,
         "platform": item.platform,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS, Classification
+from classifiers.text.invisible import clean_text
 from monitor.core.base import utcnow
 from monitor.core.settings import Settings
 from monitor.predictions import repository
@@ -31,9 +32,9 @@ def claim(session: Session, settings: Settings, worker: str, version: str) -> li
 
 def text_of(post: Pending) -> str:
     """Return what the classifier reads: the title (when not already in the text) and the text."""
-    if post.title and post.title not in post.text:
-        return f"{post.title}\n{post.text}"
-    return post.text
+    text = f"{post.title}\n{post.text}" if post.title and post.title not in post.text else post.text
+    # Invisible padding is stripped here too, so the matcher and any model see the clean text.
+    return clean_text(text)
 
 
 def _explanation(result: Classification, label: str) -> dict[str, Any]:
