@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.problems import Problem
 from monitor.alerts import repository, service, subscriptions
+from monitor.core.outbound import policy_for
 from monitor.keys.principal import Principal
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=AUTH_RESPONSES)
@@ -101,6 +102,7 @@ def list_subscriptions(
 def create_subscription(
     body: SubscriptionIn,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, require("subscribe_alerts")],
 ) -> dict[str, Any]:
     """Create a subscription within the key's regions; a generated webhook secret is shown once."""
@@ -114,7 +116,7 @@ def create_subscription(
         secret=body.secret,
     )
     try:
-        sub, generated = subscriptions.create(session, principal, req)
+        sub, generated = subscriptions.create(session, principal, req, policy=policy_for(settings))
     except subscriptions.SubscriptionError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     out = subscriptions.describe(sub)

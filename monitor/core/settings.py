@@ -87,12 +87,26 @@ class Settings(BaseSettings):
     )
     smtp_url: SecretStr | None = Field(default=None, description="smtp://user:pass@host:port")
     smtp_from: str = "waspada@localhost"
+    # Outbound policy (issue 13): internal addresses are refused unless listed here.
+    outbound_allow: str = Field(
+        default="",
+        description="Comma-separated hosts, addresses or networks (optional :port) that "
+        "collectors, webhooks and alert channels may reach although internal",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         # Why: `warning` and `WARNING` mean the same to every logging user.
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _check_allow(cls, value: str) -> str:
+        from monitor.core.outbound import parse_allow
+
+        parse_allow(value)  # raises ValueError naming the bad entry
+        return value
 
     @field_validator("database_url")
     @classmethod
