@@ -157,6 +157,8 @@ def _post(
             policy, ssl_context=_tls(), timeout=timeout, follow_redirects=False
         ) as client:
             resp = client.post(url, content=content, json=json_body, headers=headers)
+    except httpx.InvalidURL:
+        raise DeliveryError(f"{what}: invalid URL") from None
     except OutboundRefused:
         # Why not the refusal's text: for Telegram the host part sits next to the token.
         raise DeliveryError(f"{what}: refused by the outbound policy (internal address)") from None

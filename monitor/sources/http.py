@@ -178,6 +178,9 @@ class HttpClient:
             try:
                 with self._client.stream("GET", url, params=params, headers=headers) as resp:
                     return self._read(resp, limit, deadline)
+            except httpx.InvalidURL as exc:
+                # A feed's link is hostile input: a bad URL costs that link, not the source.
+                raise FetchError(f"invalid URL {url[:200]!r}: {exc}") from None
             except OutboundRefused as exc:
                 raise FetchError(f"refused {url}: {exc}") from None
             except httpx.TooManyRedirects:
