@@ -27,6 +27,9 @@ from tests.support.postgres import PgCluster, start_cluster
 # allow-listed: the tests allow it the way an operator would, through the documented setting
 # (subprocesses inherit it). tests/security narrows it to prove every bypass is refused.
 os.environ.setdefault("WASPADA_OUTBOUND_ALLOW", "127.0.0.1")
+# One audit key for the test process, so events written through any runtime verify alike
+# (without it each test's data dir would get its own generated key file).
+os.environ.setdefault("WASPADA_AUDIT_KEY", "test-audit-key-0123456789abcdef-0123456789")
 
 BACKENDS = ["sqlite", "postgresql"]
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

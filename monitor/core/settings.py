@@ -65,6 +65,28 @@ class Settings(BaseSettings):
     claim_lease: timedelta = Field(default=timedelta(minutes=15))
     api_rate_limit: float = Field(default=20.0, gt=0, description="Requests/s per API key")
     api_rate_burst: int = Field(default=60, ge=1, description="Requests a key may burst")
+    # Failed authentications (issue 13): counted per client address and per key prefix
+    # before any hashing; a bucket of `burst` tries refilled at `rate` per second.
+    auth_failure_rate: float = Field(default=0.1, gt=0, description="Failed tries/s regained")
+    auth_failure_burst: int = Field(default=20, ge=1, description="Failed tries before 429")
+    http_header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto is believed",
+    )
+    # Audit trail (issue 13): the HMAC key lives outside the database.
+    audit_key: SecretStr | None = Field(
+        default=None, description="Audit HMAC key; generated in <data dir>/audit.key if unset"
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None, description="Signed checkpoints; default <data dir>/audit-checkpoints.jsonl"
+    )
+    audit_checkpoint_url: str | None = Field(
+        default=None, description="Optional https URL that receives each signed checkpoint"
+    )
+    audit_checkpoint_interval: timedelta = Field(default=timedelta(hours=1))
     target_precision: float = Field(default=0.8, gt=0, lt=1)
     # Researchers' loop (issue 8): promotion guard and drift watch.
     promotion_max_precision_drop: float = Field(

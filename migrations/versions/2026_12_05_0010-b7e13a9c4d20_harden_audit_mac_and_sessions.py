@@ -1,0 +1,35 @@
+"""harden: keyed audit MACs (mac_version) and server-side revocation of web sessions
+
+Revision ID: b7e13a9c4d20
+Revises: 5d1e0a7c9b21
+Create Date: 2026-12-05 00:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "b7e13a9c4d20"
+down_revision: str | None = "5d1e0a7c9b21"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Existing events keep their plain sha256 (version 0); new ones are HMACs (version 1).
+    with op.batch_alter_table("audit_events") as batch:
+        batch.add_column(
+            sa.Column("mac_version", sa.SmallInteger(), nullable=False, server_default="0")
+        )
+    op.create_table(
+        "revoked_sessions",
+        sa.Column("sid", sa.String(64), primary_key=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("revoked_sessions")
+    with op.batch_alter_table("audit_events") as batch:
+        batch.drop_column("mac_version")
