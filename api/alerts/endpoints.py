@@ -44,7 +44,9 @@ def list_alerts(
         Literal["volume_spike", "reviewed_item", "cluster_spread", "score_drift"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before_id: Annotated[int | None, Query(ge=1, description="Page: ids below this")] = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Page: ids below this")
+    ] = None,
 ) -> dict[str, Any]:
     """List alerts; page with `before_id` = the last id of the previous page."""
     rows = repository.list_alerts(

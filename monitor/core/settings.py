@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     audit_checkpoint_url: str | None = Field(
         default=None, description="Optional https URL that receives each signed checkpoint"
     )
+    secrets_key: SecretStr | None = Field(
+        default=None, description="Encrypts webhook secrets at rest; else <data dir>/secrets.key"
+    )
     audit_checkpoint_interval: timedelta = Field(default=timedelta(hours=1))
     target_precision: float = Field(default=0.8, gt=0, lt=1)
     # Researchers' loop (issue 8): promotion guard and drift watch.
