@@ -1,4 +1,4 @@
-"""harden: keyed audit MACs (mac_version) and server-side revocation of web sessions
+"""harden: keyed audit MACs, revoked web sessions, webhook secrets encrypted at rest
 
 Revision ID: b7e13a9c4d20
 Revises: 5d1e0a7c9b21
@@ -27,6 +27,18 @@ def upgrade() -> None:
         sa.Column("sid", sa.String(64), primary_key=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     )
+    # Webhook secrets stored in clear before this revision are encrypted with the secrets key
+    # (WASPADA_SECRETS_KEY, else <data dir>/secrets.key) of the process that migrates.
+    from monitor.core import secretbox
+
+    bind = op.get_bind()
+    rows = bind.execute(sa.text("SELECT id, secret FROM subscriptions WHERE secret IS NOT NULL"))
+    for sub_id, secret in rows.fetchall():
+        if not str(secret).startswith(secretbox.PREFIX):
+            bind.execute(
+                sa.text("UPDATE subscriptions SET secret = :s WHERE id = :i"),
+                {"s": secretbox.encrypt(str(secret)), "i": sub_id},
+            )
 
 
 def downgrade() -> None:
