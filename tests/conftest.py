@@ -23,6 +23,15 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings, load_settings
 from tests.support.postgres import PgCluster, start_cluster
 
+# The suite's own servers listen on 127.0.0.1, which the outbound policy refuses unless
+# allow-listed: the tests allow it the way an operator would, through the documented setting
+# (subprocesses inherit it). tests/security narrows it to prove every bypass is refused.
+os.environ.setdefault("WASPADA_OUTBOUND_ALLOW", "127.0.0.1")
+# One audit key for the test process, so events written through any runtime verify alike
+# (without it each test's data dir would get its own generated key file).
+os.environ.setdefault("WASPADA_AUDIT_KEY", "test-audit-key-0123456789abcdef-0123456789")
+os.environ.setdefault("WASPADA_SECRETS_KEY", "test-secrets-key-0123456789abcdef")
+
 BACKENDS = ["sqlite", "postgresql"]
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.problems import Problem
 from monitor.alerts import repository, service, subscriptions
+from monitor.core.outbound import policy_for
 from monitor.keys.principal import Principal
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=AUTH_RESPONSES)
@@ -43,7 +44,9 @@ def list_alerts(
         Literal["volume_spike", "reviewed_item", "cluster_spread", "score_drift"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before_id: Annotated[int | None, Query(ge=1, description="Page: ids below this")] = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Page: ids below this")
+    ] = None,
 ) -> dict[str, Any]:
     """List alerts; page with `before_id` = the last id of the previous page."""
     rows = repository.list_alerts(
@@ -101,6 +104,7 @@ def list_subscriptions(
 def create_subscription(
     body: SubscriptionIn,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, require("subscribe_alerts")],
 ) -> dict[str, Any]:
     """Create a subscription within the key's regions; a generated webhook secret is shown once."""
@@ -114,7 +118,7 @@ def create_subscription(
         secret=body.secret,
     )
     try:
-        sub, generated = subscriptions.create(session, principal, req)
+        sub, generated = subscriptions.create(session, principal, req, policy=policy_for(settings))
     except subscriptions.SubscriptionError as exc:
         raise Problem(422, "Unprocessable Content", str(exc)) from None
     out = subscriptions.describe(sub)

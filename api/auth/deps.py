@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth import policy
-from api.auth.ratelimit import RateLimiter
+from api.auth.ratelimit import FailureLimiter, RateLimiter
 from api.deps import SessionDep
 from api.problems import Problem
 from monitor.keys import service as keys
@@ -53,12 +53,60 @@ def rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def failure_limiter(request: Request) -> FailureLimiter:
+    """Return the app's failed-authentication limiter (created on first use)."""
+    limiter: FailureLimiter | None = getattr(request.app.state, "failure_limiter", None)
+    if limiter is None:
+        settings = request.app.state.runtime.settings
+        limiter = FailureLimiter(settings.auth_failure_rate, settings.auth_failure_burst)
+        request.app.state.failure_limiter = limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """Return the peer address (from X-Forwarded-For only when a trusted proxy sent it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def failure_tags(request: Request, plaintext: str) -> list[str]:
+    """Return what a failed try is counted against: the client address and the key prefix."""
+    tags = [f"addr:{client_address(request)}"]
+    prefix = keys.prefix_of(plaintext)
+    if prefix is not None:
+        tags.append(f"prefix:{prefix}")
+    return tags
+
+
+def too_many_failures(wait: float) -> Problem:
+    """Return the 429 sent before any hashing once failed tries exceed their budget."""
+    problem = Problem(429, "Too Many Requests", "too many failed authentications; slow down")
+    problem.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return problem
+
+
+def authenticate(request: Request, session: Session, plaintext: str) -> Principal | None:
+    """Verify a key, refusing (429) before scrypt when its address or prefix failed too often.
+
+    A key this process already verified is let through: a guesser hammering someone's
+    prefix must not lock that person out.
+    """
+    guard = failure_limiter(request)
+    tags = failure_tags(request, plaintext)
+    wait = guard.wait(tags)
+    if wait > 0 and not keys.known_good(plaintext):
+        raise too_many_failures(wait)
+    principal = keys.verify_key(session, plaintext)
+    if principal is None:
+        guard.fail(tags)
+    return principal
+
+
 def get_principal(request: Request, session: SessionDep) -> Principal:
     """Authenticate the request, apply the per-key rate limit, and return the caller."""
     principal: Principal | None = None
     plaintext = presented_key(request)
     if plaintext is not None:
-        principal = keys.verify_key(session, plaintext)
+        principal = authenticate(request, session, plaintext)
         if principal is None:
             # Same answer for malformed, unknown, revoked and expired keys: nothing to probe.
             raise unauthorized("the API key is invalid, expired or revoked")

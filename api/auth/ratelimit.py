@@ -40,3 +40,48 @@ class RateLimiter:
                 bucket.tokens -= 1
                 return 0.0
             return (1 - bucket.tokens) / self.rate
+
+
+class FailureLimiter:
+    """Buckets spent only by failed authentications, checked before any key is hashed.
+
+    Why separate from RateLimiter: that one is keyed by the caller a valid key names, so an
+    invalid key never reached it and each guess cost a full scrypt hash (issue 13).
+    """
+
+    _MAX_BUCKETS = 50_000
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def _level(self, who: str, now: float) -> _Bucket:
+        bucket = self._buckets.get(who)
+        if bucket is None:
+            if len(self._buckets) >= self._MAX_BUCKETS:
+                # Keep memory bounded under a spray of addresses: drop the refilled buckets.
+                full = [k for k, b in self._buckets.items() if b.tokens >= self.burst]
+                for k in full or list(self._buckets):
+                    del self._buckets[k]
+            bucket = self._buckets[who] = _Bucket(float(self.burst), now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        return bucket
+
+    def wait(self, tags: list[str]) -> float:
+        """Return 0 when every tag may try again, else the seconds until all can."""
+        now = time.monotonic()
+        with self._lock:
+            levels = [self._level(t, now).tokens for t in tags]
+        waits = [(1 - level) / self.rate for level in levels if level < 1]
+        return max(waits, default=0.0)
+
+    def fail(self, tags: list[str]) -> None:
+        """Record one failed authentication against every tag."""
+        now = time.monotonic()
+        with self._lock:
+            for tag in tags:
+                bucket = self._level(tag, now)
+                bucket.tokens = max(0.0, bucket.tokens - 1)

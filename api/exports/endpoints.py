@@ -51,8 +51,10 @@ def _stream_items(
 
 
 def _attachment(name: str) -> dict[str, str]:
+    # "items.csv" -> waspada-items-<stamp>.csv: the extension stays last, so it opens right.
+    stem, _, ext = name.rpartition(".")
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    return {"Content-Disposition": f'attachment; filename="waspada-{name}-{stamp}"'}
+    return {"Content-Disposition": f'attachment; filename="waspada-{stem}-{stamp}.{ext}"'}
 
 
 _CSV_DOC: dict[int | str, dict[str, Any]] = {

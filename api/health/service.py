@@ -29,10 +29,7 @@ def readiness(session: Session, heartbeat_max_age: timedelta) -> tuple[bool, dic
     if model is None:
         checks["model"] = {"ok": False, "error": "no promoted model"}
     else:
-        exists = Path(model.path).exists()
-        checks["model"] = {"ok": exists, "version": model.version}
-        if not exists:
-            checks["model"]["error"] = "model file missing"
+        checks["model"] = _model_check(session, model)
 
     beat = heartbeats.last_beat(session, "scheduler")
     if beat is None:
@@ -44,3 +41,25 @@ def readiness(session: Session, heartbeat_max_age: timedelta) -> tuple[bool, dic
             "heartbeat_age_s": round(age, 1),
         }
     return all(c["ok"] for c in checks.values()), checks
+
+
+def _model_check(session: Session, model: ModelVersion) -> dict[str, Any]:
+    """Load the promoted model as scoring does and score one text (issue 13).
+
+    A file that exists but was tampered with, or a card edited outside Waspada, fails here
+    instead of reporting ok while scoring has stopped.
+    """
+    if not Path(model.path).exists():
+        return {"ok": False, "version": model.version, "error": "model file missing"}
+    from classifiers.service import load_version  # heavy: imported when a check runs
+
+    try:
+        loaded = load_version(model, session)
+        loaded.classify(["uji kesiapan model waspada"])
+    except Exception as exc:  # any failure to load or score means not ready
+        return {
+            "ok": False,
+            "version": model.version,
+            "error": f"model cannot load or score: {type(exc).__name__}: {str(exc)[:200]}",
+        }
+    return {"ok": True, "version": model.version}

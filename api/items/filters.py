@@ -35,11 +35,18 @@ def iso_only(value: object) -> object:
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_only)]
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware_utc(value: datetime | None, name: str) -> datetime | None:
+    """Return a query time in UTC (no zone means UTC); 422 when it has no UTC form."""
     # Why: a date without a zone from a query string means UTC, like every stored time.
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+14:00 or 9999-12-31T23:59:59-12:00: outside what UTC can hold.
+        raise Problem(
+            422, "Unprocessable Content", f"'{name}' is outside the supported date range"
+        ) from None
 
 
 def item_filters(
@@ -76,6 +83,10 @@ def item_filters(
         raise Problem(422, "Unprocessable Content", "too many repeated filter values")
     if min_score is not None and max_score is not None and min_score > max_score:
         raise Problem(422, "Unprocessable Content", "min_score is greater than max_score")
+    since_utc, until_utc = aware_utc(since, "since"), aware_utc(until, "until")
+    if since_utc is not None and until_utc is not None and since_utc > until_utc:
+        # An export would otherwise answer 200 with only its header row.
+        raise Problem(422, "Unprocessable Content", "'since' is after 'until'")
     regions = [clean_text(r) for r in region]
     regions = [r for r in regions if r]
     text = clean_text(q) if q else None
@@ -89,8 +100,8 @@ def item_filters(
         source_id=source,
         platform=clean_text(platform) if platform else None,
         cluster_id=cluster,
-        since=_aware(since),
-        until=_aware(until),
+        since=since_utc,
+        until=until_utc,
         q=text or None,
     )
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
-from api.items.filters import IsoDateTime
+from api.items.filters import IsoDateTime, aware_utc
 from api.problems import Problem
 from monitor.core.base import utcnow
 from monitor.keys.principal import Principal
@@ -28,8 +28,14 @@ def period_of(days: int, since: datetime | None, until: datetime | None) -> figu
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise Problem(422, "Unprocessable Content", f"'{name}' needs a timezone, e.g. Z")
+    since, until = aware_utc(since, "since"), aware_utc(until, "until")
     end = until or utcnow()
-    start = since or end - timedelta(days=days)
+    try:
+        start = since or end - timedelta(days=days)
+    except OverflowError:
+        raise Problem(
+            422, "Unprocessable Content", "'until' is too early for that window"
+        ) from None
     if start >= end:
         raise Problem(422, "Unprocessable Content", "'since' must be before 'until'")
     if end - start > timedelta(days=MAX_DAYS):

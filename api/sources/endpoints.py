@@ -8,6 +8,7 @@ from api.auth.deps import require
 from api.deps import SessionDep
 from monitor.keys.principal import Principal
 from monitor.sources import service
+from monitor.sources.redaction import for_non_admin
 from monitor.sources.schemas import SourceOut
 
 router = APIRouter(tags=["sources"])
@@ -17,5 +18,12 @@ router = APIRouter(tags=["sources"])
 def list_sources(
     session: SessionDep, principal: Principal = require("read_sources")
 ) -> list[SourceOut]:
-    """Return every source with its schedule state, errors and item counts."""
-    return service.list_sources(session)
+    """Return every source with its schedule state, errors and item counts.
+
+    Credentials inside source URLs (user:password@, token query values) are shown to
+    admins only; other roles see them masked.
+    """
+    sources = service.list_sources(session)
+    if principal.role == "admin":
+        return sources
+    return [for_non_admin(s) for s in sources]

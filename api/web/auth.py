@@ -17,6 +17,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def principal_for(session: Session, ws: websession.WebSession) -> Principal | None:
     """Return the caller a session stands for, or None once its key is revoked or expired."""
+    if key_repo.session_revoked(session, ws.sid):
+        return None  # logged out: the cookie may still exist, the session does not
     key = key_repo.by_id(session, ws.key_id)
     if key is None or key.revoked_at is not None:
         return None

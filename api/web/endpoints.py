@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -16,14 +17,14 @@ from api.auth import deps as auth_deps
 from api.auth import policy
 from api.auth.ratelimit import RateLimiter
 from api.deps import SessionDep, SettingsDep
-from api.problems import problem_response
+from api.problems import Problem, problem_response
 from api.web import auth as webauth
 from api.web import liaison, pages, views
 from api.web import session as websession
 from api.web.i18n import translate
 from api.web.rendering import STATIC_DIR, render, request_lang, secure
 from classifiers.contracts import LABELS
-from monitor.keys import service as keys
+from monitor.keys import repository as key_repo
 from monitor.keys.principal import Principal
 from monitor.posts import queue
 from monitor.reviews import repository as review_repo
@@ -152,7 +153,14 @@ def login(
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
-    principal = keys.verify_key(session, key.strip()) if key.strip() else None
+    try:
+        principal = auth_deps.authenticate(request, session, key.strip()) if key.strip() else None
+    except Problem as refused:  # too many failed tries: answered before any hashing
+        response = _login_form(
+            request, settings, next, translate(lang, "login.invalid"), "error", 429
+        )
+        response.headers["Retry-After"] = refused.headers["Retry-After"]
+        return response
     if principal is None or principal.key_id is None:
         return _login_form(request, settings, next, translate(lang, "login.invalid"), "error", 401)
     ws = websession.new_session(settings, principal.key_id)
@@ -172,6 +180,10 @@ def logout(
     found = webauth.current(request, session)
     if found is not None and not websession.check_csrf(found[1], request, csrf_token):
         return _forbidden_csrf(request)
+    if found is not None:
+        # Issue 13: end the session server-side too; a copied cookie stops working now.
+        ws = found[1]
+        key_repo.revoke_session(session, ws.sid, datetime.fromtimestamp(ws.expires_at, UTC))
     response = see_other("/ui/login?msg=out")
     websession.clear_session_cookie(response, request)
     return response

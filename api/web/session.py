@@ -34,6 +34,8 @@ class WebSession:
     key_id: int
     csrf: str
     expires_at: float
+    # Names the session server-side, so logout can end it before the cookie expires.
+    sid: str = ""
 
     @property
     def expired(self) -> bool:
@@ -48,12 +50,17 @@ def _serializer(settings: Settings, salt: str) -> URLSafeSerializer:
 def new_session(settings: Settings, key_id: int) -> WebSession:
     """Start a session for a verified key, with a fresh CSRF token."""
     ttl = settings.web_session_ttl.total_seconds()
-    return WebSession(key_id=key_id, csrf=secrets.token_urlsafe(32), expires_at=time.time() + ttl)
+    return WebSession(
+        key_id=key_id,
+        csrf=secrets.token_urlsafe(32),
+        expires_at=time.time() + ttl,
+        sid=secrets.token_urlsafe(24),
+    )
 
 
 def encode(settings: Settings, ws: WebSession) -> str:
     """Sign a session into a cookie value."""
-    payload = {"k": ws.key_id, "c": ws.csrf, "e": int(ws.expires_at)}
+    payload = {"k": ws.key_id, "c": ws.csrf, "e": int(ws.expires_at), "s": ws.sid}
     return str(_serializer(settings, _SALT).dumps(payload))
 
 
@@ -67,10 +74,12 @@ def decode(settings: Settings, raw: str | None) -> WebSession | None:
         return None
     if not isinstance(data, dict):
         return None
-    key_id, csrf, exp = data.get("k"), data.get("c"), data.get("e")
+    key_id, csrf, exp, sid = data.get("k"), data.get("c"), data.get("e"), data.get("s")
     if not (isinstance(key_id, int) and isinstance(csrf, str) and isinstance(exp, int)):
         return None
-    ws = WebSession(key_id=key_id, csrf=csrf, expires_at=float(exp))
+    if not isinstance(sid, str) or not sid:
+        return None  # a cookie from before server-side sessions: log in again
+    ws = WebSession(key_id=key_id, csrf=csrf, expires_at=float(exp), sid=sid)
     return None if ws.expired else ws
 
 

@@ -33,7 +33,12 @@ class LoadedClassifier:
     def __init__(self, version: str, pipeline: Pipeline, thresholds: Mapping[str, float]) -> None:
         self.version = version
         self.pipeline = pipeline
-        self.thresholds = np.array([float(thresholds[label]) for label in LABELS])
+        values = [float(thresholds[label]) for label in LABELS]
+        # Why refuse: a threshold above 1 silently switches a label's flagging off.
+        bad = [label for label, v in zip(LABELS, values, strict=True) if not 0.0 <= v <= 1.0]
+        if bad:
+            raise ValueError(f"model {version}: thresholds outside [0, 1] for {', '.join(bad)}")
+        self.thresholds = np.array(values)
         self._names: np.ndarray | None = None
 
     @property

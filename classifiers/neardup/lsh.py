@@ -12,6 +12,12 @@ ROWS = NUM_PERM // BANDS
 # labelled near-copy / look-alike set that `waspada bench cluster` builds and scores.
 THRESHOLD = 0.6
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+# Bounds that keep a flood linear (issue 13: 1,000 posts filling one template with other
+# names all shared bands, so each query compared against every earlier cluster). A bucket
+# keeps its newest BUCKET_CAP ids; a query verifies at most MAX_CANDIDATES, most shared
+# bands first. A real copy shares many bands with its cluster, so it still ranks first.
+BUCKET_CAP = 32
+MAX_CANDIDATES = 48
 
 
 def band_keys(sig: Signature) -> list[int]:
@@ -49,6 +55,8 @@ class NearDupIndex:
                 band[key] = item
             elif isinstance(held, list):
                 held.append(item)
+                if len(held) > BUCKET_CAP:
+                    del held[0]  # the oldest id stays findable through its other bands
             else:
                 band[key] = [held, item]
 
@@ -68,15 +76,15 @@ class NearDupIndex:
 
     def query(self, sig: Signature) -> list[tuple[int, float]]:
         """Return (id, estimated Jaccard) of items at or above threshold whose names agree."""
-        seen: set[int] = set()
+        shared: dict[int, int] = {}
         for band, key in zip(self._bands, band_keys(sig), strict=True):
             held = band.get(key)
             if held is None:
                 continue
-            if isinstance(held, list):
-                seen.update(held)
-            else:
-                seen.add(held)
+            for item in held if isinstance(held, list) else (held,):
+                shared[item] = shared.get(item, 0) + 1
+        # At most BANDS * BUCKET_CAP ids reach here; verify the most promising few.
+        seen = sorted(shared, key=lambda i: (-shared[i], -i))[:MAX_CANDIDATES]
         scored = [(i, sig.similarity(self.signatures[i])) for i in seen]
         kept = [
             s for s in scored if s[1] >= self.threshold and self.signatures[s[0]].names_agree(sig)

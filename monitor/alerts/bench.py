@@ -147,7 +147,9 @@ def bench_alerts(
             migrate.upgrade(engine)
         except Exception as exc:  # a bad URL or an unreachable server: say so, briefly
             raise fail(f"cannot prepare {url.split('@')[-1]}: {type(exc).__name__}") from None
-        rt = runtime_for_engine(load_settings(data_dir=Path(tmp), database_url=url), engine)
+        # The bench's webhook sink listens on 127.0.0.1: allow exactly that, explicitly.
+        settings = load_settings(data_dir=Path(tmp), database_url=url, outbound_allow="127.0.0.1")
+        rt = runtime_for_engine(settings, engine)
         try:
             _run(rt, posts, subscribers, rng)
         finally:

@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from monitor.core.logging import redact
+from monitor.core.outbound import OutboundPolicy, OutboundRefused, policy_for
+from monitor.core.outbound import client as outbound_client
 from monitor.core.settings import Settings
 
 CHANNELS: tuple[str, ...] = ("webhook", "telegram", "email")
@@ -104,7 +106,14 @@ def send_webhook(
         TIMESTAMP_HEADER: ts,
         SIGNATURE_HEADER: sign(secret, ts, body),
     }
-    _post(url, content=body, headers=headers, what="webhook", timeout=timeout)
+    _post(
+        url,
+        content=body,
+        headers=headers,
+        what="webhook",
+        timeout=timeout,
+        policy=policy_for(settings),
+    )
 
 
 def send_telegram(
@@ -117,7 +126,14 @@ def send_telegram(
     url = f"{settings.telegram_api_url.rstrip('/')}/bot{token}/sendMessage"
     body = {"chat_id": chat_id, "text": msg.text[:4000], "disable_web_page_preview": True}
     headers = {"User-Agent": settings.user_agent}
-    _post(url, json_body=body, headers=headers, what="telegram", timeout=timeout)
+    _post(
+        url,
+        json_body=body,
+        headers=headers,
+        what="telegram",
+        timeout=timeout,
+        policy=policy_for(settings),
+    )
 
 
 @functools.cache
@@ -132,12 +148,20 @@ def _post(
     what: str,
     headers: dict[str, str],
     timeout: float,
+    policy: OutboundPolicy,
     content: bytes | None = None,
     json_body: dict[str, Any] | None = None,
 ) -> None:
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, verify=_tls()) as client:
+        with outbound_client(
+            policy, ssl_context=_tls(), timeout=timeout, follow_redirects=False
+        ) as client:
             resp = client.post(url, content=content, json=json_body, headers=headers)
+    except httpx.InvalidURL:
+        raise DeliveryError(f"{what}: invalid URL") from None
+    except OutboundRefused:
+        # Why not the refusal's text: for Telegram the host part sits next to the token.
+        raise DeliveryError(f"{what}: refused by the outbound policy (internal address)") from None
     except httpx.HTTPError as exc:
         # Why not str(exc): httpx puts the URL in it, and the Telegram URL holds the token.
         raise DeliveryError(f"{what}: {type(exc).__name__}") from None
@@ -184,13 +208,14 @@ def send_email(
     email["To"] = address
     email["Subject"] = msg.subject
     email.set_content(msg.text)
+    policy = policy_for(settings)
     try:
         if parts.scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                parts.hostname, parts.port or 465, timeout=timeout, context=_tls()
+            client: smtplib.SMTP = _PinnedSMTPS(
+                policy, parts.hostname, parts.port or 465, timeout=timeout, context=_tls()
             )
         else:
-            client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=timeout)
+            client = _PinnedSMTP(policy, parts.hostname, parts.port or 25, timeout=timeout)
         with client:
             client.ehlo()
             if parts.scheme == "smtp" and client.has_extn("starttls"):
@@ -198,8 +223,31 @@ def send_email(
             if parts.username:
                 client.login(unquote(parts.username), unquote(parts.password or ""))
             client.send_message(email)
+    except OutboundRefused:
+        raise DeliveryError("email: refused by the outbound policy (internal address)") from None
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"email: {type(exc).__name__}") from None
+
+
+class _PinnedSMTP(smtplib.SMTP):
+    """SMTP whose connection goes to an address the outbound policy vetted."""
+
+    def __init__(self, policy: OutboundPolicy, *args: Any, **kwargs: Any) -> None:
+        self._policy = policy
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        # Why here: smtplib resolves and connects in this one method; STARTTLS and SMTPS
+        # still verify the certificate against the configured name (self._host).
+        return self._policy.connect(host, port, timeout)
+
+
+class _PinnedSMTPS(smtplib.SMTP_SSL, _PinnedSMTP):
+    """SMTPS (implicit TLS) over a vetted connection."""
+
+    def __init__(self, policy: OutboundPolicy, *args: Any, **kwargs: Any) -> None:
+        self._policy = policy
+        smtplib.SMTP_SSL.__init__(self, *args, **kwargs)
 
 
 def send(

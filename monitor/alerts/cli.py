@@ -11,6 +11,7 @@ from monitor.alerts import delivery, repository, service, subscriptions
 from monitor.alerts.rules import RULES
 from monitor.cli.common import fail, runtime
 from monitor.core.base import utcnow
+from monitor.core.outbound import policy_for
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
@@ -49,7 +50,9 @@ def subscribe(
                 raise fail(f"no active API key with id {key_id}", 2)
             owner = principal_of(key)
         try:
-            sub, generated = subscriptions.create(s, owner, req, trusted=True)
+            sub, generated = subscriptions.create(
+                s, owner, req, trusted=True, policy=policy_for(rt.settings)
+            )
         except subscriptions.SubscriptionError as exc:
             raise fail(str(exc), 2) from None
         sub_id = sub.id

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from monitor.alerts import channels, repository
 from monitor.alerts.channels import SEND_TIMEOUT, DeliveryError
-from monitor.alerts.service import backoff, message_for
+from monitor.alerts.service import backoff, key_active, message_for
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.core.secretbox import SecretBoxError
 from monitor.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -84,12 +85,23 @@ def deliver_pending(
     """Send every due delivery once; failures are rescheduled, never dropped."""
     policy = policy or DeliveryPolicy()
     now = now or utcnow()
+    result = DeliverResult()
     with rt.session() as s:
         jobs = []
         for d in repository.claim_due(s, now, now + policy.lease, policy.batch):
-            _, alert, sub = repository.delivery_context(s, d.id)
+            try:
+                _, alert, sub = repository.delivery_context(s, d.id)
+            except SecretBoxError as exc:  # the secrets key changed: this row cannot be signed
+                d.status, d.last_error = "dead", str(exc)
+                result.dead += 1
+                continue
+            if not key_active(repository.owner_key(s, sub), now):
+                # Checked again at send time: the key may have expired or been revoked
+                # after the alert was queued (issue 13). Nothing is sent; the row says why.
+                d.status, d.last_error = "dead", "owner key revoked or expired"
+                result.dead += 1
+                continue
             jobs.append(_Job(d.id, sub.channel, sub.target, sub.secret, message_for(alert)))
-    result = DeliverResult()
     if not jobs:
         return result
     with ThreadPoolExecutor(max_workers=min(policy.workers, len(jobs))) as pool:

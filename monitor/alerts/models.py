@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
+from monitor.core.secretbox import EncryptedText
 
 
 class Alert(Base):
@@ -44,7 +45,8 @@ class Subscription(Base):
     rules: Mapped[list[str]] = mapped_column(JSONType, default=list)
     channel: Mapped[str] = mapped_column(String(20))  # webhook | telegram | email
     target: Mapped[str] = mapped_column(Text)  # URL, chat id or address
-    secret: Mapped[str | None] = mapped_column(Text)  # webhook HMAC key
+    # The webhook HMAC key, encrypted at rest with WASPADA_SECRETS_KEY / secrets.key.
+    secret: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -241,6 +241,11 @@ def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int
     return rows
 
 
+def owner_key(session: Session, sub: Subscription) -> ApiKey | None:
+    """Return the API key that owns a subscription (None for operator subscriptions)."""
+    return None if sub.key_id is None else session.get(ApiKey, sub.key_id)
+
+
 def delivery_context(session: Session, delivery_id: int) -> tuple[Delivery, Alert, Subscription]:
     """Return a delivery with its alert and subscription."""
     row = session.execute(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from monitor.alerts import repository
+from monitor.clusters.scoped import figures as cluster_figures
 
 RULES: tuple[str, ...] = ("volume_spike", "reviewed_item", "cluster_spread")
 # Raised by other domains' jobs through `service.raise_alert` (not evaluated here), but
@@ -192,21 +193,31 @@ def spreading_clusters(session: Session, now: datetime, cfg: RuleConfig) -> list
     rows = repository.spreading_clusters(
         session, now - cfg.window, cfg.cluster_rate, cfg.cluster_regions
     )
-    return [
-        AlertDraft(
-            rule="cluster_spread",
-            region_code=province,
-            label=None,
-            window_start=start,
-            window_end=start + timedelta(days=1),
-            summary=(
-                f"cluster {cid} spreading: {rate:.1f} copies/hour, {n_regions} regions, "
-                f"{size} copies"
-            ),
-            payload={"cluster_id": cid, "growth_rate": rate, "n_regions": n_regions, "size": size},
+    drafts = []
+    for cid, _rate, _n_regions, _size, province in rows:
+        # The alert is read by the province's liaisons: its figures count that province's
+        # copies only, never the whole cluster (issue 13).
+        f = cluster_figures(session, [cid], (province,))[cid]
+        drafts.append(
+            AlertDraft(
+                rule="cluster_spread",
+                region_code=province,
+                label=None,
+                window_start=start,
+                window_end=start + timedelta(days=1),
+                summary=(
+                    f"cluster {cid} spreading in {province}: {f.growth_rate:.1f} copies/hour, "
+                    f"{f.n_regions} regions, {f.size} copies"
+                ),
+                payload={
+                    "cluster_id": cid,
+                    "growth_rate": f.growth_rate,
+                    "n_regions": f.n_regions,
+                    "size": f.size,
+                },
+            )
         )
-        for cid, rate, n_regions, size, province in rows
-    ]
+    return drafts
 
 
 EVALUATORS = {

@@ -16,6 +16,7 @@ from monitor.alerts.channels import Message
 from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.alerts.rules import EVALUATORS, RULES, AlertDraft, RuleConfig
 from monitor.audit import service as audit
+from monitor.core.base import utcnow
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.keys.service import principal_of
@@ -108,7 +109,18 @@ def _merge(alert: Alert, draft: AlertDraft) -> None:
     alert.summary = draft.summary
 
 
-def matches(sub: Subscription, key: ApiKey | None, alert: Alert) -> bool:
+def key_active(key: ApiKey | None, now: datetime) -> bool:
+    """Tell whether a subscription's owning key may still receive alerts (not revoked/expired)."""
+    if key is None:
+        return True  # operator subscriptions (no key) follow the command line
+    if key.revoked_at is not None:
+        return False
+    return key.expires_at is None or key.expires_at > now
+
+
+def matches(
+    sub: Subscription, key: ApiKey | None, alert: Alert, now: datetime | None = None
+) -> bool:
     """Tell whether a subscription (and its key's scope) wants this alert."""
     if sub.rules and alert.rule not in sub.rules:
         return False
@@ -120,7 +132,8 @@ def matches(sub: Subscription, key: ApiKey | None, alert: Alert) -> bool:
     ):
         return False
     if key is not None:
-        if key.revoked_at is not None:
+        # Issue 13: an expired key is as dead as a revoked one.
+        if not key_active(key, now or utcnow()):
             return False
         # The key's scope is checked at send time too: a liaison moved to another
         # province stops receiving the old one's alerts even if the subscription remains.
@@ -139,7 +152,7 @@ def _fan_out(
 ) -> int:
     n = 0
     for sub, key in subs:
-        if matches(sub, key, alert):
+        if matches(sub, key, alert, now):
             repository.add(
                 session, Delivery(alert_id=alert.id, subscription_id=sub.id, next_attempt_at=now)
             )

@@ -17,6 +17,7 @@ from monitor.alerts.channels import CHANNELS
 from monitor.alerts.models import Subscription
 from monitor.alerts.rules import RAISED_ELSEWHERE, RULES
 from monitor.audit import service as audit
+from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.keys.principal import Principal
 from monitor.regions.gazetteer import default_gazetteer
 
@@ -62,7 +63,9 @@ def _internal_host(host: str) -> bool:
     return not ip.is_global
 
 
-def _check(req: SubscriptionRequest, owner: Principal, trusted: bool) -> None:
+def _check(
+    req: SubscriptionRequest, owner: Principal, trusted: bool, policy: OutboundPolicy
+) -> None:
     if not 1 <= len(req.name.strip()) <= 200:
         raise SubscriptionError("name must be 1-200 characters")
     if req.channel not in CHANNELS:
@@ -79,6 +82,11 @@ def _check(req: SubscriptionRequest, owner: Principal, trusted: bool) -> None:
             raise SubscriptionError(
                 "webhook target must be a public address; an admin can add internal receivers"
             )
+        # Admins and operators too: the outbound policy (with its explicit allow-list) decides.
+        try:
+            policy.check_url(req.target)
+        except OutboundRefused as exc:
+            raise SubscriptionError(f"webhook target refused: {exc}") from None
         if not trusted and parts.scheme != "https":
             raise SubscriptionError("webhook target must use https; an admin can allow http")
     elif req.channel == "telegram" and not _CHAT_ID.match(req.target):
@@ -103,14 +111,20 @@ def _check(req: SubscriptionRequest, owner: Principal, trusted: bool) -> None:
 
 
 def create(
-    session: Session, owner: Principal, req: SubscriptionRequest, *, trusted: bool = False
+    session: Session,
+    owner: Principal,
+    req: SubscriptionRequest,
+    *,
+    trusted: bool = False,
+    policy: OutboundPolicy,
 ) -> tuple[Subscription, str | None]:
     """Create a subscription for the caller's key; return it and a generated webhook secret.
 
     `trusted` (the command line, run by an operator) and admin keys may name internal or
-    plain-http webhook receivers; other keys only public https ones.
+    plain-http webhook receivers; other keys only public https ones. Internal addresses are
+    refused for everyone unless the outbound `policy` allow-lists them.
     """
-    _check(req, owner, trusted or owner.role == "admin")
+    _check(req, owner, trusted or owner.role == "admin", policy)
     generated = None
     secret = req.secret
     if req.channel == "webhook" and secret is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.audit.models import AuditEvent
@@ -58,3 +58,12 @@ def for_entity(session: Session, entity_type: str, entity_id: str) -> Sequence[A
         .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.id)
     ).all()
+
+
+def count_and_head(session: Session) -> tuple[int, int | None, str | None]:
+    """Return how many events exist and the newest one's id and MAC."""
+    count = int(session.scalar(select(func.count(AuditEvent.id))) or 0)
+    head = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return count, (int(head[0]) if head else None), (str(head[1]) if head else None)

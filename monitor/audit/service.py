@@ -1,8 +1,14 @@
-"""The audit trail: append hash-chained events and verify that none was altered."""
+"""The audit trail: append HMAC-chained events and verify that none was altered or removed.
+
+Each event's MAC covers its content and its predecessor's MAC, keyed with the audit key kept
+outside the database (monitor.audit.keyring); signed checkpoints exported to a file
+(monitor.audit.checkpoints) catch truncation and deletion of the newest events.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,11 +16,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.audit import repository
+from monitor.audit import keyring, repository
+from monitor.audit.checkpoints import Checkpoint
 from monitor.audit.models import AuditEvent
 from monitor.core.base import utcnow
 
 GENESIS = "0" * 64
+# 0: plain sha256 (events written before issue 13); 1: HMAC-SHA256 with the audit key.
+LEGACY, KEYED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,9 @@ def event_hash(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     prev_hash: str,
+    key: bytes | None = None,
 ) -> str:
-    """Return sha256 over the canonical JSON of an event and its predecessor's hash."""
+    """Return the event's MAC: HMAC-SHA256 with `key` (sha256 for legacy events, no key)."""
     body = {
         "at": at.isoformat(),
         "actor": actor,
@@ -59,7 +69,9 @@ def event_hash(
         "prev_hash": prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def record(
@@ -86,6 +98,7 @@ def record(
         before=before_p,
         after=after_p,
         prev_hash=prev,
+        key=keyring.current(session),
     )
     return repository.add(
         session,
@@ -99,20 +112,35 @@ def record(
             after=after_p,
             prev_hash=prev,
             hash=digest,
+            mac_version=KEYED,
         ),
     )
 
 
-def verify(session: Session) -> VerifyResult:
-    """Recompute every hash in order; report the first event whose content or link is wrong."""
+def verify(
+    session: Session, key: bytes | None = None, checkpoint: Checkpoint | None = None
+) -> VerifyResult:
+    """Recompute every MAC in order, then compare the chain with the latest checkpoint.
+
+    Reports the first event whose content or link is wrong; a chain shorter than the
+    checkpoint, or whose event at the checkpoint's position differs, was truncated or
+    rewritten. Legacy (unkeyed) events are accepted only before the first keyed one.
+    """
+    key = key if key is not None else keyring.current(session)
     prev = GENESIS
     checked = 0
+    keyed_seen = False
+    at_checkpoint: tuple[int, str] | None = None
     for row in repository.iter_chain(session):
         checked += 1
         if row.prev_hash != prev:
             return VerifyResult(
                 False, checked, row.id, "prev_hash does not match the previous event's hash"
             )
+        keyed = row.mac_version == KEYED
+        if keyed_seen and not keyed:
+            return VerifyResult(False, checked, row.id, "unkeyed event after keyed ones")
+        keyed_seen = keyed_seen or keyed
         expected = event_hash(
             at=row.at,
             actor=row.actor,
@@ -122,10 +150,29 @@ def verify(session: Session) -> VerifyResult:
             before=row.before,
             after=row.after,
             prev_hash=row.prev_hash,
+            key=key if keyed else None,
         )
-        if expected != row.hash:
+        if not hmac.compare_digest(expected, row.hash):
             return VerifyResult(False, checked, row.id, "content does not match its hash")
+        if checkpoint is not None and checked == checkpoint.count:
+            at_checkpoint = (row.id, row.hash)
         prev = row.hash
+    if checkpoint is not None and checkpoint.count > 0:
+        if checked < checkpoint.count:
+            return VerifyResult(
+                False,
+                checked,
+                None,
+                f"{checked} events but the checkpoint of {checkpoint.at} counted "
+                f"{checkpoint.count}: events were deleted",
+            )
+        if at_checkpoint != (checkpoint.head_id, checkpoint.head_hash):
+            return VerifyResult(
+                False,
+                checked,
+                checkpoint.head_id,
+                f"the chain does not pass through the checkpoint of {checkpoint.at}: rewritten",
+            )
     return VerifyResult(True, checked)
 
 

@@ -12,7 +12,9 @@ import typer
 import uvicorn
 
 from api.app import create_app
+from api.server import uvicorn_config
 from classifiers.service import default_model_step
+from monitor.audit.tasks import checkpoint_job
 from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
@@ -31,6 +33,8 @@ STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("sources", startup_sync),
     ("regions", load_regions_step),
     ("model", default_model_step),
+    # A signed checkpoint at every start: rewrites of the chain made while stopped show up.
+    ("audit-checkpoint", checkpoint_job),
 ]
 
 
@@ -69,14 +73,7 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _serve(rt: Runtime) -> None:
-    config = uvicorn.Config(
-        create_app(rt),
-        host=rt.settings.api_host,
-        port=rt.settings.api_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    config = uvicorn_config(create_app(rt), rt.settings)
     server = _Server(config)
     log.info(
         "api listening", extra={"url": f"http://{rt.settings.api_host}:{rt.settings.api_port}"}

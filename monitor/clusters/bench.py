@@ -86,7 +86,7 @@ def _memory(index: NearDupIndex) -> int:
     return used
 
 
-def _database(texts: list[str], database_url: str | None) -> tuple[int, float, float, int]:
+def _database(texts: list[str], database_url: str | None) -> tuple[int, float, float, int, float]:
     """Time the arrival hook itself (assign + stats) on a scratch database."""
     from monitor.clusters.service import assign_clusters, reset_cache
 
@@ -97,7 +97,7 @@ def _database(texts: list[str], database_url: str | None) -> tuple[int, float, f
     rt = runtime_for_engine(load_settings(data_dir=Path(tmp.name), database_url=url), engine)
     reset_cache()
     start = utcnow() - timedelta(hours=len(texts) / 1000)
-    elapsed = cpu = 0.0
+    elapsed = cpu = longest = 0.0
     with rt.session() as s:
         if s.query(Post).count():
             raise fail(f"{url} already holds posts; use a scratch database", 2)
@@ -119,14 +119,31 @@ def _database(texts: list[str], database_url: str | None) -> tuple[int, float, f
             s.flush()
             t0, c0 = time.perf_counter(), time.process_time()
             assign_clusters(s, posts)
-            elapsed += time.perf_counter() - t0
+            spent = time.perf_counter() - t0
+            elapsed += spent
+            longest = max(longest, spent)  # the write lock is held this long (SQLite)
             cpu += time.process_time() - c0
     with rt.session() as s:
         clustered = s.query(Post).filter(Post.cluster_id.is_not(None)).count()
     rt.close()
     reset_cache()
     tmp.cleanup()
-    return len(texts), elapsed, cpu, clustered
+    return len(texts), elapsed, cpu, clustered, longest
+
+
+def _flood(n: int, database_url: str | None, seed: int) -> None:
+    texts = benchdata.template_flood(n, seed)
+    index = NearDupIndex()
+    t0 = time.perf_counter()
+    assign(index, texts)
+    typer.echo(f"template flood, in memory: {n} posts in {time.perf_counter() - t0:.2f}s")
+    count, elapsed, cpu, clustered, longest = _database(texts, database_url)
+    typer.echo(
+        f"template flood through the arrival hook ({'given' if database_url else 'SQLite'} "
+        f"database, 200 posts per transaction): {count} posts in {elapsed:.2f}s "
+        f"({cpu:.2f} CPU-s), longest hook call {longest:.2f}s, "
+        f"{clustered} clustered"
+    )
 
 
 def bench_cluster(
@@ -140,8 +157,14 @@ def bench_cluster(
     ),
     from_dir: Path = typer.Option(Path("../shared/data"), "--from", help="Public datasets"),
     seed: int = typer.Option(7),
+    flood: int = typer.Option(
+        0, min=0, help="Only time N posts filling one template with other names (issue 13)"
+    ),
 ) -> None:
     """Print membership precision/recall, posts/s, memory per million posts, DB hook posts/s."""
+    if flood:
+        _flood(flood, database_url, seed)
+        return
     try:
         items = benchdata.labelled_set(from_dir, messages, seed)
         texts = benchdata.stream(from_dir, posts, seed)
@@ -180,7 +203,7 @@ def bench_cluster(
         f"(at most {per_cluster * 1_000_000 / 2**20:,.0f} MiB if every post were new)"
     )
     if db_posts:
-        n, elapsed, db_cpu, db_clustered = _database(texts[:db_posts], database_url)
+        n, elapsed, db_cpu, db_clustered, _ = _database(texts[:db_posts], database_url)
         typer.echo(
             f"arrival hook on {'the given' if database_url else 'a SQLite'} database: {n} posts "
             f"in {elapsed:.2f}s = {n / elapsed:,.0f} posts/s ({n / db_cpu:,.0f} per CPU-second; "

@@ -141,3 +141,24 @@ def stream(root: Path, n: int, seed: int = 7, copy_share: float = 0.3) -> list[s
             # Vary the originals too so a long run is not a few thousand texts repeated.
             out.append(edit(base, rng) if len(out) >= len(pool) else base)
     return out
+
+
+_FIRST = ["Budi", "Siti", "Agus", "Dewi", "Rudi", "Wati", "Joko", "Rina", "Hendra", "Yanti"]
+_LAST = ["Santoso", "Lestari", "Saputra", "Wulandari", "Hidayat", "Pratama", "Kurniawan"]
+_PLACES = ["Sukamaju", "Mekarsari", "Sidorejo", "Karanganyar", "Tanjungsari", "Pasirjaya"]
+
+
+def template_flood(n: int, seed: int = 7) -> list[str]:
+    """One hoax template filled with different names and numbers (the issue 13 flood)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {i}"
+        place = f"{rng.choice(_PLACES)} {rng.randint(1, 99)}"
+        out.append(
+            f"Warga bernama {name} di desa {place} RT {rng.randint(1, 30)} menerima amplop "
+            f"berisi uang Rp {rng.randint(50, 500)}.000 dari tim sukses calon nomor urut "
+            f"{rng.randint(1, 3)} agar memilihnya saat pencoblosan tanggal {rng.randint(1, 28)} "
+            f"nanti, sebarkan agar semua warga tahu kecurangan ini sebelum terlambat"
+        )
+    return out

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
 from monitor.posts.models import Post, PostRegion
+from monitor.posts.scope import region_match
 from monitor.predictions.models import Prediction
 
 # When a copy was seen: its publication time when the platform gives one, else arrival.
@@ -122,3 +123,29 @@ def set_member_priority(session: Session, cluster_id: int, boost: float) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def scoped_members(
+    session: Session, cluster_ids: Sequence[int], codes: tuple[str, ...]
+) -> dict[int, tuple[list[datetime], set[str]]]:
+    """Per cluster, when each copy about `codes` was seen and which of those regions it names.
+
+    The basis of every figure shown to a region-limited reader: only copies tagged with a
+    region inside `codes` count, and only their tags inside `codes` count as regions.
+    """
+    out: dict[int, tuple[list[datetime], set[str]]] = {}
+    if not cluster_ids or not codes:
+        return out
+    seen: dict[int, set[int]] = {}
+    stmt = (
+        select(Post.cluster_id, Post.id, SEEN_AT, PostRegion.region_code)
+        .join(PostRegion, PostRegion.post_id == Post.id)
+        .where(Post.cluster_id.in_(cluster_ids), region_match(PostRegion.region_code, codes))
+    )
+    for cluster_id, post_id, at, code in session.execute(stmt):
+        times, regions = out.setdefault(int(cluster_id), ([], set()))
+        regions.add(str(code))
+        if post_id not in seen.setdefault(int(cluster_id), set()):
+            seen[int(cluster_id)].add(post_id)
+            times.append(at)
+    return out

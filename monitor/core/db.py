@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,9 @@ def _sqlite_path(url: str) -> Path | None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL."""
+    # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
+    # text, names and URLs, into logs (issue 13); logs carry ids instead.
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
@@ -39,6 +44,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     path = _sqlite_path(url)
     if path is not None:
         check_sqlite_location(path)
+        private_file(path)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("timeout", 30)
     connect_args.setdefault("check_same_thread", False)
@@ -63,6 +69,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal/-shm files copy the mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        with contextlib.suppress(OSError):  # not ours to change: leave it
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+    except OSError:
+        pass  # check_sqlite_location reports unwritable directories
 
 
 def check_sqlite_location(path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,8 @@ class Runtime:
     def session(self) -> Iterator[Session]:
         """Open a unit of work that commits on success and rolls back on error."""
         with session_scope(self.factory) as s:
+            # Services that need a setting tied to this runtime (the audit key) find it here.
+            s.info["settings"] = self.settings
             yield s
 
     def close(self) -> None:
@@ -32,10 +35,18 @@ class Runtime:
         self.engine.dispose()
 
 
+def private_dir(path: Path) -> None:
+    """Create the data directory readable by its owner only (0700); keys and the DB live there."""
+    existed = path.exists()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not existed:
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
 def build_runtime(settings: Settings | None = None, *, wait: bool = True) -> Runtime:
     """Create the engine (waiting for the database if asked) and the session factory."""
     settings = settings or get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.db_url)
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())

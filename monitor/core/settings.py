@@ -117,6 +117,33 @@ class Settings(BaseSettings):
         default=timedelta(days=14),
         description="How far back a newly imported debunk is matched against scored posts",
     )
+    # Failed authentications (issue 13): counted per client address and per key prefix
+    # before any hashing; a bucket of `burst` tries refilled at `rate` per second.
+    auth_failure_rate: float = Field(default=0.1, gt=0, description="Failed tries/s regained")
+    auth_failure_burst: int = Field(default=20, ge=1, description="Failed tries before 429")
+    http_header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto is believed",
+    )
+    # Audit trail (issue 13): the HMAC key lives outside the database.
+    audit_key: SecretStr | None = Field(
+        default=None, description="Audit HMAC key; generated in <data dir>/audit.key if unset"
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None, description="Signed checkpoints; default <data dir>/audit-checkpoints.jsonl"
+    )
+    audit_checkpoint_url: str | None = Field(
+        default=None, description="Optional https URL that receives each signed checkpoint"
+    )
+    secrets_key: SecretStr | None = Field(
+        default=None, description="Encrypts webhook secrets at rest; else <data dir>/secrets.key"
+    )
+    audit_checkpoint_interval: timedelta = Field(
+        default=timedelta(hours=1), description="How often the scheduler writes a checkpoint"
+    )
     # Researchers' loop (issue 8): promotion guard and drift watch.
     promotion_max_precision_drop: float = Field(
         default=0.02,
@@ -153,12 +180,26 @@ class Settings(BaseSettings):
         description="`smtp://user:pass@host:587` (STARTTLS if offered) or `smtps://...:465`",
     )
     smtp_from: str = Field(default="waspada@localhost", description="Sender of alert e-mails")
+    # Outbound policy (issue 13): internal addresses are refused unless listed here.
+    outbound_allow: str = Field(
+        default="",
+        description="Comma-separated hosts, addresses or networks (optional :port) that "
+        "collectors, webhooks and alert channels may reach although internal",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
         # Why: `warning` and `WARNING` mean the same to every logging user.
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _check_allow(cls, value: str) -> str:
+        from monitor.core.outbound import parse_allow
+
+        parse_allow(value)  # raises ValueError naming the bad entry
+        return value
 
     @field_validator("database_url")
     @classmethod

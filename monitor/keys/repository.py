@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitor.keys.models import ApiKey
+from monitor.core.base import utcnow
+from monitor.keys.models import ApiKey, RevokedSession
 
 
 def by_prefix(session: Session, prefix: str) -> ApiKey | None:
@@ -33,3 +35,16 @@ def add(session: Session, key: ApiKey) -> ApiKey:
     session.add(key)
     session.flush()
     return key
+
+
+def revoke_session(session: Session, sid: str, expires_at: datetime) -> None:
+    """Record a logged-out session until its cookie would have expired; drop stale rows."""
+    session.execute(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
+    if session.get(RevokedSession, sid) is None:
+        session.add(RevokedSession(sid=sid, expires_at=expires_at))
+    session.flush()
+
+
+def session_revoked(session: Session, sid: str) -> bool:
+    """Tell whether a web session was ended by logout."""
+    return session.get(RevokedSession, sid) is not None

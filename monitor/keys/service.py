@@ -46,6 +46,10 @@ class _VerifiedCache:
                 self._hashes.clear()
             self._hashes[fp] = key_hash
 
+    def known(self, fp: str) -> bool:
+        with self._lock:
+            return fp in self._hashes
+
     def forget_hash(self, key_hash: str) -> None:
         with self._lock:
             for fp in [f for f, h in self._hashes.items() if h == key_hash]:
@@ -118,6 +122,16 @@ def create_key(
         after=describe(key),
     )
     return key, plaintext
+
+
+def prefix_of(plaintext: str) -> str | None:
+    """Return a well-formed key's lookup prefix (cheap: a regex, no hashing)."""
+    return hashing.parse(plaintext)
+
+
+def known_good(plaintext: str) -> bool:
+    """Tell whether this exact key already passed scrypt in this process (cheap)."""
+    return _cache.known(hashing.fingerprint(plaintext))
 
 
 def verify_key(session: Session, plaintext: str) -> Principal | None:

@@ -49,7 +49,70 @@ def register(
     card_path = path.with_suffix(".card.json")
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
     row = ModelVersion(version=version, path=str(path), sha256=digest, card=card)
-    return repository.add(session, row)
+    repository.add(session, row)
+    # Issue 13: the artifact's digest and thresholds go in the audit chain, so an edit of the
+    # stored card (thresholds of 1.01 switch flagging off) is detected when the model loads.
+    _audit(session, "system:register", "model.register", version, None, _sealed(row))
+    return row
+
+
+def _sealed(row: ModelVersion) -> dict[str, Any]:
+    return {"sha256": row.sha256, "thresholds": dict((row.card or {}).get("thresholds") or {})}
+
+
+def check_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
+    """Return thresholds as floats, refusing any outside [0, 1] or not a number."""
+    out: dict[str, float] = {}
+    for label, value in thresholds.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"threshold for {label} is not a number: {value!r}")
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"threshold for {label} is {value}, outside [0, 1]")
+        out[str(label)] = float(value)
+    return out
+
+
+def set_thresholds(
+    session: Session, version: str, thresholds: dict[str, float], actor: str
+) -> ModelVersion:
+    """Change a version's per-label operating thresholds; audited (before and after)."""
+    row = repository.get(session, version)
+    if row is None:
+        raise ModelNotFound(f"no model version {version!r}")
+    current = dict((row.card or {}).get("thresholds") or {})
+    unknown = set(thresholds) - set(current)
+    if unknown:
+        raise ValueError(f"unknown label(s): {', '.join(sorted(unknown))}")
+    new = {**current, **check_thresholds(dict(thresholds))}
+    before = _sealed(row)
+    row.card = {**row.card, "thresholds": new}
+    session.flush()
+    _audit(session, actor, "model.thresholds", version, before, _sealed(row))
+    return row
+
+
+def audit_mismatch(session: Session, row: ModelVersion) -> str | None:
+    """Say how a version's stored digest or thresholds differ from its audited ones, if they do.
+
+    Versions registered before issue 13 have no sealed event and are not compared.
+    """
+    try:
+        check_thresholds(dict((row.card or {}).get("thresholds") or {}))
+    except ValueError as exc:
+        return str(exc)
+    sealed = None
+    for event in audit.events_for(session, "model", row.version):
+        if isinstance(event.after, dict) and "thresholds" in event.after:
+            sealed = event.after
+    if sealed is None:
+        return None
+    if sealed.get("sha256") != row.sha256:
+        return f"model {row.version}: artifact digest differs from the audited one"
+    if sealed.get("thresholds") != _sealed(row)["thresholds"]:
+        return (
+            f"model {row.version}: thresholds differ from the audited ones (edited outside Waspada)"
+        )
+    return None
 
 
 def _audit(
@@ -79,7 +142,7 @@ def promote(session: Session, version: str, actor: str = "cli") -> ModelVersion:
     row.is_promoted = True
     row.promoted_at = utcnow()
     session.flush()
-    _audit(session, actor, "model.promote", version, before, {"promoted": version})
+    _audit(session, actor, "model.promote", version, before, {"promoted": version, **_sealed(row)})
     return row
 
 
@@ -102,7 +165,7 @@ def rollback(session: Session, actor: str = "cli") -> ModelVersion:
         "model.rollback",
         previous.version,
         {"promoted": current.version},
-        {"promoted": previous.version},
+        {"promoted": previous.version, **_sealed(previous)},
     )
     return previous
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,14 +17,18 @@ CSV_COLUMNS = (
     "id", "platform", "source_id", "url", "author", "title", "text", "published_at",
     "fetched_at", "labels", "max_score", "priority", "review_status", "cluster_id", "regions",
 )  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", ";", "|")
+# A separator inside a cell followed by a formula character: spreadsheets that split on
+# semicolons (Indonesian-locale Excel) start a new cell there, and it runs as a formula.
+_INNER_FORMULA = re.compile(r"([;,\t\r\n|]\s*)([=+\-@])")
 
 
 def _cell(value: Any) -> Any:
     # Why: a cell starting with = + - @ runs as a formula in spreadsheet apps (CSV injection).
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = _INNER_FORMULA.sub(r"\1'\2", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def item_record(post: Post, regions: list[str]) -> dict[str, Any]:

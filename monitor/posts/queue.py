@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -97,8 +98,11 @@ class Ordering:
             dt = datetime.fromisoformat(raw)
             if dt.tzinfo is None:
                 raise ValueError("naive")
-            return dt
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            try:
+                return dt.astimezone(UTC)  # year 1 at +14:00 has no UTC form: refused
+            except OverflowError:
+                raise ValueError("out of range") from None
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             raise ValueError("not a number")
         return float(raw)
 
@@ -131,7 +135,8 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, int]:
         if not isinstance(raw, dict) or raw.get("s") != ordering.name:
             raise ValueError("other sort")
         post_id = raw["i"]
-        if isinstance(post_id, bool) or not isinstance(post_id, int):
+        # Ids are 32-bit integers in the schema: a larger one is a forged cursor, not a 500.
+        if isinstance(post_id, bool) or not isinstance(post_id, int) or not 0 < post_id < 2**31:
             raise ValueError("bad id")
         return ordering.parse_key(raw["k"]), post_id
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

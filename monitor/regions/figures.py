@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from monitor.alerts import repository as alert_repository
+from monitor.clusters.scoped import figures as cluster_figures
 from monitor.keys.principal import Principal
 from monitor.regions import repository
 
@@ -72,18 +73,30 @@ def summary(
             for label, c in per_label.items()
         },
         "trend": [{"day": day, **dict(trend[day])} for day in sorted(trend)],
-        "top_clusters": [
-            {"id": cid, "size": size, "growth_rate": rate, "n_regions": nreg, "flagged": n}
-            for cid, size, rate, nreg, n in repository.top_clusters(
-                session, principal, code, since, until, top
-            )
-        ],
+        "top_clusters": _top_clusters(session, principal, code, period, top),
         "top_sources": [
             {"id": sid, "name": name, "flagged": n}
             for sid, name, n in repository.top_sources(session, principal, code, since, until, top)
         ],
         "children": _children(session, principal, code, since, until),
     }
+
+
+def _top_clusters(
+    session: Session, principal: Principal, code: str, period: Period, top: int
+) -> list[dict[str, Any]]:
+    rows = repository.top_clusters(session, principal, code, period.since, period.until, top)
+    out = [
+        {"id": cid, "size": size, "growth_rate": rate, "n_regions": nreg, "flagged": n}
+        for cid, size, rate, nreg, n in rows
+    ]
+    if principal.region_limited:
+        # A liaison sees size, growth and reach over the copies in their regions only.
+        scoped = cluster_figures(session, [r["id"] for r in out], principal.regions)
+        for r in out:
+            f = scoped[r["id"]]
+            r.update(size=f.size, growth_rate=f.growth_rate, n_regions=f.n_regions)
+    return out
 
 
 def _children(

@@ -43,6 +43,7 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
 def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
     from monitor.alerts.tasks import deliver_job, evaluate_job
+    from monitor.audit.tasks import checkpoint_job
     from monitor.clusters.tasks import refresh_priority_job
     from monitor.drift.tasks import drift_job
     from monitor.predictions.tasks import score_pending
@@ -57,5 +58,9 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
         JobSpec("clusters-priority", max(tick, 60.0), refresh_priority_job),
         # promoted model's last-day scores vs its validation profile -> score_drift alerts
         JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job),
+        # signed (count, head) of the audit chain, exported outside the database
+        JobSpec(
+            "audit-checkpoint", settings.audit_checkpoint_interval.total_seconds(), checkpoint_job
+        ),
     ]
     return jobs

@@ -18,6 +18,7 @@ from classifiers.contracts import LABELS, Classifier
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
+from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.pipeline import hooks
@@ -125,6 +126,8 @@ def _run(
         collect_batch=16,
         http_max_bytes=256 * 1024 * 1024,
         score_batch=1000,
+        # The bench serves its own feeds on 127.0.0.1: allow exactly that, explicitly.
+        outbound_allow="127.0.0.1",
     )
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -236,4 +239,4 @@ def _register(
                 url = f"{server.base_url}/{name}.xml"
                 config = {}
             spec = SourceSpec(name=name, kind=kind, url=url, config=config, language="id")
-            service.add(s, spec, "bench")
+            service.add(s, spec, "bench", policy=policy_for(rt.settings))

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from monitor.cli.common import fail, runtime
 from monitor.core.base import utcnow
+from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
 from monitor.predictions import repository as score_repository
 from monitor.sources import repository, service, sourcesfile, tasks
@@ -118,7 +119,7 @@ def add_command(
         raise fail(problems, 2) from None
     with runtime() as rt, rt.session() as s:
         try:
-            service.add(s, spec, _actor())
+            service.add(s, spec, _actor(), policy=policy_for(rt.settings))
         except ValueError as exc:
             raise fail(str(exc), 1) from None
     typer.echo(f"added {name} ({kind}); first fetch is due now")
@@ -190,8 +191,11 @@ def sync_command(
             specs = sourcesfile.load(path)
         except sourcesfile.SourcesFileError as exc:
             raise fail(str(exc), 2) from None
-        with rt.session() as s:
-            counts = service.sync(s, specs)
+        try:
+            with rt.session() as s:
+                counts = service.sync(s, specs, policy=policy_for(rt.settings))
+        except ValueError as exc:
+            raise fail(f"{path}: {exc}", 2) from None
     typer.echo(
         f"{path}: {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged"
@@ -206,7 +210,10 @@ def startup_sync(rt: Runtime) -> None:
     except sourcesfile.SourcesFileError as exc:
         raise fail(str(exc), 2) from None
     with rt.session() as s:
-        counts = service.sync(s, specs)
+        try:
+            counts = service.sync(s, specs, policy=policy_for(rt.settings))
+        except ValueError as exc:
+            raise fail(f"{path}: {exc}", 2) from None
         if rt.settings.is_sqlite:
             # One process per SQLite file (the data-dir lock), so any lease is a dead run's.
             repository.release_all(s)

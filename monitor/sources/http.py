@@ -20,6 +20,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from monitor.core.outbound import OutboundPolicy, OutboundRefused, PinnedTransport
+
 log = logging.getLogger(__name__)
 
 
@@ -117,7 +119,7 @@ class HttpClient:
         host_concurrency: int = 2,
         host_interval: float = 1.0,
         max_redirects: int = 5,
-        transport: httpx.BaseTransport | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
@@ -129,7 +131,9 @@ class HttpClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=True,
             max_redirects=max_redirects,
-            transport=transport,
+            # Every connection, redirects included, goes through the outbound policy.
+            transport=PinnedTransport(policy or OutboundPolicy()),
+            trust_env=False,
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
@@ -174,6 +178,11 @@ class HttpClient:
             try:
                 with self._client.stream("GET", url, params=params, headers=headers) as resp:
                     return self._read(resp, limit, deadline)
+            except httpx.InvalidURL as exc:
+                # A feed's link is hostile input: a bad URL costs that link, not the source.
+                raise FetchError(f"invalid URL {url[:200]!r}: {exc}") from None
+            except OutboundRefused as exc:
+                raise FetchError(f"refused {url}: {exc}") from None
             except httpx.TooManyRedirects:
                 raise FetchError(f"too many redirects from {url}") from None
             except httpx.TimeoutException as exc:

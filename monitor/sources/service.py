@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
+from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
@@ -257,10 +258,19 @@ def _config(spec: SourceSpec) -> dict[str, Any]:
     return config
 
 
-def add(session: Session, spec: SourceSpec, actor: str) -> Source:
-    """Create a source; its first fetch is due now."""
+def check_address(spec: SourceSpec, policy: OutboundPolicy) -> None:
+    """Refuse a source whose URL names an internal address (ValueError naming the source)."""
+    try:
+        policy.check_url(spec.url)
+    except OutboundRefused as exc:
+        raise ValueError(f"source {spec.name}: {exc}") from None
+
+
+def add(session: Session, spec: SourceSpec, actor: str, *, policy: OutboundPolicy) -> Source:
+    """Create a source; its first fetch is due now. Internal addresses are refused."""
     if repository.by_name(session, spec.name) is not None:
         raise ValueError(f"a source named {spec.name} already exists")
+    check_address(spec, policy)
     row = repository.add(
         session,
         Source(
@@ -301,7 +311,11 @@ def set_enabled(session: Session, name: str, enabled: bool, actor: str, reason: 
 
 
 def sync(
-    session: Session, specs: Sequence[SourceSpec], actor: str = "sources-file"
+    session: Session,
+    specs: Sequence[SourceSpec],
+    actor: str = "sources-file",
+    *,
+    policy: OutboundPolicy,
 ) -> dict[str, int]:
     """Bring the table in line with the sources file; keeps schedule state and CLI switches.
 
@@ -312,7 +326,7 @@ def sync(
     for spec in specs:
         row = repository.by_name(session, spec.name)
         if row is None:
-            row = add(session, spec, actor)
+            row = add(session, spec, actor, policy=policy)
             row.config = {**row.config, _FILE_ENABLED: spec.enabled}
             counts["added"] += 1
             continue
@@ -328,6 +342,8 @@ def sync(
         if (row.config or {}).get(_FILE_ENABLED) != spec.enabled:
             wanted["enabled"] = spec.enabled
         changed = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+        if "url" in changed:
+            check_address(spec, policy)
         if changed.get("url") or changed.get("kind"):
             # A new address starts from scratch: old validators and cursors mean nothing there.
             row.etag = row.last_modified = row.cursor = None

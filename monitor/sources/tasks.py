@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.core.base import utcnow
+from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.posts import service as posts
@@ -46,6 +47,7 @@ def make_client(settings: Settings) -> HttpClient:
         max_bytes=settings.http_max_bytes,
         host_concurrency=settings.http_host_concurrency,
         host_interval=settings.http_host_interval,
+        policy=policy_for(settings),
     )
 
 

@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 from werkzeug import Request, Response
 
 from monitor.alerts.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
 from tests.support.processes import free_port
 
+# The receivers listen on 127.0.0.1: allow-listed explicitly, as an operator would.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 BOT_TOKEN = "7012345678:AAH-test_TOKEN_never_logged_x9"
 SECRET_15 = "whsec-jambi-0123456789abcdef"
 SECRET_31 = "whsec-jakarta-0123456789abcdef"

@@ -14,6 +14,7 @@ from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
 from monitor.posts.models import Post
+from tests.alerts.conftest import LOCAL
 from tests.regions.seed import load, post
 
 BURST_TEXTS = (
@@ -63,6 +64,7 @@ def liaison(session: Session, province: str, hook_url: str, secret: str, chat: s
             secret=secret,
         ),
         trusted=True,  # as `waspada alerts subscribe --key-id` does: receivers on 127.0.0.1
+        policy=LOCAL,
     )
     tg, _ = subscriptions.create(
         session,
@@ -73,6 +75,7 @@ def liaison(session: Session, province: str, hook_url: str, secret: str, chat: s
             target=chat,
             region_codes=(province,),
         ),
+        policy=LOCAL,
     )
     return Liaison(owner, plain, hook.id, tg.id)
 

@@ -17,7 +17,7 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.keys import service as keys
-from tests.alerts.conftest import BOT_TOKEN, Receivers
+from tests.alerts.conftest import BOT_TOKEN, LOCAL, Receivers
 from tests.alerts.seed import burst, load, past_now
 
 
@@ -246,7 +246,7 @@ def test_unsubscribing_while_a_send_is_in_flight_loses_nothing_else(
                 region_codes=("15",),
                 secret=SECRET_15,
             )
-            ids[name] = subscriptions.create(s, SYSTEM, req)[0].id
+            ids[name] = subscriptions.create(s, SYSTEM, req, policy=LOCAL)[0].id
         assert service.evaluate(s, now).deliveries == 2
     result = deliver_pending(committed, now=now)
     other.dispose()

@@ -25,11 +25,12 @@ from monitor.alerts.channels import (
 from monitor.alerts.delivery import DeliveryPolicy, deliver_pending
 from monitor.alerts.models import Delivery
 from monitor.core.base import utcnow
+from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM
 from monitor.keys.service import principal_of
-from tests.alerts.conftest import BOT_TOKEN, SECRET_15, Mailbox, Receivers
+from tests.alerts.conftest import BOT_TOKEN, LOCAL, SECRET_15, Mailbox, Receivers
 from tests.alerts.seed import alert_now, burst, load
 from tests.support.processes import free_port
 
@@ -40,7 +41,7 @@ def _subscribe(s: Session, channel: str, target: str, secret: str | None = None)
     req = subscriptions.SubscriptionRequest(
         name=f"{channel} sub", channel=channel, target=target, region_codes=("15",), secret=secret
     )
-    return subscriptions.create(s, SYSTEM, req)[0].id
+    return subscriptions.create(s, SYSTEM, req, policy=LOCAL)[0].id
 
 
 def _raise_burst(rt: Runtime, now: datetime) -> int:
@@ -262,7 +263,7 @@ def test_key_scope_revocation_and_filters_apply_at_fan_out(db: Session) -> None:
             region_codes=("15",),
             **kw,  # type: ignore[arg-type]
         )
-        return subscriptions.create(db, owner, req)[0].id
+        return subscriptions.create(db, owner, req, policy=LOCAL)[0].id
 
     wanted = sub()
     sub(labels=("hoax",))
@@ -275,6 +276,7 @@ def test_key_scope_revocation_and_filters_apply_at_fan_out(db: Session) -> None:
         subscriptions.SubscriptionRequest(
             name="m", channel="telegram", target="-100125", region_codes=("15",)
         ),
+        policy=LOCAL,
     )[0]
     moved_key.regions = ["31"]
     # A revoked key's subscriptions go quiet.
@@ -285,6 +287,7 @@ def test_key_scope_revocation_and_filters_apply_at_fan_out(db: Session) -> None:
         subscriptions.SubscriptionRequest(
             name="r", channel="telegram", target="-100124", region_codes=("15",)
         ),
+        policy=LOCAL,
     )[0]
     keys.revoke_key(db, revoked_key.id)
     db.flush()
@@ -335,29 +338,37 @@ def test_bad_subscriptions_are_refused_clearly(
     }
     req = subscriptions.SubscriptionRequest(**{**base, **kw})  # type: ignore[arg-type]
     with pytest.raises(subscriptions.SubscriptionError, match=re.escape(message)):
-        subscriptions.create(db, principal_of(key), req)
+        subscriptions.create(db, principal_of(key), req, policy=OutboundPolicy())
     assert repository.subscriptions_for(db, SYSTEM) == []
 
 
-def test_admins_and_the_command_line_may_name_internal_receivers(db: Session) -> None:
+def test_internal_receivers_need_the_allow_list_even_for_admins(db: Session) -> None:
     key, _ = keys.create_key(db, "ops", "admin")
     liaison_key, _ = keys.create_key(db, "liaison-15", "liaison", ["15"])
     internal = subscriptions.SubscriptionRequest(
         name="n", channel="webhook", target="http://10.0.0.7:9000/hook", region_codes=("15",)
     )
-    assert subscriptions.create(db, principal_of(key), internal)[0].id
-    assert subscriptions.create(db, principal_of(liaison_key), internal, trusted=True)[0].id
+    strict = OutboundPolicy()
+    # Issue 13: an admin key or the command line no longer reaches internal hosts by itself.
+    for owner, trusted in ((principal_of(key), False), (principal_of(liaison_key), True)):
+        with pytest.raises(subscriptions.SubscriptionError, match="WASPADA_OUTBOUND_ALLOW"):
+            subscriptions.create(db, owner, internal, trusted=trusted, policy=strict)
+    allowed = OutboundPolicy.allowing("10.0.0.7:9000")
+    assert subscriptions.create(db, principal_of(key), internal, policy=allowed)[0].id
+    assert subscriptions.create(
+        db, principal_of(liaison_key), internal, trusted=True, policy=allowed
+    )[0].id
     public = subscriptions.SubscriptionRequest(
         name="n", channel="webhook", target="https://hooks.example.org/x", region_codes=("15",)
     )
-    assert subscriptions.create(db, principal_of(liaison_key), public)[0].id
+    assert subscriptions.create(db, principal_of(liaison_key), public, policy=strict)[0].id
 
 
 def test_generated_webhook_secret_is_shown_once_and_never_described(db: Session) -> None:
     req = subscriptions.SubscriptionRequest(
         name="n", channel="webhook", target="https://hooks.example.org/x"
     )
-    sub, generated = subscriptions.create(db, SYSTEM, req)
+    sub, generated = subscriptions.create(db, SYSTEM, req, policy=OutboundPolicy())
     assert generated and len(generated) >= 32 and sub.secret == generated
     described = subscriptions.describe(sub)
     assert described["has_secret"] is True and generated not in str(described)

@@ -53,7 +53,7 @@ def test_register_promote_rollback_audited(
     assert loaded is not None and loaded.version == "m-test-1"
 
     actions = [e.action for e in audit.events_for(db, "model", "m-test-1")]
-    assert actions == ["model.promote", "model.rollback"]
+    assert actions == ["model.register", "model.promote", "model.rollback"]  # issue 13
     assert audit.verify(db).ok
 
     with pytest.raises(service.ModelNotFound):

@@ -12,11 +12,15 @@ from sklearn.linear_model import LogisticRegression
 
 from classifiers.contracts import LABELS, Classification, Matcher
 from monitor.core.db import make_engine
+from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import Settings, load_settings
 from monitor.sources.http import HttpClient
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The test servers listen on 127.0.0.1: allow-listed explicitly.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -28,7 +32,11 @@ def fixture_bytes(name: str) -> bytes:
 def client() -> Iterator[HttpClient]:
     """An HTTP client with short timeouts and no per-host spacing (tests talk to 127.0.0.1)."""
     c = HttpClient(
-        user_agent="WaspadaTest/1.0", timeout=3.0, max_bytes=1024 * 1024, host_interval=0.0
+        policy=LOCAL,
+        user_agent="WaspadaTest/1.0",
+        timeout=3.0,
+        max_bytes=1024 * 1024,
+        host_interval=0.0,
     )
     yield c
     c.close()

@@ -19,7 +19,7 @@ from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due, run_now
-from tests.collectors.conftest import fixture_bytes, test_settings
+from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def crt(rt: Runtime, tmp_path: Path) -> Runtime:
 
 def _add(rt: Runtime, name: str, kind: str, url: str, **extra: object) -> None:
     with rt.session() as s:
-        service.add(s, SourceSpec(name=name, kind=kind, url=url, **extra), "test")
+        service.add(s, SourceSpec(name=name, kind=kind, url=url, **extra), "test", policy=LOCAL)
 
 
 def _source(rt: Runtime, name: str) -> Source:
@@ -197,15 +197,19 @@ def test_sources_file_sync_keeps_cli_switches(crt: Runtime, tmp_path: Path) -> N
         'url = "https://b.example/feed"\nenabled = false\n'
     )
     with crt.session() as s:
-        assert service.sync(s, sourcesfile.load(path)) == {"added": 2, "updated": 0, "unchanged": 0}
+        assert service.sync(s, sourcesfile.load(path), policy=LOCAL) == {
+            "added": 2,
+            "updated": 0,
+            "unchanged": 0,
+        }
         service.set_enabled(s, "a", False, "test", "too noisy")
     with crt.session() as s:
-        assert service.sync(s, sourcesfile.load(path))["unchanged"] == 2
+        assert service.sync(s, sourcesfile.load(path), policy=LOCAL)["unchanged"] == 2
     assert not _source(crt, "a").enabled  # the CLI's switch survives a restart
     assert _source(crt, "a").interval_seconds == 1200
     path.write_text(path.read_text().replace("enabled = false", "enabled = true"))
     with crt.session() as s:
-        service.sync(s, sourcesfile.load(path))
+        service.sync(s, sourcesfile.load(path), policy=LOCAL)
     assert _source(crt, "b").enabled  # the file changed its value: applied
 
 

@@ -28,7 +28,7 @@ from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due
-from tests.collectors.conftest import fixture_bytes, test_settings
+from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 
 class Outage:
@@ -104,7 +104,12 @@ def test_database_lost_mid_fetch_then_next_run_stores_everything(
 
     httpserver.expect_request("/feed").respond_with_handler(feed)
     with rt.session() as s:
-        service.add(s, SourceSpec(name="berita", kind="rss", url=httpserver.url_for("/feed")), "t")
+        service.add(
+            s,
+            SourceSpec(name="berita", kind="rss", url=httpserver.url_for("/feed")),
+            "t",
+            policy=LOCAL,
+        )
     outage = Outage(fresh_db_url)
     reports: list[service.RunReport] = []
     errors: list[BaseException] = []

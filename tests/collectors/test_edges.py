@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from monitor.cli.main import app
+from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.posts.models import Post
@@ -27,6 +28,9 @@ GOOD = [
     {"platform": "tipline", "external_id": "t1", "text": "Ada bagi-bagi amplop di TPS 3 pagi ini"},
     {"platform": "tipline", "external_id": "t2", "text": "Petugas KPPS datang terlambat ke TPS"},
 ]
+
+# The test servers listen on 127.0.0.1: allow-listed explicitly.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 
 @pytest.fixture
@@ -70,6 +74,7 @@ def test_push_ingest_attributes_to_a_source_and_refuses_unknown_ones(
             s,
             SourceSpec(name="tipline", kind="rss", url="https://x.example/f", language="id"),
             "t",
+            policy=LOCAL,
         )
     admin = _key(rt, "admin")
     ok = api.post("/api/v1/ingest", json={"posts": GOOD[:1], "source": "tipline"}, headers=admin)
@@ -124,9 +129,19 @@ def test_sources_api_shows_health_and_is_role_gated(
     )
     httpserver.expect_request("/down").respond_with_data("no", status=503)
     with rt.session() as s:
-        sources.add(s, SourceSpec(name="sehat", kind="rss", url=httpserver.url_for("/ok")), "t")
-        sources.add(s, SourceSpec(name="sakit", kind="rss", url=httpserver.url_for("/down")), "t")
-    with HttpClient(user_agent="t", host_interval=0.0) as client:
+        sources.add(
+            s,
+            SourceSpec(name="sehat", kind="rss", url=httpserver.url_for("/ok")),
+            "t",
+            policy=LOCAL,
+        )
+        sources.add(
+            s,
+            SourceSpec(name="sakit", kind="rss", url=httpserver.url_for("/down")),
+            "t",
+            policy=LOCAL,
+        )
+    with HttpClient(policy=LOCAL, user_agent="t", host_interval=0.0) as client:
         collect_due(rt, client, worker="w")
     res = api.get("/api/v1/sources", headers=_key(rt, "reviewer"))
     assert res.status_code == 200

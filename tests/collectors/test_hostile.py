@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from monitor.core.outbound import OutboundPolicy
 from monitor.sources.fetchers.base import FetchState, SourceConfig
 from monitor.sources.fetchers.reddit import RedditFetcher
 from monitor.sources.fetchers.rss import RssFetcher
@@ -19,6 +20,9 @@ from monitor.sources.fetchers.telegram import TelegramFetcher
 from monitor.sources.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import FetchError, HttpClient, decode_body, parse_retry_after
 from tests.collectors.conftest import fixture_bytes
+
+# The test servers listen on 127.0.0.1: allow-listed explicitly.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 
 def _rss(client: HttpClient, url: str) -> tuple[list[Any], FetchState]:
@@ -107,7 +111,7 @@ def test_slow_drip_hits_the_total_deadline(httpserver: HTTPServer) -> None:
         lambda r: Response(drip(), content_type="application/rss+xml")
     )
     # Each byte arrives well within the read timeout; only the total deadline stops it.
-    slow = HttpClient(user_agent="t", timeout=1.0, host_interval=0.0)
+    slow = HttpClient(policy=LOCAL, user_agent="t", timeout=1.0, host_interval=0.0)
     started = time.monotonic()
     with pytest.raises(FetchError, match="timed out"):
         _rss(slow, httpserver.url_for("/drip"))

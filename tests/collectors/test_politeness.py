@@ -10,7 +10,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from monitor.core.outbound import OutboundPolicy
 from monitor.sources.http import HttpClient
+
+# The test servers listen on 127.0.0.1: allow-listed explicitly.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 
 @pytest.fixture
@@ -48,7 +52,9 @@ def test_per_host_concurrency_is_capped_and_hosts_are_independent(server: HTTPSe
     counter = InFlight()
     server.expect_request("/slow").respond_with_handler(counter)
     urls = [server.url_for("/slow"), server.url_for("/slow").replace("127.0.0.1", "localhost")]
-    client = HttpClient(user_agent="WaspadaPolite/1.0", host_concurrency=2, host_interval=0.0)
+    client = HttpClient(
+        policy=LOCAL, user_agent="WaspadaPolite/1.0", host_concurrency=2, host_interval=0.0
+    )
     threads = [
         threading.Thread(target=client.get, args=(urls[i % 2],)) for i in range(12)
     ]  # six requests per host, all at once
@@ -69,7 +75,7 @@ def test_requests_to_one_host_are_spaced(
     slept: list[float] = []
     # Record the waits instead of sleeping them: this test checks the schedule, not the clock.
     monkeypatch.setattr("monitor.sources.http.time.sleep", slept.append)
-    client = HttpClient(user_agent="t", host_interval=30.0)
+    client = HttpClient(policy=LOCAL, user_agent="t", host_interval=30.0)
     for _ in range(3):
         client.get(server.url_for("/a"))
     other = server.url_for("/a").replace("127.0.0.1", "localhost")

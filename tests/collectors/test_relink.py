@@ -11,6 +11,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select, update
 from werkzeug import Request, Response
 
+from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
 from monitor.posts import service as posts
 from monitor.posts.models import Post
@@ -23,6 +24,9 @@ from monitor.sources.tasks import collect_due
 from tests.collectors.conftest import fixture_bytes
 
 TEXT = "Beredar pesan berantai bahwa surat suara di TPS 7 sudah dicoblos sebelum hari pemungutan"
+
+# The test servers listen on 127.0.0.1: allow-listed explicitly.
+LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 
 def _originals(rt: Runtime) -> list[Post]:
@@ -102,8 +106,8 @@ def test_parallel_sources_with_the_same_items_store_each_text_once(
         for n in range(4):
             server.expect_request(f"/mirror{n}.xml").respond_with_handler(feed)
             spec = SourceSpec(name=f"mirror-{n}", kind="rss", url=server.url_for(f"/mirror{n}.xml"))
-            sources.add(s, spec, "t")
-    with HttpClient(user_agent="t", host_interval=0.0, host_concurrency=4) as client:
+            sources.add(s, spec, "t", policy=LOCAL)
+    with HttpClient(policy=LOCAL, user_agent="t", host_interval=0.0, host_concurrency=4) as client:
         reports = collect_due(rt, client, worker="w")
     assert len(reports) == 4 and all(r.error is None for r in reports)
     with rt.session() as s:

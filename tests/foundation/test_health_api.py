@@ -34,8 +34,12 @@ def test_readyz_reports_each_check(rt: Runtime, db: Session, tmp_path) -> None: 
         s.add(ModelVersion(version="v1", path=str(artifact), sha256="0" * 64, is_promoted=True))
         heartbeats.beat(s, "scheduler")
     res = client.get("/readyz")
-    assert res.status_code == 200, res.json()
-    assert res.json()["checks"]["model"]["version"] == "v1"
+    # Issue 13: a file that exists but cannot load (here junk) is not ready; the ready case
+    # with a real model is in tests/security/test_audit_chain.py.
+    assert res.status_code == 503, res.json()
+    model = res.json()["checks"]["model"]
+    assert model["version"] == "v1" and "cannot load or score" in model["error"]
+    assert res.json()["checks"]["scheduler"]["ok"] is True
 
 
 def test_errors_are_problem_details(rt: Runtime) -> None:

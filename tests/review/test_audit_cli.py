@@ -62,5 +62,6 @@ def test_audit_verify_passes_then_detects_an_edited_row(fresh_db_url: str, tmp_p
         s.commit()
     code, out = _waspada(["audit", "verify"], fresh_db_url, data)
     assert code == 1
-    assert f"broken at event {ids[2]}: prev_hash does not match" in out
+    # Issue 13: the MAC is keyed, so a recomputation without the audit key fails at once.
+    assert f"broken at event {ids[1]}: content does not match its hash" in out
     engine.dispose()

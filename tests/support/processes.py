@@ -23,6 +23,8 @@ def waspada_env(data_dir: Path, database_url: str | None = None, **extra: str) -
     """Environment for a subprocess: only our variables, pointed at test locations."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WASPADA_")}
     env["WASPADA_DATA_DIR"] = str(data_dir)
+    # Test servers listen on 127.0.0.1: allow-listed explicitly (the outbound policy).
+    env["WASPADA_OUTBOUND_ALLOW"] = "127.0.0.1"
     if database_url:
         env["WASPADA_DATABASE_URL"] = database_url
     env.update(extra)
