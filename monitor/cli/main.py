@@ -304,7 +304,7 @@ COMMANDS: dict[str, Lazy] = {
     "sources": Lazy("Manage and run collection sources.", _sources),
     "bench": Lazy("Benchmarks that print their figures.", _bench),
     "factchecks": Lazy("Fact-checks: import debunks, list them, evaluate matching.", _factchecks),
-    "audit": Lazy("Audit trail: verify the hash chain.", _audit),
+    "audit": Lazy("Audit trail: verify the chain, take checkpoints.", _audit),
     "datasets": Lazy("Public datasets: list and fetch.", _datasets),
     "models": Lazy("Trained classifier versions.", _models),
     "drift": Lazy("Drift watch: score distributions against validation.", _drift),
