@@ -176,7 +176,10 @@ def run_command(name: str) -> None:
     typer.echo(
         f"{name}: fetched {report.fetched}, new {report.new}, updated {report.updated}, "
         f"exact copies {report.duplicates}, fact-checks {report.factchecks}"
+        + (f", dropped {report.dropped}" if report.dropped else "")
     )
+    for reason in report.drop_reasons[:10]:
+        typer.echo(f"{name}: dropped {reason}", err=True)
     if report.error:
         typer.echo(f"{name}: error: {report.error}", err=True)
         if report.disabled:

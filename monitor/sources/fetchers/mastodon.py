@@ -40,6 +40,7 @@ class MastodonFetcher(HttpFetcher):
         max_pages = int(source.config.get("max_pages", 5))
         # A cursor poisoned before ids were bounded would ask for statuses after the year 3000.
         cursor = state.cursor if state.cursor and _sane_id(state.cursor) else None
+        first_run = cursor is None
         items: list[PostIn] = []
         for _ in range(max_pages):
             params: dict[str, str | int] = {"limit": limit}
@@ -71,7 +72,7 @@ class MastodonFetcher(HttpFetcher):
                 sid = str(row["id"])
                 if page_max is None or _newer(sid, page_max):
                     page_max = sid
-            if not rows or page_max == cursor or not state.cursor:
+            if not rows or page_max == cursor or first_run:
                 cursor = page_max
                 break  # first run: one page of recent history is enough
             cursor = page_max
