@@ -33,7 +33,8 @@ _SEEN_CAP = 2000
 
 def _when(entry: Any) -> datetime | None:
     for key in ("published", "updated"):
-        value = entry.get(f"{key}_parsed")
+        # dict.get: feedparser's own get maps a missing `updated` to `published` with a warning.
+        value = dict.get(entry, f"{key}_parsed")
         if value:
             try:
                 when = datetime.fromtimestamp(calendar.timegm(value), UTC)
@@ -42,8 +43,8 @@ def _when(entry: Any) -> datetime | None:
             if in_sane_range(when):
                 return when
         # feedparser reads English names only: `Seg, 24 Set 2018` or `Sen, 24 Agu 2026` fall here.
-        elif entry.get(key):
-            when = parse_time(entry.get(key))
+        elif dict.get(entry, key):
+            when = parse_time(dict.get(entry, key))
             if when is not None:
                 return when
     return None
