@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.core import migrate
 from monitor.core.db import DatabaseUnavailable
 from monitor.core.logging import configure_logging
 from monitor.core.runtime import Runtime, build_runtime
@@ -31,17 +34,43 @@ def settings_or_exit() -> Settings:
 
 
 @contextmanager
-def runtime(settings: Settings | None = None, *, wait: bool = True) -> Iterator[Runtime]:
-    """Open the runtime for a command and close it afterwards."""
+def runtime(
+    settings: Settings | None = None, *, wait: bool = True, schema: bool = True
+) -> Iterator[Runtime]:
+    """Open the runtime for a command (schema checked unless `schema=False`) and close it."""
     settings = settings or settings_or_exit()
     try:
         rt = build_runtime(settings, wait=wait)
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:
+        if schema:
+            ensure_schema(rt)
         yield rt
     finally:
         rt.close()
+
+
+def ensure_schema(rt: Runtime) -> None:
+    """Create the schema of an empty database; refuse an out-of-date one in one line."""
+    # Why: a command on a fresh data directory used to die with a 60-line SQL traceback
+    # (`no such table: sources`); an older schema is left for `waspada db upgrade` (back up).
+    try:
+        current = migrate.current_revision(rt.engine)
+        head = migrate.head_revision()
+        if current == head:
+            return
+        if current is None and not inspect(rt.engine).get_table_names():
+            echo_err(f"waspada: new database: creating the schema (revision {head})")
+            migrate.upgrade(rt.engine)
+            return
+    except SQLAlchemyError as exc:
+        raise fail(f"cannot read the database schema: {str(exc).splitlines()[0]}") from None
+    raise fail(
+        f"the database schema is at revision {current or 'none (tables without a revision)'}, "
+        f"this version needs {head}: run `waspada db upgrade` (after a backup)",
+        2,
+    )
 
 
 def echo_err(message: str) -> None:

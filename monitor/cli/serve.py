@@ -94,7 +94,8 @@ def up() -> None:
     settings = settings_or_exit()
     lock = _lock_if_sqlite(settings)
     try:
-        with runtime(settings) as rt:
+        # schema=False: `up` migrates any older schema itself, below.
+        with runtime(settings, schema=False) as rt:
             log.info(
                 "starting",
                 extra={
