@@ -85,7 +85,8 @@ UOL_LIKE = """<?xml version="1.0" encoding="ISO-8859-1"?>
 <link>/politica/2018/09/24/tse-calendario.htm</link>
 <guid isPermaLink="false">1</guid>
 <pubDate>Seg, 24 Set 2018 10:00:00 -0300</pubDate>
-<description><![CDATA[<p>O Tribunal&nbsp;Superior Eleitoral divulgou&#8230;</p>]]></description></item>
+<description><![CDATA[<p>O Tribunal&nbsp;Superior Eleitoral divulgou&#8230;</p>]]>
+</description></item>
 <item><title>Sem data v&#225;lida</title><link>politica/sem-data.htm</link><guid>2</guid>
 <pubDate>Seg, 99 Set 2018 10:00:00 -0300</pubDate><description>Texto.</description></item>
 <item><title>Berita Indonesia</title><link>https://berita.example/a</link><guid>3</guid>

@@ -52,9 +52,7 @@ def test_command_on_fresh_data_dir_creates_the_schema(args: list[str], tmp_path:
     assert "creating the schema" in res.stderr and "Traceback" not in res.stderr + res.stdout
 
 
-def test_empty_postgresql_database_is_migrated_too(
-    pg_cluster: object, tmp_path: Path
-) -> None:
+def test_empty_postgresql_database_is_migrated_too(pg_cluster: object, tmp_path: Path) -> None:
     url = _create_pg_db(_pg_admin_url(pg_cluster), "waspada_fresh_cli")  # type: ignore[arg-type]
     files = _files(tmp_path)
     env = {

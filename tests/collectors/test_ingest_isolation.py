@@ -25,7 +25,10 @@ HOSTILE = [
     ({"external_id": "d2", "text": "tanggal", "published_at": "9999-12-31T23:59:59-12:00"}, "date"),
     ({"external_id": "d3", "text": "tanggal", "published_at": "3000-01-01T00:00:00Z"}, "range"),
     ({"external_id": "n1", "text": "nul", "url": "https://a.example/\u0000x"}, "control"),
-    ({"external_id": "deep", "text": "x", "raw": json.loads("{\"a\":" * 30 + "1" + "}" * 30)}, "nested"),
+    (
+        {"external_id": "deep", "text": "x", "raw": json.loads('{"a":' * 30 + "1" + "}" * 30)},
+        "nested",
+    ),
     ({"external_id": "big", "text": "x", "platform": "Not A Platform"}, "platform"),
 ]
 
@@ -53,7 +56,8 @@ def test_one_bad_line_never_costs_the_valid_ones(fresh_rt: Runtime, tmp_path: Pa
     lines = [json.dumps(v) for v in VALID[:4]]
     lines += [json.dumps(record) for record, _ in HOSTILE]
     lines.append("[" * 100_000 + "]" * 100_000)  # nesting that overflows the JSON parser
-    lines.append(json.dumps({"external_id": "raw-nul", "text": "ok", "raw": {"k\u0000": "v\u0000"}}))
+    nul_raw = {"external_id": "raw-nul", "text": "ok", "raw": {"k\u0000": "v\u0000"}}
+    lines.append(json.dumps(nul_raw))
     lines += [json.dumps(v) for v in VALID[4:]]
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

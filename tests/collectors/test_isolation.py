@@ -17,13 +17,12 @@ from monitor.sources import service
 from monitor.sources.fetchers.base import FetchState, SourceConfig, parse_time
 from monitor.sources.fetchers.mastodon import MastodonFetcher
 from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.rss import RssFetcher
 from monitor.sources.fetchers.telegram import TelegramFetcher
 from monitor.sources.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due
-from tests.collectors.conftest import test_settings
+from tests.collectors.conftest import fixture_bytes, test_settings
 
 TOMORROW = datetime.now(UTC) + timedelta(days=1)
 
@@ -55,10 +54,17 @@ HOSTILE_WP = [
     _wp_post(
         104,
         title={"rendered": "Klaim &#8216;surat suara&#8217; tercoblos &amp;#8216;palsu&amp;#8217;"},
-        content={"rendered": "<p>\u00a0\u00a0Harga naik &#x0024;5&#8230;</p>\n\t\t<p>  baris\u00a0dua</p>"},
+        content={
+            "rendered": "<p>\u00a0\u00a0Harga naik &#x0024;5&#8230;</p>"
+            "\n\t\t<p>  baris\u00a0dua</p>"
+        },
     ),
     # A NUL byte (PostgreSQL refuses it) in the title and in the author's name.
-    _wp_post(105, title={"rendered": "Judul\u0000 dengan NUL"}, _embedded={"author": [{"name": "A\u0000B"}]}),
+    _wp_post(
+        105,
+        title={"rendered": "Judul\u0000 dengan NUL"},
+        _embedded={"author": [{"name": "A\u0000B"}]},
+    ),
     # Edge dates: no UTC equivalent.
     _wp_post(106, date_gmt="0001-01-01T00:00:00+14:00"),
     _wp_post(107, date_gmt="9999-12-31T23:59:59-12:00"),
@@ -165,12 +171,36 @@ def test_reddit_far_future_timestamp_never_becomes_the_cursor(
     httpserver: HTTPServer, client: HttpClient
 ) -> None:
     children = [
-        {"kind": "t3", "data": {"id": "a1", "name": "t3_a1", "title": "Diskusi pilkada",
-                                "created_utc": 1764468000.0, "permalink": "/r/x/a1"}},
-        {"kind": "t3", "data": {"id": "a2", "name": "t3_a2", "title": "Dari masa depan",
-                                "created_utc": 1e12, "permalink": "/r/x/a2"}},
-        {"kind": "t3", "data": {"id": "a3", "name": "t3_a3", "title": "Waktu rusak",
-                                "created_utc": "kemarin", "permalink": "/r/x/a3"}},
+        {
+            "kind": "t3",
+            "data": {
+                "id": "a1",
+                "name": "t3_a1",
+                "title": "Diskusi pilkada",
+                "created_utc": 1764468000.0,
+                "permalink": "/r/x/a1",
+            },
+        },
+        {
+            "kind": "t3",
+            "data": {
+                "id": "a2",
+                "name": "t3_a2",
+                "title": "Dari masa depan",
+                "created_utc": 1e12,
+                "permalink": "/r/x/a2",
+            },
+        },
+        {
+            "kind": "t3",
+            "data": {
+                "id": "a3",
+                "name": "t3_a3",
+                "title": "Waktu rusak",
+                "created_utc": "kemarin",
+                "permalink": "/r/x/a3",
+            },
+        },
         "junk",
     ]
     httpserver.expect_request("/r/x/new.json").respond_with_json(
@@ -184,49 +214,7 @@ def test_reddit_far_future_timestamp_never_becomes_the_cursor(
     assert state.cursor == repr(1764468000.0)
 
 
-TELEGRAM = """<!DOCTYPE html><html><body><section class="tgme_channel_history js-message_history">
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message service_message js-widget_message" data-post="infopemilu/1">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_text js-message_text" dir="auto">Channel created</div>
-   <div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" href="https://t.me/infopemilu/1"><time datetime="2026-11-01T01:00:00+00:00">01:00</time></a></div>
-  </div></div></div>
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message js-widget_message" data-post="infopemilu/2">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_text js-message_text" dir="auto">Channel photo updated</div>
-   <div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" href="https://t.me/infopemilu/2"><time datetime="2026-11-01T01:05:00+00:00">01:05</time></a></div>
-  </div></div></div>
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message text_not_supported_wrap js-widget_message" data-post="infopemilu/40" data-view="x">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_author accent_color"><a class="tgme_widget_message_owner_name" href="https://t.me/infopemilu"><span dir="auto">Info Pemilu</span></a></div>
-   <div class="tgme_widget_message_text js-message_text" dir="auto">Pesan berantai: surat suara di TPS 12 sudah dicoblos sebelum pemungutan.</div>
-   <div class="tgme_widget_message_footer compact js-message_footer"><div class="tgme_widget_message_info short js-message_info"><span class="tgme_widget_message_views">3.1K</span><span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https://t.me/infopemilu/40"><time datetime="2026-11-30T02:00:00+00:00" class="time">02:00</time></a></span></div></div>
-  </div></div></div>
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message text_not_supported_wrap js-widget_message" data-post="infopemilu/41" data-view="y">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_author accent_color"><a class="tgme_widget_message_owner_name" href="https://t.me/infopemilu"><span dir="auto">Info Pemilu</span></a></div>
-   <a class="tgme_widget_message_reply" href="https://t.me/infopemilu/40">
-    <div class="tgme_widget_message_author accent_color"><span class="tgme_widget_message_author_name" dir="auto">Info Pemilu</span></div>
-    <div class="tgme_widget_message_text js-message_reply_text" dir="auto">Pesan berantai: surat suara di TPS 12 sudah dicoblos sebelum pemungutan.</div>
-   </a>
-   <div class="tgme_widget_message_text js-message_text" dir="auto">KLARIFIKASI: itu foto simulasi tahun 2019,&nbsp;bukan TPS 12.</div>
-   <div class="tgme_widget_message_footer compact js-message_footer"><div class="tgme_widget_message_info short js-message_info"><span class="tgme_widget_message_views">2.4K</span><span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https://t.me/infopemilu/41"><time datetime="2026-11-30T03:00:00+00:00" class="time">03:00</time></a></span></div></div>
-  </div></div></div>
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message js-widget_message" data-post="infopemilu/99999999999999999999">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_text js-message_text" dir="auto">Id yang mustahil</div>
-  </div></div></div>
-<div class="tgme_widget_message_wrap js-widget_message_wrap">
- <div class="tgme_widget_message js-widget_message" data-post="infopemilu/42">
-  <div class="tgme_widget_message_bubble">
-   <div class="tgme_widget_message_text js-message_text" dir="auto">Tanggal rusak</div>
-   <div class="tgme_widget_message_footer"><a class="tgme_widget_message_date" href="https://t.me/infopemilu/42"><time datetime="0001-01-01T00:00:00+14:00">?</time></a></div>
-  </div></div></div>
-</section></body></html>"""
+TELEGRAM = fixture_bytes("telegram_replies.html")
 
 
 def test_telegram_reply_keeps_its_own_text_and_service_messages_are_skipped(

@@ -89,7 +89,8 @@ class MastodonFetcher(HttpFetcher):
             return None
         reblog = row.get("reblog")
         status = reblog if isinstance(reblog, dict) else row
-        account = status.get("account") if isinstance(status.get("account"), dict) else {}
+        account_field = status.get("account")
+        account: dict[str, Any] = account_field if isinstance(account_field, dict) else {}
         text = html_to_text(str(status.get("content") or ""))
         if status.get("spoiler_text"):
             text = f"{html_to_text(str(status['spoiler_text']))}\n\n{text}"

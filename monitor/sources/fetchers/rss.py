@@ -44,9 +44,9 @@ def _when(entry: Any) -> datetime | None:
                 return when
         # feedparser reads English names only: `Seg, 24 Set 2018` or `Sen, 24 Agu 2026` fall here.
         elif dict.get(entry, key):
-            when = parse_time(dict.get(entry, key))
-            if when is not None:
-                return when
+            local = parse_time(dict.get(entry, key))
+            if local is not None:
+                return local
     return None
 
 
