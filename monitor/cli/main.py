@@ -20,6 +20,7 @@ from monitor.regions import cli as regions_cli
 from monitor.reviews import bench as reviews_bench
 from monitor.sources import bench as sources_bench
 from monitor.sources import cli as sources_cli
+from monitor.tipline import cli as tipline_cli
 
 app = typer.Typer(
     name="waspada",
@@ -46,6 +47,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(models_cli.datasets_app, name="datasets")
 app.add_typer(models_cli.models_app, name="models")
 app.add_typer(drift_cli.app, name="drift")
+app.add_typer(tipline_cli.app, name="tipline")
 app.command("train")(models_cli.train_command)
 app.command("evaluate")(models_cli.evaluate_command)
 app.command("classify")(models_cli.classify_command)

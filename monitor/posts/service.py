@@ -115,6 +115,13 @@ def _stored(
     return None
 
 
+def post_id_of(session: Session, item: PostIn) -> int | None:
+    """Return the id under which an item is stored (None when it is not)."""
+    stored = repository.stored_by_key(session, [item.key])
+    row = stored.get(item.key)
+    return row.id if row is not None else None
+
+
 def relink_copies(session: Session, hashes: Sequence[str]) -> int:
     """After a commit: link originals that a concurrent writer also stored as originals."""
     linked = repository.relink_copies(session, hashes)
