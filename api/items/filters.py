@@ -39,7 +39,11 @@ def _aware(value: datetime | None) -> datetime | None:
     # Why: a date without a zone from a query string means UTC, like every stored time.
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):
+        # `0001-01-01T00:00:00+14:00` has no UTC equivalent: a clear 422, never a 500.
+        raise Problem(422, "Unprocessable Content", "date out of range") from None
 
 
 def item_filters(

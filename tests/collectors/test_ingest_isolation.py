@@ -95,3 +95,27 @@ def test_database_refusal_costs_only_the_refused_item(rt: Runtime) -> None:
         assert stored == 3 and outcome.report.new == 3
         [rejection] = outcome.report.rejected
         assert rejection.index == 1 and "database refused" in rejection.errors[0]
+
+
+def test_push_api_edge_dates_are_clear_errors_never_a_lost_batch(rt: Runtime) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from monitor.keys import service as keys
+
+    api = TestClient(create_app(rt))
+    with rt.session() as s:
+        _, plaintext = keys.create_key(s, "admin-key", "admin", [])
+    admin = {"Authorization": f"Bearer {plaintext}"}
+    batch = [{**v, "platform": "partner"} for v in VALID[:3]]
+    batch += [{**record, "platform": "partner"} for record, _ in HOSTILE[:4]]
+    res = api.post("/api/v1/ingest", json={"posts": batch}, headers=admin)
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["new"] == 3 and [r["index"] for r in body["rejected"]] == [3, 4, 5, 6]
+    assert "date out of range" in body["rejected"][0]["errors"][0]
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        for path in ("/api/v1/items", "/api/v1/export/items.csv", "/api/v1/export/items.jsonl"):
+            got = api.get(path, params={"since": when}, headers=admin)
+            assert got.status_code == 422, (path, got.status_code, got.text[:200])
+            assert "date out of range" in got.text
