@@ -41,28 +41,22 @@ MAX_RAW_DEPTH = 20
 
 def clean_raw(value: Any) -> Any:
     """Return JSON with NUL removed from strings and non-finite numbers nulled; refuse depth."""
-    # Iterative depth check first: recursion on hostile nesting is what must not happen.
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > MAX_RAW_DEPTH:
-                raise ValueError(f"nested deeper than {MAX_RAW_DEPTH} levels")
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children)
-    return _clean_json(value)
+    return _clean_json(value, 1)
 
 
-def _clean_json(node: Any) -> Any:
+def _clean_json(node: Any, depth: int) -> Any:
     # PostgreSQL's jsonb refuses \u0000 and NaN; SQLite would store them and export them.
+    # Recursion is safe: it stops at MAX_RAW_DEPTH whatever the input's nesting.
     if isinstance(node, str):
-        return node.replace("\x00", "")
+        return node.replace("\x00", "") if "\x00" in node else node
     if isinstance(node, float) and not math.isfinite(node):
         return None
-    if isinstance(node, dict):
-        return {str(k).replace("\x00", ""): _clean_json(v) for k, v in node.items()}
-    if isinstance(node, list | tuple):
-        return [_clean_json(v) for v in node]
+    if isinstance(node, dict | list | tuple):
+        if depth > MAX_RAW_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_RAW_DEPTH} levels")
+        if isinstance(node, dict):
+            return {str(k).replace("\x00", ""): _clean_json(v, depth + 1) for k, v in node.items()}
+        return [_clean_json(v, depth + 1) for v in node]
     return node
 
 

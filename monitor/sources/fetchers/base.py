@@ -82,11 +82,16 @@ def scoped_id(scope: str, native: Any) -> str:
     return f"{scope}:sha256:{hashlib.sha256(str(native).encode()).hexdigest()}"
 
 
+_ABSOLUTE = re.compile(r"^https?://[^\s/?#@]+(?:[/?#][^\s]*)?$", re.IGNORECASE)
+
+
 def absolute_url(link: Any, *bases: str | None) -> str | None:
     """Resolve a link against the first usable base (page, site, feed); None if not http(s)."""
     if not isinstance(link, str) or not link.strip():
         return None
     link = link.strip()
+    if _ABSOLUTE.match(link):
+        return link  # the common case, without parsing
     for base in (*bases, ""):
         candidate = urljoin(base, link) if base else link
         parts = urlsplit(candidate)
