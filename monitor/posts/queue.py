@@ -11,7 +11,7 @@ import binascii
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -97,7 +97,8 @@ class Ordering:
             dt = datetime.fromisoformat(raw)
             if dt.tzinfo is None:
                 raise ValueError("naive")
-            return dt
+            # OverflowError here (`0001-01-01T00:00:00+14:00`) would be a 500 at bind time.
+            return dt.astimezone(UTC)
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ValueError("not a number")
         return float(raw)
@@ -131,10 +132,11 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, int]:
         if not isinstance(raw, dict) or raw.get("s") != ordering.name:
             raise ValueError("other sort")
         post_id = raw["i"]
-        if isinstance(post_id, bool) or not isinstance(post_id, int):
+        # Ids beyond 64 bits overflow the database driver (a 500, not a bad cursor).
+        if isinstance(post_id, bool) or not isinstance(post_id, int) or not 0 <= post_id < 2**63:
             raise ValueError("bad id")
         return ordering.parse_key(raw["k"]), post_id
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise QueryError(
             "invalid cursor; use the next_cursor of a previous page with the same sort"
         ) from None

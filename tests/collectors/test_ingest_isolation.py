@@ -119,3 +119,30 @@ def test_push_api_edge_dates_are_clear_errors_never_a_lost_batch(rt: Runtime) ->
             got = api.get(path, params={"since": when}, headers=admin)
             assert got.status_code == 422, (path, got.status_code, got.text[:200])
             assert "date out of range" in got.text
+
+
+def test_cursors_with_huge_ids_or_edge_dates_are_400_not_500(rt: Runtime) -> None:
+    import base64
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from monitor.keys import service as keys
+
+    api = TestClient(create_app(rt))
+    with rt.session() as s:
+        _, plaintext = keys.create_key(s, "admin-key", "admin", [])
+    admin = {"Authorization": f"Bearer {plaintext}"}
+
+    def cursor(payload: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+    cases = [
+        ({"sort": "priority"}, {"s": "priority", "k": 0.5, "i": 2**70}),
+        ({"sort": "time"}, {"s": "time", "k": "0001-01-01T00:00:00+14:00", "i": 1}),
+        ({"sort": "time"}, {"s": "time", "k": "9999-12-31T23:59:59-12:00", "i": 1}),
+    ]
+    for params, payload in cases:
+        got = api.get("/api/v1/items", params={**params, "cursor": cursor(payload)}, headers=admin)
+        assert got.status_code == 400, (payload, got.status_code, got.text[:200])
+        assert "invalid cursor" in got.text
