@@ -21,6 +21,7 @@ from monitor.core.settings import Settings
 from monitor.regions.tasks import load_regions_step
 from monitor.scheduler.service import build_scheduler
 from monitor.sources.cli import startup_sync
+from monitor.tipline import tasks as tipline_tasks
 
 log = logging.getLogger("waspada")
 
@@ -31,6 +32,7 @@ STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("sources", startup_sync),
     ("regions", load_regions_step),
     ("model", default_model_step),
+    ("tipline", tipline_tasks.start_step),
 ]
 
 

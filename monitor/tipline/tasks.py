@@ -78,3 +78,21 @@ def run(rt: Runtime, stop: threading.Event) -> None:
                 delay = min(delay * 2, 300.0)
     finally:
         bot.close()
+
+
+_stop = threading.Event()
+
+
+def start_step(rt: Runtime) -> None:
+    """`waspada up` step: run the tipline beside the API when a bot token is configured."""
+    if rt.settings.tipline_bot_token is None:
+        return
+    _stop.clear()
+    # Daemon: the API's shutdown ends the process; a poll in flight needs no goodbye.
+    threading.Thread(target=run, args=(rt, _stop), name="tipline", daemon=True).start()
+    log.info("tipline started")
+
+
+def stop() -> None:
+    """Ask a running tipline loop to finish after its current poll."""
+    _stop.set()

@@ -174,3 +174,27 @@ def test_rate_limiter_window() -> None:
     assert limiter.allow("b") is None
     now[0] = 61
     assert limiter.allow("a") is None
+
+
+def test_up_step_runs_the_tipline_only_with_a_token(
+    tip_rt: Runtime, rt: Runtime, httpserver: HTTPServer
+) -> None:
+    import threading
+    import time
+
+    from monitor.tipline import tasks
+
+    tasks.start_step(rt)  # no token configured: nothing starts
+    assert not any(t.name == "tipline" for t in threading.enumerate())
+    stand_in = StandIn(httpserver)
+    stand_in.updates = [_message(1, 1, "/start")]
+    tasks.start_step(tip_rt)
+    try:
+        deadline = time.monotonic() + 10
+        while not stand_in.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stand_in.sent and "Halo" in stand_in.sent[0]["text"]
+    finally:
+        tasks.stop()
+    for thread in [t for t in threading.enumerate() if t.name == "tipline"]:
+        thread.join(timeout=10)
