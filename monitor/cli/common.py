@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,8 +56,15 @@ def ensure_schema(rt: Runtime) -> None:
     """Create the schema of an empty database; refuse an out-of-date one in one line."""
     # Why: a command on a fresh data directory used to die with a 60-line SQL traceback
     # (`no such table: sources`); an older schema is left for `waspada db upgrade` (back up).
+    quiet = logging.getLogger("alembic.runtime.migration")
+    level = quiet.level
     try:
-        current = migrate.current_revision(rt.engine)
+        # Why quiet: alembic logs "Context impl ..." at INFO, on every command's stderr.
+        quiet.setLevel(logging.WARNING)
+        try:
+            current = migrate.current_revision(rt.engine)
+        finally:
+            quiet.setLevel(level)
         head = migrate.head_revision()
         if current == head:
             return
