@@ -42,7 +42,7 @@ def aware_utc(value: datetime | None, name: str) -> datetime | None:
         return None
     try:
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError:
+    except (OverflowError, ValueError):
         # 0001-01-01T00:00:00+14:00 or 9999-12-31T23:59:59-12:00: outside what UTC can hold.
         raise Problem(
             422, "Unprocessable Content", f"'{name}' is outside the supported date range"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 # Every command loads only its own module (monitor/cli/main.py), so the whole schema is
 # registered here: a table's foreign keys name tables of other domains (factchecks.source_id
 # -> sources), which SQLAlchemy must know before the first flush.
 import monitor.core.registry  # noqa: F401
+from monitor.core import migrate
 from monitor.core.db import DatabaseUnavailable
 from monitor.core.logging import configure_logging
 from monitor.core.runtime import Runtime, build_runtime
@@ -35,17 +39,55 @@ def settings_or_exit() -> Settings:
 
 
 @contextmanager
-def runtime(settings: Settings | None = None, *, wait: bool = True) -> Iterator[Runtime]:
-    """Open the runtime for a command and close it afterwards."""
+def runtime(
+    settings: Settings | None = None, *, wait: bool = True, schema: bool = True
+) -> Iterator[Runtime]:
+    """Open the runtime for a command (schema checked unless `schema=False`) and close it."""
     settings = settings or settings_or_exit()
     try:
         rt = build_runtime(settings, wait=wait)
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:
+        if schema:
+            ensure_schema(rt)
         yield rt
     finally:
         rt.close()
+
+
+def ensure_schema(rt: Runtime) -> None:
+    """Create the schema of an empty database; refuse an out-of-date one in one line."""
+    # Why: a command on a fresh data directory used to die with a 60-line SQL traceback
+    # (`no such table: sources`); an older schema is left for `waspada db upgrade` (back up).
+    try:
+        if migrate.is_at_head(rt.engine):  # the common case, without importing Alembic
+            return
+    except SQLAlchemyError as exc:
+        raise fail(f"cannot read the database schema: {str(exc).splitlines()[0]}") from None
+    quiet = logging.getLogger("alembic.runtime.migration")
+    level = quiet.level
+    try:
+        # Why quiet: alembic logs "Context impl ..." at INFO, on every command's stderr.
+        quiet.setLevel(logging.WARNING)
+        try:
+            current = migrate.current_revision(rt.engine)
+        finally:
+            quiet.setLevel(level)
+        head = migrate.head_revision()
+        if current == head:
+            return
+        if current is None and not inspect(rt.engine).get_table_names():
+            echo_err(f"waspada: new database: creating the schema (revision {head})")
+            migrate.upgrade(rt.engine)
+            return
+    except SQLAlchemyError as exc:
+        raise fail(f"cannot read the database schema: {str(exc).splitlines()[0]}") from None
+    raise fail(
+        f"the database schema is at revision {current or 'none (tables without a revision)'}, "
+        f"this version needs {head}: run `waspada db upgrade` (after a backup)",
+        2,
+    )
 
 
 def echo_err(message: str) -> None:

@@ -16,7 +16,7 @@ app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    with runtime() as rt:
+    with runtime(schema=False) as rt:
         migrate_or_exit(rt.engine, revision)
         typer.echo(f"database at revision {migrate.current_revision(rt.engine)}")
 
@@ -24,7 +24,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
 @app.command("current")
 def current() -> None:
     """Print the database's revision and the newest one shipped."""
-    with runtime() as rt:
+    with runtime(schema=False) as rt:
         typer.echo(f"current: {migrate.current_revision(rt.engine)}")
         typer.echo(f"head:    {migrate.head_revision()}")
 

@@ -147,6 +147,12 @@ def _bench_ingest() -> click.Command:
     return _single(bench.bench_ingest)
 
 
+def _tipline() -> click.Command:
+    from monitor.tipline import cli
+
+    return _group(cli.app)
+
+
 def _redetect_languages() -> click.Command:
     from monitor.posts import cli
 
@@ -308,6 +314,7 @@ COMMANDS: dict[str, Lazy] = {
     "datasets": Lazy("Public datasets: list and fetch.", _datasets),
     "models": Lazy("Trained classifier versions.", _models),
     "drift": Lazy("Drift watch: score distributions against validation.", _drift),
+    "tipline": Lazy("Citizen tipline: a Telegram bot that takes tips.", _tipline),
 }
 
 

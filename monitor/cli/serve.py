@@ -23,6 +23,7 @@ from monitor.core.settings import Settings
 from monitor.regions.tasks import load_regions_step
 from monitor.scheduler.service import build_scheduler
 from monitor.sources.cli import startup_sync
+from monitor.tipline import tasks as tipline_tasks
 
 log = logging.getLogger("waspada")
 
@@ -35,6 +36,7 @@ STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("model", default_model_step),
     # A signed checkpoint at every start: rewrites of the chain made while stopped show up.
     ("audit-checkpoint", checkpoint_job),
+    ("tipline", tipline_tasks.start_step),
 ]
 
 
@@ -91,7 +93,8 @@ def up() -> None:
     settings = settings_or_exit()
     lock = _lock_if_sqlite(settings)
     try:
-        with runtime(settings) as rt:
+        # schema=False: `up` migrates any older schema itself, below.
+        with runtime(settings, schema=False) as rt:
             log.info(
                 "starting",
                 extra={

@@ -186,6 +186,21 @@ class Settings(BaseSettings):
         description="Comma-separated hosts, addresses or networks (optional :port) that "
         "collectors, webhooks and alert channels may reach although internal",
     )
+    tipline_bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token of the citizen tipline (never logged)"
+    )
+    tipline_api_url: str = Field(
+        default="https://api.telegram.org", description="Telegram Bot API base URL (tipline)"
+    )
+    tipline_rate_limit: int = Field(
+        default=10, ge=1, description="Tips one sender may send per tipline_rate_window"
+    )
+    tipline_rate_window: timedelta = Field(
+        default=timedelta(hours=1), description="Window of the per-sender tipline limit"
+    )
+    tipline_poll_timeout: int = Field(
+        default=25, ge=0, le=50, description="Seconds getUpdates long polling waits"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

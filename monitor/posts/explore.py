@@ -200,7 +200,7 @@ def decode_cursor(sort: str, mix: Mix, cursor: str) -> _State:
             k, i = key
             if isinstance(k, bool) or not isinstance(k, int | float) or not math.isfinite(k):
                 raise ValueError("bad key")
-            if isinstance(i, bool) or not isinstance(i, int):
+            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < 2**63:
                 raise ValueError("bad id")
             parsed = (float(k), i)
         return _State(order_cursor, bool(raw["od"]), parsed, bool(raw["ud"]))

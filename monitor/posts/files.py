@@ -76,6 +76,9 @@ def _jsonl(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
         except json.JSONDecodeError as exc:
             yield number, BadLine(number, f"invalid JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            yield number, BadLine(number, "JSON nested too deeply")
+            continue
         if not isinstance(value, dict):
             yield number, BadLine(number, f"expected a JSON object, got {type(value).__name__}")
             continue

@@ -139,7 +139,7 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, int]:
         if isinstance(post_id, bool) or not isinstance(post_id, int) or not 0 < post_id < 2**31:
             raise ValueError("bad id")
         return ordering.parse_key(raw["k"]), post_id
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise QueryError(
             "invalid cursor; use the next_cursor of a previous page with the same sort"
         ) from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,9 +17,47 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PLATFORM = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,39}$")
 
 
+# Dates outside this range are typing errors or attacks, not publication times; the upper
+# bound also keeps a far-future item from moving a collector's cursor past everything real.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def in_sane_range(value: datetime) -> bool:
+    """Return whether an aware datetime lies between 1900 and one day from now."""
+    try:
+        return EARLIEST <= value <= datetime.now(UTC) + FUTURE_SLACK
+    except (OverflowError, TypeError):
+        return False
+
+
 def clean_text(value: str) -> str:
     """Remove control characters (NUL included) and surrounding whitespace."""
     return _CONTROL.sub("", value).strip()
+
+
+MAX_RAW_DEPTH = 20
+
+
+def clean_raw(value: Any) -> Any:
+    """Return JSON with NUL removed from strings and non-finite numbers nulled; refuse depth."""
+    return _clean_json(value, 1)
+
+
+def _clean_json(node: Any, depth: int) -> Any:
+    # PostgreSQL's jsonb refuses \u0000 and NaN; SQLite would store them and export them.
+    # Recursion is safe: it stops at MAX_RAW_DEPTH whatever the input's nesting.
+    if isinstance(node, str):
+        return node.replace("\x00", "") if "\x00" in node else node
+    if isinstance(node, float) and not math.isfinite(node):
+        return None
+    if isinstance(node, dict | list | tuple):
+        if depth > MAX_RAW_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_RAW_DEPTH} levels")
+        if isinstance(node, dict):
+            return {str(k).replace("\x00", ""): _clean_json(v, depth + 1) for k, v in node.items()}
+        return [_clean_json(v, depth + 1) for v in node]
+    return node
 
 
 class PostIn(BaseModel):
@@ -67,13 +106,28 @@ class PostIn(BaseModel):
             return None
         if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
             raise ValueError("must be an http(s) URL")
+        if _CONTROL.search(value) or "\n" in value or "\r" in value or "\t" in value:
+            raise ValueError("must not contain control characters")
         return value
+
+    @field_validator("raw", mode="before")
+    @classmethod
+    def _raw(cls, value: Any) -> Any:
+        return clean_raw(value) if value is not None else None
 
     @field_validator("published_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("needs a timezone (add Z or +07:00)")
+        try:
+            value = value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValueError("date out of range (it has no UTC equivalent)") from None
+        if not in_sane_range(value):
+            raise ValueError("date out of range (must lie between 1900 and tomorrow)")
         return value
 
     @model_validator(mode="after")

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
 from monitor.pipeline.hooks import run_arrival_hooks
 from monitor.posts import repository
-from monitor.posts.canonical import canonical_url, content_hash
+from monitor.posts.canonical import canonical_url, content_hash, normalize_text
 from monitor.posts.language import detect_language
 from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn, Rejection
@@ -69,18 +70,57 @@ def ingest(
     for item in items:
         latest[item.key] = item  # a key seen twice in one batch: the later copy wins
     unique = list(latest.values())
+    position = {item.key: i for i, item in enumerate(items)}
+    options = {
+        "source_id": source_id,
+        "default_language": default_language,
+    }
     for start in range(0, len(unique), repository.CHUNK):
-        _ingest_chunk(
-            session,
-            unique[start : start + repository.CHUNK],
-            outcome,
-            source_id=source_id,
-            default_language=default_language,
-        )
+        chunk = unique[start : start + repository.CHUNK]
+        if _stored(session, chunk, outcome, options) is None:
+            continue
+        # The database refused the chunk: store item by item so one bad row costs only itself.
+        for item in chunk:
+            error = _stored(session, [item], outcome, options)
+            if error is not None:
+                log.warning(
+                    "post refused by the database",
+                    extra={"external_id": item.external_id, "error": error},
+                )
+                outcome.report.rejected.append(
+                    Rejection(index=position[item.key], errors=[f"database refused: {error}"])
+                )
     outcome.report.unchanged += len(items) - len(unique)
     if outcome.new_posts:
         run_arrival_hooks(session, outcome.new_posts, outcome.declared_regions)
     return outcome
+
+
+def _stored(
+    session: Session, chunk: Sequence[PostIn], outcome: IngestOutcome, options: dict[str, Any]
+) -> str | None:
+    """Store a chunk inside a savepoint; return the database's complaint instead of raising."""
+    part = IngestOutcome()
+    try:
+        with session.begin_nested():
+            _ingest_chunk(session, chunk, part, **options)
+    except StatementError as exc:
+        # A lost or locked database is no fault of the items: let the caller's run fail.
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise
+        return str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    for name in ("new", "updated", "unchanged", "duplicates"):
+        setattr(outcome.report, name, getattr(outcome.report, name) + getattr(part.report, name))
+    outcome.new_posts.extend(part.new_posts)
+    outcome.declared_regions.update(part.declared_regions)
+    return None
+
+
+def post_id_of(session: Session, item: PostIn) -> int | None:
+    """Return the id under which an item is stored (None when it is not)."""
+    stored = repository.stored_by_key(session, [item.key])
+    row = stored.get(item.key)
+    return row.id if row is not None else None
 
 
 def relink_copies(session: Session, hashes: Sequence[str]) -> int:
@@ -89,6 +129,15 @@ def relink_copies(session: Session, hashes: Sequence[str]) -> int:
     if linked:
         log.info("concurrent exact copies linked", extra={"posts": linked})
     return linked
+
+
+def copy_key_text(title: str | None, text: str) -> str:
+    """Return what exact-copy detection hashes: the text, with its title when not part of it."""
+    # Why the title: feeds give every item the same teaser ("Baca selengkapnya ...");
+    # hashing the teaser alone linked distinct articles as copies of the first one.
+    if title and normalize_text(title) not in normalize_text(text):
+        return f"{title}\n{text}"
+    return text
 
 
 def _row(item: PostIn, source_id: int | None, default_language: str | None) -> dict[str, Any]:
@@ -108,7 +157,7 @@ def _row(item: PostIn, source_id: int | None, default_language: str | None) -> d
         "text": item.text,
         "language": language,
         "published_at": item.published_at,
-        "content_hash": content_hash(item.text),
+        "content_hash": content_hash(copy_key_text(item.title, item.text)),
         "raw": item.raw,
         "duplicate_of_id": None,  # multi-row INSERT needs the same keys in every row
     }

@@ -41,6 +41,9 @@ def tag(
         except json.JSONDecodeError as exc:
             errors += _line_error(lineno, f"invalid JSON: {exc.msg}")
             continue
+        except RecursionError:
+            errors += _line_error(lineno, "JSON nested too deeply")
+            continue
         if not isinstance(item, dict):
             errors += _line_error(lineno, "expected a JSON object with 'id' and 'text'")
             continue

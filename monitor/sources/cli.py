@@ -68,15 +68,22 @@ def list_command(
         typer.echo("no sources (add one with `waspada sources add` or a sources file)")
         return
     header = f"{'NAME':28} {'KIND':9} {'STATE':15} {'LAST OK':10} {'NEXT':9} {'FAIL':>4} "
-    typer.echo(header + f"{'NEW':>7} {'UPD':>6} {'ERR':>4}  LAST ERROR / WHY DISABLED")
+    typer.echo(header + f"{'NEW':>7} {'UPD':>6} {'ERR':>4} {'DROP':>5}  LAST ERROR / WHY DISABLED")
     for r in rows:
         st = r.stats or {}
-        # A switched-off source shows why (who disabled it, or the failures); others their error.
+        # A switched-off source shows why (who disabled it, or the failures); others their error,
+        # else why items were dropped on the last run.
         note = r.disabled_reason if r.system_disabled or not r.enabled else r.last_error
+        if not note and r.dropped_last_run:
+            reasons = st.get("last_drop_reasons") or [""]
+            note = (
+                f"dropped {r.dropped_last_run} of {st.get('last_fetched', '?')} items "
+                f"last run: {reasons[0]}"
+            )
         typer.echo(
             f"{r.name[:28]:28} {r.kind:9} {_state(r):15} {_ago(r.last_success_at)[:10]:10} "
             f"{_ago(r.next_fetch_at)[:9]:9} {r.failure_count:>4} {st.get('total_new', 0):>7} "
-            f"{st.get('total_updated', 0):>6} {st.get('errors', 0):>4}  "
+            f"{st.get('total_updated', 0):>6} {st.get('errors', 0):>4} {r.dropped_total:>5}  "
             f"{note or ''}"[:300]
         )
 
@@ -170,7 +177,10 @@ def run_command(name: str) -> None:
     typer.echo(
         f"{name}: fetched {report.fetched}, new {report.new}, updated {report.updated}, "
         f"exact copies {report.duplicates}, fact-checks {report.factchecks}"
+        + (f", dropped {report.dropped}" if report.dropped else "")
     )
+    for reason in report.drop_reasons[:10]:
+        typer.echo(f"{name}: dropped {reason}", err=True)
     if report.error:
         typer.echo(f"{name}: error: {report.error}", err=True)
         if report.disabled:

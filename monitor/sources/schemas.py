@@ -87,4 +87,8 @@ class SourceOut(BaseModel):
     last_success_at: datetime | None
     failure_count: int
     last_error: str | None
+    dropped_last_run: int = Field(
+        default=0, description="items refused last run (reasons in stats.last_drop_reasons)"
+    )
+    dropped_total: int = 0
     stats: dict[str, Any]

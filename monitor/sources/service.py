@@ -31,6 +31,8 @@ from monitor.sources.verdicts import to_factcheck
 
 log = logging.getLogger(__name__)
 
+_DROP_REASONS_SHOWN = 5
+
 # Keys in Source.config that belong to Waspada, not to the fetcher.
 _FILE_ENABLED = "_file_enabled"
 
@@ -60,6 +62,9 @@ class RunReport:
     duplicates: int = 0
     factchecks: int = 0
     fetched: int = 0
+    # Items refused by the fetcher or the database this run (each also logged).
+    dropped: int = 0
+    drop_reasons: list[str] = field(default_factory=list)
     error: str | None = None
     next_fetch_at: datetime | None = None
     disabled: bool = False
@@ -121,9 +126,11 @@ def store_run(
     state: FetchState,
     error: FetchError | None,
     started: datetime,
+    dropped: Sequence[str] = (),
 ) -> RunReport:
     """Store a run's items and new state, then reschedule; all in the caller's transaction."""
-    report = RunReport(name=claimed.name, fetched=len(items))
+    report = RunReport(name=claimed.name, fetched=len(items) + len(dropped))
+    report.drop_reasons = list(dropped)
     row = repository.get_for_update(session, claimed.id)
     if row is None:
         raise SourceNotFound(claimed.name)
@@ -141,10 +148,15 @@ def store_run(
             )
             report.new = outcome.report.new
             report.updated = outcome.report.updated
+            report.drop_reasons += [
+                f"{items[r.index].external_id}: {'; '.join(r.errors)}"
+                for r in outcome.report.rejected
+            ]
             report.duplicates = outcome.report.duplicates
             report.new_hashes = [
                 p.content_hash for p in outcome.new_posts if p.duplicate_of_id is None
             ]
+    report.dropped = len(report.drop_reasons)
     # The cursor moves in the same transaction as the items it covers: both or neither.
     row.etag, row.last_modified, row.cursor = state.etag, state.last_modified, state.cursor
     now = utcnow()
@@ -217,6 +229,11 @@ def _count(row: Source, report: RunReport, now: datetime, started: datetime) -> 
         last_duplicates=report.duplicates,
         last_factchecks=report.factchecks,
         last_duration_ms=int((now - started).total_seconds() * 1000),
+        last_fetched=report.fetched,
+        last_dropped=report.dropped,
+        total_dropped=int(stats.get("total_dropped", 0)) + report.dropped,
+        # Why kept: "ok" with a silent loss is what the source's status must never show.
+        last_drop_reasons=report.drop_reasons[:_DROP_REASONS_SHOWN],
         runs=int(stats.get("runs", 0)) + 1,
         total_new=int(stats.get("total_new", 0)) + report.new,
         total_updated=int(stats.get("total_updated", 0)) + report.updated,
@@ -242,6 +259,8 @@ def describe(row: Source) -> SourceOut:
         last_success_at=row.last_success_at,
         failure_count=row.failure_count,
         last_error=row.last_error,
+        dropped_last_run=int((row.stats or {}).get("last_dropped", 0)),
+        dropped_total=int((row.stats or {}).get("total_dropped", 0)),
         stats=row.stats or {},
     )
 

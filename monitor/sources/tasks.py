@@ -70,9 +70,13 @@ def collect_one(
     items: list[PostIn] = []
     state: FetchState = claimed.state
     error: FetchError | None = None
+    dropped: list[str] = []
     try:
         fetcher = fetcher_for(claimed.source.kind, client)
-        items, state = fetcher.fetch(claimed.source, claimed.state)
+        try:
+            items, state = fetcher.fetch(claimed.source, claimed.state)
+        finally:
+            dropped = list(getattr(fetcher, "dropped", []))
     except FetchError as exc:
         error = exc
         if exc.partial is not None:
@@ -84,7 +88,7 @@ def collect_one(
     try:
         with rt.session() as s:
             report = service.store_run(
-                s, rt.settings, claimed, worker, items, state, error, started
+                s, rt.settings, claimed, worker, items, state, error, started, dropped
             )
     except SQLAlchemyError as exc:
         reason = f"database error while storing: {type(exc).__name__}"
@@ -105,6 +109,7 @@ def collect_one(
             "new": report.new,
             "updated": report.updated,
             "factchecks": report.factchecks,
+            "dropped": report.dropped,
             "error": report.error,
             "seconds": round(time.monotonic() - t0, 3),
         },

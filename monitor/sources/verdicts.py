@@ -54,7 +54,8 @@ def to_factcheck(item: PostIn, publisher: str, source_id: int | None) -> dict[st
     claim = narrative.group(1).strip() if narrative else claim_title
     return {
         "publisher": publisher[:200],
-        "external_id": item.external_id,
+        # The publisher already scopes the record: keep the feed's own id (RSS guid).
+        "external_id": str((item.raw or {}).get("guid") or item.external_id)[:500],
         "title": item.title or claim_title,
         "claim": claim or None,
         "verdict": verdict,

@@ -34,9 +34,9 @@ def test_rss2_items_and_conditional_get(httpserver: HTTPServer, client: HttpClie
     src = SourceConfig("berita", "rss", httpserver.url_for("/feed.xml"))
     items, state = RssFetcher(client).fetch(src, FetchState())
     assert [i.external_id for i in items] == [
-        "berita-1001",
-        "https://berita.example/politik/bawaslu-politik-uang",
-        "https://berita.example/politik/debat",  # no guid: the link identifies it
+        "berita:berita-1001",  # guids are unique only inside their feed: the source scopes them
+        "berita:https://berita.example/politik/bawaslu-politik-uang",
+        "berita:https://berita.example/politik/debat",  # no guid: the link identifies it
     ]
     first = items[0]
     assert first.title == "KPU tetapkan jadwal kampanye terbuka di Jawa Barat"
@@ -62,8 +62,8 @@ def test_atom_feed(httpserver: HTTPServer, client: HttpClient) -> None:
         SourceConfig("cek", "rss", httpserver.url_for("/atom")), FetchState()
     )
     assert [i.external_id for i in items] == [
-        "tag:cekfakta.example,2024:entry-42",
-        "tag:cekfakta.example,2024:entry-43",
+        "cek:tag:cekfakta.example,2024:entry-42",
+        "cek:tag:cekfakta.example,2024:entry-43",
     ]
     assert items[0].author == "Tim Cek Fakta"
     assert items[0].text.startswith("Sejumlah relawan membagikan sembako")
@@ -102,7 +102,7 @@ def test_rss_full_text_respects_robots_and_extracts_article(
     blocked = by_url[httpserver.url_for("/private/2")]
     assert blocked.text.startswith("Para kandidat")
     assert not any(req.path.startswith("/private") for req, _ in httpserver.log)
-    assert state.cursor and "berita-1001" in json.loads(state.cursor)["seen"]
+    assert state.cursor and "berita:berita-1001" in json.loads(state.cursor)["seen"]
 
 
 def test_wordpress_pages_and_modified_cursor(httpserver: HTTPServer, client: HttpClient) -> None:
@@ -148,7 +148,8 @@ def test_mastodon_tag_timeline_and_min_id_cursor(
         items[0].external_id == "https://mastodon.example/users/warga/statuses/111800000000000003"
     )
     assert items[0].text.startswith("Ada yang bagi-bagi amplop") and "#pemilu" in items[0].text
-    assert items[0].language == "id" and items[1].language is None  # "en" is not trusted
+    # The platform tag is passed on; ingest weighs it only where the detector cannot decide.
+    assert items[0].language == "id" and items[1].language == "en"
     assert items[1].author == "reporter@other.example"
     assert state.cursor == "111800000000000003"
     items2, state2 = MastodonFetcher(client).fetch(src, state)

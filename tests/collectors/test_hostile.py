@@ -145,7 +145,7 @@ def test_items_without_dates_or_ids(httpserver: HTTPServer, client: HttpClient) 
     httpserver.expect_request("/f").respond_with_data(body, content_type="application/rss+xml")
     items, _ = _rss(client, httpserver.url_for("/f"))
     assert len(items) == 1  # the empty item is skipped, not stored blank
-    assert items[0].external_id and items[0].external_id.startswith("h:")
+    assert items[0].external_id and items[0].external_id.startswith("s:h:")
     assert items[0].published_at is None
     again, _ = _rss(client, httpserver.url_for("/f"))
     assert again[0].external_id == items[0].external_id  # stable across fetches

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from monitor.posts.schemas import PostIn
-from monitor.sources.fetchers.base import FetchState, HttpFetcher, SourceConfig, parse_time
+from monitor.posts.schemas import FUTURE_SLACK, PostIn
+from monitor.sources.fetchers.base import (
+    FetchState,
+    HttpFetcher,
+    SourceConfig,
+    first_error,
+    parse_time,
+)
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -23,7 +31,7 @@ class RedditFetcher(HttpFetcher):
         if not sub:
             raise FetchError("reddit source needs config.subreddit")
         endpoint = f"{source.url.rstrip('/')}/r/{sub}/new.json"
-        since = float(state.cursor) if state.cursor else 0.0
+        since = _cursor(state.cursor)
         max_pages = int(source.config.get("max_pages", 3))
         items: list[PostIn] = []
         newest = since
@@ -39,18 +47,26 @@ class RedditFetcher(HttpFetcher):
             if not isinstance(data, dict) or not isinstance(data.get("children"), list):
                 raise FetchError(f"unexpected listing shape from {endpoint}")
             reached_old = False
-            for child in data["children"]:
+            ceiling = (datetime.now(UTC) + FUTURE_SLACK).timestamp()
+            for number, child in enumerate(data["children"], 1):
                 post = child.get("data") if isinstance(child, dict) else None
                 if not isinstance(post, dict):
+                    self.drop(source, f"child {number}", "not a post object")
                     continue
-                created = float(post.get("created_utc") or 0)
-                if created and created <= since:
-                    reached_old = True
+                try:
+                    created = float(post.get("created_utc") or 0)
+                    if created and created <= since:
+                        reached_old = True
+                        continue
+                    item = self._item(post, source)
+                except Exception as exc:
+                    self.drop(source, f"child {number}", f"{type(exc).__name__}: {exc}")
                     continue
-                item = self._item(post, source)
                 if item is not None:
                     items.append(item)
-                    newest = max(newest, created)
+                    if math.isfinite(created) and created <= ceiling:
+                        # A far-future timestamp is kept as a post but never as the cursor.
+                        newest = max(newest, created)
             after = data.get("after")
             if reached_old or not after or not since:
                 break
@@ -74,5 +90,15 @@ class RedditFetcher(HttpFetcher):
                 raw={"subreddit": post.get("subreddit"), "link": post.get("url")},
             )
         except ValueError as exc:
-            log.warning("reddit post rejected", extra={"source": source.name, "error": str(exc)})
+            self.drop(source, str(post.get("name") or post.get("id"))[:40], first_error(exc))
             return None
+
+
+def _cursor(value: str | None) -> float:
+    # A cursor beyond tomorrow (poisoned before timestamps were bounded) means start over.
+    try:
+        since = float(value) if value else 0.0
+    except ValueError:
+        return 0.0
+    ceiling = (datetime.now(UTC) + FUTURE_SLACK).timestamp()
+    return since if math.isfinite(since) and 0 <= since <= ceiling else 0.0

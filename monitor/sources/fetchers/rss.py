@@ -11,9 +11,18 @@ from typing import Any, ClassVar
 import feedparser
 
 from monitor.posts.canonical import derived_id
-from monitor.posts.schemas import PostIn
+from monitor.posts.schemas import PostIn, in_sane_range
 from monitor.sources.fetchers.article import extract_main_text
-from monitor.sources.fetchers.base import FetchState, HttpFetcher, SourceConfig, html_to_text
+from monitor.sources.fetchers.base import (
+    FetchState,
+    HttpFetcher,
+    SourceConfig,
+    absolute_url,
+    first_error,
+    html_to_text,
+    parse_time,
+    scoped_id,
+)
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -23,13 +32,21 @@ _SEEN_CAP = 2000
 
 
 def _when(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed"):
-        value = entry.get(key)
+    for key in ("published", "updated"):
+        # dict.get: feedparser's own get maps a missing `updated` to `published` with a warning.
+        value = dict.get(entry, f"{key}_parsed")
         if value:
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                when = datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
+            if in_sane_range(when):
+                return when
+        # feedparser reads English names only: `Seg, 24 Set 2018` or `Sen, 24 Agu 2026` fall here.
+        elif dict.get(entry, key):
+            local = parse_time(dict.get(entry, key))
+            if local is not None:
+                return local
     return None
 
 
@@ -57,14 +74,22 @@ class RssFetcher(HttpFetcher):
             raise FetchError(f"not a feed: {type(reason).__name__}: {reason}")
         platform = str(source.config.get("platform", "news"))
         full_text = bool(source.config.get("full_text", False))
-        seen: list[str] = json.loads(state.cursor).get("seen", []) if state.cursor else []
+        seen: list[str] = _seen(state.cursor)
         seen_set = set(seen)
+        site = str(parsed.feed.get("link") or "") if isinstance(parsed.feed, dict) else ""
         items: list[PostIn] = []
-        for entry in parsed.entries:
-            item = self._item(entry, platform, source)
+        for number, entry in enumerate(parsed.entries, 1):
+            try:
+                item = self._item(entry, platform, source, (site, source.url))
+            except Exception as exc:
+                # One odd entry must cost itself only, never the rest of the feed.
+                self.drop(source, f"entry {number}", f"{type(exc).__name__}: {exc}")
+                continue
             if item is None:
                 continue
-            if full_text and item.url and item.external_id not in seen_set:
+            # Cursors written before ids were scoped hold the bare guid: either means fetched.
+            guid = str((item.raw or {}).get("guid") or "")
+            if full_text and item.url and not {item.external_id, guid} & seen_set:
                 item = self._with_article(item)
                 seen.append(item.external_id or "")
                 seen_set.add(item.external_id or "")
@@ -76,34 +101,43 @@ class RssFetcher(HttpFetcher):
         )
         return items, new_state
 
-    def _item(self, entry: Any, platform: str, source: SourceConfig) -> PostIn | None:
+    def _item(
+        self, entry: Any, platform: str, source: SourceConfig, bases: tuple[str, str]
+    ) -> PostIn | None:
         title = html_to_text(entry.get("title", "") or "")
         summary = entry.get("summary", "") or ""
         if entry.get("content"):
             summary = max((c.get("value", "") for c in entry.content), key=len) or summary
         text = html_to_text(summary)
-        link = entry.get("link") or None
-        # Feeds without guids are common; the link, else the content, identifies the entry.
-        external_id = entry.get("id") or link or derived_id(source.url, title, text)
+        link = absolute_url(entry.get("link"), *bases)
         if not (title or text):
-            log.info("feed entry without title or text skipped", extra={"source": source.name})
+            self.drop(source, str(entry.get("id") or link or "entry"), "no title or text")
             return None
+        # Feeds without guids are common; the link, else the content, identifies the entry.
+        # Guids are only unique within their feed (Tempo's feeds all number theirs 1..9),
+        # so the source names its items.
+        native = entry.get("id") or link or derived_id(source.url, title, text)
         try:
             return PostIn(
                 platform=platform,
-                external_id=str(external_id)[:500],
-                url=link if link and link.startswith(("http://", "https://")) else None,
-                author=entry.get("author") or None,
+                external_id=scoped_id(source.name, native),
+                url=link,
+                author=html_to_text(str(entry.get("author") or "")) or None,
                 title=title or None,
                 text=text or title,
                 published_at=_when(entry),
-                raw={"feed": source.name, "tags": [t.get("term") for t in entry.get("tags", [])]},
+                raw={
+                    "feed": source.name,
+                    "guid": str(native)[:500],
+                    "tags": [t.get("term") for t in entry.get("tags", []) if isinstance(t, dict)],
+                },
             )
         except ValueError as exc:
-            log.warning("feed entry rejected", extra={"source": source.name, "error": str(exc)})
+            self.drop(source, str(native)[:100], first_error(exc))
             return None
 
     def _with_article(self, item: PostIn) -> PostIn:
+        """Replace the summary with the article's main text when that is longer."""
         assert item.url is not None
         try:
             resp = self.client.get(item.url, robots=True)
@@ -115,3 +149,11 @@ class RssFetcher(HttpFetcher):
         if len(body) > len(item.text):
             return item.model_copy(update={"text": body[:100_000]})
         return item
+
+
+def _seen(cursor: str | None) -> list[str]:
+    try:
+        seen = json.loads(cursor).get("seen", []) if cursor else []
+    except (ValueError, AttributeError):
+        return []  # an unreadable cursor costs one re-fetch of each article, nothing more
+    return [str(s) for s in seen] if isinstance(seen, list) else []

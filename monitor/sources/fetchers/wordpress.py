@@ -11,8 +11,11 @@ from monitor.sources.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
+    absolute_url,
+    first_error,
     html_to_text,
     parse_time,
+    scoped_id,
 )
 from monitor.sources.http import FetchError
 
@@ -35,15 +38,22 @@ class WordPressFetcher(HttpFetcher):
             "per_page": per_page,
             "orderby": "modified",
             "order": "asc",
-            "_fields": "id,date_gmt,modified_gmt,link,title,excerpt,content,author",
+            "_fields": (
+                "id,date_gmt,modified_gmt,link,title,excerpt,content,author,_links,_embedded"
+            ),
+            # The author's display name comes embedded; sites that hide users embed an error.
+            "_embed": "author",
         }
+        site = base.split("/wp-json", 1)[0] + "/"
         cursor = parse_time(state.cursor)
         if cursor is not None:
             # Why one second back: `modified_after` is exclusive and posts can share a second;
             # re-reading the boundary is free because ingest is idempotent.
             params["modified_after"] = (cursor - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
         items: list[PostIn] = []
-        newest = state.cursor
+        # An unreadable or far-future cursor (from before dates were bounded) is dropped.
+        newest = state.cursor if cursor is not None else None
+        newest_at = cursor
         for page in range(1, max_pages + 1):
             try:
                 resp = self.client.get(endpoint, params={**params, "page": page})
@@ -58,14 +68,22 @@ class WordPressFetcher(HttpFetcher):
                     f"expected a JSON list from {endpoint}",
                     partial=(items, state.with_(cursor=newest)) if items else None,
                 )
-            for row in rows:
-                item = self._item(row, platform, source)
+            for number, row in enumerate(rows, 1):
+                try:
+                    item = self._item(row, platform, source, site)
+                except Exception as exc:
+                    # One odd post must cost itself only, never the rest of the page.
+                    self.drop(source, f"page {page} post {number}", f"{type(exc).__name__}: {exc}")
+                    continue
                 if item is None:
                     continue
                 items.append(item)
-                modified = row.get("modified_gmt") or row.get("date_gmt")
-                if modified and (newest is None or str(modified) > newest):
-                    newest = str(modified)
+                # Compared as times, not strings; a far-future `modified_gmt` is out of range
+                # (parse_time gives None) and must not move the cursor past every real post.
+                modified = parse_time(_gmt(row.get("modified_gmt") or row.get("date_gmt")))
+                if modified is not None and (newest_at is None or modified > newest_at):
+                    newest_at = modified
+                    newest = modified.strftime("%Y-%m-%dT%H:%M:%S")
             total_pages = resp.headers.get("x-wp-totalpages") or resp.headers.get("X-WP-TotalPages")
             if len(rows) < per_page or (
                 total_pages and total_pages.isdigit() and page >= int(total_pages)
@@ -73,30 +91,44 @@ class WordPressFetcher(HttpFetcher):
                 break
         return items, state.with_(cursor=newest)
 
-    def _item(self, row: Any, platform: str, source: SourceConfig) -> PostIn | None:
-        if not isinstance(row, dict) or row.get("id") in (None, ""):
-            log.info("WordPress item without id skipped", extra={"source": source.name})
+    def _item(self, row: Any, platform: str, source: SourceConfig, site: str) -> PostIn | None:
+        if not isinstance(row, dict) or row.get("id") in (None, "") or isinstance(row["id"], dict):
+            self.drop(source, "post", "no id")
             return None
         title = html_to_text(_rendered(row.get("title")))
         body = html_to_text(_rendered(row.get("content"))) or html_to_text(
             _rendered(row.get("excerpt"))
         )
+        link = row.get("link")
         try:
             return PostIn(
                 platform=platform,
-                external_id=f"{source.name}:{row['id']}",
-                url=row.get("link") or None,
+                external_id=scoped_id(source.name, row["id"]),
+                # Sites behind proxies often write site-relative links (`/2026/08/slug/`).
+                url=absolute_url(link, site) if link else None,
+                author=_author(row),
                 title=title or None,
                 text=body or title,
                 published_at=parse_time(_gmt(row.get("date_gmt"))),
                 raw={
                     "wp_id": row["id"],
+                    "wp_author": row.get("author"),
                     "excerpt": html_to_text(_rendered(row.get("excerpt")))[:2000],
                 },
             )
         except ValueError as exc:
-            log.warning("WordPress item rejected", extra={"source": source.name, "error": str(exc)})
+            self.drop(source, f"post {str(row['id'])[:40]}", first_error(exc))
             return None
+
+
+def _author(row: dict[str, Any]) -> str | None:
+    embedded = row.get("_embedded")
+    authors = embedded.get("author") if isinstance(embedded, dict) else None
+    if isinstance(authors, list) and authors and isinstance(authors[0], dict):
+        name = authors[0].get("name")
+        if isinstance(name, str) and name.strip():
+            return html_to_text(name)[:500] or None
+    return None
 
 
 def _rendered(field: Any) -> str:
