@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from monitor.core.outbound import OutboundPolicy, OutboundRefused
+from monitor.core.outbound import client as outbound_client
+
 log = logging.getLogger(__name__)
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
 
@@ -39,11 +42,16 @@ class BotApiError(Exception):
 class BotApi:
     """A Bot API client; the token lives only inside request URLs, which are never logged."""
 
-    def __init__(self, base_url: str, token: SecretStr, user_agent: str) -> None:
+    def __init__(
+        self, base_url: str, token: SecretStr, user_agent: str, policy: OutboundPolicy
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._token = token
         # Why no follow_redirects: the Bot API never redirects; a redirect is someone else.
-        self._client = httpx.Client(follow_redirects=False, headers={"User-Agent": user_agent})
+        # Through the outbound policy: a Bot API URL pointing inside is refused like a webhook.
+        self._client = outbound_client(
+            policy, follow_redirects=False, headers={"User-Agent": user_agent}
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -53,6 +61,10 @@ class BotApi:
         url = f"{self._base}/bot{self._token.get_secret_value()}/{method}"
         try:
             resp = self._client.post(url, json=body, timeout=timeout)
+        except OutboundRefused:
+            raise BotApiError(
+                f"{method}: refused by the outbound policy (internal address)"
+            ) from None
         except httpx.HTTPError as exc:
             # Why not str(exc): httpx puts the URL, and so the token, in it.
             raise BotApiError(f"{method}: {type(exc).__name__}") from None

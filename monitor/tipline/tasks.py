@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
 from monitor.tipline.botapi import BotApi, BotApiError
 from monitor.tipline.service import Answer, RateLimiter, handle
@@ -62,7 +63,9 @@ def run(rt: Runtime, stop: threading.Event) -> None:
     token = rt.settings.tipline_bot_token
     if token is None:
         raise ValueError("WASPADA_TIPLINE_BOT_TOKEN is not set")
-    bot = BotApi(rt.settings.tipline_api_url, token, rt.settings.user_agent)
+    bot = BotApi(
+        rt.settings.tipline_api_url, token, rt.settings.user_agent, policy_for(rt.settings)
+    )
     limiter = limiter_for(rt)
     offset: int | None = None
     delay = 1.0

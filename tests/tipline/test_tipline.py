@@ -14,12 +14,13 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
+from monitor.core.outbound import OutboundPolicy, policy_for
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
 from monitor.factchecks import service as factchecks
 from monitor.factchecks.schemas import parse_record
 from monitor.posts.models import Post
-from monitor.tipline.botapi import BotApi
+from monitor.tipline.botapi import BotApi, BotApiError
 from monitor.tipline.service import RateLimiter
 from monitor.tipline.tasks import poll_once
 from tests.factchecks.cases import DEBUNKS
@@ -109,7 +110,12 @@ def test_forwarded_copy_of_a_debunk_gets_that_debunk(
         _message(13, 4, ""),
         {"update_id": 14, "edited_message": {"text": "diubah"}},
     ]
-    bot = BotApi(tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "WaspadaTest/1.0")
+    bot = BotApi(
+        tip_rt.settings.tipline_api_url,
+        SecretStr(TOKEN),
+        "WaspadaTest/1.0",
+        policy_for(tip_rt.settings),
+    )
     limiter = RateLimiter(limit=10, window_seconds=3600)
     offset, answers = poll_once(tip_rt, bot, limiter, None, timeout=0)
     assert offset == 15
@@ -139,7 +145,9 @@ def test_rate_limited_per_sender(tip_rt: Runtime, httpserver: HTTPServer) -> Non
     stand_in = StandIn(httpserver)
     stand_in.updates = [_message(i, i, f"Pesan berantai nomor {i} soal TPS") for i in range(1, 5)]
     stand_in.updates.append(_message(5, 5, "Pesan dari orang lain", sender=888))
-    bot = BotApi(tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "t")
+    bot = BotApi(
+        tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "t", policy_for(tip_rt.settings)
+    )
     limiter = RateLimiter(limit=2, window_seconds=3600)
     poll_once(tip_rt, bot, limiter, None, timeout=0)
     texts = [m["text"] for m in stand_in.sent]
@@ -158,7 +166,9 @@ def test_hostile_updates_never_stop_the_tipline(tip_rt: Runtime, httpserver: HTT
         _message(4, 4, "Masih dijawab setelahnya", entities=[{"type": "url", "offset": "x"}]),
         {"update_id": True},
     ]
-    bot = BotApi(tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "t")
+    bot = BotApi(
+        tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "t", policy_for(tip_rt.settings)
+    )
     offset, answers = poll_once(tip_rt, bot, RateLimiter(10, 3600), None, timeout=0)
     assert offset == 5
     by_reply = {a.reply_to: a for a in answers}
@@ -198,3 +208,16 @@ def test_up_step_runs_the_tipline_only_with_a_token(
         tasks.stop()
     for thread in [t for t in threading.enumerate() if t.name == "tipline"]:
         thread.join(timeout=10)
+
+
+def test_bot_api_at_an_internal_address_is_refused_by_the_outbound_policy(
+    tip_rt: Runtime,
+) -> None:
+    """The tipline's Bot API URL goes through the same policy as webhooks and collectors."""
+    bot = BotApi(tip_rt.settings.tipline_api_url, SecretStr(TOKEN), "t", OutboundPolicy(()))
+    try:
+        with pytest.raises(BotApiError, match="outbound policy") as caught:
+            bot.get_updates(None, timeout=0)
+        assert TOKEN not in str(caught.value)
+    finally:
+        bot.close()
