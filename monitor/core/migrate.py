@@ -70,7 +70,9 @@ def shipped_heads() -> set[str]:
             if isinstance(node, ast.AnnAssign | ast.Assign):
                 targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
                 names = {t.id for t in targets if isinstance(t, ast.Name)}
-                value = ast.literal_eval(node.value) if node.value is not None else None
+                if not names & {"revision", "down_revision"} or node.value is None:
+                    continue  # module-level tables and helpers are not literals
+                value = ast.literal_eval(node.value)
                 if "revision" in names and isinstance(value, str):
                     revisions.add(value)
                 if "down_revision" in names and value:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.factchecks.models import FactCheck
 from monitor.sources.models import Source
 
 
@@ -92,30 +87,6 @@ def release(session: Session, source_id: int, worker: str) -> None:
         .where(Source.id == source_id, Source.lease_owner == worker)
         .values(lease_owner=None, lease_expires_at=None)
     )
-
-
-def upsert_factchecks(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert or refresh fact-check records by (publisher, external_id); return rows written."""
-    if not rows:
-        return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    written = 0
-    for start in range(0, len(rows), 500):
-        part = list(rows[start : start + 500])
-        stmt = insert(FactCheck).values(part)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["publisher", "external_id"],
-            set_={
-                "title": stmt.excluded.title,
-                "claim": stmt.excluded.claim,
-                "verdict": stmt.excluded.verdict,
-                "url": stmt.excluded.url,
-                "published_at": stmt.excluded.published_at,
-            },
-        )
-        session.execute(stmt)
-        written += len(part)
-    return written
 
 
 def release_all(session: Session) -> int:

@@ -20,6 +20,8 @@ from monitor.audit import service as audit
 from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
+from monitor.factchecks import service as factchecks
+from monitor.factchecks.rematch import rematch
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.sources import repository
@@ -27,7 +29,7 @@ from monitor.sources.fetchers.base import FetchState, SourceConfig
 from monitor.sources.http import FetchError
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceOut, SourceSpec
-from monitor.sources.verdicts import to_factcheck
+from monitor.sources.verdicts import to_record
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +139,11 @@ def store_run(
     if items:
         if claimed.source.is_factchecker:
             publisher = str(claimed.source.config.get("publisher") or claimed.name)
-            rows = {i.key: to_factcheck(i, publisher, row.id) for i in items}  # one per id
-            report.factchecks = repository.upsert_factchecks(session, list(rows.values()))
+            records = {r.key: r for r in (to_record(i, publisher) for i in items)}  # one per id
+            counts = factchecks.import_records(session, list(records.values()), source_id=row.id)
+            report.factchecks = counts.inserted + counts.updated + counts.unchanged
+            # A new debunk meets the posts already scored in the recent window at once.
+            rematch(session, settings, counts.changed_ids)
         else:
             outcome = posts.ingest(
                 session,

@@ -15,7 +15,7 @@ from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due, run_now
-from tests.collectors.conftest import fixture_bytes, test_settings
+from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _add_tempo(rt: Runtime, httpserver: HTTPServer) -> None:
             spec = SourceSpec(
                 name=f"tempo-{section}", kind="rss", url=httpserver.url_for(f"/{section}")
             )
-            service.add(s, spec, "test")
+            service.add(s, spec, "test", policy=LOCAL)
 
 
 def _posts(rt: Runtime) -> list[Post]:
@@ -95,7 +95,8 @@ def test_same_guid_within_one_feed_is_one_item(
     )
     httpserver.expect_request("/hukum").respond_with_data(body, content_type="application/rss+xml")
     with crt.session() as s:
-        service.add(s, SourceSpec(name="h", kind="rss", url=httpserver.url_for("/hukum")), "t")
+        spec = SourceSpec(name="h", kind="rss", url=httpserver.url_for("/hukum"))
+        service.add(s, spec, "t", policy=LOCAL)
     [report] = collect_due(crt, client)
     assert report.new == 8  # a feed repeating its own guid names one item; the later copy wins
     with crt.session() as s:

@@ -19,7 +19,7 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.factchecks import service
-from monitor.factchecks.schemas import parse_record
+from monitor.factchecks.schemas import FactCheckIn, parse_record
 from monitor.modelversions.service import promote, register
 from monitor.predictions.loader import load_matcher
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
@@ -179,29 +179,25 @@ def test_real_2024_claims_beat_the_reference_recall(shared_data: Path) -> None:
     assert sum(m is not None for m in news) / len(news) <= 0.02
 
 
-def test_a_collector_upsert_that_rewrites_a_title_is_noticed(db: Session) -> None:
-    from monitor.sources.repository import upsert_factchecks
-
+def test_a_collector_update_that_rewrites_a_title_is_noticed(db: Session) -> None:
     _import(db, DEBUNKS)
     first = service.load_matcher(db)
     assert first is not None
     claim = CLAIMS[2][0]
     assert first.match([claim])[0] is not None
-    # The fact-checker collector writes with ON CONFLICT DO UPDATE, not through the service.
-    upsert_factchecks(
+    # The fact-checker collector writes through the same service as `factchecks import`.
+    counts = service.import_records(
         db,
         [
-            {
-                "publisher": "turnbackhoax",
-                "external_id": "tbh-1003",
-                "title": "[KLARIFIKASI] Judul ini sudah ditarik",
-                "claim": None,
-                "verdict": "KLARIFIKASI",
-                "url": None,
-                "published_at": None,
-            }
+            FactCheckIn(
+                external_id="tbh-1003",
+                title="[KLARIFIKASI] Judul ini sudah ditarik",
+                publisher="turnbackhoax",
+                verdict="klarifikasi",
+            )
         ],
     )
+    assert counts.updated == 1
     db.expire_all()
     again = service.load_matcher(db)
     assert again is not None and again is not first

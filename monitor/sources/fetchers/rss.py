@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import feedparser
 
+from monitor.factchecks import claimreview
 from monitor.posts.canonical import derived_id
 from monitor.posts.schemas import PostIn, in_sane_range
 from monitor.sources.fetchers.article import extract_main_text
@@ -24,6 +25,7 @@ from monitor.sources.fetchers.base import (
     scoped_id,
 )
 from monitor.sources.http import FetchError
+from monitor.sources.verdicts import CLAIM_REVIEW
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ class RssFetcher(HttpFetcher):
             # Cursors written before ids were scoped hold the bare guid: either means fetched.
             guid = str((item.raw or {}).get("guid") or "")
             if full_text and item.url and not {item.external_id, guid} & seen_set:
-                item = self._with_article(item)
+                item = self._with_article(item, source.is_factchecker)
                 seen.append(item.external_id or "")
                 seen_set.add(item.external_id or "")
             items.append(item)
@@ -136,8 +138,12 @@ class RssFetcher(HttpFetcher):
             self.drop(source, str(native)[:100], first_error(exc))
             return None
 
-    def _with_article(self, item: PostIn) -> PostIn:
-        """Replace the summary with the article's main text when that is longer."""
+    def _with_article(self, item: PostIn, factchecker: bool) -> PostIn:
+        """Replace the summary with the article's main text when that is longer.
+
+        On a fact-checker's page, also keep the schema.org ClaimReview it embeds: the claim
+        text, verdict and appearances match posts far better than the headline.
+        """
         assert item.url is not None
         try:
             resp = self.client.get(item.url, robots=True)
@@ -145,10 +151,25 @@ class RssFetcher(HttpFetcher):
             # The summary is still worth storing; the article is retried on no later run.
             log.info("article fetch failed", extra={"url": item.url, "error": exc.reason})
             return item
-        body = extract_main_text(resp.text())
+        html = resp.text()
+        update: dict[str, Any] = {}
+        if factchecker:
+            reviews = claimreview.from_html(html, item.url)
+            if reviews.records:
+                first = reviews.records[0]
+                update["raw"] = {
+                    **(item.raw or {}),
+                    CLAIM_REVIEW: {
+                        "claim": first.claim,
+                        "verdict": first.verdict,
+                        "rating": first.rating,
+                        "appearances": list(first.appearances),
+                    },
+                }
+        body = extract_main_text(html)
         if len(body) > len(item.text):
-            return item.model_copy(update={"text": body[:100_000]})
-        return item
+            update["text"] = body[:100_000]
+        return item.model_copy(update=update) if update else item
 
 
 def _seen(cursor: str | None) -> list[str]:
