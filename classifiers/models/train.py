@@ -312,7 +312,7 @@ def train(
 ) -> TrainedModel:
     """Train on fetched datasets + seeds + reviewer decisions; evaluate; build the card."""
     config = config or TrainConfig()
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     examples, news_check, sources = gather(data_dir, config, extra)
     if not any(s != "seeds" for s in sources if s != "reviewer_decisions"):
         log.warning("no public datasets fetched; training on the project's seeds alone")
@@ -365,6 +365,8 @@ def train(
         "snapshot": snapshot_of(sources, examples, config, data_dir),
         "validation_profile": score_profile(val_scores, thresholds),
         "training_seconds": round(time.monotonic() - started, 2),
+        # CPU seconds of this process: comparable across runs on a busy shared machine.
+        "training_cpu_seconds": round(time.process_time() - cpu_started, 2),
         "fingerprint": _fingerprint(sources, config),
     }
     return model

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from classifiers import research
 from classifiers.contracts import LABELS
+from classifiers.data.corpus import Example
 from classifiers.data.news import parse_indosum
 from classifiers.models.checks import (
     budget_threshold,
@@ -27,11 +28,11 @@ from monitor.modelversions.report import production_lines
 HELD = ("news:indosum:kumparan", "news:indosum:merdeka")
 
 
-_CACHE: dict[str, list] = {}  # type: ignore[type-arg]
+_CACHE: dict[str, list[Example]] = {}
 
 
 @pytest.fixture
-def heldout_articles(shared_data: Path) -> list:  # type: ignore[type-arg]
+def heldout_articles(shared_data: Path) -> list[Example]:
     """Real articles of two whole IndoSum outlets (the kind the model never trains on)."""
     if "rows" not in _CACHE:  # parsed once per session: IndoSum takes seconds
         rows = [ex for ex in parse_indosum(shared_data / "indosum2018_news") if ex.source in HELD]
@@ -41,7 +42,7 @@ def heldout_articles(shared_data: Path) -> list:  # type: ignore[type-arg]
     return _CACHE["rows"]
 
 
-def _with_thresholds(model: TrainedModel, value: float, articles: list) -> TrainedModel:  # type: ignore[type-arg]
+def _with_thresholds(model: TrainedModel, value: float, articles: list[Example]) -> TrainedModel:
     flooding = TrainedModel(
         copy.deepcopy(model.pipeline), dict.fromkeys(LABELS, value), copy.deepcopy(model.card)
     )
@@ -54,7 +55,7 @@ def test_model_flooding_heldout_news_is_refused_on_every_path(
     db: Session,
     settings: Settings,
     small_model: TrainedModel,
-    heldout_articles: list,  # type: ignore[type-arg]
+    heldout_articles: list[Example],
 ) -> None:
     # Threshold 0 flags every article: a real measurement of a model that floods the queue.
     flooding = _with_thresholds(small_model, 0.0, heldout_articles)
@@ -83,7 +84,7 @@ def test_quiet_model_passes_and_table_is_readable(
     db: Session,
     settings: Settings,
     small_model: TrainedModel,
-    heldout_articles: list,  # type: ignore[type-arg]
+    heldout_articles: list[Example],
 ) -> None:
     quiet = _with_thresholds(small_model, 1.0, heldout_articles)
     report = quiet.card["metrics"]["production"]
