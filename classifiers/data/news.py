@@ -25,6 +25,13 @@ NEWS_PREFIX = "news:"
 CLICKID_XLSX = ("kompas", "tempo", "okezone", "sindonews", "wowkeren", "fimela_combined")
 CLICKID_CSV = ("tribunnews", "kapanlagi", "pos_metro")
 MIN_ARTICLE_CHARS = 200  # shorter "articles" are scraping failures (`,,,,loading...`)
+MIN_TITLE_CHARS = 20
+
+
+def is_title(ex: Any) -> bool:
+    """Tell whether a news row is a headline rather than an article."""
+    return bool(ex.meta.get("kind") == "title")
+
 
 # IndoSum is word-tokenised: `U - 22`, `Rp 5 , 2 triliun`, `( 27 / 3 )`, `masing - masing`.
 _SPACE_BEFORE = re.compile(r"\s+([.,;:!?%)\]’”])")
@@ -96,6 +103,13 @@ def parse_clickid(folder: Path) -> Iterator[Any]:
                     continue
                 seen.add(key)
                 yield _news(text, "clickid", outlet, f"ck:{outlet}:{i}")
+                title = " ".join(str(row.get("title") or "").split())
+                if len(title) >= MIN_TITLE_CHARS:
+                    # Headlines teach "short factual statement is not a claim" (debunk
+                    # headlines look like news); they never enter the held-out article check.
+                    ex = _news(title, "clickid", outlet, f"ck:{outlet}:{i}:title")
+                    ex.meta["kind"] = "title"
+                    yield ex
         except Exception as exc:  # one unreadable workbook must not lose the other outlets
             log.warning(
                 "skipping unreadable CLICK-ID file", extra={"file": str(path), "error": str(exc)}

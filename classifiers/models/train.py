@@ -27,7 +27,7 @@ from classifiers.data.corpus import (
     read_labelled_jsonl,
     unassume_negatives,
 )
-from classifiers.data.news import is_news
+from classifiers.data.news import is_news, is_title
 from classifiers.data.registry import DATASETS, lexicon_files
 from classifiers.data.splits import SPLIT_SALT, split_examples
 from classifiers.drift import score_profile
@@ -71,6 +71,8 @@ class TrainConfig:
     # News negatives kept per news corpus (hash order): enough to teach "article is not a
     # claim" while full training stays within ~3 minutes on two cores.
     news_rows_per_dataset: int | None = 4000
+    # News headlines (CLICK-ID only) kept per corpus as short negatives.
+    news_titles_per_dataset: int | None = 0
     # Texts are cut to this many characters (after fingerprints) in training and scoring.
     max_chars: int | None = 1500
     # Any-label flag budget on validation news that thresholds are chosen under.
@@ -126,10 +128,11 @@ def gather(
         rows = load_dataset(name, data_dir)
         available = len(rows)
         held = set(config.heldout_outlets)
-        news_check.extend(ex for ex in rows if ex.source in held)
+        # Held-out outlets: their articles are the check, their headlines are not used at all.
+        news_check.extend(ex for ex in rows if ex.source in held and not is_title(ex))
         rows = [ex for ex in rows if ex.source not in held]
-        if config.news_rows_per_dataset is not None and any(is_news(ex.source) for ex in rows):
-            rows = sample_rows(rows, name, config.news_rows_per_dataset)
+        if any(is_news(ex.source) for ex in rows):
+            rows = _sample_news(rows, name, config)
         if config.max_rows_per_dataset is not None:
             rows = sample_rows(rows, name, config.max_rows_per_dataset)
         ds = DATASETS[name]
@@ -156,6 +159,16 @@ def gather(
         sources["reviewer_decisions"] = {"rows": len(extra)}
     trainable = dedupe([*seeds, *extra, *trainable])
     return trainable, dedupe(news_check), sources
+
+
+def _sample_news(rows: Sequence[Example], name: str, config: TrainConfig) -> list[Example]:
+    articles = [ex for ex in rows if not is_title(ex)]
+    titles = [ex for ex in rows if is_title(ex)]
+    if config.news_rows_per_dataset is not None:
+        articles = sample_rows(articles, name, config.news_rows_per_dataset)
+    if config.news_titles_per_dataset is not None:
+        titles = sample_rows(titles, name + ":titles", config.news_titles_per_dataset)
+    return articles + titles
 
 
 def sample_rows(rows: Sequence[Example], name: str, limit: int) -> list[Example]:
