@@ -82,8 +82,13 @@ def config_from_card(card: dict[str, Any]) -> TrainConfig:
     """The training configuration recorded in a model card."""
     known = {f.name for f in fields(TrainConfig)}
     raw = {k: v for k, v in card.get("config", {}).items() if k in known}
-    if card.get("config") and "max_chars" not in card["config"]:
+    old = card.get("config") or {}
+    if old and "max_chars" not in old:
         raw["max_chars"] = None  # cards from before truncation scored whole texts
+    if old and "class_weight" not in old:
+        raw["class_weight"] = "balanced"  # the fixed choice before it was configurable
+    if old and "news_titles_per_dataset" not in old:
+        raw["heldout_outlets"] = []  # trained before outlets were held out
     return TrainConfig(**raw)
 
 
