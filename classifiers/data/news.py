@@ -103,7 +103,7 @@ def parse_clickid(folder: Path) -> Iterator[Any]:
                     continue
                 seen.add(key)
                 yield _news(text, "clickid", outlet, f"ck:{outlet}:{i}")
-                title = " ".join(str(row.get("title") or "").split())
+                title = strip_fingerprints(" ".join(str(row.get("title") or "").split()))
                 if len(title) >= MIN_TITLE_CHARS:
                     # Headlines teach "short factual statement is not a claim" (debunk
                     # headlines look like news); they never enter the held-out article check.

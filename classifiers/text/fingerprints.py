@@ -98,7 +98,8 @@ _LEADING_DEBRIS = re.compile(r"^[\s,.;:\-\u2013\u2014]+")
 _COMMA_RUNS = re.compile(r"[ \t]*,(?:[ \t]*,)+[ \t]*")
 _TAIL = 160  # credits and desk initials sit in the last few words
 # UTF-8 read as Mac Roman: `¬†` (no-break space), `‚Äì` (en dash), `‚Äú` (quote).
-_MAC_ROMAN = re.compile(r"[\u00ac\u201a\u221a\u00c2\u00c3][^\x00-\x7f]{1,2}")
+# A continuation never starts another sequence: `¬†¬†` is two no-break spaces.
+_MAC_ROMAN = re.compile(r"[\u00ac\u201a\u221a\u00c2\u00c3][^\x00-\x7f\u00ac\u201a\u221a]{1,2}")
 _MAC_ROMAN_KNOWN = {
     "¬†": " ",
     "‚Äì": "–",

@@ -101,6 +101,7 @@ def test_hostile_text_never_raises(hostile: str) -> None:
 def test_mac_roman_mojibake_is_undone() -> None:
     assert fix_mac_roman("Kecamatan¬†Tanjungpinang") == "Kecamatan Tanjungpinang"
     assert fix_mac_roman("‚Äì Satreskrim") == "– Satreskrim"
+    assert fix_mac_roman("Kota¬†¬†Bogor") == "Kota  Bogor"
     assert fix_mac_roman("Rp 5.000 ¬ tanpa mojibake") == "Rp 5.000 ¬ tanpa mojibake"
 
 
