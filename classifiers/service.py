@@ -18,7 +18,7 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.modelversions import repository
 from monitor.modelversions.models import ModelVersion
-from monitor.modelversions.service import audit_mismatch, promote, register
+from monitor.modelversions.service import ModelFloods, audit_mismatch, promote, register
 
 log = logging.getLogger("waspada.classifiers")
 
@@ -82,7 +82,13 @@ def ensure_default_model(rt: Runtime) -> Classifier:
     model = train(rt.settings.data_dir, config)
     with rt.session() as session:
         row = register(session, rt.settings.data_dir, model)
-        promote(session, row.version, actor="system:default-model")
+        try:
+            promote(session, row.version, actor="system:default-model")
+        except ModelFloods as exc:
+            # A first start with no model at all cannot classify anything; the default model
+            # is promoted anyway, loudly, and the override is audited with its figures.
+            log.error("default model fails the flood guard; promoted anyway: %s", exc)
+            promote(session, row.version, actor="system:default-model", force=True)
         version = row.version
     with rt.session() as session:
         row2 = repository.get(session, version)

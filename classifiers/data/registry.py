@@ -26,7 +26,8 @@ class Dataset:
     files: tuple[DataFile, ...]
     licence: str
     citation: str
-    # "labelled" datasets feed labels through their parser; "lexicon" ones feed normalisation.
+    # "labelled" datasets feed labels through their parser; "lexicon" ones feed normalisation;
+    # "evaluation" ones are only ever scored, never trained on.
     kind: str
     labels: dict[str, str] = field(default_factory=dict)
     encoding: str = "utf-8"
@@ -46,6 +47,10 @@ def datasets_dir(data_dir: Path) -> Path:
 
 
 _IBROHIM = f"{_GH}/okkyibrohim/id-multi-label-hate-speech-and-abusive-language-detection/master"
+
+_CLICKID = f"{_GH}/andikawilliam/CLICK-ID/802db14/raw_articles"
+_INDOSUM = f"{_GH}/CalDev-id/INDOSUM2/63cff96c191c4398e90436ffbbf3e793729381ff/indosum"
+_SEAHATE = f"{_GH}/Social-AI-Studio/SEAHateCheck/ad83e4c/dataset"
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
@@ -127,6 +132,105 @@ DATASETS: dict[str, Dataset] = {
             citation="Sentimen-Analisis-Pilpres-2019 (Indonesia AI bootcamp, NLP Team A)",
             kind="labelled",
             labels={"(none)": "neutral tweets are held out as the ordinary-content check"},
+        ),
+        Dataset(
+            name="clickid2019_news",
+            description="Ordinary news articles from 9 Indonesian outlets, April-October 2019",
+            files=tuple(
+                DataFile(name, f"{_CLICKID}/{name}", sha)
+                for name, sha in (
+                    (
+                        "kompas.xlsx",
+                        "60ac4c04e99605c917c27d4c3caab6f09490ef196b13deb8ef38fc75a0f623f7",
+                    ),
+                    (
+                        "tempo.xlsx",
+                        "dde804e08fc4ec6643d2cc3f8f04f906825b4fe519d51e2183b364b359102aa9",
+                    ),
+                    (
+                        "okezone.xlsx",
+                        "a54667b7ec5cee91ddb24085de7f8791c5d46ffcf52077afe4b7b2fffdc0a4d9",
+                    ),
+                    (
+                        "sindonews.xlsx",
+                        "8a911fd97309c7d6a0ad907741b1f2a958d87a296bc53f0b9168c7ce333e7354",
+                    ),
+                    (
+                        "wowkeren.xlsx",
+                        "068e5941754d9bb52a07b885967c3cdedb72a6f0cd621e76bedf51b2d55f4966",
+                    ),
+                    (
+                        "fimela_combined.xlsx",
+                        "96bc28565eb1f243f99c8eaefe785e168209b10c2581ad0944afe3cd1c6f3189",
+                    ),
+                    (
+                        "tribunnews.csv",
+                        "dc4c468b3db36b599983ab6ab28b4844d4726a464e28a8d27a9585347204ba15",
+                    ),
+                    (
+                        "kapanlagi.csv",
+                        "b9e5f18a348bb6c3a051ba34b2d779f304ce664963120d043078123028d34d8c",
+                    ),
+                    (
+                        "pos_metro.csv",
+                        "fcaa219c17e7bdfab97dd1e2a23ad3d02d381884e2830a5a3176fdefb85786dd",
+                    ),
+                )
+            ),
+            licence="CC BY 4.0",
+            citation=(
+                "Andika William and Yunita Sari. 2020. CLICK-ID: A novel dataset for Indonesian "
+                "clickbait headlines. Data in Brief 32, 106231 (raw_articles/, commit 802db14)."
+            ),
+            kind="labelled",
+            labels={"(all)": "ordinary news: negatives; whole held-out outlets are a check"},
+        ),
+        Dataset(
+            name="indosum2018_news",
+            description="Ordinary news articles from 10 Indonesian outlets, 2016-2018 (tokenised)",
+            files=tuple(
+                DataFile(f"dev.0{i}.jsonl", f"{_INDOSUM}/dev.0{i}.jsonl", sha)
+                for i, sha in enumerate(
+                    (
+                        "f57fd914e820f5ba929c96934a831117c1ba09fafdd0576178b0da905b57195b",
+                        "5f6d63b73d94c1328eb8f66893e8afc5de863994dfcfec0bde1c35ef6e1a52e1",
+                        "96b0a008f7ab86a613c1bf3a1dbf57af4597b08d44c2dc0b3758f449e89a9b06",
+                        "fc0e8a74bd05350d27cc18706cafb703a7826dc1f488176357b19e816ebfeefc",
+                        "399ab12e2702830102298befc9a6b6f2ad208093410a11edfe3fdc1aaa6c6d61",
+                    ),
+                    1,
+                )
+            ),
+            licence="CC BY-SA 4.0",
+            citation=(
+                "Kemal Kurniawan and Samuel Louvan. 2018. IndoSum: A New Benchmark Dataset for "
+                "Indonesian Text Summarization. IALP 2018, 215-220."
+            ),
+            kind="labelled",
+            labels={"(all)": "ordinary news: negatives; whole held-out outlets are a check"},
+        ),
+        Dataset(
+            name="seahatecheck_id",
+            description="Synthetic Indonesian hate-speech test cases (evaluation only)",
+            files=(
+                DataFile(
+                    "gold_label_all_id.csv",
+                    f"{_SEAHATE}/gold_label_all/id.csv",
+                    "42ac56d2574961ed278dfa2e4b9dc797f715f0f9032ebbe10a5761bd67774d35",
+                ),
+                DataFile(
+                    "silver_label_all_id.csv",
+                    f"{_SEAHATE}/silver_label_all/id.csv",
+                    "119de4a3b73afbd6af93b80f77a607f98f1a3295a1724be25d887e9f43ee9a21",
+                ),
+            ),
+            licence="none stated (templates from HateCheck, CC BY 4.0)",
+            citation=(
+                "Social-AI-Studio/SEAHateCheck (commit ad83e4c), Indonesian test cases; templates "
+                "from Paul Röttger et al. 2021, HateCheck, ACL-IJCNLP 2021."
+            ),
+            kind="evaluation",
+            labels={"identity_politics": "t_gold == hateful (evaluation only, never trained)"},
         ),
         Dataset(
             name="kamus_alay_colloquial_lexicon",

@@ -119,6 +119,8 @@ def build_pipeline(
     C: float = 4.0,
     calibration_cv: int = 3,
     rule_floor: float = 0.9,
+    max_chars: int | None = None,
+    class_weight: str | None = "balanced",
 ) -> Pipeline:
     """Build the unfitted text-to-scores pipeline (one artifact: normalise ... classify)."""
     tfidf = FeatureUnion(
@@ -157,7 +159,7 @@ def build_pipeline(
     )
     return Pipeline(
         [
-            ("normalize", Normalizer(lexicons=list(lexicons) or None)),
+            ("normalize", Normalizer(lexicons=list(lexicons) or None, max_chars=max_chars)),
             ("features", features),
             (
                 "clf",
@@ -166,6 +168,7 @@ def build_pipeline(
                     calibration_cv=calibration_cv,
                     n_rule_columns=len(RULES),
                     rule_floor=rule_floor,
+                    class_weight=class_weight,
                 ),
             ),
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class Splits:
     validation: list[Example]
     test: list[Example]
     snapshot: dict[str, Any]
+    # Rows never trained on: whole held-out news outlets (the production-like check).
+    checks: list[Example] = field(default_factory=list)
 
 
 def decision_example(
@@ -80,6 +82,13 @@ def config_from_card(card: dict[str, Any]) -> TrainConfig:
     """The training configuration recorded in a model card."""
     known = {f.name for f in fields(TrainConfig)}
     raw = {k: v for k, v in card.get("config", {}).items() if k in known}
+    old = card.get("config") or {}
+    if old and "max_chars" not in old:
+        raw["max_chars"] = None  # cards from before truncation scored whole texts
+    if old and "class_weight" not in old:
+        raw["class_weight"] = "balanced"  # the fixed choice before it was configurable
+    if old and "news_titles_per_dataset" not in old:
+        raw["heldout_outlets"] = []  # trained before outlets were held out
     return TrainConfig(**raw)
 
 
@@ -134,7 +143,7 @@ def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
             + " (run `waspada datasets fetch` to restore the recorded files)"
         )
     extra = reviewer_examples(session, snapshot["review_ids"])
-    examples, _, sources = gather(data_dir, config, extra)
+    examples, checks, sources = gather(data_dir, config, extra)
     now = snapshot_of(sources, examples, config, data_dir)
     problems = _diff(snapshot["seed_files"], now["seed_files"], "seed file")
     problems += _diff(snapshot["lexicons"], now["lexicons"], "lexicon")
@@ -150,4 +159,4 @@ def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
             + " (run `waspada datasets fetch` to restore the recorded files)"
         )
     train, validation, test = split_examples(examples, salt=snapshot["split_salt"])
-    return Splits(train, validation, test, snapshot)
+    return Splits(train, validation, test, snapshot, checks)

@@ -1,4 +1,4 @@
-"""Promotion with a guard: refused when any label's precision at threshold drops too far."""
+"""Promotion with guards: refused if the model floods ordinary content or precision drops."""
 
 from __future__ import annotations
 
@@ -144,6 +144,14 @@ def promote(
 ) -> PromotionCheck:
     """Promote `version` unless a label's precision would drop by more than `max_drop`."""
     forced = False
+    row = repository.get(session, version)
+    if row is None:
+        raise service.ModelNotFound(f"no model version {version!r}")
+    # The flood guard first: a model that floods the queue is refused whatever its precision.
+    problems, _ = service.flood_check(row)
+    if problems and not force:
+        raise PromotionRefused(service.flood_message(version, problems))
+    forced = bool(problems)
     try:
         verdict = check_promotion(session, data_dir, version, max_drop, min_positives)
     except PromotionRefused:
@@ -156,10 +164,8 @@ def promote(
         if not force:
             raise PromotionRefused(verdict.message(), verdict)
         forced = True
-    row = repository.get(session, version)
-    assert row is not None  # check_promotion raised ModelNotFound otherwise
     load_version(row)  # never promote a file that does not load safely (raises UnsafeModel)
-    service.promote(session, version, actor=actor)
+    service.promote(session, version, actor=actor, force=force)
     audit.record(
         session,
         actor=actor,

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from classifiers.text.curated import CURATED_SLANG, LEET, PROTECTED_WORDS
+from classifiers.text.fingerprints import strip_fingerprints
 from classifiers.text.invisible import clean_text
 
 # Literal escape runs such as `\xf0\x9f\x98\x82` (Ibrohim & Budi store emoji this way).
@@ -123,11 +124,18 @@ def _fix_token(tok: str, slang: Mapping[str, str]) -> str:
 
 
 def normalize(
-    text: str, slang: Mapping[str, str] | None = None, vocab: Mapping[str, Any] | None = None
+    text: str,
+    slang: Mapping[str, str] | None = None,
+    vocab: Mapping[str, Any] | None = None,
+    max_chars: int | None = None,
 ) -> str:
-    """Normalise one post: escapes, invisibles, NFKC, URL/mention/hashtag tokens, slang, leet."""
+    """Normalise one post: fingerprints, escapes, invisibles, NFKC, URL/mention/hashtag, slang."""
     slang = CURATED_SLANG if slang is None else slang
-    text = decode_escapes(text)
+    # Mastheads and scraping debris go first, in training and at classification alike.
+    text = decode_escapes(strip_fingerprints(text))
+    if max_chars is not None and len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > max_chars // 2 else max_chars]
     text = clean_text(text).translate(_QUOTES)
     text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
@@ -179,8 +187,13 @@ def as_text_list(X: Any) -> list[str]:
 class Normalizer(TransformerMixin, BaseEstimator):
     """Normalise texts; `fit` loads slang lexicons (public files + the curated list)."""
 
-    def __init__(self, lexicons: Sequence[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, lexicons: Sequence[tuple[str, str]] | None = None, max_chars: int | None = None
+    ) -> None:
         self.lexicons = lexicons
+        # Long articles are cut (after fingerprints are stripped) the same way in training and
+        # scoring: a claim shows in its opening, and char n-grams over whole articles are slow.
+        self.max_chars = max_chars
 
     def fit(self, X: Any, y: object = None) -> Normalizer:
         """Build the slang table and the hashtag vocabulary; texts are only validated."""
@@ -199,7 +212,8 @@ class Normalizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         slang = parse_table(self.slang_table_)
         vocab = parse_table(self.vocab_table_)
-        return [normalize(t, slang, vocab) for t in as_text_list(X)]
+        limit = getattr(self, "max_chars", None)  # models saved before the option existed
+        return [normalize(t, slang, vocab, limit) for t in as_text_list(X)]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -22,6 +22,7 @@ from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository, service
 from monitor.modelversions.classify_cli import classifier_for, ready_runtime
+from monitor.modelversions.report import production_lines
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
 models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
@@ -87,7 +88,8 @@ def _print_summary(card: dict[str, Any]) -> None:
                 f"  {label:18} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
                 f"PR-AUC={m['pr_auc']} positives={m['positives']}"
             )
-    typer.echo(f"ordinary-content flag rate: {card['metrics']['ordinary_content_flag_rate']}")
+    for line in production_lines(card["metrics"].get("production")):
+        typer.echo(line)
     stemming = card.get("stemming", {})
     for label, m in stemming.get("per_label", {}).items():
         typer.echo(
@@ -186,7 +188,7 @@ def _guarded_promote(rt: Runtime, session: Session, version: str, force: bool) -
             actor="cli",
             force=force,
         )
-    except (service.ModelNotFound, research.PromotionRefused) as exc:
+    except (service.ModelNotFound, service.ModelFloods, research.PromotionRefused) as exc:
         raise fail(str(exc)) from None
     except UnsafeModel as exc:
         raise fail(f"refusing to promote: {exc}") from None
@@ -248,17 +250,31 @@ def models_rollback() -> None:
 
 
 def evaluate_command(
-    file: Path = typer.Argument(..., help='Labelled JSONL: {"id","text","labels":[...]}'),
+    file: Path | None = typer.Argument(
+        None, help='Labelled JSONL {"id","text","labels":[...]} (default: the public checks)'
+    ),
     model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
+    rows_per_outlet: int | None = typer.Option(
+        None, "--rows-per-outlet", min=0, help="Held-out news rows per outlet (0: all)"
+    ),
 ) -> None:
-    """Print per-label P/R/F1 at the operating threshold and the any-label flag rate."""
-    try:
-        examples = read_labelled_jsonl(file)
-    except (OSError, JsonlError) as exc:
-        raise fail(str(exc), 2) from None
+    """Print per-label P/R/F1 at the operating threshold and flag rates on ordinary content.
+
+    Without FILE: the production-like table on the public data (held-out news outlets,
+    social-media negatives, claims, SEAHateCheck, written election posts with hard negatives).
+    """
+    examples = None
+    if file is not None:
+        try:
+            examples = read_labelled_jsonl(file)
+        except (OSError, JsonlError) as exc:
+            raise fail(str(exc), 2) from None
     with ready_runtime() as rt:
         clf = classifier_for(rt, model)
-    assert isinstance(clf, LoadedClassifier)
+        assert isinstance(clf, LoadedClassifier)
+        if examples is None:
+            _evaluate_public(rt, clf, rows_per_outlet)
+            return
     result = evaluate(clf, examples)
     typer.echo(f"model {clf.version}  n={result['n']}")
     for label, m in result["labels"].items():
@@ -267,3 +283,22 @@ def evaluate_command(
             f"positives={m['positives']} flagged={m['flagged']}"
         )
     typer.echo(f"any-label flag rate: {result['any_label_flag_rate']:.4f}")
+
+
+def _evaluate_public(rt: Runtime, clf: LoadedClassifier, rows_per_outlet: int | None) -> None:
+    from classifiers.models.checks import load_eval_only, production_report
+
+    with rt.session() as session:
+        try:
+            card = research.card(session, clf.version)
+            splits = research.rebuild(session, rt.settings.data_dir, card)
+        except (service.ModelNotFound, research.SnapshotMismatch) as exc:
+            raise fail(str(exc)) from None
+    limit = card.get("config", {}).get("check_rows_per_outlet", 600)
+    if rows_per_outlet is not None:
+        limit = rows_per_outlet or None
+    eval_only = load_eval_only(rt.settings.data_dir)
+    report = production_report(clf, splits.test, splits.checks, eval_only, limit)
+    typer.echo(f"model {clf.version}: {len(splits.test)} test-split rows, data never trained on")
+    for line in production_lines(report):
+        typer.echo(line)

@@ -25,6 +25,27 @@ class ModelNotFound(LookupError):
     """No registered version has that name."""
 
 
+class ModelFloods(Exception):
+    """The version flags too much ordinary content (held-out news, hard negatives) to promote."""
+
+
+def flood_check(row: ModelVersion) -> tuple[list[str], dict[str, Any]]:
+    """Return (reasons the version would flood the review queue, the figures judged)."""
+    from classifiers.models.checks import flood_problems
+
+    guard = row.card.get("metrics", {}).get("production", {}).get("guard") or {}
+    return flood_problems(guard), guard
+
+
+def flood_message(version: str, problems: list[str]) -> str:
+    """The refusal, with the figures, in one sentence."""
+    return (
+        f"refusing to promote {version}: it {'; it '.join(problems)} (measured at training on "
+        "data it never trained on; see `waspada models show`). Retrain, or promote with "
+        "--force if intended (the override is audited)"
+    )
+
+
 def models_dir(data_dir: Path) -> Path:
     """Return the folder model artifacts are written to."""
     return data_dir / "models"
@@ -129,11 +150,22 @@ def _audit(
     )
 
 
-def promote(session: Session, version: str, actor: str = "cli") -> ModelVersion:
-    """Make `version` the promoted model (exactly one is promoted), audited."""
+def promote(
+    session: Session, version: str, actor: str = "cli", *, force: bool = False
+) -> ModelVersion:
+    """Make `version` the promoted model (exactly one is promoted), audited.
+
+    Refused (`ModelFloods`) when its card shows it flags more than 5 % of held-out news or
+    10 % of hard negatives, unless `force` (the override is audited).
+    """
     row = repository.get(session, version)
     if row is None:
         raise ModelNotFound(f"no model version {version!r}")
+    problems, guard = flood_check(row)
+    if problems:
+        if not force:
+            raise ModelFloods(flood_message(version, problems))
+        _audit(session, actor, "model.flood_guard_overridden", version, guard, problems)
     current = repository.promoted(session)
     before = {"promoted": current.version if current else None}
     if current is not None and current.version != version:

@@ -119,6 +119,13 @@ def test_classify_contract_end_to_end(fresh_db_url: str, tmp_path: Path) -> None
         assert any(li.startswith(label) and "P=" in li and "F1=" in li for li in text.splitlines())
     assert "any-label flag rate:" in text
 
+    # Without a file: the production-like table on the public checks of the model's snapshot.
+    res = _waspada(["evaluate"], env)
+    text = res.stdout.decode()
+    assert res.returncode == 0, res.stderr.decode()
+    assert "== held-out news outlets" in text and "not measured" in text  # seeds-only model
+    assert "hard negatives flagged (any label)" in text and "== promotion guard" in text
+
 
 def _cli(env: dict[str, str], args: list[str], stdin: str = "") -> tuple[int, str]:
     res = CliRunner().invoke(app, args, input=stdin, env=env)

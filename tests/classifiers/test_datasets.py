@@ -31,9 +31,16 @@ def test_registry_entries_are_complete() -> None:
         for f in ds.files:
             assert f.url.startswith("https://")
             assert len(f.sha256) == 64
-        assert ds.kind in {"labelled", "lexicon"}
+        assert ds.kind in {"labelled", "lexicon", "evaluation"}
     assert "identity_politics" in DATASETS["ibrohim2019_hs_abusive"].labels
     assert "hoax" in DATASETS["bdc2020_mafindo_hoax"].labels
+    # The news corpora and SEAHateCheck (evaluation only) are registered with their sources.
+    assert len(DATASETS["clickid2019_news"].files) == 9
+    assert all("CLICK-ID/802db14/" in f.url for f in DATASETS["clickid2019_news"].files)
+    assert [f.name for f in DATASETS["indosum2018_news"].files] == [
+        f"dev.0{i}.jsonl" for i in range(1, 6)
+    ]
+    assert DATASETS["seahatecheck_id"].kind == "evaluation"
 
 
 def test_fetch_from_copies_verifies_and_is_idempotent(shared_data: Path, tmp_path: Path) -> None:

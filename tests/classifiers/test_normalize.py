@@ -51,7 +51,7 @@ def test_sklearn_contract(estimator, check) -> None:  # type: ignore[no-untyped-
 
 def test_get_params_round_trip() -> None:
     norm = Normalizer(lexicons=[("words", "/nonexistent")])
-    assert norm.get_params() == {"lexicons": [("words", "/nonexistent")]}
+    assert norm.get_params() == {"lexicons": [("words", "/nonexistent")], "max_chars": None}
     assert Stemmer(enabled=False).set_params(enabled=True).enabled is True
 
 
