@@ -18,6 +18,11 @@ from classifiers.text.normalize import Normalizer
 from classifiers.text.rules import RULES, RuleFeatures
 from classifiers.text.stem import Stemmer
 
+# A counter-rule (debunk, appeal against vote-buying, counter-speech, history lesson) halves
+# the label's score instead of zeroing it: the hard negatives it exists for scored 0.36-0.84
+# and fall under their thresholds, while a confident model score on a real hoax that merely
+# says "hoaks" survives. Measured on classifiers/data/eval hard negatives (docs/classifier.md).
+SUPPRESSED_FACTOR = 0.5
 UNKNOWN = -1  # a dataset that says nothing about a label leaves its cell UNKNOWN
 
 
@@ -99,10 +104,25 @@ class PerLabelClassifier(ClassifierMixin, BaseEstimator):
             out[on, j] = self.rule_floor
         return out
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Return the combined score per label: max(model probability, rule floor)."""
+    def suppressed(self, X: Any) -> np.ndarray:
+        """Return, per text and label, whether one of the label's counter-rules fired."""
         X = sp.csr_matrix(X)
-        return np.maximum(self.model_scores(X), self.floors(X))
+        out = np.zeros((X.shape[0], self.n_labels_), dtype=bool)
+        if not self.n_rule_columns or self.n_labels_ != len(LABELS):
+            return out
+        hits = X[:, X.shape[1] - self.n_rule_columns :].toarray() > 0
+        for j, label in enumerate(LABELS):
+            supp = [i for i, r in enumerate(RULES) if r.label == label and r.suppressor]
+            if supp:
+                out[:, j] = hits[:, supp].any(axis=1)
+        return out
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Return the combined score per label: max(model probability, rule floor), damped
+        where a counter-rule fired (a debunk, an appeal against vote-buying, counter-speech)."""
+        X = sp.csr_matrix(X)
+        combined = np.maximum(self.model_scores(X), self.floors(X))
+        return np.where(self.suppressed(X), combined * SUPPRESSED_FACTOR, combined)
 
     def predict(self, X: Any) -> np.ndarray:
         """Return 0/1 per label at 0.5 (thresholds are applied by the model wrapper)."""

@@ -73,16 +73,19 @@ class LoadedClassifier:
         X = self.features(texts)
         scores = np.asarray(self.clf.predict_proba(X))
         flags = scores >= self.thresholds
+        hoax = LABELS.index("hoax")
+        # A post that is itself a debunk or clarification matches its debunk by design: show
+        # the match to the reviewer, but it is not a hoax (docs/labels: hard negatives).
+        debunking = self.clf.suppressed(X)[:, hoax]
         matches: list[FactCheckMatch | None] = (
             list(matcher.match(texts)) if matcher is not None else [None] * len(texts)
         )
-        hoax = LABELS.index("hoax")
         rule_block = X[:, X.shape[1] - len(RULES) :].tocsr()
         out = []
         for i in range(len(texts)):
             match = matches[i]
             classifier_hoax = float(scores[i, hoax])
-            if match is not None:
+            if match is not None and not debunking[i]:
                 flags[i, hoax] = True
                 scores[i, hoax] = max(scores[i, hoax], match.score)
             labels = [label for j, label in enumerate(LABELS) if flags[i, j]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,10 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GridSearchCV, KFold
 
-from classifiers.contracts import LABELS
+from classifiers.contracts import LABELS, FactCheckMatch
 from classifiers.data.corpus import load_seeds
 from classifiers.models.artifact import load_pipeline, save_pipeline
-from classifiers.models.estimator import build_pipeline
+from classifiers.models.estimator import SUPPRESSED_FACTOR, build_pipeline
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainedModel
 from classifiers.models.vectorizer import CompactTfidfVectorizer
@@ -141,3 +142,39 @@ def test_compact_vectorizer_saves_vocabulary_as_one_string(tmp_path: Path) -> No
     loaded = load_pipeline(tmp_path / "v.skops", digest)
     assert loaded.vocabulary_ == {k: int(v) for k, v in plain.vocabulary_.items()}
     assert (loaded.transform(norm[:20]) != plain.transform(norm[:20])).nnz == 0
+
+
+def test_a_counter_rule_halves_its_label_score(small_model: TrainedModel) -> None:
+    clf = small_model.classifier()
+    est = small_model.pipeline.named_steps["clf"]
+    texts = [
+        "Klarifikasi KPU: kabar pencoblosan diundur ke bulan Mei adalah hoaks",
+        "Jangan ambil uangnya, tolak caleg yang bagi amplop. Suara kita gak bisa dibeli!",
+    ]
+    X = clf.features(texts)
+    raw = np.maximum(est.model_scores(X), est.floors(X))
+    supp = est.suppressed(X)
+    assert supp[0, LABELS.index("hoax")] and supp[1, LABELS.index("money_politics")]
+    np.testing.assert_allclose(clf.scores(texts)[supp], raw[supp] * SUPPRESSED_FACTOR)
+    np.testing.assert_allclose(clf.scores(texts)[~supp], raw[~supp])
+
+
+def test_a_debunk_post_shows_its_debunk_but_is_not_flagged_by_it(
+    small_model: TrainedModel,
+) -> None:
+    debunk_post = "CEK FAKTA: video surat suara tercoblos di Malaysia adalah video simulasi"
+    match = FactCheckMatch(
+        id="tbh:1",
+        title="[SALAH] Video Surat Suara Tercoblos di Malaysia",
+        url=None,
+        score=0.95,
+    )
+
+    class _Always:
+        def match(self, texts: Sequence[str]) -> list[FactCheckMatch | None]:
+            return [match for _ in texts]
+
+    [out] = small_model.classifier().classify([debunk_post], matcher=_Always())
+    assert out.factcheck == match  # the reviewer still sees which debunk it echoes
+    signal = out.explanation.get("hoax_signal") or {}
+    assert out.scores["hoax"] < 0.95 and "debunk_match" not in signal.get("fired", [])
