@@ -84,6 +84,8 @@ def test_notebooks_run_top_to_bottom_on_a_seeded_database(
     assert f"review ids used: {snap['review_ids']}" in retrain
     assert set(snap["datasets"]) == {
         "bdc2020_mafindo_hoax",
+        "clickid2019_news",
+        "indosum2018_news",
         "hoax_pilpres2024_headlines",
         "ibrohim2019_hs_abusive",
         "pilpres2019_sentiment",
