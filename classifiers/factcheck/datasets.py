@@ -17,6 +17,7 @@ from pathlib import Path
 BDC = Path("bdc2020_mafindo_hoax/data_latih_bdc.csv")
 HEADLINES = Path("hoax_pilpres2024_headlines/data_berita.csv")
 TWEETS = Path("pilpres2019_sentiment/tweet.csv")
+IBROHIM = Path("ibrohim2019_hs_abusive/re_dataset.csv")
 STOPWORDS = Path("stopwords_id/stopwords-iso_stopwords-id.txt")
 # A pair counts only when the claim shares this fraction of the title's content words:
 # many BDC claims are image captions unrelated in wording to the title, which no text
@@ -44,6 +45,7 @@ class MatchingData:
     news_tune: list[str]
     news_test: list[str]
     tweets: list[str]
+    chatter: list[str] = field(default_factory=list)  # Ibrohim 2019 tweets, not election-only
     notes: list[str] = field(default_factory=list)
 
 
@@ -103,6 +105,8 @@ def load_matching_data(root: Path) -> MatchingData:
         else:
             train.append(Pair(claim, title))
     tweets = [r["tweet"] for r in _rows(root / TWEETS)]
+    # cp1252 with literal "\n" and a stray trailing quote on half the rows (data README).
+    chatter = [r["Tweet"].replace("\\n", " ").strip("' ") for r in _rows(root / IBROHIM, "cp1252")]
     return MatchingData(
         titles_2024=titles_2024,
         bdc_titles=list(dict.fromkeys(bdc_titles)),
@@ -112,5 +116,6 @@ def load_matching_data(root: Path) -> MatchingData:
         news_tune=[t for t in news if _half(t) == 0],
         news_test=[t for t in news if _half(t) == 1],
         tweets=tweets,
+        chatter=list(dict.fromkeys(t for t in chatter if t)),
         notes=[f"{dropped} BDC pairs dropped: claim shares < {MIN_EVIDENCE:.0%} of title words"],
     )

@@ -6,6 +6,8 @@ updates document frequencies; nothing already indexed is recomputed.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,16 @@ class FactCheckEntry:
     pk: int | None = None
     publisher: str | None = None
     verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class RowWords:
+    """What the re-ranker needs of one indexed row's words (computed once per row)."""
+
+    words: tuple[str, ...]  # unique words, first-seen order
+    n_words: int
+    numbers: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
 
 
 @dataclass
@@ -112,6 +124,8 @@ class FactCheckIndex:
         # Kept for the re-ranker: each row's normalised text and word document frequencies.
         self.row_texts: list[str] = []
         self.word_df: Counter[str] = Counter()
+        self._row_words: dict[int, RowWords] = {}
+        self._row_idf: dict[int, dict[str, float]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -167,7 +181,33 @@ class FactCheckIndex:
         self._owner_blocks.append(np.asarray(owners, dtype=np.int64))
         self._n_rows += len(texts)
         self._cache = None
+        self._row_idf = {}  # document frequencies moved
         return added
+
+    def row_words(self, row: int) -> RowWords:
+        """Return the words, numbers and word pairs of one indexed row (cached)."""
+        got = self._row_words.get(row)
+        if got is None:
+            tokens = self.row_texts[row].split()
+            unique = tuple(dict.fromkeys(tokens))
+            got = RowWords(
+                unique,
+                len(tokens),
+                frozenset(w for w in unique if any(c.isdigit() for c in w)),
+                frozenset(itertools.pairwise(tokens)),
+            )
+            self._row_words[row] = got
+        return got
+
+    def row_idf(self, row: int) -> dict[str, float]:
+        """Return each word of a row with its inverse document frequency among rows (cached)."""
+        got = self._row_idf.get(row)
+        if got is None:
+            n = self._n_rows + 1
+            df = self.word_df
+            got = {w: math.log(n / (df.get(w, 0) + 1)) + 1.0 for w in self.row_words(row).words}
+            self._row_idf[row] = got
+        return got
 
     def _segment(self, rows: list[sp.csr_matrix]) -> _Segment:
         return _Segment(rows, [r.T.tocsr() for r in rows])

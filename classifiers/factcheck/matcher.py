@@ -51,6 +51,10 @@ class Calibration:
         X = score_features(cands.features)
         return np.asarray(1.0 / (1.0 + np.exp(-(self.intercept + X @ np.asarray(self.coef))))), X
 
+    def threshold_for(self, words: int) -> float:
+        """Return the threshold (the same at every text length)."""
+        return self.threshold
+
     def as_json(self) -> dict[str, object]:
         """Return the calibration as a printable mapping."""
         return {
@@ -83,7 +87,11 @@ class Scorer(Protocol):
 
     @property
     def threshold(self) -> float:
-        """Return the operating threshold on the probability."""
+        """Return the lowest operating threshold on the probability (any text length)."""
+        ...
+
+    def threshold_for(self, words: int) -> float:
+        """Return the operating threshold for a text of this many normalised words."""
         ...
 
     def score(
@@ -114,6 +122,7 @@ class Ranked:
     entry: int
     score: float
     features: np.ndarray
+    words: int = 0  # the text's normalised length, which picks the threshold
 
 
 class FactCheckMatcher:
@@ -131,8 +140,12 @@ class FactCheckMatcher:
 
     @property
     def threshold(self) -> float:
-        """Return the operating threshold of the scorer."""
+        """Return the scorer's lowest operating threshold (texts of any length)."""
         return self.scorer.threshold
+
+    def threshold_for(self, words: int) -> float:
+        """Return the scorer's threshold for a text of this many normalised words."""
+        return self.scorer.threshold_for(words)
 
     def rank(self, texts: Sequence[str], k: int = 5) -> list[list[tuple[int, float]]]:
         """Return up to k (entry position, probability) per text, best first."""
@@ -161,12 +174,13 @@ class FactCheckMatcher:
                 ranked.append([])
                 continue
             probs, feats = self.scorer.score(self.index, text, cands)
+            words = len(text.split())
             # Title and claim rows of one debunk compete; keep each debunk's best row.
             best: dict[int, Ranked] = {}
             for pos in np.argsort(-probs, kind="stable"):
                 entry = int(cands.entries[pos])
                 if entry not in best:
-                    best[entry] = Ranked(entry, float(probs[pos]), feats[pos])
+                    best[entry] = Ranked(entry, float(probs[pos]), feats[pos], words)
                 if len(best) == k:
                     break
             ranked.append(list(best.values()))
@@ -176,7 +190,7 @@ class FactCheckMatcher:
         """Return the best debunk per text when its probability reaches the threshold."""
         out: list[FactCheckMatch | None] = []
         for ranked in self.ranked(texts, k=1):
-            if not ranked or ranked[0].score < self.threshold:
+            if not ranked or ranked[0].score < self.scorer.threshold_for(ranked[0].words):
                 out.append(None)
                 continue
             top = ranked[0]

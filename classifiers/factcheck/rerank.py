@@ -6,6 +6,7 @@ so loading them executes nothing and a reviewer can read what each feature weigh
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
@@ -34,6 +35,9 @@ FEATURE_HELP: dict[str, str] = {
     "debunk_words": "log of the debunk's length in words (short titles match by chance)",
     "cos_char_gap": "character cosine minus the best other candidate's",
     "window_cover_gap": "passage cover minus the best other candidate's",
+    "chance_evidence": "how unlikely the shared debunk words are to meet in a text this long "
+    "by chance",
+    "chance_missing": "how unlikely the debunk words the text lacks are to be missing by chance",
 }
 FEATURES: tuple[str, ...] = tuple(FEATURE_HELP)
 WEIGHTS_FILE = Path(__file__).with_name("reranker.json")
@@ -42,6 +46,10 @@ RARE_SHARE = 0.002
 # Below this many rows a base cannot tell a rare name from a common one (in a dozen
 # debunks "KPU" and "Bekasi" are both rare), so the feature stays 0 until it can.
 MIN_ROWS_FOR_RARE = 500
+# Chance model: a debunk word of document frequency df turns up in an ordinary text of L words
+# with probability about L * df / (rows * ROW_WORDS); rows are titles and claims of ~10 words.
+ROW_WORDS = 10.0
+CHANCE_CAP = 0.95
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,10 @@ class Reranker:
     intercept: float
     threshold: float
     provenance: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Thresholds by text length in words: below length_edges[0] -> length_thresholds[0], ...
+    # A headline or tweet meets a debunk's words by chance differently than an article does.
+    length_edges: tuple[int, ...] = ()
+    length_thresholds: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         # Weights fitted for another feature list would silently mis-score every post.
@@ -67,6 +79,23 @@ class Reranker:
             raise ValueError(f"re-ranker threshold must be in (0, 1), got {self.threshold}")
         if any(not math.isfinite(v) for v in (*self.mean, *self.scale, *self.coef)):
             raise ValueError("re-ranker weights must be finite numbers")
+        if self.length_edges or self.length_thresholds:
+            if len(self.length_thresholds) != len(self.length_edges) + 1:
+                raise ValueError("re-ranker needs one length threshold more than length edges")
+            if any(b <= a for a, b in itertools.pairwise(self.length_edges)) or any(
+                e < 1 for e in self.length_edges
+            ):
+                raise ValueError("re-ranker length edges must be increasing positive word counts")
+            if any(not 0.0 < t < 1.0 for t in self.length_thresholds):
+                raise ValueError("re-ranker length thresholds must be in (0, 1)")
+            if self.threshold > min(self.length_thresholds):
+                raise ValueError("re-ranker threshold must be the lowest length threshold")
+
+    def threshold_for(self, words: int) -> float:
+        """Return the operating threshold for a text of this many (normalised) words."""
+        if not self.length_edges:
+            return self.threshold
+        return self.length_thresholds[bisect.bisect_right(self.length_edges, words)]
 
     @classmethod
     def from_json(cls, data: Any) -> Reranker:
@@ -81,6 +110,8 @@ class Reranker:
                 intercept=float(data["intercept"]),
                 threshold=float(data["threshold"]),
                 provenance=dict(data.get("provenance") or {}),
+                length_edges=tuple(_whole(v) for v in data.get("length_edges") or ()),
+                length_thresholds=tuple(float(v) for v in data.get("length_thresholds") or ()),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"re-ranker file is malformed: {exc}") from None
@@ -94,6 +125,8 @@ class Reranker:
             "coef": [round(v, 6) for v in self.coef],
             "intercept": round(self.intercept, 6),
             "threshold": round(self.threshold, 4),
+            "length_edges": list(self.length_edges),
+            "length_thresholds": [round(t, 4) for t in self.length_thresholds],
             "provenance": self.provenance,
         }
 
@@ -128,6 +161,13 @@ class Reranker:
         ]
 
 
+def _whole(value: Any) -> int:
+    # JSON numbers: 15 and 15.0 are fine, 15.5, true or "15" are not word counts.
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(f"length edge {value!r} is not a whole number of words")
+    return int(value)
+
+
 def load_reranker(path: Path = WEIGHTS_FILE) -> Reranker:
     """Load the shipped weights (plain JSON: nothing is executed)."""
     return Reranker.from_json(json.loads(path.read_text(encoding="utf-8")))
@@ -157,10 +197,6 @@ def _window_cover(tokens: list[str], weights: dict[str, float], width: int) -> f
     return best / total
 
 
-def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
-    return set(itertools.pairwise(tokens))
-
-
 def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.ndarray:
     """Return FEATURES for one normalised text against each of its candidate rows."""
     n = len(cands.rows)
@@ -169,35 +205,45 @@ def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.nda
         return out
     tokens = text.split()
     token_set = set(tokens)
-    text_bigrams = _bigrams(tokens)
+    text_bigrams = set(itertools.pairwise(tokens))
     n_rows = max(index.n_rows, 1)
     rare_df = max(3.0, RARE_SHARE * n_rows)
+    with_rare = n_rows >= MIN_ROWS_FOR_RARE
     df = index.word_df
+    per_word = len(tokens) / (n_rows * ROW_WORDS)
+    col = len(PAIR_FEATURES)
     for i, row in enumerate(cands.rows):
-        words = index.row_texts[int(row)].split()
-        idf = {w: math.log((n_rows + 1) / (df.get(w, 0) + 1)) + 1.0 for w in set(words)}
-        shared = token_set.intersection(idf)
-        numbers = {w for w in idf if any(c.isdigit() for c in w)}
-        bigrams = _bigrams(words)
-        out[i, len(PAIR_FEATURES)] = _window_cover(tokens, idf, max(3 * len(words), 20))
-        out[i, len(PAIR_FEATURES) + 1] = (
-            len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0
-        )
-        if n_rows >= MIN_ROWS_FOR_RARE:
-            out[i, len(PAIR_FEATURES) + 2] = min(
-                5, sum(1 for w in shared if df.get(w, 0) <= rare_df and not w.isdigit())
-            )
-        out[i, len(PAIR_FEATURES) + 3] = len(numbers & token_set) / len(numbers) if numbers else 0.0
-        out[i, len(PAIR_FEATURES) + 4] = float(bool(numbers) and not numbers & token_set)
-        out[i, len(PAIR_FEATURES) + 5] = math.log((len(tokens) + 1) / (len(words) + 1))
-        out[i, len(PAIR_FEATURES) + 6] = math.log(len(words) + 1)
+        info = index.row_words(int(row))
+        idf = index.row_idf(int(row))
+        bigrams, numbers = info.bigrams, info.numbers
+        out[i, col] = _window_cover(tokens, idf, max(3 * info.n_words, 20))
+        out[i, col + 1] = len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0
+        evidence = missing = 0.0
+        rare = 0
+        for w in info.words:
+            freq = df.get(w, 0)
+            chance = min(CHANCE_CAP, (freq + 1) * per_word)
+            if w in token_set:
+                evidence -= math.log(chance)
+                rare += freq <= rare_df and not w.isdigit()
+            else:
+                missing -= math.log1p(-chance)
+        if with_rare:
+            out[i, col + 2] = min(5, rare)
+        shared_numbers = len(numbers & token_set)
+        out[i, col + 3] = shared_numbers / len(numbers) if numbers else 0.0
+        out[i, col + 4] = float(bool(numbers) and not shared_numbers)
+        out[i, col + 5] = math.log((len(tokens) + 1) / (info.n_words + 1))
+        out[i, col + 6] = math.log(info.n_words + 1)
+        out[i, col + 9] = evidence
+        out[i, col + 10] = missing
     out[:, : len(PAIR_FEATURES)] = cands.features
     # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
     others = cands.entries[:, None] != cands.entries[None, :]
     for name in ("cos_char", "window_cover"):
-        col = out[:, FEATURES.index(name)]
-        best_other = np.where(others, col[None, :], -np.inf).max(axis=1)
-        out[:, FEATURES.index(f"{name}_gap")] = col - np.where(
+        values = out[:, FEATURES.index(name)]
+        best_other = np.where(others, values[None, :], -np.inf).max(axis=1)
+        out[:, FEATURES.index(f"{name}_gap")] = values - np.where(
             np.isfinite(best_other), best_other, 0.0
         )
     return out
