@@ -296,7 +296,7 @@ COMMANDS: dict[str, Lazy] = {
         "Train on fetched datasets + seeds + reviewer decisions, evaluate, register.", _train
     ),
     "evaluate": Lazy(
-        "Print per-label P/R/F1 at the operating threshold and the any-label flag rate.",
+        "Print per-label P/R/F1 at the operating threshold and flag rates on ordinary content.",
         _evaluate,
     ),
     "classify": Lazy(

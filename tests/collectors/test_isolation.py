@@ -22,7 +22,7 @@ from monitor.sources.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due
-from tests.collectors.conftest import fixture_bytes, test_settings
+from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 TOMORROW = datetime.now(UTC) + timedelta(days=1)
 
@@ -254,7 +254,8 @@ def test_hostile_page_stored_on_both_databases_and_drops_shown(
 ) -> None:
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json(HOSTILE_WP)
     with crt.session() as s:
-        service.add(s, SourceSpec(name="situs", kind="wordpress", url=httpserver.url_for("/")), "t")
+        spec = SourceSpec(name="situs", kind="wordpress", url=httpserver.url_for("/"))
+        service.add(s, spec, "t", policy=LOCAL)
     [report] = collect_due(crt, client)
     assert report.error is None and report.new == 10 and report.dropped == 2
     with crt.session() as s:
