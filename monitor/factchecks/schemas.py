@@ -143,6 +143,9 @@ def parse_jsonl(data: bytes, default_publisher: str = "") -> ParsedFile:
         except json.JSONDecodeError as exc:
             out.errors.append(LineError(number, f"invalid JSON: {exc.msg} (column {exc.colno})"))
             continue
+        except RecursionError:
+            out.errors.append(LineError(number, "JSON nested too deeply"))
+            continue
         try:
             record = parse_record(obj, default_publisher)
         except ValueError as exc:

@@ -69,6 +69,9 @@ class Response:
             return json.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise FetchError(f"invalid JSON from {self.url}: {exc}") from None
+        except RecursionError:
+            # A hostile page of nested brackets: a clear failure of this fetch, not a crash.
+            raise FetchError(f"invalid JSON from {self.url}: nested too deeply") from None
 
 
 def decode_body(content: bytes, charset: str | None) -> str:

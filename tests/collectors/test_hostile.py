@@ -222,3 +222,12 @@ def test_wordpress_failure_keeps_earlier_pages(httpserver: HTTPServer, client: H
     items, state = failed.value.partial
     assert [i.external_id for i in items] == ["w:501", "w:502"]
     assert state.cursor == "2024-01-10T02:00:00"  # only as far as what was fetched
+
+
+def test_nested_json_page_is_a_clear_fetch_error() -> None:
+    from monitor.sources.http import FetchError, Response
+
+    nested = b"[" * 100_000 + b"]" * 100_000
+    page = Response(status=200, url="https://x.example/wp-json", headers={}, content=nested)
+    with pytest.raises(FetchError, match="nested too deeply"):
+        page.json()

@@ -153,3 +153,13 @@ def test_empty_file_imports_nothing_cleanly(
 def test_missing_file_is_a_clear_error(fresh_db_url: str, tmp_path: Path) -> None:
     code, _, err = _cli(fresh_db_url, tmp_path, "factchecks", "import", str(tmp_path / "nope"))
     assert code != 0 and "cannot read" in err and "nope" in err
+
+
+def test_a_deeply_nested_line_is_named_and_the_others_are_kept() -> None:
+    from monitor.factchecks.schemas import parse_jsonl
+
+    good = b'{"id": "a1", "title": "[SALAH] Server KPU di Singapura", "publisher": "tbh"}'
+    hostile = b"[" * 100_000 + b"]" * 100_000
+    parsed = parse_jsonl(b"\n".join([good, hostile, good.replace(b"a1", b"a2")]))
+    assert [n for n, _ in parsed.records] == [1, 3]
+    assert [(e.line, e.message) for e in parsed.errors] == [(2, "JSON nested too deeply")]
