@@ -41,7 +41,12 @@ MENTION_TOKEN = "mentiontoken"  # noqa: S105
 HASHTAG_TOKEN = "hashtagtoken"  # noqa: S105
 EMOJI_TOKEN = "emojitoken"  # noqa: S105
 MONEY_TOKEN = "nominaluang"  # noqa: S105
-_SPECIAL = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, MONEY_TOKEN})
+# Double quotation marks survive as a token: the rules tell a slur used from a slur quoted
+# to condemn it (`Ucapan kayak "orang X itu sampah" menyakitkan`).
+QUOTE_TOKEN = "quotetoken"  # noqa: S105
+_SPECIAL = frozenset(
+    {URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, MONEY_TOKEN, QUOTE_TOKEN}
+)
 
 
 def decode_escapes(text: str) -> str:
@@ -137,7 +142,7 @@ def normalize(
     text = _HASHTAG.sub(
         lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
     )
-    text = _replace_emoji(text).lower()
+    text = _replace_emoji(text).lower().replace('"', f" {QUOTE_TOKEN} ")
     text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
     text = _REDUP_HYPHEN.sub(r"\1 \1", text)
     text = _REDUP_TWO.sub(r"\1 \1", text)

@@ -20,7 +20,19 @@ from sklearn.utils.validation import check_is_fitted
 from classifiers.text.normalize import as_text_list
 from classifiers.text.rulebook import RULES, Rule
 
-__all__ = ["RULES", "Rule", "RuleFeatures", "compiled_rules", "fired", "rule_floors"]
+__all__ = ["RULES", "Rule", "RuleFeatures", "compiled_rules", "fired", "rule_floors", "unquoted"]
+
+
+# A quoted passage: three or more words between quote tokens. An old-style retweet
+# (`"@user: ...`) quotes to endorse, so a passage that opens on a mention is not blanked.
+_QUOTED = re.compile(r"\bquotetoken (?!mentiontoken)(?:(?!quotetoken\b)\S+ ){3,80}quotetoken\b")
+
+
+def unquoted(text: str) -> str:
+    """Blank out quoted passages of a normalised text (the quote tokens stay)."""
+    if "quotetoken" not in text:
+        return text
+    return _QUOTED.sub("quotetoken quotetoken", text)
 
 
 class _Gated:
@@ -29,9 +41,12 @@ class _Gated:
     def __init__(self, rule: Rule) -> None:
         self.pattern = re.compile(rule.pattern)
         self.gates = [re.compile(g) for g in rule.gates]
+        self.outside_quotes = rule.outside_quotes
 
     def search(self, text: str) -> bool:
-        """Tell whether the rule's pattern occurs in the text."""
+        """Tell whether the rule's pattern occurs in the text (outside quotes if asked)."""
+        if self.outside_quotes:
+            text = unquoted(text)
         return all(g.search(text) for g in self.gates) and self.pattern.search(text) is not None
 
 
