@@ -1,11 +1,13 @@
 """identity_politics bench: rules alone and a SARA surrogate model, on sets it never trained on.
 
 Run as `python3 -m classifiers.research.sarabench --data-dir DIR [--shared ../shared/data]
-[--news 3000] [--model] [--json out.json] [--show dev|ibrohim-train N]`.
+[--news 3000] [--registered [--version V]] [--model] [--json out.json]
+[--show dev|ibrohim-train N]`.
 
 SEAHateCheck is split by target group: the `dev` half may be read while writing rules, the
 `test` half is only ever reported (`SHC_DEV` / `SHC_TEST`). Ibrohim is split with the
 project's own splitter: rules may be written from the train part; the test part is reported.
+`--registered` scores the newest (or `--version`) model registered under DIR as trained.
 `--model` also fits the surrogate (the project's pipeline on Ibrohim train + seeds, threshold
 at precision 0.8 on Ibrohim validation) and reports model-with-floors next to rules alone.
 """
@@ -161,6 +163,21 @@ def surrogate(data_dir: Path, shared: Path, target: float = 0.8) -> Any:
     return flags_of
 
 
+def registered(data_dir: Path, version: str | None) -> Any:
+    """The registered model (rules, floors and threshold as trained): texts -> flags."""
+    from classifiers.research.rulecheck import load_model
+
+    clf = load_model(data_dir, version)
+    j = LABELS.index(LABEL)
+
+    def flags_of(texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(clf.scores(list(texts))[:, j] >= clf.thresholds[j])
+
+    flags_of.threshold = float(clf.thresholds[j])  # type: ignore[attr-defined]
+    flags_of.version = clf.version  # type: ignore[attr-defined]
+    return flags_of
+
+
 def show(which: str, shared: Path, n: int) -> None:
     """Print misses and false flags from a set rules may be written from (never the tests)."""
     rnd = random.Random(0)
@@ -185,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--shared", type=Path, default=Path("../shared/data"))
     ap.add_argument("--news", type=int, default=3000)
     ap.add_argument("--model", action="store_true")
+    ap.add_argument("--registered", action="store_true", help="bench the newest model in DIR")
+    ap.add_argument("--version", default=None, help="with --registered: this model version")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--show", nargs=2, metavar=("SET", "N"), default=None)
     args = ap.parse_args(argv)
@@ -197,6 +216,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "shc_test_groups": sorted(SHC_TEST),
         "rules_only": bench(rules_only, args.shared, args.news),
     }
+    if args.registered:
+        if args.data_dir is None:
+            ap.error("--registered needs --data-dir")
+        flags_of = registered(args.data_dir, args.version)
+        out["model_version"] = flags_of.version
+        out["model_threshold"] = round(flags_of.threshold, 4)
+        out["model"] = bench(flags_of, args.shared, args.news)
     if args.model:
         if args.data_dir is None:
             ap.error("--model needs --data-dir (for the slang lexicons)")

@@ -6,6 +6,8 @@ Ibrohim), in the chat register the monitor reads.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -122,3 +124,16 @@ def test_hostile_input_is_handled(text: str) -> None:
     assert row.shape == (1, len(LABELS))
     X = RuleFeatures().fit([]).transform([norm])
     assert X.shape == (1, len(RULES))
+
+
+def test_seahatecheck_split_is_by_group_and_disjoint(shared_data: Path) -> None:
+    from classifiers.research.rulecheck import SARA_TARGETS
+    from classifiers.research.sarabench import SHC_DEV, SHC_TEST, seahatecheck, shc_report
+
+    assert not SHC_DEV & SHC_TEST
+    assert SHC_DEV | SHC_TEST == SARA_TARGETS
+    dev = seahatecheck(shared_data, SHC_DEV)
+    assert dev and {r["p_target"] for r in dev} <= SHC_DEV
+    flags = np.array([r["t_gold"] == "hateful" for r in dev])
+    report = shc_report(dev, flags)
+    assert report["f1"] == 1.0 and report["neutral_flag_rate"] == 0.0
