@@ -209,7 +209,7 @@ INSULT = (
     r"(babi|anjing|anjir|bangsat|laknat|terlaknat|sampah|najis|biadab|sesat|penjajah|benalu|"
     r"parasit|tikus|kotor|busuk|bodoh|goblok|goblog|tolol|dungu|idiot|bego|brengsek|keparat|"
     r"iblis|setan|monyet|kera|binatang|hewan|kampungan|terbelakang|primitif|hina|rendahan|"
-    r"hina dina|gila|licik|rakus|serakah|pemalas|malas|pencuri|maling|penipu|teroris|radikal|"
+    r"hina dina|gila|licik|rakus|serakah|pemalas|malas|pencuri|maling|penipu|teroris|"
     r"kafir|musuh (agama|islam|allah|negara|bangsa|umat)|tidak beradab|gak beradab|"
     r"ga beradab|nggak beradab|menjijikkan|menjijikan|jijik|keji|bejat|bau|dekil|kampret)"
 )

@@ -25,14 +25,14 @@ __all__ = ["RULES", "Rule", "RuleFeatures", "compiled_rules", "fired", "rule_flo
 
 # A quoted passage: three or more words between quote tokens. An old-style retweet
 # (`"@user: ...`) quotes to endorse, so a passage that opens on a mention is not blanked.
-_QUOTED = re.compile(r"\bquotetoken (?!mentiontoken)(?:(?!quotetoken\b)\S+ ){3,80}quotetoken\b")
+_QUOTED = re.compile(r'(?:^|(?<= ))" (?!mentiontoken)(?:[^" ]+ ){3,80}"(?= |$)')
 
 
 def unquoted(text: str) -> str:
     """Blank out quoted passages of a normalised text (the quote tokens stay)."""
-    if "quotetoken" not in text:
+    if '"' not in text:
         return text
-    return _QUOTED.sub("quotetoken quotetoken", text)
+    return _QUOTED.sub('" "', text)
 
 
 class _Gated:
