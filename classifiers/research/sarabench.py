@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import precision_recall_curve
 
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR, Example, parse_ibrohim, read_labelled_jsonl
@@ -178,6 +179,47 @@ def registered(data_dir: Path, version: str | None) -> Any:
     return flags_of
 
 
+def threshold_study(data_dir: Path, shared: Path, n_news: int) -> dict[str, Any]:
+    """Ibrohim/SEAHateCheck/news at other identity thresholds, each chosen on Ibrohim validation.
+
+    `floor_free`: the threshold reaching precision 0.8 on validation rows where no floor
+    fired (a floor is its own decision, so its hits should not move the model's threshold).
+    """
+    from classifiers.models.metrics import choose_threshold
+    from classifiers.research.rulecheck import load_model
+
+    clf = load_model(data_dir, None)
+    j = LABELS.index(LABEL)
+    _, val, test = ibrohim_split(shared)
+
+    def scored(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        texts = list(texts)
+        floor = clf.clf.floors(clf.features(texts))[:, j] > 0
+        return clf.scores(texts)[:, j], floor
+
+    sv, fv = scored([ex.text for ex in val])
+    yv = np.array([ex.labels[LABEL] == 1 for ex in val])
+    free, _ = choose_threshold(yv[~fv], sv[~fv], 0.8)
+    _, _, thr = precision_recall_curve(yv, sv)
+    f1 = [prf(yv, sv >= t)["f1"] for t in thr]
+    best = float(thr[int(np.argmax(f1))])
+    st, _ = scored([ex.text for ex in test])
+    yt = np.array([ex.labels[LABEL] == 1 for ex in test])
+    shc = seahatecheck(shared, SHC_TEST)
+    ss, _ = scored(_texts(shc))
+    news, _ = scored([t for _, t in news_sample(shared, n_news)])
+    out: dict[str, Any] = {}
+    for name, t in (("as_trained", float(clf.thresholds[j])), ("floor_free", free),
+                    ("best_f1_validation", best)):  # fmt: skip
+        out[name] = {
+            "threshold": round(t, 4),
+            "ibrohim_test": prf(yt, st >= t),
+            "shc_test": shc_report(shc, ss >= t) | {"by_function": None},
+            "news_flag_rate": round(float((news >= t).mean()), 4),
+        }
+    return out
+
+
 def show(which: str, shared: Path, n: int) -> None:
     """Print misses and false flags from a set rules may be written from (never the tests)."""
     rnd = random.Random(0)
@@ -204,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--model", action="store_true")
     ap.add_argument("--registered", action="store_true", help="bench the newest model in DIR")
     ap.add_argument("--version", default=None, help="with --registered: this model version")
+    ap.add_argument("--thresholds", action="store_true", help="threshold study (newest model)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--show", nargs=2, metavar=("SET", "N"), default=None)
     args = ap.parse_args(argv)
@@ -223,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         out["model_version"] = flags_of.version
         out["model_threshold"] = round(flags_of.threshold, 4)
         out["model"] = bench(flags_of, args.shared, args.news)
+    if args.thresholds:
+        if args.data_dir is None:
+            ap.error("--thresholds needs --data-dir")
+        out["threshold_study"] = threshold_study(args.data_dir, args.shared, args.news)
     if args.model:
         if args.data_dir is None:
             ap.error("--model needs --data-dir (for the slang lexicons)")
