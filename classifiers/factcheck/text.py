@@ -33,4 +33,4 @@ def prose_words(text: str) -> int:
 def match_text(text: str) -> str:
     """Return the normalised form used for matching (lower-case words, no placeholders)."""
     tokens = normalize(strip_verdict(text[:MAX_CHARS])).split()
-    return " ".join(t for t in tokens if t not in _PLACEHOLDERS and t not in {"!", "?", '"'})
+    return " ".join(t for t in tokens if t not in _PLACEHOLDERS and t not in {"!", "?"})

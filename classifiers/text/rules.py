@@ -23,16 +23,16 @@ from classifiers.text.rulebook import RULES, Rule
 __all__ = ["RULES", "Rule", "RuleFeatures", "compiled_rules", "fired", "rule_floors", "unquoted"]
 
 
-# A quoted passage: three or more words between quote tokens. An old-style retweet
-# (`"@user: ...`) quotes to endorse, so a passage that opens on a mention is not blanked.
-_QUOTED = re.compile(r'(?:^|(?<= ))" (?!mentiontoken)(?:[^" ]+ ){3,80}"(?= |$)')
+# A quoted passage: three or more words between quote tokens (a tab, see `normalize`). An
+# old-style retweet (`"@user: ...`) quotes to endorse: a passage opening on a mention stays.
+_QUOTED = re.compile(r"(?:^|(?<= ))\t (?!mentiontoken)(?:[^\t ]+ ){3,80}\t(?= |$)")
 
 
 def unquoted(text: str) -> str:
     """Blank out quoted passages of a normalised text (the quote tokens stay)."""
-    if '"' not in text:
+    if "\t" not in text:
         return text
-    return _QUOTED.sub('" "', text)
+    return _QUOTED.sub("\t \t", text)
 
 
 class _Gated:

@@ -67,7 +67,7 @@ def test_get_params_round_trip() -> None:
         ("amplop Rp 100.000 atau 50rb", "amplop nominaluang atau nominaluang"),
         ("kok gitu!!!???", "kok gitu ! ?"),
         ("ＦＵＬＬＷＩＤＴＨ teks", "fullwidth teks"),
-        ("“kutipan” lengkung", '" kutipan " lengkung'),
+        ("“kutipan” lengkung", "\t kutipan \t lengkung"),
     ],
 )
 def test_normalize_cases(raw: str, expected: str) -> None:

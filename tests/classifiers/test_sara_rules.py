@@ -137,3 +137,16 @@ def test_seahatecheck_split_is_by_group_and_disjoint(shared_data: Path) -> None:
     flags = np.array([r["t_gold"] == "hateful" for r in dev])
     report = shc_report(dev, flags)
     assert report["f1"] == 1.0 and report["neutral_flag_rate"] == 0.0
+
+
+def test_quote_token_is_invisible_to_the_ngram_vectorisers() -> None:
+    # A visible marker became a hoax n-gram on quote-heavy news (docs/rules.md).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    quoted = normalize('Dia bilang "orang batak itu licik" kemarin')
+    plain = normalize("Dia bilang orang batak itu licik kemarin")
+    assert quoted != plain
+    for kwargs in ({"analyzer": "char_wb", "ngram_range": (3, 5)}, {"token_pattern": r"\b\w+\b"}):
+        a = TfidfVectorizer(**kwargs).fit([quoted])  # type: ignore[arg-type]
+        b = TfidfVectorizer(**kwargs).fit([plain])  # type: ignore[arg-type]
+        assert a.vocabulary_ == b.vocabulary_
