@@ -33,6 +33,9 @@ _REDUP_TWO = re.compile(r"\b([a-z]{2,})2\b")
 _ELONGATION = re.compile(r"([a-z])\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.,])\1+")
 _TOKEN = re.compile(r"[a-z0-9@$]+|[!?\t]")
+# A span in single quotes opened after a space and closed before a space or punctuation
+# ('usir cina'); apostrophes inside words (Jum'at, Qur'an) are not quotes.
+_SINGLE_QUOTED = re.compile(r"(?:(?<=\s)|^)'([^'\n]{1,300}?)'(?=[\s.,!?;:)]|$)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _LEET_TABLE = str.maketrans(LEET)
 
@@ -135,6 +138,8 @@ def normalize(
     slang = CURATED_SLANG if slang is None else slang
     text = decode_escapes(text)
     text = clean_text(text).translate(_QUOTES)
+    if "'" in text:
+        text = _SINGLE_QUOTED.sub(r'"\1"', text)
     text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
     text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)

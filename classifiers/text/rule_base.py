@@ -16,9 +16,12 @@ class Rule:
     description: str
     strong: bool = False
     suppressor: bool = False
-    # Search the text with quoted passages (3+ words between quotation marks) blanked out:
+    # Search the text with quoted passages (2+ words between quotation marks) blanked out:
     # a slur quoted to report or condemn it is a mention, not a use.
     outside_quotes: bool = False
+    # A feature rule that its label's suppressor silences like a floor (a hostile word near
+    # a group inside counter-speech must not push the model either).
+    counterable: bool = False
     # Patterns that must all occur for `pattern` to match at all: cheap tests that skip the
     # expensive windowed search on most texts (speed only; never changes what fires).
     gates: tuple[str, ...] = ()

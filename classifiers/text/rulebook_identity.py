@@ -170,6 +170,7 @@ IDENTITY_RULES: tuple[Rule, ...] = (
         rf"\b({INSULT}|{HARM_ALL}|{EMOTE}|penista agama)\b.{{0,40}}\b{GROUP}\b",
         "kelompok agama/suku disebut dekat kata bermusuhan",
         outside_quotes=True,
+        counterable=True,
         gates=(GROUP,),
     ),
     Rule(

@@ -74,12 +74,18 @@ def test_neutral_negated_and_counter_speech_get_no_floor(text: str) -> None:
 def test_quotation_marks_survive_normalisation_as_a_token() -> None:
     text = normalize("Ucapan \u201corang jawa itu sampah\u201d menyakitkan")
     assert text == f"ucapan {QUOTE_TOKEN} orang jawa itu sampah {QUOTE_TOKEN} menyakitkan"
-    assert unquoted(text) == f"ucapan {QUOTE_TOKEN} {QUOTE_TOKEN} menyakitkan"
+    assert unquoted(text) == "ucapan kutipan menyakitkan"
+    # Single quotes opened after a space count too; apostrophes inside words do not.
+    assert (
+        normalize("nyebar 'usir cina' lagi") == f"nyebar {QUOTE_TOKEN} usir cina {QUOTE_TOKEN} lagi"
+    )
+    assert QUOTE_TOKEN not in normalize("Sholat Jum'at, baca Qur'an")
 
 
 def test_a_slur_used_outside_quotes_still_counts() -> None:
     # Scare quotes around one word are not a quotation; an old-style retweet endorses.
     assert sara_floor('orang cina itu "sampah", usir aja')
+    assert sara_floor("dasar 'aseng' licik")
     assert sara_floor('RT "@budi: usir cina dari tanah air kita"')
     # A quoted slur is a mention; the writer's own slur after the quote still counts.
     assert not sara_floor('dia nulis "orang cina itu sampah" di grup')
