@@ -33,7 +33,10 @@ _REDUP_HYPHEN = re.compile(r"\b([a-z]+)-(?:\1|[a-z]+)\b")
 _REDUP_TWO = re.compile(r"\b([a-z]{2,})2\b")
 _ELONGATION = re.compile(r"([a-z])\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.,])\1+")
-_TOKEN = re.compile(r"[a-z0-9@$]+|[!?]")
+_TOKEN = re.compile(r"[a-z0-9@$]+|[!?\t]")
+# A span in single quotes opened after a space and closed before a space or punctuation
+# ('usir cina'); apostrophes inside words (Jum'at, Qur'an) are not quotes.
+_SINGLE_QUOTED = re.compile(r"(?:(?<=\s)|^)'([^'\n]{1,300}?)'(?=[\s.,!?;:)]|$)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _LEET_TABLE = str.maketrans(LEET)
 
@@ -42,6 +45,12 @@ MENTION_TOKEN = "mentiontoken"  # noqa: S105
 HASHTAG_TOKEN = "hashtagtoken"  # noqa: S105
 EMOJI_TOKEN = "emojitoken"  # noqa: S105
 MONEY_TOKEN = "nominaluang"  # noqa: S105
+# Double quotation marks survive as a tab token, so the rules can tell a slur used from a
+# slur quoted to condemn it (`Ucapan kayak "orang X itu sampah" menyakitkan`). Why a tab:
+# both n-gram vectorisers treat it as whitespace, so the model's n-grams are unchanged.
+# A visible marker was measured to become a hoax n-gram: with "quotetoken" the hoax model
+# flagged 54 % of 3,000 news articles, with a bare `"` 51 %, without a marker 42 %.
+QUOTE_TOKEN = "\t"  # noqa: S105
 _SPECIAL = frozenset({URL_TOKEN, MENTION_TOKEN, HASHTAG_TOKEN, EMOJI_TOKEN, MONEY_TOKEN})
 
 
@@ -137,6 +146,8 @@ def normalize(
         cut = text.rfind(" ", 0, max_chars)
         text = text[: cut if cut > max_chars // 2 else max_chars]
     text = clean_text(text).translate(_QUOTES)
+    if "'" in text:
+        text = _SINGLE_QUOTED.sub(r'"\1"', text)
     text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
     text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)
@@ -145,7 +156,7 @@ def normalize(
     text = _HASHTAG.sub(
         lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
     )
-    text = _replace_emoji(text).lower()
+    text = _replace_emoji(text).lower().replace('"', f" {QUOTE_TOKEN} ")
     text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
     text = _REDUP_HYPHEN.sub(r"\1 \1", text)
     text = _REDUP_TWO.sub(r"\1 \1", text)

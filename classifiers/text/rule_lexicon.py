@@ -117,13 +117,85 @@ ETHNIC = (
 )
 # Regional names that follow an ethnic word but make it a place, not a people.
 PLACE_TAIL = r"(barat|tengah|timur|utara|selatan|pos|raya|bank|tenggara|daya|besar|kecil)"
+# Race words (ras): skin colour and the old anthropological names for peoples.
+RACE = (
+    r"(kulit (hitam|putih|berwarna|sawo matang|kuning|gelap)|negro|negroid|mongoloid|"
+    r"kaukasoid|kaukasia|melanesoid|melanesia|ras (kuning|hitam|putih|campuran))"
+)
 # A people: "orang/suku/umat X", or a word that always names a group of people.
 PEOPLE = (
     rf"((orang|orang orang|etnis|suku|kaum|umat|bangsa|ras|keturunan|warga|golongan|para|"
-    rf"kelompok|agama) ({RELIGION}|{ETHNIC})(?! {PLACE_TAIL}\b)|"
+    rf"kelompok|agama) ({RELIGION}|{ETHNIC})(?! {PLACE_TAIL}\b)|orang (asli|timur)\b|{RACE}|"
     r"kafir|kapir|aseng|cokin|chindo|cina|china|tionghoa|yahudi|nasrani|non muslim|"
     r"nonmuslim|pribumi|non pribumi|kadrun|kadal gurun|onta|jawir|syiah|ahmadiyah|"
     r"wahabi|antek (yahudi|aseng|cina|china|zionis))"
+)
+# A people in the words chat uses to generalise about it ("orang X", "kaum X", "kafir"):
+# no "warga X" or "agama X", which news uses every day about residents and institutions.
+GROUP = (
+    rf"((semua |seluruh |para |kalian |mereka )?(orang|orang orang|etnis|suku|kaum|umat|"
+    rf"bangsa|ras|keturunan|golongan) ({RELIGION}|{ETHNIC})(?! {PLACE_TAIL}\b)|"
+    rf"orang (asli|timur)(?! {PLACE_TAIL}\b)|{RACE}|kafir|kapir|aseng|cokin|chindo|cina|china|"
+    r"yahudi|pribumi|non pribumi|kadrun|jawir|syiah|ahmadiyah|wahabi)"
+)
+# Contempt no news sentence uses about people (derogation and dehumanisation): safe within
+# a few words of a group. Ambiguous nouns (sampah, babi, hewan, kotor) stay in INSULT,
+# which only counts right after the group.
+CONTEMPT = (
+    r"(bajingan|bangsat|brengsek|keparat|bedebah|laknat|terlaknat|biadab|bejat|menjijikkan|"
+    r"menjijikan|jijik|tolol|goblok|goblog|bego|dungu|idiot|bodoh|sebodoh|segoblok|setolol|"
+    r"sebego|pemalas|licik|munafik|kampungan|terbelakang|primitif|rendahan|makhluk rendahan|"
+    r"gak waras|tidak waras|nggak waras|sinting|gak punya otak|gak ada otaknya|tidak punya "
+    r"otak|gak pernah ada otaknya|menyedihkan|menjengkelkan|nyebelin|paling buruk|terburuk|"
+    r"sampah masyarakat|sampah manusia|manusia sampah|cuma sampah|kecoa|parasit|benalu|"
+    r"lintah|kanker|wabah buat|hama buat|gak berguna|tidak berguna|gak ada harganya|"
+    r"tidak ada harganya|gak ada artinya|beban (negara|masyarakat|bangsa)|gak beradab|"
+    r"tidak beradab|gak tahu diri|tak tahu diri|tidak tahu diri|omong kosong|bullshit|"
+    r"ancaman bagi (peradaban|negara|bangsa|kita|masyarakat)|bikin ulah|biang (kerok|onar)|"
+    r"gak jujur|tidak jujur|pembohong|penipu|"
+    r"gak bisa dipercaya|tidak bisa dipercaya|bukan manusia|kayak binatang|seperti binatang|"
+    r"kebun binatang|derajat(nya)? rendah)"
+)
+# Feelings of hatred or disgust a speaker declares towards a group.
+EMOTE = (
+    r"(benci|membenci|muak|jijik|eneg|enek|mual|kesel|kesal|sebel|sebal|gak tahan|"
+    r"tidak tahan|nggak tahan|gak sudi|ogah|gak suka|tidak suka|nggak suka)"
+)
+# Harm done to people: killing, expelling, wiping out (active and passive forms).
+HARM_ALL = (
+    r"(bunuh|ngebunuh|membunuh|bunuhin|dibunuh|bantai|ngebantai|membantai|dibantai|habisi|"
+    r"habisin|ngehabisin|menghabisi|dihabisi|musnahkan|musnahin|memusnahkan|dimusnahkan|"
+    r"basmi|basmiin|membasmi|dibasmi|ganyang|usir|ngusir|mengusir|usirin|diusir|tembak|"
+    r"nembak|menembak|tembakin|ditembak|tusuk|nusuk|menusuk|ditusuk|bakar|ngebakar|"
+    r"membakar|dibakar|gantung|digantung|penggal|dipenggal|cekik|nyekek|mencekik|siksa|"
+    r"nyiksa|menyiksa|disiksa|gebukin|hajar|singkirin|nyingkirin|singkirkan|"
+    r"menyingkirkan|disingkirkan|buang|dibuang|tenggelamin|tenggelamkan|ditenggelamkan|"
+    r"lenyapkan|dilenyapkan|enyahkan|hukum mati|dihukum mati|mati|mampus|menderita|"
+    r"punah|diperangi|perangi|memerangi)"
+)
+# Harm as an order or a wish ("basmi aja tuh orang X"): active forms only, since news
+# reports passives ("ditembak") and formal actives ("membunuh") about victims every day.
+HARM_ORDER = (
+    r"(bunuh|ngebunuh|bunuhin|bantai|ngebantai|habisi|habisin|ngehabisin|musnahkan|"
+    r"musnahin|basmi|basmiin|ganyang|usir|usirin|ngusir|tembak|tembakin|bakar|singkirin|"
+    r"nyingkirin|singkirkan|buang|tenggelamin|tenggelamkan|gantung|penggal|hajar|sikat|"
+    r"lenyapkan|enyahkan|perangi|dihukum mati|hukum mati|gas|tusuk|cekik|nyekek)"
+)
+# Comparisons that rank a group below everything ("gak ada yang lebih buruk dari X").
+WORSE = (
+    r"(lebih (buruk|parah|jelek|hina|rendah|bodoh|goblok|tolol|kotor|bau|jahat|menjijikkan|"
+    r"menjijikan|pintar|pinter|berharga|baik)|sekotor|sebau|sejahat|seburuk|separah|"
+    r"sehina|serendah|yang gw benci|yang gue benci|yang aku benci|yang saya benci)"
+)
+# What makes harm a threat or a wish rather than a report ("bakal", "harus", "pengen").
+INTENT = (
+    r"(bakal|akan|pengen|pingin|pengin|ingin|mau|harus|harusnya|seharusnya|pantas|pantes|"
+    r"layak|mending|perlu|wajib|mesti|ayo|mari|biar|sebaiknya|sebaiknya kita|bisa|patut)"
+)
+# Negators that, right before a hostile word, turn it around ("gak benci", "bukan bodoh").
+NEG_BEFORE = (
+    r"(?<!\bgak )(?<!\bga )(?<!\bgk )(?<!\bnggak )(?<!\bngga )(?<!\btidak )(?<!\btak )"
+    r"(?<!\bbukan )(?<!\bjangan )(?<!\bjgn )(?<!\benggak )(?<!\bbelum )(?<!\bkurang )"
 )
 # The identity a voter is told to vote for or against.
 SAME_IDENTITY = (
@@ -137,7 +209,7 @@ INSULT = (
     r"(babi|anjing|anjir|bangsat|laknat|terlaknat|sampah|najis|biadab|sesat|penjajah|benalu|"
     r"parasit|tikus|kotor|busuk|bodoh|goblok|goblog|tolol|dungu|idiot|bego|brengsek|keparat|"
     r"iblis|setan|monyet|kera|binatang|hewan|kampungan|terbelakang|primitif|hina|rendahan|"
-    r"hina dina|licik|rakus|serakah|pemalas|malas|pencuri|maling|penipu|teroris|radikal|"
+    r"hina dina|gila|licik|rakus|serakah|pemalas|malas|pencuri|maling|penipu|teroris|"
     r"kafir|musuh (agama|islam|allah|negara|bangsa|umat)|tidak beradab|gak beradab|"
     r"ga beradab|nggak beradab|menjijikkan|menjijikan|jijik|keji|bejat|bau|dekil|kampret)"
 )
@@ -184,6 +256,24 @@ HARMONY = (
     r"jangan (bawa|bawa bawa|gunakan|pakai|mainkan|memainkan|jual) (isu )?(sara|agama|suku)|"
     r"tolak politik identitas|cegah sara|tolak sara|anti sara|tanpa (isu )?sara)"
 )
+# Verbs and nouns of speech: what someone said, wrote or threatened.
+REPORT = (
+    r"(bilang|ngomong|omong|nyebut|menyebut|ngatain|ngatai|mengatai|mengatakan|nulis|menulis|ngancem|ngancam|mengancam|maksa|"
+    r"memaksa|berkata|mengatakan|ucapan|postingan|posting|komentar|cuitan|twit|tweet|"
+    r"kata kata|omongan|ujaran|seruan|teriak|teriakan|neriakin|meneriakkan|ngeharepin|"
+    r"mengharapkan|menyerukan|nyerukan|ngajak|mengajak)"
+)
+# What the writer calls that speech: punishable, hurtful, narrow-minded, to be stopped.
+CONDEMN = (
+    r"(penjara|dipenjara|dipidana|dipolisikan|dituntut|tuntut|dilaporkan|laporin|laporkan|"
+    r"di ban|diban|dibanned|di banned|diblokir|blokir|menyakitkan|nyakitin|sakit hati|"
+    r"sakit liat|sakit lihat|sempit|pikiran lo|pemikiranmu|sesatnya|berhenti|"
+    r"mentolerir|gak bisa diterima|tidak bisa diterima|tak bisa diterima|memalukan|"
+    r"keterlaluan|rasis|rasisme|ujaran kebencian|kebencian|intoleran|dikecam|mengecam|"
+    r"kecam|salah besar|itu salah|adalah salah|gak pantas diucapkan|harus dihukum|"
+    r"dihukum|ditangkap|minta maaf|dikeluarkan|dipecat|gak baik|tidak baik|nggak baik|"
+    r"tak baik|gak sopan|tidak sopan|rasa hormat|gak bakal ngomong|tidak akan bicara)"
+)
 # Counter-speech: rejecting SARA mobilisation, or quoting a slur to condemn it.
 COUNTER_IP = (
     r"(jangan (termakan|terprovokasi|terpancing|mau diadu|diadu|mudah diadu|terpecah)|"
@@ -210,7 +300,15 @@ COUNTER_IP = (
     r"nyebut)|intoleran (itu|adalah)|bukan (soal|masalah|urusan) (agama|suku|ras)|"
     r"semua (agama|suku|etnis) (sama|setara|saudara|mengajarkan)|"
     r"(dilarang|larangan|melarang|tegur|ditegur|sanksi|tidak boleh|jangan) (ber)?kampanye "
-    r"di (rumah|tempat) ibadah)"
+    r"di (rumah|tempat) ibadah|"
+    # Negated generalisation and refusing to excuse it: "gak ada orang X yang pantas mati".
+    r"\b(gak ada|ga ada|gaada|gada|nggak ada|tidak ada|tak ada|enggak ada|tiada) "
+    rf"{GROUP} yang (pantas|pantes|layak|boleh|berhak|harus|mesti)|"
+    r"(gak|ga|nggak|tidak|tak|jangan) (boleh|bisa) (dukung|mendukung|"
+    r"ngedukung|membenarkan|ngebenerin|ngebiarin|membiarkan|biarin|mentolerir|memaklumi|"
+    r"menormalisasi|nyebarin|menyebarkan|ikut)|"
+    # Hateful words reported in order to condemn them (quoted or not).
+    rf"\b{REPORT}\b.{{0,120}}\b{CONDEMN}|\b{CONDEMN}\b.{{0,120}}\b{REPORT}\b)"
 )
 COUNTER_BC = (
     r"((itu|adalah|hanya|cuma|semua) fitnah|jangan (percaya|termakan|sebar|menyebar) "

@@ -6,58 +6,32 @@ fired; the others are feature columns only. `docs/rules.md` lists their hit coun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from classifiers.text.rule_base import Rule
+from classifiers.text.rule_base import near as _near
 from classifiers.text.rule_lexicon import (
     AGAINST_MP,
     BALLOT,
     CANDIDATE,
     COUNTER_BC,
-    COUNTER_IP,
     CRIME,
     DEBUNK,
     ENVELOPE_SOCIAL,
     EUPHEMISM,
     FOOTBALL,
     GIVER,
-    HARM,
-    HARMONY,
     HEARSAY,
     HISTORY,
     IF_COND,
-    INSULT,
     MONEY,
-    PEOPLE,
-    RELIGION,
-    SAME_IDENTITY,
     SCANDAL,
     SLUR_BC,
     SOURCED,
     VOTE,
     VOTE_ACT,
 )
+from classifiers.text.rulebook_identity import IDENTITY_RULES
 
-
-@dataclass(frozen=True)
-class Rule:
-    """One named pattern, the label it speaks for, and whether it sets a score floor."""
-
-    name: str
-    label: str
-    pattern: str
-    # What a reviewer reads instead of the rule id (Indonesian, one short phrase).
-    description: str
-    strong: bool = False
-    suppressor: bool = False
-    # Patterns that must all occur for `pattern` to match at all: cheap tests that skip the
-    # expensive windowed search on most texts (speed only; never changes what fires).
-    gates: tuple[str, ...] = ()
-
-
-def _near(a: str, b: str, gap: int) -> str:
-    """`a` then `b` within `gap` characters, in either order, on word boundaries."""
-    return rf"\b{a}\b.{{0,{gap}}}\b{b}\b|\b{b}\b.{{0,{gap}}}\b{a}\b"
-
+__all__ = ["RULES", "Rule"]
 
 RULES: tuple[Rule, ...] = (
     # --- money_politics -----------------------------------------------------------------
@@ -193,101 +167,8 @@ RULES: tuple[Rule, ...] = (
         suppressor=True,
     ),
     Rule("bc_debunk", "black_campaign", DEBUNK, "klarifikasi atau cek fakta", suppressor=True),
-    # --- identity_politics --------------------------------------------------------------
-    Rule(
-        "ip_group", "identity_politics", rf"\b({RELIGION}|{PEOPLE})\b", "menyebut agama atau suku"
-    ),
-    Rule(
-        "ip_vote_by_identity",
-        "identity_politics",
-        r"\b(jangan|haram|wajib|harus|hanya|cuma|pantang|dilarang|ogah|gak sudi|ga sudi|"
-        r"tidak sudi|mana sudi|mending|utamakan|ayo|mari) (pilih|memilih|milih|coblos|nyoblos|"
-        r"dukung|mendukung|dipimpin|menang|memenangkan)\b.{0,25}\b(pemimpin|calon|capres|"
-        r"cagub|caleg|yang|yg|orang|presiden|gubernur)?\b ?" + SAME_IDENTITY + r"\b|"
-        r"\b(pilih|coblos|dukung|pilihlah|coblos lah) (yang|yg|calon|pemimpin)? ?"
-        r"(seiman|seagama|seakidah|se iman|sesuku|satu agama|satu iman|satu akidah|"
-        r"putra daerah|orang asli|pribumi)\b|"
-        r"\bpemimpin (kafir|kapir|non muslim|nonmuslim|aseng|cina|china|yahudi)\b|"
-        r"\b(haram|dosa|murtad) (hukumnya )?(memilih|pilih|milih|dipilih|dipimpin)\b|"
-        # "Gubernur Sumbar harus orang Minang", "tolak capres aseng": the office by identity.
-        r"\b(pemimpin|calon|capres|cawapres|cagub|cabup|caleg|gubernur|bupati|walikota|"
-        r"presiden|kepala daerah)\b.{0,25}\b(harus|wajib|mesti|hanya boleh|cuma boleh|"
-        r"sebaiknya) (dari |orang |putra |putri |beragama |suku |etnis |seorang )?"
-        + SAME_IDENTITY
-        + r"\b|\b(tolak|lawan|jangan) (pemimpin|calon|capres|cawapres|cagub|cabup|caleg|"
-        r"gubernur|bupati|presiden)( boneka| antek| dari)? " + SAME_IDENTITY + r"\b",
-        "ajakan memilih atau tidak memilih karena agama/suku",
-        strong=True,
-        gates=(
-            r"pilih|milih|coblos|dukung|dipimpin|pemimpin|menang|calon|capres|cawapres|"
-            r"cagub|cabup|caleg|gubernur|bupati|walikota|presiden|kepala daerah",
-        ),
-    ),
-    Rule(
-        "ip_slur_group",
-        "identity_politics",
-        rf"\b{PEOPLE}\b (itu |tuh |tu |memang |emang |mah |semua |semuanya |pada |adalah |"
-        rf"ya |sih |cuma |hanya |dasarnya |orang orang |kalian |yang |paling |sangat |amat |"
-        rf"benar benar |bener bener |sungguh |terlalu |super |kayak |seperti |kaya )*{INSULT}\b|"
-        rf"\b(dasar|dasar kau|dasar lu|dasar lo|kalian) {PEOPLE}\b|"
-        rf"\b{INSULT} {PEOPLE}\b|"
-        rf"\b(antek (yahudi|aseng|cina|china|zionis)|kadrun|kadal gurun|cina babi|"
-        rf"china babi|kafir laknat|kafir harbi|yahudi laknat|onta arab|pribumi malas)\b",
-        "hinaan atau cap merendahkan terhadap kelompok agama/suku",
-        strong=True,
-        gates=(INSULT + r"|dasar|kalian|antek|kadrun|kadal|onta",),
-    ),
-    Rule(
-        "ip_hate_group",
-        "identity_politics",
-        rf"(?<!rasa )\b(benci|muak|jijik|najis|ogah|gak sudi|ga sudi)\b (sama |dengan |"
-        rf"dengan para |pada |kepada |ama |ke |sama semua |sama para )?{PEOPLE}\b|"
-        rf"\b{HARM}\b (semua |saja |aja |para |kaum |si )?{PEOPLE}\b|"
-        rf"\b{PEOPLE}\b.{{0,30}}\b(harus|wajib|mesti|layak|pantas|sebaiknya|mending|biar|"
-        rf"perlu)\b (di)?({HARM}|pergi|pulang|angkat kaki|keluar dari indonesia|hilang|"
-        rf"lenyap|dihabisi|mati)\b|"
-        rf"\b{PEOPLE}\b.{{0,20}}\b(gak|tidak|nggak|ga|tak|bukan)\b (pantas|layak|boleh|"
-        rf"berhak|selevel|cocok|sederajat)\b (hidup|tinggal|ada|memimpin|jadi pemimpin|"
-        rf"di indonesia|di negeri ini|di sini|dengan kita|sama kita)|"
-        rf"\b{PEOPLE}\b.{{0,20}}\bpulang (ke|aja ke|saja ke) (cina|china|arab|israel|"
-        rf"negara|negeri|kampung)",
-        "kebencian, ancaman atau pengusiran terhadap kelompok agama/suku",
-        strong=True,
-        gates=(
-            rf"benci|muak|jijik|najis|anti|ogah|sudi|pulang|pantas|layak|boleh|berhak|"
-            rf"selevel|cocok|sederajat|{HARM}",
-        ),
-    ),
-    Rule(
-        "ip_worship_campaign",
-        "identity_politics",
-        r"\b(khotbah|khutbah|ceramah|pengajian|mimbar|jemaat|jamaah|jemaah|ustadz|ustad|"
-        r"pendeta|pastor|romo|kyai|kiai|imam|takmir|majelis taklim|misa|kebaktian|"
-        r"sholat jumat|salat jumat|jumatan)\b.{0,80}\b(suruh|disuruh|diminta|minta|mengajak|"
-        r"ajak|diajak|menyerukan|serukan|wajib|harus|diarahkan|arahkan|instruksi|"
-        r"diinstruksikan|ingatkan|diingatkan)\b.{0,40}\b(pilih|memilih|milih|coblos|nyoblos|"
-        r"dukung|mendukung|menangkan|memenangkan)\b",
-        "kampanye dari tempat ibadah atau mimbar agama",
-        strong=True,
-        gates=(
-            r"khotbah|khutbah|ceramah|pengajian|mimbar|jemaat|jamaah|jemaah|ustad|pendeta|"
-            r"pastor|romo|kyai|kiai|imam|takmir|taklim|misa|kebaktian|jumat",
-        ),
-    ),
-    Rule(
-        "ip_harmony",
-        "identity_politics",
-        HARMONY,
-        "pesan kerukunan atau toleransi",
-        suppressor=True,
-    ),
-    Rule(
-        "ip_counter",
-        "identity_politics",
-        COUNTER_IP,
-        "menolak isu SARA atau mengutip hinaan untuk mengecamnya",
-        suppressor=True,
-    ),
+    # --- identity_politics (rulebook_identity.py) ----------------------------------------
+    *IDENTITY_RULES,
     # --- hoax ---------------------------------------------------------------------------
     Rule(
         "hx_chain",

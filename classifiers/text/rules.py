@@ -20,7 +20,35 @@ from sklearn.utils.validation import check_is_fitted
 from classifiers.text.normalize import as_text_list
 from classifiers.text.rulebook import RULES, Rule
 
-__all__ = ["RULES", "Rule", "RuleFeatures", "compiled_rules", "fired", "rule_floors"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "RuleFeatures",
+    "compiled_rules",
+    "fired",
+    "plain",
+    "rule_floors",
+    "unquoted",
+]
+
+
+# A quoted passage: two or more words between quote tokens (a tab, see `normalize`). An
+# old-style retweet (`"@user: ...`) quotes to endorse: a passage opening on a mention stays.
+_QUOTED = re.compile(r"(?:^|(?<= ))\t (?!mentiontoken)(?:[^\t ]+ ){2,80}\t(?= |$)")
+
+
+def unquoted(text: str) -> str:
+    """Replace quoted passages of a normalised text by `kutipan`; drop the other quote marks."""
+    if "\t" not in text:
+        return text
+    return plain(_QUOTED.sub("kutipan", text))
+
+
+def plain(text: str) -> str:
+    """Drop the quote tokens (scare quotes around a word must not break a pattern)."""
+    if "\t" not in text:
+        return text
+    return " ".join(t for t in text.split(" ") if t != "\t")
 
 
 class _Gated:
@@ -29,9 +57,11 @@ class _Gated:
     def __init__(self, rule: Rule) -> None:
         self.pattern = re.compile(rule.pattern)
         self.gates = [re.compile(g) for g in rule.gates]
+        self.outside_quotes = rule.outside_quotes
 
     def search(self, text: str) -> bool:
-        """Tell whether the rule's pattern occurs in the text."""
+        """Tell whether the rule's pattern occurs in the text (outside quotes if asked)."""
+        text = unquoted(text) if self.outside_quotes else plain(text)
         return all(g.search(text) for g in self.gates) and self.pattern.search(text) is not None
 
 
@@ -63,7 +93,7 @@ def rule_floors(texts: Iterable[str], labels: Iterable[str], floor: float) -> np
 
 
 class RuleFeatures(TransformerMixin, BaseEstimator):
-    """One sparse 0/`weight` column per rule; a countered strong rule stays 0."""
+    """One sparse 0/`weight` column per rule; a countered strong (or counterable) rule is 0."""
 
     def __init__(self, weight: float = 1.0) -> None:
         self.weight = weight
@@ -90,7 +120,7 @@ class RuleFeatures(TransformerMixin, BaseEstimator):
             for j, rule in hits:
                 # A strong rule inside counter-speech ("yang bilang 'jangan pilih kafir' itu
                 # memecah belah") is a quotation: it must not push the model either.
-                if rule.strong and rule.label in countered:
+                if (rule.strong or rule.counterable) and rule.label in countered:
                     continue
                 rows.append(i)
                 cols.append(j)
