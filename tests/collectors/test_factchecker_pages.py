@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,20 +10,18 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
-from classifiers.contracts import LABELS
-from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.factchecks import service as factchecks
 from monitor.factchecks.models import FactCheck
 from monitor.factchecks.schemas import parse_record
 from monitor.posts.models import Post
-from monitor.predictions.models import Prediction
 from monitor.sources import service
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import run_now
 from tests.collectors.conftest import LOCAL, test_settings
 from tests.factchecks.cases import DEBUNKS
+from tests.factchecks.scored import scored_post
 
 CLAIM = (
     "Ditemukan ribuan surat suara pilpres yang sudah tercoblos untuk paslon 02 di gudang KPU "
@@ -81,33 +78,7 @@ def crt(rt: Runtime, tmp_path: Path) -> Runtime:
 def _scored_post(rt: Runtime, text: str) -> int:
     # As the scoring job leaves a post minutes before the debunk is published.
     with rt.session() as s:
-        post = Post(
-            platform="telegram",
-            external_id="tg-1",
-            text=text,
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            fetched_at=utcnow(),
-            classified_at=utcnow(),
-            model_version="test",
-            max_score=0.2,
-            flagged=False,
-            labels=[],
-            priority=0.0,
-        )
-        s.add(post)
-        s.flush()
-        for label in LABELS:
-            s.add(
-                Prediction(
-                    post_id=post.id,
-                    label=label,
-                    score=0.2,
-                    flagged=False,
-                    model_version="test",
-                    explanation={"rules": []},
-                )
-            )
-        return post.id
+        return scored_post(s, "tg-1", text).id
 
 
 def test_claim_review_verdicts_and_rematch_through_the_collector(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -10,17 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from classifiers.contracts import LABELS
-from monitor.core.base import utcnow
 from monitor.core.settings import Settings
 from monitor.factchecks import service
 from monitor.factchecks.rematch import rematch
 from monitor.factchecks.schemas import parse_record
-from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
-
-VERSION = "test-rematch"
+from tests.factchecks.scored import scored_post
 
 
 @pytest.fixture(autouse=True)
@@ -30,46 +25,13 @@ def _no_cached_matchers() -> Iterator[None]:
     service.invalidate_matchers()
 
 
-def _scored_post(db: Session, key: str, text: str, age: timedelta) -> Post:
-    # As the scoring job leaves a post: classified, not flagged, four label predictions.
-    now = utcnow()
-    post = Post(
-        platform="telegram",
-        external_id=key,
-        text=text,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        fetched_at=now - age,
-        classified_at=now - age,
-        model_version=VERSION,
-        max_score=0.2,
-        flagged=False,
-        labels=[],
-        priority=0.0,
-    )
-    db.add(post)
-    db.flush()
-    for label in LABELS:
-        db.add(
-            Prediction(
-                post_id=post.id,
-                label=label,
-                score=0.2,
-                flagged=False,
-                model_version=VERSION,
-                explanation={"rules": []},
-            )
-        )
-    db.flush()
-    return post
-
-
 def test_a_post_scored_before_the_import_gets_its_debunk(db: Session, settings: Settings) -> None:
     by_id = {d["id"]: d for d in DEBUNKS}
     claim, want = CLAIMS[0]
     target = by_id[want.split(":", 1)[1]]
-    recent = _scored_post(db, "p-recent", claim, timedelta(minutes=5))
-    old = _scored_post(db, "p-old", claim, settings.factcheck_rematch_window + timedelta(days=1))
-    news = _scored_post(db, "p-news", NEWS[0], timedelta(minutes=5))
+    recent = scored_post(db, "p-recent", claim, timedelta(minutes=5))
+    old = scored_post(db, "p-old", claim, settings.factcheck_rematch_window + timedelta(days=1))
+    news = scored_post(db, "p-news", NEWS[0], timedelta(minutes=5))
     # The base already holds other debunks (imported days ago); today's file adds the target.
     service.import_records(db, [parse_record(d) for d in DEBUNKS if d is not target])
     counts = service.import_records(db, [parse_record(target)])
@@ -92,7 +54,7 @@ def test_a_post_scored_before_the_import_gets_its_debunk(db: Session, settings: 
 
 
 def test_an_unrelated_debunk_flags_nothing(db: Session, settings: Settings) -> None:
-    posts = [_scored_post(db, f"n-{i}", text, timedelta(hours=1)) for i, text in enumerate(NEWS)]
+    posts = [scored_post(db, f"n-{i}", text, timedelta(hours=1)) for i, text in enumerate(NEWS)]
     counts = service.import_records(db, [parse_record(d) for d in DEBUNKS])
     report = rematch(db, settings, counts.changed_ids)
     assert report.posts_checked == len(NEWS) and report.posts_matched == 0
