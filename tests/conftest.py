@@ -7,6 +7,7 @@ other processes can see take `fresh_db_url`, a new migrated database per test.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -208,3 +209,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
             f"database backend {backend}: {c['passed']} passed, {c['failed']} failed, "
             f"{c['skipped']} skipped"
         )
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +18,6 @@ from monitor.core.settings import load_settings
 from monitor.keys import service as keys
 from tests.alerts.conftest import BOT_TOKEN, LOCAL, Receivers
 from tests.alerts.seed import burst, load, past_now
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 
-import pytest
 from typer.testing import CliRunner
 
 from monitor.cli.main import app
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,16 +112,6 @@ def test_declared_kecamatan_rolls_up_when_kecamatan_are_not_loaded(db: Session) 
 
 
 # --- the two edges, on fresh committed databases -------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_ingest_cli_declared_region_reaches_the_liaison(fresh_rt: Runtime, tmp_path: Path) -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -31,16 +28,6 @@ HOSTILE = [
     ),
     ({"external_id": "big", "text": "x", "platform": "Not A Platform"}, "platform"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _count(rt: Runtime) -> int:

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.regions.models import IkpScore
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI installs a handler on CliRunner's stream; put the root logger back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
