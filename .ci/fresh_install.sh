@@ -27,7 +27,7 @@ echo "fresh install: running README command 1 in a clean venv on port $port: $cm
 pid=$!
 
 ready=""
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do  # pip install, dataset copy and the first training (~5 min)
   if ! kill -0 "$pid" 2>/dev/null; then break; fi
   if body=$(curl -fsS "http://127.0.0.1:$port/readyz" 2>/dev/null); then ready="$body"; break; fi
   sleep 1
