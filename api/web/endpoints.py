@@ -21,9 +21,9 @@ from api.problems import Problem, problem_response
 from api.web import auth as webauth
 from api.web import liaison, pages, views
 from api.web import session as websession
-from api.web.i18n import translate
 from api.web.rendering import STATIC_DIR, render, request_lang, secure
 from classifiers.contracts import LABELS
+from monitor.core.i18n import translate
 from monitor.keys import repository as key_repo
 from monitor.keys.principal import Principal
 from monitor.posts import queue

@@ -9,8 +9,8 @@ from fastapi import Request
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
-from api.web.i18n import pick_lang, translator
 from api.web.session import LANG_COOKIE, is_https
+from monitor.core.i18n import pick_lang, translator
 from monitor.keys.principal import Principal
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")

@@ -1,4 +1,4 @@
-"""Interface strings: Indonesian by default, English available."""
+"""The one translation table: every string a person reads, Indonesian first, English second."""
 
 from __future__ import annotations
 
