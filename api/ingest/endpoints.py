@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.auth.deps import require
 from api.deps import SessionDep
 from api.problems import Problem
+from monitor.flows import arrival
 from monitor.keys.principal import Principal
 from monitor.posts import service
 from monitor.posts.schemas import IngestBatch, IngestReport
@@ -34,7 +35,13 @@ def ingest(
         language = (row.config or {}).get("language")
     good, rejected = service.validate(batch.posts)
     # The source's default region is applied by region tagging (it reads the source).
-    outcome = service.ingest(session, good, source_id=source_id, default_language=language)
+    outcome = arrival.arrive(
+        session,
+        good,
+        source_id=source_id,
+        default_language=language,
+        scorer=arrival.loaded_scorer(),
+    )
     report = outcome.report
     report.received = len(batch.posts)
     report.rejected = rejected

@@ -1,6 +1,6 @@
 """Near-duplicate detection: MinHash signatures over word shingles and a banded LSH index."""
 
-from classifiers.neardup.lsh import NearDupIndex
+from classifiers.neardup.lsh import MAX_CANDIDATES, NearDupIndex, stored_band_keys
 from classifiers.neardup.minhash import (
     Signature,
     cluster_text,
@@ -10,10 +10,12 @@ from classifiers.neardup.minhash import (
 )
 
 __all__ = [
+    "MAX_CANDIDATES",
     "NearDupIndex",
     "Signature",
     "cluster_text",
     "names_of",
     "signature",
+    "stored_band_keys",
     "text_signature",
 ]

@@ -17,6 +17,7 @@ from classifiers.neardup import NearDupIndex, Signature, text_signature
 from monitor.cli.common import fail
 from monitor.clusters import benchdata
 from monitor.clusters.benchdata import Item
+from monitor.clusters.service import assign_clusters
 from monitor.core import migrate
 from monitor.core.base import utcnow
 from monitor.core.db import make_engine
@@ -88,14 +89,11 @@ def _memory(index: NearDupIndex) -> int:
 
 def _database(texts: list[str], database_url: str | None) -> tuple[int, float, float, int, float]:
     """Time the arrival hook itself (assign + stats) on a scratch database."""
-    from monitor.clusters.service import assign_clusters, reset_cache
-
     tmp = tempfile.TemporaryDirectory(prefix="waspada-bench-")
     url = database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     rt = runtime_for_engine(load_settings(data_dir=Path(tmp.name), database_url=url), engine)
-    reset_cache()
     start = utcnow() - timedelta(hours=len(texts) / 1000)
     elapsed = cpu = longest = 0.0
     with rt.session() as s:
@@ -126,7 +124,6 @@ def _database(texts: list[str], database_url: str | None) -> tuple[int, float, f
     with rt.session() as s:
         clustered = s.query(Post).filter(Post.cluster_id.is_not(None)).count()
     rt.close()
-    reset_cache()
     tmp.cleanup()
     return len(texts), elapsed, cpu, clustered, longest
 

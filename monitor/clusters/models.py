@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -29,3 +29,34 @@ class Cluster(Base):
     decision: Mapped[str | None] = mapped_column(String(20))
     decision_review_id: Mapped[int | None] = mapped_column(Integer)
     signature: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class PostSignature(Base):
+    """A post's near-duplicate signature, kept while the post can still gain a copy.
+
+    Only a post that joined no earlier message gets one (later copies are compared with the
+    first copy, as a cluster's signature always was); rows leave with the hot window.
+    """
+
+    __tablename__ = "post_signatures"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class PostBand(Base):
+    """One LSH band of a post's signature: the hot index that finds a copy's first copy.
+
+    `seen_at` is when the message last arrived (refreshed when a copy joins), so lookups
+    over a time window skip quiet messages and a prune removes them.
+    """
+
+    __tablename__ = "post_bands"
+    __table_args__ = (Index("ix_post_bands_key_seen", "band_key", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    band_key: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)

@@ -5,35 +5,109 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    any_,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from monitor.clusters.models import Cluster
+from monitor.clusters.models import Cluster, PostBand, PostSignature
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match
 from monitor.predictions.models import Prediction
+
+_BIGINT_ARRAY = ARRAY(BigInteger())
 
 # When a copy was seen: its publication time when the platform gives one, else arrival.
 SEEN_AT = func.coalesce(Post.published_at, Post.fetched_at)
 
 
-def count_and_max_id(session: Session) -> tuple[int, int]:
-    """Return how many clusters exist and the largest id (0 when empty)."""
-    count, max_id = session.execute(select(func.count(Cluster.id), func.max(Cluster.id))).one()
-    return int(count or 0), int(max_id or 0)
+# Band keys per IN list: 16 keys a post, so one page of 1,000 posts is two statements on
+# SQLite (under its 32,766 parameters) and one on PostgreSQL (an array parameter).
+KEYS_PER_QUERY = 16_000
 
 
-def signatures_after(
-    session: Session, last_id: int, limit: int = 20_000
-) -> Sequence[tuple[int, object]]:
-    """Return (id, signature) of clusters above last_id, oldest first."""
-    stmt = (
-        select(Cluster.id, Cluster.signature)
-        .where(Cluster.id > last_id)
-        .order_by(Cluster.id)
-        .limit(limit)
-    )
-    return [(int(i), sig) for i, sig in session.execute(stmt)]
+def band_posts(
+    session: Session, keys: Sequence[int], since: datetime, per_key: int
+) -> list[tuple[int, int]]:
+    """Return (band key, post id) of the hot index, newest `per_key` posts per key."""
+    out: list[tuple[int, int]] = []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    size = len(keys) if postgres else KEYS_PER_QUERY // 2
+    for start in range(0, len(keys), max(size, 1)):
+        part = list(keys[start : start + size])
+        match = (
+            PostBand.band_key == any_(bindparam("keys", part, type_=_BIGINT_ARRAY))
+            if postgres
+            else PostBand.band_key.in_(part)
+        )
+        # Why the window function: a template flood shares bands across hundreds of posts;
+        # only the newest few per band are worth verifying (bounded work per lookup).
+        ranked = (
+            select(
+                PostBand.band_key,
+                PostBand.post_id,
+                func.row_number()
+                .over(partition_by=PostBand.band_key, order_by=PostBand.id.desc())
+                .label("n"),
+            )
+            .where(match, PostBand.seen_at >= since)
+            .subquery()
+        )
+        stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
+        out.extend((int(k), int(p)) for k, p in session.execute(stmt))
+    return out
+
+
+def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[object, int | None]]:
+    """Return, per first copy, its stored signature and its cluster (None while alone)."""
+    found: dict[int, tuple[object, int | None]] = {}
+    for start in range(0, len(post_ids), 5000):
+        part = post_ids[start : start + 5000]
+        stmt = (
+            select(PostSignature.post_id, PostSignature.signature, Post.cluster_id)
+            .join(Post, Post.id == PostSignature.post_id)
+            .where(PostSignature.post_id.in_(part))
+        )
+        found.update({int(p): (sig, c) for p, sig, c in session.execute(stmt)})
+    return found
+
+
+def add_heads(
+    session: Session, signatures: Sequence[dict[str, object]], bands: Sequence[dict[str, object]]
+) -> None:
+    """Store first copies' signatures and their bands (two bulk INSERTs)."""
+    if signatures:
+        session.execute(insert(PostSignature), list(signatures))
+    if bands:
+        session.execute(insert(PostBand), list(bands))
+
+
+def touch_heads(session: Session, post_ids: Sequence[int], now: datetime) -> None:
+    """Keep messages that just gained a copy in the hot index."""
+    for start in range(0, len(post_ids), 5000):
+        part = post_ids[start : start + 5000]
+        session.execute(update(PostBand).where(PostBand.post_id.in_(part)).values(seen_at=now))
+
+
+def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> None:
+    """Point stored posts (first copies not loaded in this session) at their new cluster."""
+    if pairs:
+        session.execute(update(Post), [{"id": p, "cluster_id": c} for p, c in pairs])
+
+
+def prune_bands(session: Session, before: datetime) -> int:
+    """Drop bands of messages quiet since `before` (they leave the hot index)."""
+    result = session.execute(delete(PostBand).where(PostBand.seen_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def get(session: Session, cluster_id: int) -> Cluster | None:
@@ -149,3 +223,10 @@ def scoped_members(
             seen[int(cluster_id)].add(post_id)
             times.append(at)
     return out
+
+
+def many(session: Session, cluster_ids: Sequence[int]) -> list[Cluster]:
+    """Return these clusters (one query)."""
+    if not cluster_ids:
+        return []
+    return list(session.scalars(select(Cluster).where(Cluster.id.in_(cluster_ids))))

@@ -1,21 +1,26 @@
-"""Incremental narrative clustering of arriving posts, cluster statistics and priority.
+"""Narrative clustering of arriving posts and cluster statistics.
 
-The in-memory LSH is a cache of `clusters.signature` per database: built lazily, extended
-by id as clusters appear, and rebuilt when rows vanish (a rollback or a deletion).
+The hot index lives in the database (`post_signatures`, `post_bands`), so every process and
+every machine sees the same first copies; a cluster row is created when a second copy arrives.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from classifiers.neardup import NearDupIndex, Signature, text_signature
+from classifiers.neardup import (
+    MAX_CANDIDATES,
+    NearDupIndex,
+    Signature,
+    stored_band_keys,
+    text_signature,
+)
 from monitor.clusters import repository
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
@@ -27,156 +32,169 @@ log = logging.getLogger(__name__)
 # yesterday and stopped should not outrank one spreading now.
 GROWTH_WINDOW = timedelta(hours=6)
 MIN_SPAN_HOURS = 1.0  # three copies in one minute are "3 per hour", not 180
-# How much a cluster's spread (0..1) adds to a flagged member's score in the queue priority:
-# a copy scored 0.7 in a cluster spreading fast outranks a lone post scored 0.95.
-CLUSTER_WEIGHT = 0.5
+
+
+# A message stays findable by its copies while it keeps arriving: bands of a message quiet
+# for longer leave the hot index (lookups skip them, `prune_cold` deletes them).
+HOT_WINDOW = timedelta(days=7)
+# Newest first copies verified per shared band (a template flood shares bands widely).
+PER_BAND = 8
 
 
 @dataclass
-class _Cache:
-    """One database's in-memory index and how far it has read `clusters`."""
+class Assignment:
+    """What clustering did to one page of arrivals."""
 
-    index: NearDupIndex = field(default_factory=NearDupIndex)
-    known_max: int = 0  # the largest cluster id read
-    unreadable: int = 0  # rows read whose signature is missing or of an older scheme
-
-
-_caches: dict[str, _Cache] = {}
-_lock = threading.Lock()
-
-
-def _read_after(session: Session, cache: _Cache) -> None:
-    while True:
-        rows = repository.signatures_after(session, cache.known_max)
-        if not rows:
-            return
-        for cluster_id, stored in rows:
-            sig = Signature.from_json(stored)
-            if sig is None:
-                cache.unreadable += 1
-            else:
-                cache.index.add(cluster_id, sig)
-        cache.known_max = rows[-1][0]
-
-
-def _index(session: Session) -> NearDupIndex:
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
-    count, max_id = repository.count_and_max_id(session)
-    cache = _caches.get(url)
-    # Rows vanished (a rollback or a deletion): start again.
-    if cache is None or cache.known_max > max_id or len(cache.index) > count:
-        cache = _caches[url] = _Cache()
-    _read_after(session, cache)
-    if len(cache.index) + cache.unreadable < count:
-        # A gap below known_max: another writer's cluster committed after we read past its
-        # id (several schedulers on PostgreSQL). Rare; re-read everything once.
-        cache = _caches[url] = _Cache()
-        _read_after(session, cache)
-    return cache.index
-
-
-def reset_cache() -> None:
-    """Forget every in-memory index (the next arrival rebuilds from the database)."""
-    with _lock:
-        _caches.clear()
-
-
-def _find(
-    session: Session, index: NearDupIndex, sig: Signature, pending: dict[int, _Pending]
-) -> Cluster | _Pending | None:
-    for cluster_id, _ in index.query(sig):
-        if cluster_id < 0:  # created earlier in this batch, not yet flushed
-            if cluster_id in pending:
-                return pending[cluster_id]
-            index.remove(cluster_id)
-            continue
-        cluster = repository.get(session, cluster_id)
-        stored = Signature.from_json(cluster.signature) if cluster is not None else None
-        if (
-            cluster is not None
-            and stored is not None
-            and stored.similarity(sig) >= index.threshold
-            and stored.names_agree(sig)
-        ):
-            return cluster
-        # Stale cache entry (a rolled-back cluster whose id was reused): drop it.
-        index.remove(cluster_id)
-        if cluster is not None and stored is not None:
-            index.add(cluster_id, stored)
-    return None
+    clusters: list[Cluster] = field(default_factory=list)  # touched: created or grown
+    created: int = 0
+    backfilled: list[int] = field(default_factory=list)  # first copies given a cluster now
 
 
 @dataclass
-class _Pending:
-    """A cluster created in this batch: indexed under a negative id until its INSERT."""
+class _Head:
+    """A first copy a new post may join: stored earlier, or earlier in this page."""
 
-    cluster: Cluster
+    post_id: int
     signature: Signature
-    members: list[Post] = field(default_factory=list)
+    cluster_id: int | None
+    post: Post | None = None  # set when the first copy is in this page
 
 
-def _assign(
-    session: Session,
-    index: NearDupIndex,
-    posts: Sequence[Post],
-    pending: dict[int, _Pending],
-    touched: dict[int, Cluster],
-) -> None:
-    for post in posts:
-        sig = text_signature(post.text or "")
+def _stored_heads(
+    session: Session, sigs: dict[int, Signature], keys: dict[int, list[int]], now: datetime
+) -> tuple[dict[int, list[int]], dict[int, _Head]]:
+    """Look up every post's bands at once; return candidates per post and their heads."""
+    wanted = sorted({k for ks in keys.values() for k in ks})
+    by_key: dict[int, list[int]] = {}
+    for key, post_id in repository.band_posts(session, wanted, now - HOT_WINDOW, PER_BAND):
+        by_key.setdefault(key, []).append(post_id)
+    candidates: dict[int, list[int]] = {}
+    for post_id, ks in keys.items():
+        shared: dict[int, int] = {}
+        for k in ks:
+            for head in by_key.get(k, ()):
+                if head != post_id:
+                    shared[head] = shared.get(head, 0) + 1
+        if shared:
+            ranked = sorted(shared, key=lambda h: (-shared[h], -h))[:MAX_CANDIDATES]
+            candidates[post_id] = ranked
+    ids = sorted({h for c in candidates.values() for h in c})
+    heads: dict[int, _Head] = {}
+    for head_id, (stored, cluster_id) in repository.heads(session, ids).items():
+        sig = Signature.from_json(stored)
+        if sig is not None:
+            heads[head_id] = _Head(head_id, sig, cluster_id)
+    return candidates, heads
+
+
+def _best(sig: Signature, heads: Sequence[_Head], threshold: float) -> _Head | None:
+    best: tuple[float, int] | None = None
+    chosen = None
+    for head in heads:
+        sim = sig.similarity(head.signature)
+        if sim >= threshold and head.signature.names_agree(sig):
+            rank = (sim, -head.post_id)
+            if best is None or rank > best:
+                best, chosen = rank, head
+    return chosen
+
+
+def assign_clusters(
+    session: Session, posts: Sequence[Post], now: datetime | None = None
+) -> Assignment:
+    """Arrival step: join each new post to its first copy; a cluster row exists only for copies.
+
+    The first copy of a message stores its signature and bands (the hot index); a later copy
+    finds it with one bulk band lookup per page, and the pair gets a cluster row then (the
+    first copy backfilled). Copies do not add bands: they are compared with the first copy.
+    """
+    now = now or utcnow()
+    done = Assignment()
+    sigs = {p.id: s for p in posts if (s := text_signature(p.text or "")) is not None}
+    if not sigs:
+        return done
+    keys = {pid: stored_band_keys(sig) for pid, sig in sigs.items()}
+    candidates, stored = _stored_heads(session, sigs, keys, now)
+    local = NearDupIndex()
+    page_heads: dict[int, _Head] = {}
+    joins: list[tuple[Post, _Head]] = []
+    for post in sorted(posts, key=lambda p: p.id):
+        sig = sigs.get(post.id)
         if sig is None:
             continue
-        found = _find(session, index, sig, pending)
-        if isinstance(found, _Pending):
-            found.members.append(post)
-        elif found is not None:
-            post.cluster_id = found.id
-            touched[found.id] = found
+        options = [stored[h] for h in candidates.get(post.id, ()) if h in stored]
+        options += [page_heads[h] for h, _ in local.query(sig)]
+        head = _best(sig, options, local.threshold)
+        if head is None:
+            page_heads[post.id] = _Head(post.id, sig, post.cluster_id, post)
+            local.add(post.id, sig)
         else:
-            seen = post.published_at or post.fetched_at or utcnow()
-            cluster = Cluster(
-                representative_post_id=post.id,
-                signature=sig.to_json(),
-                first_seen=seen,
-                last_seen=seen,
-                size=0,
+            joins.append((post, head))
+    _link(session, joins, now, done)
+    _index_heads(session, page_heads, keys, now)
+    refresh_many(session, done.clusters)
+    session.flush()
+    return done
+
+
+def _link(
+    session: Session, joins: Sequence[tuple[Post, _Head]], now: datetime, done: Assignment
+) -> None:
+    """Create the clusters copies need (backfilling first copies), then join the copies."""
+    existing = {h.cluster_id for _, h in joins if h.cluster_id is not None}
+    clusters = {c.id: c for c in repository.many(session, sorted(existing))}
+    created: dict[int, tuple[_Head, Cluster]] = {}
+    for post, head in joins:
+        if head.cluster_id is None and head.post_id not in created:
+            seen = post.published_at or post.fetched_at or now
+            created[head.post_id] = (
+                head,
+                Cluster(
+                    representative_post_id=head.post_id,
+                    signature=head.signature.to_json(),
+                    first_seen=seen,
+                    last_seen=seen,
+                    size=0,
+                ),
             )
-            session.add(cluster)
-            temp = -(len(pending) + 1)
-            pending[temp] = _Pending(cluster, sig, [post])
-            index.add(temp, sig)
-
-
-def assign_clusters(session: Session, posts: Sequence[Post]) -> None:
-    """Arrival hook: put each new post in its near-copy cluster and refresh cluster stats."""
-    touched: dict[int, Cluster] = {}
-    with _lock:
-        index = _index(session)
-        # Why pending: one INSERT round for every new cluster of the batch, not one each.
-        pending: dict[int, _Pending] = {}
-        try:
-            # Why no_autoflush: each cluster lookup would otherwise flush the batch so far.
-            with session.no_autoflush:
-                _assign(session, index, posts, pending, touched)
-            session.flush()
-        finally:
-            for temp, new in pending.items():
-                index.remove(temp)
-                if new.cluster.id is not None:
-                    # known_max stays: the next read re-adds these, and sees other writers'.
-                    index.add(new.cluster.id, new.signature)
-        for new in pending.values():
-            for post in new.members:
-                post.cluster_id = new.cluster.id
-            touched[new.cluster.id] = new.cluster
+    session.add_all(c for _, c in created.values())
+    session.flush()  # one INSERT round for every new cluster of the page
+    backfill: list[tuple[int, int]] = []
+    for head, cluster in created.values():
+        clusters[cluster.id] = cluster
+        head.cluster_id = cluster.id
+        if head.post is not None:
+            head.post.cluster_id = cluster.id
+        else:
+            backfill.append((head.post_id, cluster.id))
+    repository.set_post_clusters(session, backfill)
+    for post, head in joins:
+        post.cluster_id = head.cluster_id
+    repository.touch_heads(session, sorted({h.post_id for _, h in joins if h.post is None}), now)
     session.flush()
-    refresh_many(session, list(touched.values()))
-    session.flush()
-    refresh_priorities(session, touched.values())
-    # New copies of a cluster a reviewer decided inherit that decision (visibly, reversibly).
-    from monitor.reviews.service import inherit_cluster_decisions
+    done.created = len(created)
+    done.backfilled = sorted(created)
+    done.clusters = [clusters[c] for c in sorted({h.cluster_id for _, h in joins if h.cluster_id})]
 
-    inherit_cluster_decisions(session, posts)
+
+def _index_heads(
+    session: Session, heads: dict[int, _Head], keys: dict[int, list[int]], now: datetime
+) -> None:
+    """Store the signatures and bands of this page's first copies (two bulk INSERTs)."""
+    signatures = [
+        {"post_id": h.post_id, "signature": h.signature.to_json()} for h in heads.values()
+    ]
+    bands = [
+        {"band_key": k, "post_id": h.post_id, "seen_at": now}
+        for h in heads.values()
+        for k in keys[h.post_id]
+    ]
+    repository.add_heads(session, signatures, bands)
+
+
+def prune_cold(session: Session, now: datetime | None = None) -> int:
+    """Drop the bands of messages quiet for HOT_WINDOW; return how many band rows went."""
+    return repository.prune_bands(session, (now or utcnow()) - HOT_WINDOW)
 
 
 def growth_rate(times: Sequence[datetime], last_seen: datetime) -> float:
@@ -235,35 +253,3 @@ def cluster_priority(cluster: Cluster | None, now: datetime | None = None) -> fl
     size = min(math.log10(cluster.size) / 3, 1.0)  # 1,000 copies saturate
     reach = min((cluster.n_sources + cluster.n_regions) / 20, 1.0)
     return round(0.6 * growth + 0.25 * size + 0.15 * reach, 4)
-
-
-def refresh_priorities(
-    session: Session, clusters: Iterable[Cluster], now: datetime | None = None
-) -> int:
-    """Re-blend the queue priority of every flagged copy in these clusters; return how many."""
-    now = now or utcnow()
-    changed = 0
-    spread = [c for c in clusters if c.size >= 2]
-    # Arrivals are not scored yet: most touched clusters have no flagged copy to re-rank.
-    flagged = repository.with_flagged_members(session, [c.id for c in spread])
-    for cluster in spread:
-        if cluster.id in flagged:
-            boost = CLUSTER_WEIGHT * cluster_priority(cluster, now)
-            changed += repository.set_member_priority(session, cluster.id, boost)
-    return changed
-
-
-def refresh_active(session: Session, now: datetime | None = None) -> int:
-    """Refresh priorities of clusters seen lately (growth fades once copies stop coming)."""
-    now = now or utcnow()
-    # Twice the window: clusters that just went quiet must lose their growth boost once.
-    return refresh_priorities(
-        session, repository.active_since(session, now - 2 * GROWTH_WINDOW), now
-    )
-
-
-def post_priority(session: Session, post: Post) -> float:
-    """Return a post's priority contribution from the cluster it belongs to."""
-    if post.cluster_id is None:
-        return 0.0
-    return cluster_priority(repository.get(session, post.cluster_id))

@@ -1,4 +1,4 @@
-"""Scheduled cluster work: keep queue priorities in step with cluster spread."""
+"""Scheduled cluster work: keep the hot near-copy index to the messages still arriving."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from monitor.clusters import service
 from monitor.core.runtime import Runtime
 
 
-def refresh_priority_job(rt: Runtime) -> int:
-    """Re-blend priorities of recently active clusters (newly scored copies, fading growth)."""
+def prune_cold_job(rt: Runtime) -> int:
+    """Drop the LSH bands of messages quiet for longer than the hot window."""
     with rt.session() as s:
-        return service.refresh_active(s)
+        return service.prune_cold(s)

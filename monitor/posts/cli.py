@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from monitor.cli.common import fail, runtime
+from monitor.flows import arrival
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
 from monitor.posts.relanguage import RelanguageReport, redetect_batch
@@ -78,7 +79,13 @@ def _flush(
         total.rejected.append(Rejection(index=lines[rejection.index], errors=rejection.errors))
     with rt.session() as s:
         # The source's default region is applied by region tagging (it reads the source).
-        outcome = service.ingest(s, good, source_id=source_id, default_language=language)
+        outcome = arrival.arrive(
+            s,
+            good,
+            source_id=source_id,
+            default_language=language,
+            scorer=arrival.loaded_scorer(),
+        )
     r = outcome.report
     total.received += len(batch)
     total.new += r.new

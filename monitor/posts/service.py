@@ -1,7 +1,8 @@
 """Ingest: validate, canonicalise, upsert once per (platform, external id), link exact copies.
 
-Every path (fetchers, `waspada ingest FILE`, POST /api/v1/ingest) ends here. Services flush;
-the caller's unit of work commits, so an interrupted ingest leaves nothing half-stored.
+Ingest only stores and returns the new posts; `monitor.flows.arrival` runs the steps that
+follow (regions, clusters, scoring, decisions, priority). Services flush; the caller's unit
+of work commits, so an interrupted ingest leaves nothing half-stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
-from monitor.pipeline.hooks import run_arrival_hooks
 from monitor.posts import repository
 from monitor.posts.canonical import canonical_url, content_hash, normalize_text
 from monitor.posts.language import detect_language
@@ -63,7 +63,10 @@ def ingest(
     source_id: int | None = None,
     default_language: str | None = None,
 ) -> IngestOutcome:
-    """Store items once: new ones inserted, changed ones updated, exact copies linked."""
+    """Store items once: new ones inserted, changed ones updated, exact copies linked.
+
+    Callers that want the arrival steps call `monitor.flows.arrival.arrive` instead.
+    """
     outcome = IngestOutcome()
     outcome.report.received = len(items)
     latest: dict[tuple[str, str], PostIn] = {}
@@ -91,8 +94,6 @@ def ingest(
                     Rejection(index=position[item.key], errors=[f"database refused: {error}"])
                 )
     outcome.report.unchanged += len(items) - len(unique)
-    if outcome.new_posts:
-        run_arrival_hooks(session, outcome.new_posts, outcome.declared_regions)
     return outcome
 
 

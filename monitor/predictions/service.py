@@ -66,14 +66,6 @@ def _explanation(result: Classification, label: str) -> dict[str, Any]:
     return explanation
 
 
-def priority(result: Classification) -> float:
-    """Queue priority: the highest score among flagged labels, a debunk match counting too."""
-    scores = [result.scores.get(label, 0.0) for label in result.labels]
-    if result.factcheck is not None:
-        scores.append(result.factcheck.score)
-    return round(max(scores, default=0.0), 6)
-
-
 def store(
     session: Session,
     worker: str,
@@ -82,7 +74,11 @@ def store(
     results: Sequence[Classification],
     now: datetime | None = None,
 ) -> int:
-    """Store predictions for posts this worker still holds; return how many were stored."""
+    """Store predictions for posts this worker still holds; return how many were stored.
+
+    The queue priority is not written here: `monitor.flows.priority` owns it (the arrival
+    flow and the scoring flow call it after this).
+    """
     if len(posts) != len(results):
         raise ValueError(f"classifier returned {len(results)} results for {len(posts)} texts")
     owned = repository.still_leased(session, [p.id for p in posts], worker)
@@ -112,7 +108,6 @@ def store(
                 "max_score": max((float(v) for v in result.scores.values()), default=0.0),
                 "flagged": bool(result.labels),
                 "labels": [label for label in LABELS if label in result.labels],
-                "priority": priority(result),
                 "score_lease_owner": None,
                 "score_lease_expires_at": None,
             }

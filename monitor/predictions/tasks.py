@@ -11,7 +11,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from classifiers.contracts import Classifier, Matcher
 from monitor.core.runtime import Runtime
@@ -72,8 +75,22 @@ def current_model(rt: Runtime) -> tuple[Classifier | None, Matcher | None]:
         return _cache.classifier, _cache.matcher
 
 
+# Called with each stored batch's post ids in the same transaction (the priority step).
+AfterStore = Callable[[Session, list[int]], object]
+
+
+def loaded_model() -> tuple[Classifier | None, Matcher | None]:
+    """Return the model this process already loaded for scoring (never loads one)."""
+    with _cache_lock:
+        return _cache.classifier, _cache.matcher
+
+
 def score_batch(
-    rt: Runtime, classifier: Classifier, matcher: Matcher | None, worker: str | None = None
+    rt: Runtime,
+    classifier: Classifier,
+    matcher: Matcher | None,
+    worker: str | None = None,
+    after_store: AfterStore | None = None,
 ) -> int:
     """Lease, classify and store one batch; return the number of posts scored."""
     worker = worker or worker_id()
@@ -88,7 +105,10 @@ def score_batch(
             repository.release(s, [p.id for p in batch], worker)
         raise
     with rt.session() as s:
-        return service.store(s, worker, classifier.version, batch, results)
+        stored = service.store(s, worker, classifier.version, batch, results)
+        if after_store is not None:
+            after_store(s, [p.id for p in batch])
+        return stored
 
 
 def score_pending(
@@ -97,6 +117,7 @@ def score_pending(
     matcher: Matcher | None = None,
     worker: str | None = None,
     budget: float = TIME_BUDGET_SECONDS,
+    after_store: AfterStore | None = None,
 ) -> int:
     """Score pending posts until none is left or the time budget is spent."""
     worker = worker or worker_id()
@@ -107,7 +128,7 @@ def score_pending(
     total = 0
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
-        scored = score_batch(rt, classifier, matcher, worker)
+        scored = score_batch(rt, classifier, matcher, worker, after_store)
         if scored == 0:
             break
         total += scored

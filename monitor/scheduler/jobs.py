@@ -44,9 +44,9 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
     from monitor.alerts.tasks import deliver_job, evaluate_job
     from monitor.audit.tasks import checkpoint_job
-    from monitor.clusters.tasks import refresh_priority_job
+    from monitor.clusters.tasks import prune_cold_job
     from monitor.drift.tasks import drift_job
-    from monitor.predictions.tasks import score_pending
+    from monitor.flows.tasks import refresh_priority_job, score_pending
     from monitor.sources.tasks import collect_due
 
     jobs: list[JobSpec] = [
@@ -54,8 +54,10 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
         JobSpec("score", min(tick, 10.0), score_pending),  # classify new posts on arrival
         JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job),  # rules -> alerts + outbox
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
-        # cluster spread -> queue priority of flagged copies (growth fades when copies stop)
-        JobSpec("clusters-priority", max(tick, 60.0), refresh_priority_job),
+        # recency and cluster spread -> queue priority (growth fades when copies stop)
+        JobSpec("priority-refresh", max(tick, 60.0), refresh_priority_job),
+        # messages quiet for a week leave the near-copy index (bounded band lookups)
+        JobSpec("clusters-prune", 3600.0, prune_cold_job),
         # promoted model's last-day scores vs its validation profile -> score_drift alerts
         JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job),
         # signed (count, head) of the audit chain, exported outside the database

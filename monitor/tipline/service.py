@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from monitor.flows import arrival
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.predictions.loader import load_matcher
@@ -175,7 +176,7 @@ def handle(session: Session, update: dict[str, Any], limiter: RateLimiter) -> An
         return Answer(chat_id, EMPTY, mid)
     if tip is None:
         return Answer(chat_id, EMPTY, mid)
-    outcome = posts.ingest(session, [tip])
+    outcome = arrival.arrive(session, [tip], scorer=arrival.loaded_scorer())
     post_id = posts.post_id_of(session, tip)
     case = case_number(post_id) if post_id else "-"
     matcher = load_matcher(session)

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.clusters import service as clusters
-from monitor.clusters.models import Cluster
+from monitor.clusters.models import Cluster, PostBand
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.flows import arrival, priority
+from monitor.flows.tasks import refresh_priority_job
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
-from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.predictions.models import Prediction
 from monitor.reviews import service as reviews
 from monitor.reviews.models import Review
 from monitor.reviews.schemas import DecisionIn
+from monitor.scheduler.jobs import default_jobs
 from monitor.sources.models import Source
 
 FORWARD = (
@@ -65,13 +66,6 @@ SOURCES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    clusters.reset_cache()
-    yield
-    clusters.reset_cache()
-
-
 def _sources(db: Session) -> list[Source]:
     rows = [
         Source(name=name, kind="rss", url=f"https://example.id/{name}", default_region_code=reg)
@@ -86,7 +80,7 @@ def _ingest(
     db: Session, text: str, n: str, at: datetime, source: Source | None = None, platform: str = "x"
 ) -> Post:
     item = PostIn(platform=platform, external_id=n, author=f"akun-{n}", text=text, published_at=at)
-    outcome = posts.ingest(db, [item], source_id=source.id if source else None)
+    outcome = arrival.arrive(db, [item], source_id=source.id if source else None)
     (post,) = outcome.new_posts
     db.refresh(post)
     return post
@@ -117,8 +111,8 @@ def test_forward_from_three_sources_is_one_cluster_with_growth(db: Session) -> N
     assert cluster.n_sources == 3 and cluster.n_accounts == 3
     assert cluster.n_regions >= 3  # each source's own region (the text may add more)
     assert cluster.growth_rate == pytest.approx(1.5)  # three copies over two hours
-    assert all(o.cluster_id not in (None, cluster.id) for o in others)
-    assert others[0].cluster_id != others[1].cluster_id
+    # Posts without a copy have no cluster row (clusters exist only where copies exist).
+    assert all(o.cluster_id is None for o in others)
 
 
 def test_lookalikes_start_their_own_clusters(db: Session) -> None:
@@ -126,9 +120,15 @@ def test_lookalikes_start_their_own_clusters(db: Session) -> None:
     original = _ingest(db, FORWARD, "orig", t0)
     template = _ingest(db, TEMPLATE, "tmpl", t0 + timedelta(minutes=5))
     quote = _ingest(db, QUOTE, "quote", t0 + timedelta(minutes=10))
-    ids = {original.cluster_id, template.cluster_id, quote.cluster_id}
-    assert None not in ids and len(ids) == 3
-    assert _cluster(db, original).size == 1
+    assert {original.cluster_id, template.cluster_id, quote.cluster_id} == {None}
+    assert db.scalar(select(func.count()).select_from(Cluster)) == 0
+    # The second copy creates the cluster and backfills the first; look-alikes stay out.
+    copy = _ingest(db, COPIES[1], "copy", t0 + timedelta(minutes=15))
+    db.refresh(original)
+    db.refresh(template)
+    assert copy.cluster_id is not None and original.cluster_id == copy.cluster_id
+    assert template.cluster_id is None
+    assert _cluster(db, original).size == 2
 
 
 @pytest.mark.parametrize(
@@ -225,21 +225,24 @@ def test_fast_growing_cluster_outranks_a_single_post(db: Session) -> None:
     ]
     for p in spread:
         _flag(db, p, 0.75)
-    assert clusters.refresh_active(db, now) >= 6
+    assert priority.refresh_recent(db, now) >= 6
     db.refresh(lone)
     for p in spread:
         db.refresh(p)
     cluster = _cluster(db, spread[0])
     assert cluster.size == 6 and cluster.growth_rate == pytest.approx(6.0)
-    assert lone.priority == pytest.approx(0.95)  # a lone post gets no cluster boost
+    parts = priority.priority_parts(db, [lone.id, spread[0].id], now)
+    assert parts[lone.id].cluster == 0.0  # a lone post gets no cluster boost
+    assert parts[lone.id].score == pytest.approx(0.95) and parts[spread[0].id].cluster > 0.3
+    assert lone.priority == pytest.approx(parts[lone.id].total)
     assert min(p.priority for p in spread) > lone.priority
     boosted = spread[0].priority
     # Refreshing again does not compound the boost.
-    clusters.refresh_active(db, now)
+    priority.refresh_recent(db, now)
     db.refresh(spread[0])
     assert spread[0].priority == pytest.approx(boosted)
     # Hours later, with no new copies, growth no longer counts.
-    clusters.refresh_active(db, now + timedelta(hours=7))
+    priority.refresh_recent(db, now + timedelta(hours=7))
     db.refresh(spread[0])
     assert 0.75 < spread[0].priority < lone.priority
 
@@ -255,35 +258,44 @@ def test_queue_priority_grows_as_copies_arrive(db: Session) -> None:
     assert first.priority > base  # the arrival hook re-blended the flagged copy's priority
 
 
-def test_a_cluster_committed_late_below_the_read_mark_is_still_found(db: Session) -> None:
-    """Several schedulers on PostgreSQL: a cluster id can become visible after higher ones."""
-    from classifiers.neardup import text_signature
-
+def test_quiet_messages_leave_the_hot_index(db: Session) -> None:
+    """Band lookups cover HOT_WINDOW: a first copy quiet for longer is no longer found."""
     t0 = utcnow()
-    _ingest(db, FORWARD, "gap-0", t0)
-    big = 50_000_000
-    for cluster_id, text in ((big + 5, QUOTE), (big + 2, UNRELATED[1])):
-        sig = text_signature(text)
-        assert sig is not None
-        db.add(Cluster(id=cluster_id, size=1, first_seen=t0, last_seen=t0, signature=sig.to_json()))
-        db.flush()
-        _ingest(
-            db,
-            f"Pesan lain nomor {cluster_id} yang tidak ada hubungannya sama sekali",
-            str(cluster_id),
-            t0,
-        )
-    copy = _ingest(db, UNRELATED[1] + " Sebarkan!", "gap-copy", t0)
-    assert copy.cluster_id == big + 2
+    old = _ingest(db, FORWARD, "cold-0", t0)
+    later = t0 + clusters.HOT_WINDOW + timedelta(hours=1)
+    outcome = arrival.arrive(
+        db, [PostIn(platform="x", external_id="cold-1", text=COPIES[1])], now=later
+    )
+    (copy,) = outcome.new_posts
+    assert copy.cluster_id is None and old.cluster_id is None
+    # The prune drops the old message's bands and keeps the new first copy's.
+    assert clusters.prune_cold(db, later) == 16
+    assert db.scalar(select(func.count()).select_from(PostBand)) == 16
+
+
+def test_a_copy_keeps_its_message_hot(db: Session) -> None:
+    t0 = utcnow()
+    first = _ingest(db, FORWARD, "warm-0", t0)
+    # A copy six days later joins and refreshes the first copy's bands...
+    arrival.arrive(
+        db,
+        [PostIn(platform="x", external_id="warm-1", text=COPIES[1])],
+        now=t0 + timedelta(days=6),
+    )
+    # ...so a copy twelve days after the first still finds it.
+    outcome = arrival.arrive(
+        db,
+        [PostIn(platform="x", external_id="warm-2", text=COPIES[2])],
+        now=t0 + timedelta(days=12),
+    )
+    db.refresh(first)
+    assert first.cluster_id is not None and outcome.new_posts[0].cluster_id == first.cluster_id
 
 
 def test_priority_job_is_scheduled_and_re_blends(db: Session, rt: Runtime) -> None:
-    from monitor.clusters.tasks import refresh_priority_job
-    from monitor.scheduler.jobs import default_jobs
-
     jobs = {job.name: job for job in default_jobs(rt)}
-    assert jobs["clusters-priority"].body is refresh_priority_job
-    assert jobs["clusters-priority"].seconds >= 60
+    assert jobs["priority-refresh"].body is refresh_priority_job
+    assert jobs["priority-refresh"].seconds >= 60
     now = utcnow()
     copies = [
         _ingest(db, t, f"job-{i}", now - timedelta(minutes=5 * i)) for i, t in enumerate(COPIES)

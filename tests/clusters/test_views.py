@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
-from monitor.clusters import service as clusters
 from monitor.core.base import utcnow
 from monitor.keys.principal import Principal
 from monitor.reviews.clusterviews import cluster_detail, list_clusters
@@ -17,13 +15,6 @@ from tests.clusters.test_clusters import COPIES, UNRELATED, _ingest, _sources
 REVIEWER = Principal(key_id=None, name="peninjau", role="reviewer")
 JAKARTA = Principal(key_id=None, name="penghubung", role="liaison", regions=("31",))
 PAPUA = Principal(key_id=None, name="penghubung2", role="liaison", regions=("94",))
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    clusters.reset_cache()
-    yield
-    clusters.reset_cache()
 
 
 def test_reviewer_sees_spread_and_liaison_only_its_own_copies(db: Session) -> None:
@@ -55,7 +46,14 @@ def test_reviewer_sees_spread_and_liaison_only_its_own_copies(db: Session) -> No
 
 def test_pages_follow_the_cursor(db: Session) -> None:
     t0 = utcnow()
-    made = {_ingest(db, t, f"p-{i}", t0).cluster_id for i, t in enumerate([*UNRELATED, COPIES[0]])}
+    texts = [*UNRELATED, COPIES[0]]
+    for i, t in enumerate(texts):
+        _ingest(db, t, f"p-{i}", t0)
+    # A cluster row exists once a message has a second copy.
+    made = {
+        _ingest(db, t + " Sebarkan!", f"p-copy-{i}", t0).cluster_id for i, t in enumerate(texts)
+    }
+    assert None not in made and len(made) == 3
     seen: list[int] = []
     cursor: int | None = None
     while True:

@@ -1,0 +1,1 @@
+"""Cross-domain steps: the arrival flow, priority, and scoring followed by priority."""

@@ -1,0 +1,142 @@
+"""The arrival flow: what happens to posts once stored, in order, in the caller's transaction.
+
+store (posts.ingest) -> regions (sender-, source-declared and text matches, with their
+origin) -> clusters (a cluster row only once a second copy arrives) -> scoring (when this
+process has a model loaded) -> decision inheritance (late copies of a decided cluster) ->
+priority (the one function in `flows.priority`). Collectors, `waspada ingest`,
+POST /api/v1/ingest and the tipline all call `arrive`; the edge commits items and cursors
+together. Every step works on the whole page at once (one round trip per step, not per post).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from classifiers.contracts import Classifier, Matcher
+from monitor.clusters.service import assign_clusters
+from monitor.core.base import utcnow
+from monitor.flows.priority import priorities_after_clustering
+from monitor.posts.language import CLASSIFIABLE
+from monitor.posts.models import Post
+from monitor.posts.schemas import PostIn
+from monitor.posts.service import IngestOutcome, ingest
+from monitor.predictions import service as predictions
+from monitor.predictions.repository import Pending
+from monitor.predictions.tasks import loaded_model
+from monitor.regions.service import tag_posts
+from monitor.reviews.service import inherit_cluster_decisions
+
+log = logging.getLogger(__name__)
+
+STEPS = ("store", "regions", "clusters", "scoring", "decisions", "priority")
+INLINE_WORKER = "arrival"
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A loaded model to score arrivals with, inline."""
+
+    classifier: Classifier
+    matcher: Matcher | None = None
+
+
+# Seconds spent per step since the last `take_step_seconds` (the ingest bench prints them).
+_seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)
+_seconds_lock = threading.Lock()
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        with _seconds_lock:
+            _seconds[step] += time.perf_counter() - t0
+
+
+def take_step_seconds() -> dict[str, float]:
+    """Return the seconds spent per step since the last call, and start again from zero."""
+    with _seconds_lock:
+        out = dict(_seconds)
+        for step in STEPS:
+            _seconds[step] = 0.0
+    return out
+
+
+def arrive(
+    session: Session,
+    items: Sequence[PostIn],
+    *,
+    source_id: int | None = None,
+    default_language: str | None = None,
+    scorer: Scorer | None = None,
+    now: datetime | None = None,
+) -> IngestOutcome:
+    """Store a page of items, then run every arrival step on the posts new to the database."""
+    with _timed("store"):
+        outcome = ingest(session, items, source_id=source_id, default_language=default_language)
+    process(session, outcome.new_posts, outcome.declared_regions, scorer=scorer, now=now)
+    return outcome
+
+
+def process(
+    session: Session,
+    posts: Sequence[Post],
+    declared: Mapping[int, str] | None = None,
+    *,
+    scorer: Scorer | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Run the arrival steps on newly stored posts, in order."""
+    if not posts:
+        return
+    now = now or utcnow()
+    with _timed("regions"):
+        tag_posts(session, posts, declared or {})
+    with _timed("clusters"):
+        grown = assign_clusters(session, posts, now)
+    scored: list[int] = []
+    if scorer is not None:
+        with _timed("scoring"):
+            scored = score_inline(session, posts, scorer, now)
+    with _timed("decisions"):
+        inherit_cluster_decisions(session, posts)
+    with _timed("priority"):
+        # Unscored arrivals stay at 0: only scored ones and the flagged copies of clusters
+        # that just grew can move.
+        priorities_after_clustering(session, scored, [c.id for c in grown.clusters], now)
+
+
+def score_inline(
+    session: Session, posts: Sequence[Post], scorer: Scorer, now: datetime
+) -> list[int]:
+    """Score arrivals with the loaded model (as the scoring job would); return the ids scored."""
+    wanted = [p for p in posts if p.language in CLASSIFIABLE and p.duplicate_of_id is None]
+    if not wanted:
+        return []
+    # The rows are ours until the edge commits; a lease keeps `store`'s ownership check true.
+    for post in wanted:
+        post.score_lease_owner = INLINE_WORKER
+        post.score_lease_expires_at = now + timedelta(minutes=5)
+    session.flush()
+    batch = [Pending(p.id, p.title, p.text) for p in wanted]
+    results = scorer.classifier.classify([predictions.text_of(p) for p in batch], scorer.matcher)
+    predictions.store(session, INLINE_WORKER, scorer.classifier.version, batch, results, now)
+    for post in wanted:
+        session.expire(post)  # store wrote the columns with bulk UPDATEs
+    return [p.id for p in batch]
+
+
+def loaded_scorer() -> Scorer | None:
+    """Return the model this process already loaded for its scoring job, if any."""
+    classifier, matcher = loaded_model()
+    return Scorer(classifier, matcher) if classifier is not None else None

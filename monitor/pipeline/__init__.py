@@ -1,1 +1,0 @@
-"""What happens to a post after it is stored: tagging, clustering, scoring."""
