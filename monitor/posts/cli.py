@@ -53,9 +53,9 @@ def ingest_command(
                         continue
                     batch.append((line, record))
                     if len(batch) >= BATCH:
-                        _flush(rt, batch, total, source_id, language)
+                        flush_batch(rt, batch, total, source_id, language)
                         batch = []
-                _flush(rt, batch, total, source_id, language)
+                flush_batch(rt, batch, total, source_id, language)
         except FileFormatError as exc:
             _report(total, as_json)
             raise fail(str(exc), 2) from None
@@ -64,13 +64,14 @@ def ingest_command(
         raise typer.Exit(1)
 
 
-def _flush(
+def flush_batch(
     rt: Any,
     batch: list[tuple[int, dict[str, Any]]],
     total: IngestReport,
     source_id: int | None,
     language: str | None,
 ) -> None:
+    """Validate, store and run the arrival flow on one batch of file records; one commit."""
     if not batch:
         return
     lines = [line for line, _ in batch]

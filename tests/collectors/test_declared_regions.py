@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from api.app import create_app
 from monitor.cli.main import app
 from monitor.core.runtime import Runtime
+from monitor.flows import arrival
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
-from monitor.posts import service
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.posts.scope import visible_posts
@@ -59,7 +59,7 @@ def _origins(session: Session, external_id: str) -> dict[str, str]:
 
 def test_declared_region_survives_tagging_with_and_without_a_place_name(db: Session) -> None:
     load_regions(db, with_districts=False)
-    service.ingest(db, [PostIn.model_validate(t) for t in TIPS])
+    arrival.arrive(db, [PostIn.model_validate(t) for t in TIPS])
     assert _visible(db, JAMBI) == {"wa-1", "wa-2"}
     assert _origins(db, "wa-1") == {"15.05": "sender"}
     assert _origins(db, "wa-2") == {"15.05": "sender", "31.74": "text"}
@@ -77,7 +77,7 @@ def test_declared_region_survives_tagging_with_and_without_a_place_name(db: Sess
 def test_declaration_wins_over_a_text_match_of_the_same_region(db: Session) -> None:
     load_regions(db, with_districts=False)
     tip = {"platform": "tipline", "external_id": "wa-3", "region_code": "15.71"}
-    service.ingest(db, [PostIn.model_validate({**tip, "text": "Amplop beredar di Kota Jambi"})])
+    arrival.arrive(db, [PostIn.model_validate({**tip, "text": "Amplop beredar di Kota Jambi"})])
     assert _origins(db, "wa-3") == {"15.71": "sender"}
     post = db.scalars(select(Post).where(Post.external_id == "wa-3")).one()
     tag_posts(db, [post])  # the text match of the same code must not replace the declaration
@@ -96,7 +96,7 @@ def test_unknown_or_hostile_declarations_cost_only_the_tag(
         for i, c in enumerate(odd)
     ]
     with caplog.at_level(logging.WARNING):
-        out = service.ingest(db, items)
+        out = arrival.arrive(db, items)
     assert out.report.new == len(odd)
     assert "unknown region codes ignored" in caplog.text
     for i in range(len(odd)):
@@ -107,7 +107,7 @@ def test_unknown_or_hostile_declarations_cost_only_the_tag(
 def test_declared_kecamatan_rolls_up_when_kecamatan_are_not_loaded(db: Session) -> None:
     load_regions(db, with_districts=False)
     tip = {"platform": "tipline", "external_id": "wa-4", "text": "Ada amplop di sini"}
-    service.ingest(db, [PostIn.model_validate({**tip, "region_code": "15.05.01"})])
+    arrival.arrive(db, [PostIn.model_validate({**tip, "region_code": "15.05.01"})])
     assert _origins(db, "wa-4") == {"15.05": "sender"}
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import func, select, update
 
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.flows import tasks as flows
+from monitor.flows.priority import priority_parts
 from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
@@ -43,11 +45,15 @@ def _post(rt: Runtime, external_id: str) -> Post:
 def test_scores_indonesian_originals_with_version(rt: Runtime) -> None:
     _ingest(rt)
     clf = TinyClassifier("tiny-1")
-    assert tasks.score_pending(rt, clf, None, worker="w1") == 2  # not English, not the copy
+    # The scoring flow: predictions stored, then the one priority function per batch.
+    assert flows.score_pending(rt, clf, None, worker="w1") == 2  # not English, not the copy
     money, calm = _post(rt, "money"), _post(rt, "calm")
     assert money.flagged and money.labels == ["money_politics"] and money.model_version == "tiny-1"
     assert money.classified_at is not None and money.max_score and money.max_score > 0.5
-    assert money.priority == pytest.approx(money.max_score)
+    with rt.session() as s:
+        parts = priority_parts(s, [money.id])[money.id]
+    assert parts.score == pytest.approx(money.max_score) and parts.cluster == 0.0
+    assert money.priority == pytest.approx(parts.total, abs=1e-3)  # recency moves a little
     assert not calm.flagged and calm.labels == [] and calm.priority == 0.0
     assert money.score_lease_owner is None
     english, copy = _post(rt, "english"), _post(rt, "copy")

@@ -83,10 +83,10 @@ def test_hook_loads_regions_when_table_is_empty(db: Session) -> None:
     assert [r.region_code for r in repository.post_regions(db, p.id)] == ["15.07"]
 
 
-def test_hook_is_registered_first() -> None:
-    from monitor.pipeline.hooks import ARRIVAL_HOOKS
+def test_region_tagging_is_the_first_arrival_step() -> None:
+    from monitor.flows.arrival import STEPS
 
-    assert ARRIVAL_HOOKS[0] == ("regions", tag_posts)
+    assert STEPS[:2] == ("store", "regions")
 
 
 def test_hostile_post_text_is_stored_safely(db: Session) -> None:
