@@ -85,10 +85,12 @@ def add_heads(
     session: Session, signatures: Sequence[dict[str, object]], bands: Sequence[dict[str, object]]
 ) -> None:
     """Store first copies' signatures and their bands (two bulk INSERTs)."""
+    # Core executemany, not the ORM's bulk path: 16 band rows a post, no objects wanted.
+    conn = session.connection()
     if signatures:
-        session.execute(insert(PostSignature), list(signatures))
+        conn.execute(insert(PostSignature.__table__), list(signatures))
     if bands:
-        session.execute(insert(PostBand), list(bands))
+        conn.execute(insert(PostBand.__table__), list(bands))
 
 
 def touch_heads(session: Session, post_ids: Sequence[int], now: datetime) -> None:
