@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Table,
     any_,
     bindparam,
     delete,
@@ -88,9 +90,9 @@ def add_heads(
     # Core executemany, not the ORM's bulk path: 16 band rows a post, no objects wanted.
     conn = session.connection()
     if signatures:
-        conn.execute(insert(PostSignature.__table__), list(signatures))
+        conn.execute(insert(cast(Table, PostSignature.__table__)), list(signatures))
     if bands:
-        conn.execute(insert(PostBand.__table__), list(bands))
+        conn.execute(insert(cast(Table, PostBand.__table__)), list(bands))
 
 
 def touch_heads(session: Session, post_ids: Sequence[int], now: datetime) -> None:
