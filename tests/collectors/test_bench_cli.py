@@ -1,4 +1,4 @@
-"""`waspada bench ingest` runs end to end on both databases and prints its figures."""
+"""`waspada bench ingest` runs both paths and prints figures beside the bare insert."""
 
 from __future__ import annotations
 
@@ -10,17 +10,22 @@ from monitor.cli.main import app
 
 
 def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
-    args = ["bench", "ingest", "--posts", "300", "--per-source", "100", "--no-classify"]
-    res = CliRunner().invoke(app, [*args, "--database-url", fresh_db_url])
+    args = ["bench", "ingest", "--posts", "300", "--stored", "200", "--per-source", "100"]
+    args += ["--no-sqlite", "--database-url", fresh_db_url]
+    res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.stdout + res.stderr
     out = res.stdout
-    stored = re.search(r"stored (\d+) posts \((\d+) exact copies linked", out)
-    assert stored is not None
-    copies = int(stored.group(2))
-    assert int(stored.group(1)) == 300 and 0 < copies < 60  # ~5% exact copies, linked
-    assert "fetch+parse alone: 300 posts" in out
-    assert re.search(r"arrival hooks took [\d.]+s \(regions [\d.]+s, clusters [\d.]+s", out)
-    assert re.search(r"end to end: 300 posts in [\d.]+s = [\d,]+ posts/s", out)
+    assert "stored first through the flow: 200 posts" in out
+    for path in ("waspada ingest", "collectors"):
+        found = re.search(
+            rf"{path} \(\w+\): 300 posts \((\d+) new\) in [\d.]+s = [\d,]+ posts/s", out
+        )
+        assert found is not None and int(found.group(1)) > 250, out
+    assert (
+        len(re.findall(r"arrival steps: store [\d.]+s, regions [\d.]+s, clusters [\d.]+s", out))
+        == 2
+    )
+    assert len(re.findall(r"bare executemany of the same rows: .* ratio [\d.]+", out)) == 2
     assert "peak memory" in out
-    again = CliRunner().invoke(app, [*args, "--database-url", fresh_db_url])
+    again = CliRunner().invoke(app, args)
     assert again.exit_code == 2 and "already holds posts" in again.stderr  # scratch DBs only
