@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
+from api.app import create_app
+from monitor.core.runtime import Runtime
 
 from monitor.desk import narratives
 from monitor.keys.principal import Principal
@@ -95,3 +99,38 @@ def test_hostile_cursors_are_refused_clearly(db: Session, cursor: str) -> None:
     seed(db)
     with pytest.raises(queue.QueryError, match="invalid cursor"):
         narratives.page(db, ADMIN, queue.ItemFilters(), cursor=cursor)
+
+
+def test_the_api_groups_on_request_and_explains_the_priority(rt: Runtime) -> None:
+    with rt.session() as s:
+        seeded = seed(s)
+    client = TestClient(create_app(rt))
+    headers = {"Authorization": f"Bearer {seeded.keys['reviewer']}"}
+    flat = client.get("/api/v1/items", headers=headers).json()
+    assert len(flat["items"]) == len(seeded.post_ids)  # default: one row per post, as before
+    res = client.get("/api/v1/items", headers=headers, params={"group": "cluster", "limit": 2})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["next_cursor"]
+    top = next(i for i in body["items"] if i["narrative"])
+    assert top["id"] == seeded.cluster_post_id and top["narrative"]["copies"] == 3
+    assert top["narrative"]["regions"] == ["15.71"] and top["timezone"] == "WIB"
+    assert top["published_local"].endswith("+07:00")
+    parts = top["priority_parts"]
+    assert parts["score"] == 0.93 and parts["growth"] > 0 and parts["region_risk"] == 0
+    rest = client.get(
+        "/api/v1/items",
+        headers=headers,
+        params={"group": "cluster", "cursor": body["next_cursor"], "tz": "WIT"},
+    ).json()
+    assert {i["id"] for i in rest["items"]}.isdisjoint({i["id"] for i in body["items"]})
+    assert all(i["published_local"].endswith("+09:00") for i in rest["items"])
+    # A flat cursor is not a grouped one: a clear 400, not a wrong page.
+    flat_cursor = client.get("/api/v1/items", headers=headers, params={"limit": 1}).json()
+    bad = client.get(
+        "/api/v1/items",
+        headers=headers,
+        params={"group": "cluster", "cursor": flat_cursor["next_cursor"]},
+    )
+    assert bad.status_code == 400 and "invalid cursor" in bad.json()["detail"]
+    assert client.get("/api/v1/items", headers=headers, params={"tz": "UTC+7"}).status_code == 422
