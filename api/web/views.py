@@ -145,9 +145,7 @@ def row(
     narrative = item.narrative
     copies: list[dict[str, Any]] = []
     if narrative is not None:
-        copies = [
-            {"id": cid, "href": filters.href(item=str(cid))} for cid in narrative.copy_ids
-        ]
+        copies = [{"id": cid, "href": filters.href(item=str(cid))} for cid in narrative.copy_ids]
     return Row(
         id=item.id,
         snippet=snippet(item.title or item.text),
@@ -213,10 +211,7 @@ def item_view(
         status=item.review_status,
         labels=list(item.labels),
         model_version=detail.model_version,
-        predictions=[
-            {"label": p.label, "score": p.score, "flagged": p.flagged}
-            for p in shown
-        ],
+        predictions=[{"label": p.label, "score": p.score, "flagged": p.flagged} for p in shown],
         terms=terms_of(explanations),
         rules=[rule_text(lang, r) for r in rules_from_explanations(explanations)],
         reasons=label_reasons(lang, [p.model_dump() for p in shown]),

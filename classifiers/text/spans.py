@@ -23,12 +23,14 @@ _MONEY = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+|[@$]", re.UNICODE)
 # Function words that drive no label on their own: an n-gram made only of these is noise.
-STOPWORDS = frozenset(
-    """ada adalah agar akan aku anda apa atau bagi bahwa banyak belum bisa buat dalam dan dari
-    dengan di dia gak harus hanya ia ini itu jadi juga kalau kami kamu kan karena ke kita lagi
-    lah mau mereka nya oleh pada para saja sama sampai saya se sebagai sedang sudah tapi tak
-    telah tentang tersebut tidak untuk yang ya pun kok deh dong sih nih tuh the and of to""".split()
-)
+_STOPWORD_TEXT = """
+ada adalah agar akan aku anda apa atau bagi bahwa banyak belum bisa buat dalam dan
+dari dengan di dia gak harus hanya ia ini itu jadi juga kalau kami kamu kan karena
+ke kita lagi lah mau mereka nya oleh pada para saja sama sampai saya se sebagai
+sedang sudah tapi tak telah tentang tersebut tidak untuk yang ya pun kok deh dong
+sih nih tuh the and of to
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 MAX_TEXT_CHARS = 100_000
 _BY_NAME = {r.name: r for r in RULES}
 _COMPILED: dict[str, re.Pattern[str]] = {}

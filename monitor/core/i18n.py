@@ -250,7 +250,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "rule.unknown": ("aturan yang tidak dikenal", "an unknown rule"),
     # --- desk: reasons, narratives, priority parts, local time --------------------------
-    "reason.summary.hoax.debunk": ("cocok dengan bantahan {publisher}", "matches a {publisher} debunk"),
+    "reason.summary.hoax.debunk": (
+        "cocok dengan bantahan {publisher}",
+        "matches a {publisher} debunk",
+    ),
     "reason.summary.hoax": ("ciri hoaks pemilu", "election hoax traits"),
     "reason.summary.money_politics": ("menawarkan uang untuk suara", "offers money for votes"),
     "reason.summary.black_campaign": (
@@ -276,7 +279,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "narrative.first_seen": ("pertama", "first"),
     "narrative.last_seen": ("terakhir", "last"),
     "narrative.expand": ("Lihat salinan", "Show copies"),
-    "narrative.whole": ("Terapkan ke seluruh salinan klaster yang belum diputus", "Apply to every undecided copy in the cluster"),
+    "narrative.whole": (
+        "Terapkan ke seluruh salinan klaster yang belum diputus",
+        "Apply to every undecided copy in the cluster",
+    ),
     "prio.title": ("Prioritas {total}", "Priority {total}"),
     "prio.score": ("skor {v}", "score {v}"),
     "prio.growth": ("pertumbuhan {v}", "growth {v}"),

@@ -73,9 +73,7 @@ def label_reasons(lang: str, predictions: Sequence[Mapping[str, Any]]) -> list[L
             summary = translate(lang, "reason.summary.hoax.debunk").format(publisher=publisher)
         else:
             summary = translate(lang, f"reason.summary.{label}")
-        strong = [
-            i for i in ids if i in _RULES and _RULES[i].strong and _RULES[i].label == label
-        ]
+        strong = [i for i in ids if i in _RULES and _RULES[i].strong and _RULES[i].label == label]
         floor_note = None
         if strong and abs(score - RULE_FLOOR) < 0.005:
             floor_note = translate(lang, "reason.floor").format(

@@ -14,7 +14,9 @@ class PriorityParts(BaseModel):
 
     total: float = Field(description="The stored priority the queue sorts by")
     score: float = Field(description="The best flagged score (or debunk match) of the copy")
-    growth: float = Field(description="Spread: copies per hour (counts while the cluster is active)")
+    growth: float = Field(
+        description="Spread: copies per hour (counts while the cluster is active)"
+    )
     size: float = Field(description="Spread: number of copies")
     reach: float = Field(description="Spread: distinct sources and regions")
     region_risk: float = Field(default=0.0, description="Not part of the priority yet (always 0)")

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from monitor.core.runtime import Runtime
-
 from monitor.desk import narratives
 from monitor.keys.principal import Principal
 from monitor.posts import queue
