@@ -12,6 +12,8 @@ from classifiers.text.spans import ngram_spans, rule_spans
 from monitor.core import localtime
 from monitor.core.i18n import keys, translate
 from monitor.desk.reasons import label_reasons, rule_text
+from monitor.posts.exports import CSV_COLUMNS, csv_row, item_record
+from monitor.posts.models import Post
 
 MONEY_POST = (
     "Warga dapat amplop 100rb dari timses, serangan fajar jelang pencoblosan di TPS 5. "
@@ -130,3 +132,13 @@ def test_local_time_texts_and_iso_offsets() -> None:
     assert localtime.pick_zone("UTC", ["91.01"]) == "WIT"
     with pytest.raises(ValueError, match="naive"):
         localtime.local_text(datetime(2025, 1, 1), "WIB")  # noqa: DTZ001
+
+
+def test_exports_carry_iso_offsets_and_a_local_column() -> None:
+    at = datetime(2025, 11, 20, 8, 5, tzinfo=UTC)
+    post = Post(id=1, platform="rss", text="x", fetched_at=at, published_at=at, labels=[])
+    record = item_record(post, ["73.71"])
+    assert record["published_at"] == "2025-11-20T08:05:00+00:00"
+    assert record["timezone"] == "WITA" and record["published_local"] == "2025-11-20 16:05 WITA"
+    row = dict(zip(CSV_COLUMNS, csv_row(post, []), strict=True))
+    assert row["published_local"] == "2025-11-20 15:05 WIB"
