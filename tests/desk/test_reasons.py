@@ -131,7 +131,7 @@ def test_local_time_texts_and_iso_offsets() -> None:
     assert localtime.pick_zone("wita", ["15"]) == "WITA"
     assert localtime.pick_zone("UTC", ["91.01"]) == "WIT"
     with pytest.raises(ValueError, match="naive"):
-        localtime.local_text(datetime(2025, 1, 1), "WIB")  # noqa: DTZ001
+        localtime.local_text(datetime(2025, 1, 1), "WIB")
 
 
 def test_exports_carry_iso_offsets_and_a_local_column() -> None:
