@@ -170,6 +170,8 @@ def seed(session: Session) -> Seeded:
                 "title": "[SALAH] Surat Suara Sudah Dicoblos di Gudang KPU Jambi",
                 "url": "https://turnbackhoax.id/2024/02/surat-suara-dicoblos/",
                 "score": 0.91,
+                "publisher": "Mafindo",
+                "verdict": "SALAH",
             }
             if is_hoax
             else None
