@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
-from api.items.filters import ItemFiltersDep, MixName, SortName
+from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
 from api.problems import Problem
+from monitor.core.localtime import ZONES
+from monitor.desk import rows as desk_rows
+from monitor.desk.schemas import QueuePage
 from monitor.keys.principal import Principal
 from monitor.posts import detail, queue
 from monitor.posts import explore as explore_mod
-from monitor.posts.views import ItemDetail, ItemPage
+from monitor.posts.views import ItemDetail
 from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
@@ -63,8 +66,8 @@ def review_errors(session: Session | None = None) -> Iterator[None]:
 
 @router.get(
     "",
-    summary="The review queue, filtered and paged",
-    response_model=ItemPage,
+    summary="The review queue (per post, or per narrative with group=cluster), filtered and paged",
+    response_model=QueuePage,
     responses={400: {"description": "Invalid cursor (problem details)"}},
 )
 def list_items(
@@ -74,6 +77,23 @@ def list_items(
     sort: SortName = "priority",
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 50,
+    group: Annotated[
+        GroupName,
+        Query(
+            description="`cluster`: one row per narrative cluster, its best-scored copy on "
+            "top with `narrative` (copies, sources, regions, growth, first/last seen) and "
+            "`priority_parts`; posts without a cluster are rows of their own (the review page "
+            "always groups). `none` (default, as before narratives): one row per post. "
+            "`mix=uncertain` is always one row per post"
+        ),
+    ] = "none",
+    tz: Annotated[
+        str | None,
+        Query(
+            pattern="^(WIB|WITA|WIT)$",
+            description="Zone of `published_local`; default: by each item's region",
+        ),
+    ] = None,
     mix: Annotated[
         MixName,
         Query(
@@ -90,8 +110,9 @@ def list_items(
         float,
         Query(gt=0, le=0.5, description="Distance to a threshold that counts as uncertain"),
     ] = explore_mod.DEFAULT_BAND,
-) -> ItemPage:
+) -> QueuePage:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
+    zone = tz if tz in ZONES else None
     try:
         if mix == "uncertain":
             entries, next_cursor = explore_mod.mixed_page(
@@ -103,15 +124,20 @@ def list_items(
                 limit,
                 explore_mod.Mix(explore=explore, band=band),
             )
-            items = detail.summaries(session, [e.post for e in entries])
+            items = desk_rows.flat_rows(session, [e.post for e in entries], zone)
             for item, entry in zip(items, entries, strict=True):
                 item.why_in_queue = entry.why
                 item.uncertainty = entry.margin
-            return ItemPage(items=items, next_cursor=next_cursor)
-        rows, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
+            return QueuePage(items=items, next_cursor=next_cursor)
+        if group == "cluster":
+            rows, next_cursor = desk_rows.page(
+                session, principal, filters, sort, cursor, limit, zone
+            )
+            return QueuePage(items=rows, next_cursor=next_cursor)
+        posts, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
     except queue.QueryError as exc:
         raise Problem(400, "Bad Request", str(exc)) from None
-    return ItemPage(items=detail.summaries(session, rows), next_cursor=next_cursor)
+    return QueuePage(items=desk_rows.flat_rows(session, posts, zone), next_cursor=next_cursor)
 
 
 @router.post(

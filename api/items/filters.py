@@ -18,6 +18,7 @@ LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politi
 StatusName = Literal["new", "confirmed", "dismissed", "escalated"]
 SortName = Literal["priority", "time"]
 MixName = Literal["none", "uncertain"]
+GroupName = Literal["cluster", "none"]
 assert set(get_args(LabelName)) == set(LABELS), "LabelName must list classifiers.contracts.LABELS"
 
 

@@ -21,7 +21,7 @@ from api.problems import Problem, problem_response
 from api.web import auth as webauth
 from api.web import liaison, pages, views
 from api.web import session as websession
-from api.web.rendering import STATIC_DIR, render, request_lang, secure
+from api.web.rendering import STATIC_DIR, render, request_lang, request_zone, secure
 from classifiers.contracts import LABELS
 from monitor.core.i18n import translate
 from monitor.keys import repository as key_repo
@@ -257,11 +257,18 @@ def queue_page(
     filters = _filters(label, status, region, q, mix)
     filter_error = None
     try:
-        rows, next_cursor = pages.queue_rows(session, principal, filters, cursor, QUEUE_PAGE)
+        rows, next_cursor = pages.queue_rows(
+            session, principal, filters, cursor, QUEUE_PAGE, lang, request_zone(request)
+        )
     except queue.QueryError as exc:
         rows, next_cursor, filter_error = [], None, str(exc)
     selected_id = item if item is not None else (rows[0].id if rows else None)
-    selected = pages.item_view(session, principal, selected_id, filters) if selected_id else None
+    zone = request_zone(request)
+    selected = (
+        pages.item_view(session, principal, selected_id, filters, lang, zone)
+        if selected_id
+        else None
+    )
     return render(
         request,
         "queue.html",
@@ -285,6 +292,7 @@ def item_panel(
     session: SessionDep,
     item_id: Annotated[int, Path(ge=1, le=2**62)],
     back: Annotated[str, Query(max_length=2000)] = "/ui/",
+    single: Annotated[bool, Query()] = False,
 ) -> Response:
     """The item panel alone (HTML fragment), for keyboard navigation without reloads."""
     found = webauth.current(request, session)
@@ -295,14 +303,15 @@ def item_panel(
     if not policy.allowed(principal, "read_items"):
         return _error(request, 403, "Forbidden", translate(lang, "error.forbidden"))
     filters = _filters_from_back(back)
-    selected = pages.item_view(session, principal, item_id, filters)
+    selected = pages.item_view(session, principal, item_id, filters, lang, request_zone(request))
     if selected is None:
         # Missing and out-of-scope items answer alike, so nothing can be inferred.
         return _error(request, 404, "Not Found", translate(lang, "error.not_found"))
     return render(
         request,
         "_item.html",
-        {"selected": selected, **pages.panel_context(principal, filters)},
+        # `single`: opened from a cluster's list of copies, to decide that copy alone.
+        {"selected": selected, "single": single, **pages.panel_context(principal, filters)},
         principal=principal,
         csrf=ws.csrf,
     )
@@ -424,6 +433,7 @@ def decide_item(
             "status": out.status,
             "status_label": translate(lang, f"status.{out.status}"),
             "cluster_applied": out.cluster_applied,
+            "cluster_item_ids": out.cluster_item_ids,
             "message": translate(lang, "act.done"),
         },
     )

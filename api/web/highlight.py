@@ -7,9 +7,11 @@ template escapes each one inside its own <mark> or plain span.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from classifiers.text.spans import is_noise, ngram_spans, rule_spans
 
 # Explanation keys that hold the terms a model weighed (the classifier's explanation shape
 # may list plain strings, [term, weight] pairs or {"term"/"ngram"/...: ..} objects).
@@ -70,7 +72,7 @@ def _clean(term: str) -> str | None:
 
 
 def terms_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) -> list[str]:
-    """Collect the distinct terms and rule matches named by prediction explanations."""
+    """Collect the distinct terms and rule matches named by explanations (no rules, no noise)."""
     seen: dict[str, str] = {}
     for exp in explanations:
         if not isinstance(exp, Mapping):
@@ -79,6 +81,10 @@ def terms_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) ->
             for entry in _entries(exp.get(key)):
                 raw = _term_of(entry)
                 term = _clean(raw) if raw else None
+                # `rule:<id>` columns are rules (shown by rule_ids), and a bare stopword or
+                # character fragment (`di`, `lon`) drives nothing a reviewer can read.
+                if term and (term.startswith("rule:") or is_noise(term)):
+                    continue
                 if term and term.casefold() not in seen:
                     seen[term.casefold()] = term
                 if len(seen) >= MAX_TERMS:
@@ -87,7 +93,7 @@ def terms_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) ->
 
 
 def rules_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) -> list[str]:
-    """Return human-readable names of the rules that fired."""
+    """Return the ids of the rules that fired (rule entries and `rule:<id>` n-gram columns)."""
     names: list[str] = []
     for exp in explanations:
         if not isinstance(exp, Mapping):
@@ -99,7 +105,41 @@ def rules_from_explanations(explanations: Iterable[Mapping[str, Any] | None]) ->
                 name = entry.get("name") or entry.get("rule")
                 if isinstance(name, str) and name not in names:
                     names.append(name[:MAX_TERM_CHARS])
+        for key in _TERM_KEYS:
+            for entry in _entries(exp.get(key)):
+                raw = _term_of(entry)
+                if raw and raw.startswith("rule:") and raw[5:] not in names:
+                    names.append(raw[5:][:MAX_TERM_CHARS])
     return names
+
+
+def driving_segments(text: str, explanations: Sequence[Mapping[str, Any] | None]) -> list[Segment]:
+    """Mark the phrases that drove the score: rule matches and the model's top n-grams."""
+    if not text or len(text) > MAX_TEXT_CHARS:
+        return [Segment(text)] if text else []
+    spans = rule_spans(text, rules_from_explanations(explanations))
+    spans += ngram_spans(text, terms_from_explanations(explanations))
+    return _cut(text, spans)
+
+
+def _cut(text: str, spans: list[tuple[int, int, str]]) -> list[Segment]:
+    """Split text at merged spans; each marked piece carries its own text as the term."""
+    merged: list[list[int]] = []
+    for start, end, _ in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[Segment] = []
+    pos = 0
+    for start, end in merged:
+        if start > pos:
+            out.append(Segment(text[pos:start]))
+        out.append(Segment(text[start:end], term=text[start:end].casefold()))
+        pos = end
+    if pos < len(text):
+        out.append(Segment(text[pos:]))
+    return out
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str] | None:

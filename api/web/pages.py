@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from api.auth import policy
 from api.web import views
 from classifiers.contracts import LABELS
+from monitor.desk import rows as desk_rows
 from monitor.keys.principal import Principal
 from monitor.posts import detail, explore, queue
 
@@ -49,26 +50,36 @@ def queue_rows(
     filters: views.Filters,
     cursor: str | None,
     limit: int,
+    lang: str = "id",
+    zone: str | None = None,
 ) -> tuple[list[views.Row], str | None]:
-    """Return one page of queue rows and the next cursor (QueryError on bad input)."""
+    """Return one page of queue rows, one per narrative, and the next cursor (QueryError)."""
     wanted = item_filters(session, filters)
     if filters.mix == "uncertain":
+        # The uncertainty mix stays one row per post: each is a separate labelling question.
         entries, next_cursor = explore.mixed_page(
             session, principal, wanted, cursor=cursor, limit=limit
         )
-        summaries = detail.summaries(session, [e.post for e in entries])
-        rows = [views.row(s, filters, e.why) for s, e in zip(summaries, entries, strict=True)]
+        flat = desk_rows.flat_rows(session, [e.post for e in entries])
+        rows = [
+            views.row(s, filters, e.why, lang, zone) for s, e in zip(flat, entries, strict=True)
+        ]
         return rows, next_cursor
-    posts, next_cursor = queue.page(session, principal, wanted, cursor=cursor, limit=limit)
-    return [views.row(s, filters) for s in detail.summaries(session, posts)], next_cursor
+    grouped, next_cursor = desk_rows.page(session, principal, wanted, cursor=cursor, limit=limit)
+    return [views.row(r, filters, lang=lang, zone=zone) for r in grouped], next_cursor
 
 
 def item_view(
-    session: Session, principal: Principal, post_id: int, filters: views.Filters
+    session: Session,
+    principal: Principal,
+    post_id: int,
+    filters: views.Filters,
+    lang: str = "id",
+    zone: str | None = None,
 ) -> views.ItemView | None:
     """Return the item panel, or None when missing or outside the caller's scope."""
     found = detail.item_detail(session, principal, post_id)
-    return None if found is None else views.item_view(found, filters)
+    return None if found is None else views.item_view(found, filters, lang, zone)
 
 
 def panel_context(principal: Principal, filters: views.Filters) -> dict[str, Any]:
@@ -79,5 +90,7 @@ def panel_context(principal: Principal, filters: views.Filters) -> dict[str, Any
         "dismiss_reasons": DISMISS_REASONS,
         "escalation_targets": ESCALATION_TARGETS,
         "can_review": policy.allowed(principal, "review"),
+        # Cluster-wide decisions need a key without region limits (reviews.service).
+        "can_whole": not principal.region_limited,
         "back": filters.href(),
     }

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api.web.session import LANG_COOKIE, is_https
 from monitor.core.i18n import pick_lang, translator
+from monitor.core.localtime import ZONES
 from monitor.keys.principal import Principal
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -59,6 +60,18 @@ def request_lang(request: Request) -> str:
     return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
+TZ_COOKIE = "waspada_tz"
+TZ_CHOICES: tuple[str, ...] = ("auto", *ZONES)
+
+
+def request_zone(request: Request) -> str | None:
+    """Return the reader's chosen zone (?tz=, then the cookie), or None for the item's region."""
+    for value in (request.query_params.get("tz"), request.cookies.get(TZ_COOKIE)):
+        if value in TZ_CHOICES:
+            return None if value == "auto" else value
+    return None
+
+
 def render(
     request: Request,
     template: str,
@@ -70,8 +83,26 @@ def render(
 ) -> HTMLResponse:
     """Render a page with language, user and CSRF token, and the security headers."""
     lang = request_lang(request)
-    ctx = {"lang": lang, "t": translator(lang), "principal": principal, "csrf": csrf, **context}
+    zone = request_zone(request) or "auto"
+    ctx = {
+        "lang": lang,
+        "t": translator(lang),
+        "principal": principal,
+        "csrf": csrf,
+        "zone": zone,
+        "zones": TZ_CHOICES,
+        **context,
+    }
     response = HTMLResponse(env.get_template(template).render(ctx), status_code=status_code)
+    if request.query_params.get("tz") in TZ_CHOICES:
+        response.set_cookie(
+            TZ_COOKIE,
+            zone,
+            max_age=365 * 86400,
+            path="/",
+            samesite="lax",
+            secure=is_https(request),
+        )
     if request.query_params.get("lang") == lang:
         response.set_cookie(
             LANG_COOKIE,

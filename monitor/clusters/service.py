@@ -245,11 +245,27 @@ def cluster_priority(cluster: Cluster | None, now: datetime | None = None) -> fl
     active (a copy within GROWTH_WINDOW of `now`); size and reach add the rest, so a
     fast-spreading cluster outranks a lone post, which contributes 0.
     """
+    parts = spread_parts(cluster, now)
+    return round(parts.growth + parts.size + parts.reach, 4)
+
+
+@dataclass(frozen=True)
+class SpreadParts:
+    """A cluster's spread contribution split into its weighted parts (each in [0, 1))."""
+
+    growth: float = 0.0
+    size: float = 0.0
+    reach: float = 0.0
+    active: bool = False
+
+
+def spread_parts(cluster: Cluster | None, now: datetime | None = None) -> SpreadParts:
+    """Return the parts `cluster_priority` sums, so the queue can show why a row ranks high."""
     if cluster is None or cluster.size < 2:
-        return 0.0
+        return SpreadParts()
     active = now is None or cluster.last_seen >= now - GROWTH_WINDOW
     rate = cluster.growth_rate if active else 0.0
     growth = 1 - math.exp(-rate / 4 * math.log(2))
     size = min(math.log10(cluster.size) / 3, 1.0)  # 1,000 copies saturate
     reach = min((cluster.n_sources + cluster.n_regions) / 20, 1.0)
-    return round(0.6 * growth + 0.25 * size + 0.15 * reach, 4)
+    return SpreadParts(growth=0.6 * growth, size=0.25 * size, reach=0.15 * reach, active=active)

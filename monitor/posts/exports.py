@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.core.localtime import local_text, zone_of_regions
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from monitor.reviews.models import Review
@@ -16,6 +17,7 @@ from monitor.reviews.models import Review
 CSV_COLUMNS = (
     "id", "platform", "source_id", "url", "author", "title", "text", "published_at",
     "fetched_at", "labels", "max_score", "priority", "review_status", "cluster_id", "regions",
+    "timezone", "published_local",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", ";", "|")
 # A separator inside a cell followed by a formula character: spreadsheets that split on
@@ -49,6 +51,12 @@ def item_record(post: Post, regions: list[str]) -> dict[str, Any]:
         "review_status": post.review_status,
         "cluster_id": post.cluster_id,
         "regions": regions,
+        # Times above are ISO 8601 with their UTC offset; this is the same moment for people,
+        # in WIB/WITA/WIT by the item's first region.
+        "timezone": zone_of_regions(regions),
+        "published_local": local_text(
+            post.published_at or post.fetched_at, zone_of_regions(regions)
+        ),
     }
 
 

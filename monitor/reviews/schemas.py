@@ -122,6 +122,9 @@ class DecisionOut(BaseModel):
     status: Status
     review: ReviewOut
     cluster_applied: int = Field(description="Copies in the cluster that inherited it")
+    cluster_item_ids: list[int] = Field(
+        default_factory=list, description="Ids of the copies that inherited it"
+    )
 
 
 class BulkResult(BaseModel):

@@ -203,10 +203,14 @@ def decide(session: Session, principal: Principal, post_id: int, body: DecisionI
         },
         after={"status": new_status, **_review_state(review)},
     )
-    applied = _apply_to_cluster(session, principal, post, review) if body.apply_to_cluster else 0
+    applied = _apply_to_cluster(session, principal, post, review) if body.apply_to_cluster else []
     session.refresh(post, ["review_status"])
     return DecisionOut(
-        item_id=post_id, status=new_status, review=review_out(review), cluster_applied=applied
+        item_id=post_id,
+        status=new_status,
+        review=review_out(review),
+        cluster_applied=len(applied),
+        cluster_item_ids=applied,
     )
 
 
@@ -222,12 +226,14 @@ def _review_state(review: Review) -> dict[str, object]:
     }
 
 
-def _apply_to_cluster(session: Session, principal: Principal, post: Post, review: Review) -> int:
+def _apply_to_cluster(
+    session: Session, principal: Principal, post: Post, review: Review
+) -> list[int]:
     """Give every copy without its own decision an inherited one; later copies inherit too."""
     assert post.cluster_id is not None
     cluster = repo.cluster(session, post.cluster_id)
     if cluster is None:
-        return 0
+        return []
     members = repo.cluster_members_to_inherit(session, post.cluster_id, exclude=post.id)
     _inherit(session, members, review)
     before = {"decision": cluster.decision, "decision_review_id": cluster.decision_review_id}
@@ -247,7 +253,7 @@ def _apply_to_cluster(session: Session, principal: Principal, post: Post, review
             "applied_to": members,
         },
     )
-    return len(members)
+    return members
 
 
 def _inherit(session: Session, post_ids: Sequence[int], source: Review) -> None:

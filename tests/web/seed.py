@@ -29,12 +29,12 @@ REGIONS = [
 # (text, labels, score, region, terms that fired, status)
 POSTS = [
     (
-        "Warga Tanjab Timur dapat amplop Rp200 ribu dari tim sukses, serangan fajar jelang "
+        "Warga Tanjab Timur dapat amplop 100rb dari tim sukses, serangan fajar jelang "
         "pencoblosan di Muara Sabak.",
         ["money_politics"],
         0.97,
         "15.07",
-        ["serangan fajar", "amplop"],
+        ["serangan fajar", "amplop nominaluang"],
     ),
     (
         "HOAKS: surat suara sudah dicoblos di gudang KPU Kota Jambi, sebarkan sebelum dihapus!",
@@ -111,6 +111,17 @@ def _post(
     return post
 
 
+# A real rule per label, in the shape the classifier writes (`rules[].rule`, `top_ngrams`).
+RULE_OF = {
+    "hoax": "hx_chain_claim",
+    "black_campaign": "bc_slander_target",
+    "money_politics": "mp_strong_offer",
+    "identity_politics": "ip_vote_by_identity",
+}
+# What a linear model's top n-grams also hold: stopwords and character fragments.
+NOISE = [["di", 0.31], ["dari", 0.22], ["lon", 0.12]]
+
+
 def _predict(
     session: Session,
     post: Post,
@@ -122,8 +133,10 @@ def _predict(
     for label in ("hoax", "black_campaign", "money_politics", "identity_politics"):
         hit = label in labels
         explanation: dict[str, object] = {
-            "top_terms": [[t, 1.5] for t in terms] if hit else [],
-            "rules": [{"name": f"{label}_lexicon", "match": terms[0]}] if hit else [],
+            "top_ngrams": [[t, 1.5] for t in terms] + NOISE + [[f"rule:{RULE_OF[label]}", 0.9]]
+            if hit
+            else [],
+            "rules": [{"rule": RULE_OF[label], "label": label, "why": "-"}] if hit else [],
         }
         if hit and factcheck:
             explanation["factcheck"] = factcheck
@@ -157,6 +170,8 @@ def seed(session: Session) -> Seeded:
                 "title": "[SALAH] Surat Suara Sudah Dicoblos di Gudang KPU Jambi",
                 "url": "https://turnbackhoax.id/2024/02/surat-suara-dicoblos/",
                 "score": 0.91,
+                "publisher": "Mafindo",
+                "verdict": "SALAH",
             }
             if is_hoax
             else None

@@ -2,7 +2,9 @@
 
 The reviewer never touches the mouse: log in, filter, move with j/k and the arrow keys,
 claim, confirm, dismiss and escalate with the keyboard, and watch each decided item leave
-the queue; the uncertainty mix toggles with u. A liaison sees
+the queue; a narrative (a cluster of copies) is one row and `y` on it clears every copy
+without a reload; reasons are in Indonesian with the phrases that drove the score marked
+(and stopwords not); times are local (WIB). The uncertainty mix toggles with u. A liaison sees
 only their province; a forged POST without the CSRF token is refused; an XSS payload in a
 post stays inert. Screenshots go to the test's tmp dir and to artifacts/web/ (git-ignored).
 """
@@ -157,7 +159,22 @@ def test_reviewer_and_liaison_in_a_real_browser(
         page.keyboard.press("Enter")
         expect(page).to_have_url(f"{base}/ui/?status=new")
         rows = page.locator("#rows .row")
-        expect(rows).to_have_count(len(seeded.post_ids))
+        # Narrative-first: the three copies of the hoax are one row, with its spread.
+        expect(rows).to_have_count(len(seeded.post_ids) - 2)
+        narrative = page.locator("#rows .row.narrative")
+        expect(narrative).to_have_count(1)
+        expect(narrative).to_have_attribute("data-id", str(seeded.cluster_post_id))
+        expect(narrative.locator('[data-role="copies"]')).to_have_text("3 salinan")
+        copies = narrative.get_attribute("data-copies") or ""
+        assert len(copies.split()) == 3
+        # The priority's parts on hover and for screen readers (title + aria-describedby).
+        link = narrative.locator(".row-link")
+        assert "Prioritas" in (link.get_attribute("title") or "")
+        described = link.get_attribute("aria-describedby")
+        expect(page.locator(f"#{described}")).to_contain_text("pertumbuhan")
+        # Local time: Jambi and Jakarta are both WIB; no UTC anywhere in the list.
+        expect(page.locator("#rows time").first).to_contain_text("WIB")
+        assert "UTC" not in page.locator("#rows").inner_text()
 
         # The XSS payload is text on the page, not markup.
         page.goto(f"{base}/ui/?status=new&item={seeded.xss_id}")
@@ -165,10 +182,20 @@ def test_reviewer_and_liaison_in_a_real_browser(
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.locator("#post-text script, #post-text img").count() == 0
 
+        # Reasons a reviewer can read, on the money-politics post (the first row).
+        page.goto(f"{base}/ui/?status=new")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(seeded.post_ids[0]))
+        marks = [m.strip().lower() for m in page.locator("#post-text mark").all_inner_texts()]
+        assert "amplop 100rb" in marks and "serangan fajar" in marks, marks
+        assert not {"di", "dari", "lon"} & set(marks), marks
+        expect(page.locator("#reasons")).to_contain_text("menawarkan uang untuk suara")
+        expect(page.locator("#rules")).to_contain_text("istilah halus politik uang")
+        assert "mp_strong_offer" not in page.locator("#item").inner_text()
+        expect(page.locator("#item .item-head")).to_contain_text("WIB")
+
         # Filter by label with the keyboard: / jumps to the search box, Shift+Tab walks back
         # to the label select, ArrowDown picks the first label (hoax), Tab back to the search
         # box and Enter applies; status=new stays so decided items leave the list.
-        page.goto(f"{base}/ui/?status=new")
         page.keyboard.press("/")
         expect(page.locator("#f-q")).to_be_focused()
         for _ in range(3):
@@ -181,25 +208,17 @@ def test_reviewer_and_liaison_in_a_real_browser(
         expect(page.locator("#f-q")).to_be_focused()
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(r"label=hoax"))
-        expected = {seeded.post_ids[1], *seeded.post_ids[5:]}
-        expect(rows).to_have_count(len(expected))
-        hoax_ids = [int(x) for x in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")]
-        assert set(hoax_ids) == expected and hoax_ids[0] == seeded.post_ids[1]
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[0]))
+        expect(rows).to_have_count(1)  # the whole narrative, not three copies
+        expect(page.locator("#item")).to_have_attribute("data-id", str(seeded.cluster_post_id))
         expect(page.locator("#debunk a")).to_have_attribute(
             "href", "https://turnbackhoax.id/2024/02/surat-suara-dicoblos/"
         )
+        expect(page.locator("#debunk-publisher")).to_have_text("Mafindo")
+        expect(page.locator("#reasons")).to_contain_text("cocok dengan bantahan Mafindo")
+        expect(page.locator("#rules")).to_contain_text("pesan berantai tentang pemilu")
         expect(page.locator("#post-text mark").first).to_be_visible()
-
-        # Keyboard: j/k and the arrow keys move the selection and load the panel in place.
-        page.keyboard.press("j")
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[1]))
-        page.keyboard.press("k")
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[0]))
-        page.keyboard.press("ArrowDown")
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[1]))
-        page.keyboard.press("ArrowUp")
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[0]))
+        # The cluster box is ticked by default on a cluster, so `y` decides the narrative.
+        expect(page.locator('#form-confirm [data-role="whole"]')).to_be_checked()
 
         # ? shows the shortcuts; Esc hides them.
         page.keyboard.press("?")
@@ -217,14 +236,34 @@ def test_reviewer_and_liaison_in_a_real_browser(
         popup.value.close()
         outside.clear()
 
-        # c claims; y confirms; the item leaves the status=new queue and the next is selected.
+        # c claims; y confirms the narrative: every copy leaves the queue with no reload.
+        page.evaluate("window.__samePage = 1")
         page.keyboard.press("c")
         expect(page.locator("#item-claim")).to_contain_text("reviewer-web")
         _save(page, tmp_path, "queue-claimed", backend)
         page.keyboard.press("y")
-        expect(rows).to_have_count(len(hoax_ids) - 1)
-        expect(page.locator("#row-count")).to_have_text(str(len(hoax_ids) - 1))
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[1]))
+        expect(rows).to_have_count(0)
+        expect(page.locator("#row-count")).to_have_text("0")
+        assert page.evaluate("window.__samePage") == 1  # updated in place, not reloaded
+        statuses = _statuses(db_url, tmp_path)
+        cluster_ids = [int(x) for x in copies.split()]
+        assert {statuses[i] for i in cluster_ids} == {"confirmed"}
+
+        # The single posts: j/k and the arrow keys move the selection and load the panel.
+        page.goto(f"{base}/ui/?status=new")
+        expect(rows).to_have_count(len(seeded.post_ids) - 3)
+        single_ids = [int(x) for x in rows.evaluate_all("rs => rs.map(r => r.dataset.id)")]
+        assert page.locator("#rows .row.narrative").count() == 0
+        # No cluster, no cluster box.
+        expect(page.locator('#form-confirm [data-role="whole"]')).to_have_count(0)
+        page.keyboard.press("j")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(single_ids[1]))
+        page.keyboard.press("k")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(single_ids[0]))
+        page.keyboard.press("ArrowDown")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(single_ids[1]))
+        page.keyboard.press("ArrowUp")
+        expect(page.locator("#item")).to_have_attribute("data-id", str(single_ids[0]))
 
         # n opens the dismiss form on its reason; ArrowDown picks the next reason; Enter sends.
         page.keyboard.press("n")
@@ -233,25 +272,24 @@ def test_reviewer_and_liaison_in_a_real_browser(
         page.keyboard.press("ArrowDown")
         expect(page.locator("#dismiss-reason")).to_have_value("satire")
         page.keyboard.press("Enter")
-        expect(rows).to_have_count(len(hoax_ids) - 2)
-        expect(page.locator("#item")).to_have_attribute("data-id", str(hoax_ids[2]))
+        expect(rows).to_have_count(len(single_ids) - 1)
+        expect(page.locator("#item")).to_have_attribute("data-id", str(single_ids[1]))
 
         # e opens the escalate form; Enter sends it.
         page.keyboard.press("e")
         expect(page.locator("#escalate-target")).to_be_focused()
         page.keyboard.press("Enter")
-        expect(rows).to_have_count(0)
-        expect(page.locator("#row-count")).to_have_text("0")
+        expect(rows).to_have_count(len(single_ids) - 2)
+        expect(page.locator("#row-count")).to_have_text(str(len(single_ids) - 2))
 
         statuses = _statuses(db_url, tmp_path)
-        assert statuses[hoax_ids[0]] == "confirmed"
-        assert "satire" in (_reason(db_url, tmp_path, hoax_ids[1]) or "").lower()
-        assert statuses[hoax_ids[1]] == "dismissed"
-        assert statuses[hoax_ids[2]] == "escalated"
+        assert "satire" in (_reason(db_url, tmp_path, single_ids[0]) or "").lower()
+        assert statuses[single_ids[0]] == "dismissed"
+        assert statuses[single_ids[1]] == "escalated"
 
         # Back to the full open queue: a usable page for the screenshot.
         page.goto(f"{base}/ui/?status=new")
-        expect(rows).to_have_count(len(seeded.post_ids) - 3)
+        expect(rows).to_have_count(len(single_ids) - 2)
 
         # u mixes in the items the model is least sure about, and u again leaves them out.
         page.keyboard.press("u")
@@ -266,7 +304,7 @@ def test_reviewer_and_liaison_in_a_real_browser(
         assert shot.stat().st_size > 10_000
 
         # A forged POST without the CSRF token is refused, even with the session cookie.
-        target = seeded.post_ids[0]
+        target = single_ids[2]  # still open
         forged = page.evaluate(
             """async (id) => {
                  const r = await fetch(`/ui/items/${id}/decision`, {method: 'POST',
@@ -302,8 +340,14 @@ def test_reviewer_and_liaison_in_a_real_browser(
         expect(lp).to_have_url(re.compile(r"/ui/"))
         lp.goto(f"{base}/ui/")
         lrows = lp.locator("#rows .row")
-        expect(lrows).to_have_count(len(seeded.jambi_ids))
-        shown = {int(x) for x in lrows.evaluate_all("rs => rs.map(r => r.dataset.id)")}
+        expect(lrows).to_have_count(len(seeded.jambi_ids) - 2)  # the cluster is one row
+        shown = {
+            int(x)
+            for x in lrows.evaluate_all(
+                "rs => rs.flatMap(r => [r.dataset.id, ...(r.dataset.copies || '').split(' ')])"
+                ".filter(Boolean)"
+            )
+        }
         assert shown == set(seeded.jambi_ids)
         expect(lp.locator("#readonly")).to_be_visible()
         lp.goto(f"{base}/ui/?region=31")

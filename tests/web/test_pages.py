@@ -15,6 +15,17 @@ Login = Callable[[str], tuple[TestClient, str]]
 
 
 def _row_ids(page: str) -> list[int]:
+    """Every post the queue lists: each row's post, then the other copies of its narrative."""
+    ids: list[int] = []
+    for main, attrs in re.findall(r'class="row[^"]*" data-id="(\d+)"([^>]*)>', page):
+        copies = re.search(r'data-copies="([\d ]+)"', attrs)
+        for x in [main, *(copies.group(1).split() if copies else [])]:
+            if int(x) not in ids:
+                ids.append(int(x))
+    return ids
+
+
+def _narrative_rows(page: str) -> list[int]:
     return [int(x) for x in re.findall(r'class="row[^"]*" data-id="(\d+)"', page)]
 
 
@@ -113,7 +124,9 @@ def test_panel_shows_explanation_debunk_cluster_and_regions(
     assert 'rel="noopener noreferrer nofollow"' in panel
     assert 'id="siblings"' in panel and panel.count('<li><a href="/ui/?item=') == 2
     assert "Kota Jambi" in panel and "15.71" in panel
-    assert "hoax_lexicon" in panel
+    # Rules are shown by their Indonesian description, never by their id.
+    assert "pesan berantai tentang pemilu yang minta disebarkan" in panel
+    assert "hx_chain_claim" not in panel
     copy = client.get(f"/ui/items/{seeded.post_ids[-1]}/panel").text
     assert "javascript:" not in copy  # hostile source URL is shown nowhere as a link
 

@@ -36,12 +36,13 @@
     return "/ui/" + (q ? "?" + q : "");
   }
 
-  function loadPanel(id) {
+  function loadPanel(id, single) {
     var pane = document.getElementById("pane");
     if (!pane) return Promise.resolve();
     // Until the new panel arrives no key may act on the previous item's panel.
     pane.setAttribute("aria-busy", "true");
-    var url = "/ui/items/" + encodeURIComponent(id) + "/panel?back=" + encodeURIComponent(backUrl());
+    var url = "/ui/items/" + encodeURIComponent(id) + "/panel?back=" + encodeURIComponent(backUrl()) +
+      (single ? "&single=1" : "");
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (res) {
         if (res.status === 401) { window.location.href = "/ui/login"; return null; }
@@ -76,19 +77,48 @@
     return document.getElementById("item");
   }
 
+  // Decisions seen on this page (id -> status): a narrative row is finished when its own
+  // copy and every listed copy are decided, whether at once (cluster) or one by one.
+  var decided = {};
+
+  function copiesOf(row) {
+    return (row.dataset.copies || row.dataset.id).split(" ").concat([row.dataset.id]);
+  }
+
   function setStatus(id, status, label) {
-    rows().forEach(function (r) {
-      if (r.dataset.id !== String(id)) return;
-      r.dataset.status = status;
-      var badge = r.querySelector('[data-role="status"]');
-      if (badge) { badge.textContent = label; badge.className = "badge status status-" + status; }
-    });
     var item = currentItem();
     if (item && item.dataset.id === String(id)) {
       item.dataset.status = status;
       var b = document.getElementById("item-status");
       if (b) { b.textContent = label; b.className = "badge status status-" + status; }
     }
+  }
+
+  function applyDecision(id, status, label, others) {
+    var ids = [String(id)].concat((others || []).map(String));
+    ids.forEach(function (x) { decided[x] = status; });
+    setStatus(id, status, label);
+    var finished = [];
+    rows().forEach(function (r) {
+      var copies = copiesOf(r);
+      if (!ids.some(function (x) { return copies.indexOf(x) >= 0; })) return;
+      r.querySelectorAll("li.copy").forEach(function (li) {
+        if (ids.indexOf(li.dataset.copy) < 0) return;
+        li.classList.add("done");
+        var b = li.querySelector('[data-role="copy-status"]');
+        if (b) { b.textContent = label; b.className = "badge status status-" + status; }
+      });
+      var open = copies.filter(function (x) { return !decided[x]; });
+      var count = r.querySelector('[data-role="copies"]');
+      if (count) count.textContent = count.textContent.replace(/^\d+/, String(new Set(open).size));
+      if (open.length === 0) {
+        r.dataset.status = status;
+        var badge = r.querySelector('[data-role="status"]');
+        if (badge) { badge.textContent = label; badge.className = "badge status status-" + status; }
+        finished.push(r);
+      }
+    });
+    finished.forEach(function (r) { removeDecided(r, status); });
   }
 
   function markClaimed(id, who) {
@@ -108,15 +138,14 @@
     claim.textContent = "\u{1F512} " + (who || "");
   }
 
-  function removeDecided(id, status) {
+  function removeDecided(row, status) {
     var filter = new URLSearchParams(window.location.search).get("status") || "";
     var list = rows();
-    var idx = -1;
-    list.forEach(function (r, i) { if (r.dataset.id === String(id)) idx = i; });
+    var idx = list.indexOf(row);
     if (idx < 0) return;
     if (filter && filter !== status) {
-      // The item no longer matches the filter: it leaves the queue.
-      list[idx].remove();
+      // The narrative no longer matches the filter: it leaves the queue, no reload.
+      row.remove();
       var count = document.getElementById("row-count");
       if (count) count.textContent = String(rows().length);
       if (rows().length) select(Math.min(idx, rows().length - 1));
@@ -125,7 +154,7 @@
         if (pane) pane.textContent = "";
       }
     } else {
-      list[idx].classList.add("done");
+      row.classList.add("done");
       select(idx + 1 < list.length ? idx + 1 : idx);
     }
   }
@@ -154,8 +183,9 @@
       }
       toast(r.body.message || "OK", false);
       if (form.dataset.kind === "claim") { markClaimed(id, r.body.claimed_by); return; }
-      if (r.body.status) setStatus(id, r.body.status, r.body.status_label || r.body.status);
-      removeDecided(id, r.body.status);
+      if (r.body.status) {
+        applyDecision(id, r.body.status, r.body.status_label || r.body.status, r.body.cluster_item_ids);
+      }
     });
   }
 
@@ -204,6 +234,16 @@
       var name = action.getAttribute("data-action");
       if (name === "help") toggleHelp();
       if (name === "help-close") toggleHelp(false);
+      return;
+    }
+    var copy = target.closest("#rows .copy-link");
+    if (copy && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey) {
+      // One copy of a narrative, to decide on its own: the panel opens without the
+      // "whole cluster" box ticked.
+      ev.preventDefault();
+      var row = copy.closest(".row");
+      rows().forEach(function (r) { r.classList.toggle("selected", r === row); });
+      loadPanel(copy.dataset.id, true);
       return;
     }
     var link = target.closest("#rows .row-link");

@@ -1,0 +1,98 @@
+"""Queue rows for the API and the page: the post, its narrative, priority parts, local time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from monitor.clusters.models import Cluster
+from monitor.clusters.service import spread_parts
+from monitor.core.base import utcnow
+from monitor.core.localtime import local_iso, pick_zone
+from monitor.desk import narratives
+from monitor.desk.schemas import Narrative, PriorityParts, QueueRow
+from monitor.flows import priority as flow_priority
+from monitor.keys.principal import Principal
+from monitor.posts import detail, queue
+from monitor.posts.models import Post
+from monitor.posts.views import ItemSummary
+
+
+def priority_parts(
+    post: Post, cluster: Cluster | None, parts: flow_priority.PriorityParts | None, now: datetime
+) -> PriorityParts:
+    """Split a post's stored priority into the weighted parts `flows.priority` blends."""
+    spread = spread_parts(cluster, now)
+    scale = flow_priority.CLUSTER_WEIGHT  # the spread adds at most half a point
+    score = parts.score if parts is not None else min(post.max_score or 0.0, post.priority)
+    return PriorityParts(
+        total=round(post.priority, 4),
+        score=round(score, 4),
+        growth=round(scale * spread.growth, 4),
+        size=round(scale * spread.size, 4),
+        reach=round(scale * spread.reach, 4),
+        region_risk=round(flow_priority.REGION_WEIGHT * parts.region_risk, 4) if parts else 0.0,
+        recency=round(flow_priority.RECENCY_WEIGHT * parts.recency, 4) if parts else 0.0,
+        recent=spread.active,
+    )
+
+
+def as_row(item: ItemSummary, zone: str | None = None) -> QueueRow:
+    """Return a flat queue row (no narrative) with its local time."""
+    chosen = pick_zone(zone, item.regions)
+    return QueueRow(
+        **item.model_dump(),
+        timezone=chosen,
+        published_local=local_iso(item.published_at or item.fetched_at, chosen),
+    )
+
+
+def flat_rows(session: Session, posts: Sequence[Post], zone: str | None = None) -> list[QueueRow]:
+    """Return rows for posts one by one (the `group=none` queue and the uncertainty mix)."""
+    return [as_row(s, zone) for s in detail.summaries(session, list(posts))]
+
+
+def grouped_rows(
+    session: Session, groups: Sequence[narratives.Narrative], zone: str | None = None
+) -> list[QueueRow]:
+    """Return one row per narrative: the best copy's summary plus the group's figures."""
+    now = utcnow()
+    tops = detail.summaries(session, [g.top for g in groups])
+    copy_regions = queue.regions_of(session, [c.id for g in groups for c in g.copies])
+    parts = flow_priority.priority_parts(session, [g.top.id for g in groups], now)
+    rows: list[QueueRow] = []
+    for group, summary in zip(groups, tops, strict=True):
+        row = as_row(summary, zone)
+        row.priority_parts = priority_parts(group.top, group.cluster, parts.get(group.top.id), now)
+        if group.cluster_id is not None:
+            regions = sorted({code for c in group.copies for code in copy_regions[c.id]})
+            row.narrative = Narrative(
+                cluster_id=group.cluster_id,
+                copies=group.count,
+                copy_ids=[c.id for c in group.copies],
+                sources=group.n_sources,
+                platforms=sorted({c.platform for c in group.copies}),
+                regions=regions,
+                growth_rate=group.growth_rate,
+                first_seen=group.first_seen,
+                last_seen=group.last_seen,
+                decision=group.cluster.decision if group.cluster is not None else None,
+            )
+        rows.append(row)
+    return rows
+
+
+def page(
+    session: Session,
+    principal: Principal,
+    filters: queue.ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+    zone: str | None = None,
+) -> tuple[list[QueueRow], str | None]:
+    """Return one page of narrative rows and the next cursor (QueryError on bad input)."""
+    groups, next_cursor = narratives.page(session, principal, filters, sort, cursor, limit)
+    return grouped_rows(session, groups, zone), next_cursor
