@@ -184,6 +184,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Narrative (cluster {cluster}) spreading in {region}: {rate} copies/hour, "
         "{regions} regions, {size} copies",
     ),
+    "alertstatus.open": ("Terbuka", "Open"),
+    "alertstatus.acknowledged": ("Diterima", "Acknowledged"),
+    "alertstatus.resolved": ("Selesai", "Resolved"),
     "alert.subject": ("[Waspada] {rule} di {region}", "[Waspada] {rule} in {region}"),
 }
 
