@@ -184,6 +184,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Narrative (cluster {cluster}) spreading in {region}: {rate} copies/hour, "
         "{regions} regions, {size} copies",
     ),
+    "brief.title": ("Laporan deteksi dini 7 hari", "7-day early-warning brief"),
+    "brief.pdf": ("Unduh PDF", "Download PDF"),
+    "brief.html": ("Buka versi cetak (HTML)", "Open printable version (HTML)"),
     "alertstatus.open": ("Terbuka", "Open"),
     "alertstatus.acknowledged": ("Diterima", "Acknowledged"),
     "alertstatus.resolved": ("Selesai", "Resolved"),
