@@ -10,6 +10,7 @@ from api.exports.endpoints import router as exports_router
 from api.health.endpoints import router as health_router
 from api.ingest.endpoints import router as ingest_router
 from api.items.endpoints import router as items_router
+from api.regions.brief import router as brief_router
 from api.regions.endpoints import router as regions_router
 from api.regions.pages import router as regions_pages_router
 from api.sources.endpoints import router as sources_router
@@ -25,6 +26,7 @@ V1_ROUTERS: list[APIRouter] = [
     stats_router,
     exports_router,
     regions_router,
+    brief_router,
     alerts_router,
 ]
 

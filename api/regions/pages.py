@@ -16,8 +16,11 @@ from api.web import auth as webauth
 from api.web.rendering import add_template_dir, render, request_lang, secure
 from api.web.rendering import env as web_env
 from monitor.alerts import repository as alert_repository
+from monitor.alerts.models import Alert
+from monitor.core.i18n import translate
 from monitor.keys.principal import Principal
 from monitor.regions import figures
+from monitor.regions.timezones import local
 
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56
@@ -122,6 +125,19 @@ def tile_map(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"tiles": tiles, "width": width, "height": height, "size": TILE, "palette": PALETTE}
 
 
+def _alert_row(alert: Alert, lang: str) -> dict[str, Any]:
+    # People read names, translated rules and labels, and local time (WIB/WITA/WIT).
+    return {
+        "id": alert.id,
+        "when": local(alert.window_start, alert.region_code),
+        "rule": translate(lang, f"rule.{alert.rule}"),
+        "region": alert.payload.get("region_name") or alert.region_code or "—",
+        "label": translate(lang, f"label.{alert.label}") if alert.label else "—",
+        "summary": alert.summary,
+        "status": translate(lang, f"alertstatus.{alert.status}"),
+    }
+
+
 @router.get("/ui/map", response_class=HTMLResponse)
 def map_page(
     request: Request,
@@ -139,7 +155,9 @@ def map_page(
     recent = alert_repository.list_alerts(
         session, principal, status=None, region=None, rule=None, limit=50, before_id=None
     )
-    alerts = [a for a in recent if a.status != "resolved" and a.window_end > p.since]
+    alerts = [
+        _alert_row(a, lang) for a in recent if a.status != "resolved" and a.window_end > p.since
+    ]
     ctx = {
         "map": tile_map(rows),
         "days": days,

@@ -15,6 +15,8 @@ from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match
+from monitor.regions.models import Region
+from monitor.reviews.effective import EFFECTIVE_FLAGGED, STANDING_REVIEW
 from monitor.reviews.models import Review
 
 # --- Rule inputs ----------------------------------------------------------------------
@@ -38,11 +40,24 @@ def _happened(since: datetime, until: datetime) -> tuple[ColumnElement[bool], ..
 
 
 def flagged_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
-    """(post id, labels, event time, region code) for flagged posts that happened in the window."""
+    """Flagged posts (reviewers' decisions win) that happened in the window.
+
+    Rows: post id, model labels, review status, standing review's labels, event time,
+    collection time, region code.
+    """
     stmt = (
-        select(Post.id, Post.labels, EVENT_TIME, PostRegion.region_code)
+        select(
+            Post.id,
+            Post.labels,
+            Post.review_status,
+            Review.labels,
+            EVENT_TIME,
+            Post.fetched_at,
+            PostRegion.region_code,
+        )
         .join(PostRegion, PostRegion.post_id == Post.id)
-        .where(Post.flagged.is_(True), *_happened(since, until))
+        .outerjoin(Review, STANDING_REVIEW)
+        .where(EFFECTIVE_FLAGGED, *_happened(since, until))
     )
     return session.execute(stmt).all()
 
@@ -51,28 +66,38 @@ def baseline_counts(session: Session, since: datetime, until: datetime) -> list[
     """(region key, labels, distinct flagged posts) per kabupaten/kota key and per province.
 
     Aggregated in the database: the baseline spans a week of flags, the window only an hour.
+    Rows: key, model labels, standing review's labels (NULL: the model's count), count.
     """
-    period = (Post.flagged.is_(True), *_happened(since, until))
+    period = (EFFECTIVE_FLAGGED, *_happened(since, until))
     kab = func.substr(PostRegion.region_code, 1, 5)
     by_kab = (
-        select(kab, Post.labels, func.count(func.distinct(Post.id)))
+        select(kab, Post.labels, Review.labels, func.count(func.distinct(Post.id)))
         .join(PostRegion, PostRegion.post_id == Post.id)
+        .outerjoin(Review, STANDING_REVIEW)
         .where(*period, func.length(PostRegion.region_code) >= 5)
-        .group_by(kab, Post.labels)
+        .group_by(kab, Post.labels, Review.labels)
     )
     by_province = (
-        select(PostRegion.province_code, Post.labels, func.count(func.distinct(Post.id)))
+        select(
+            PostRegion.province_code,
+            Post.labels,
+            Review.labels,
+            func.count(func.distinct(Post.id)),
+        )
         .join(PostRegion, PostRegion.post_id == Post.id)
+        .outerjoin(Review, STANDING_REVIEW)
         .where(*period)
-        .group_by(PostRegion.province_code, Post.labels)
+        .group_by(PostRegion.province_code, Post.labels, Review.labels)
     )
     return [*session.execute(by_kab).all(), *session.execute(by_province).all()]
 
 
 def reviewed_since(session: Session, since: datetime, until: datetime) -> Sequence[Row[Any]]:
-    """(post id, labels, status, review time, region code) for posts confirmed or escalated."""
+    """(post id, reviewer's labels, status, review time, region code) for decided posts."""
     stmt = (
-        select(Post.id, Post.labels, Post.review_status, Review.created_at, PostRegion.region_code)
+        select(
+            Post.id, Review.labels, Post.review_status, Review.created_at, PostRegion.region_code
+        )
         .join(Review, Review.post_id == Post.id)
         .join(PostRegion, PostRegion.post_id == Post.id)
         .where(
@@ -113,6 +138,22 @@ def spreading_clusters(
         .join(PostRegion, PostRegion.post_id == Post.id)
         .where(Cluster.id.in_(hot))
         .distinct()
+    )
+    return session.execute(stmt).all()
+
+
+def region_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
+    """Return the names of some region codes (alert texts name regions, not codes)."""
+    if not codes:
+        return {}
+    stmt = select(Region.code, Region.name).where(Region.code.in_(sorted(set(codes))))
+    return {str(c): str(n) for c, n in session.execute(stmt)}
+
+
+def spike_windows_since(session: Session, since: datetime) -> Sequence[Row[Any]]:
+    """(region, label, window start, window end) of volume-spike alerts ending after since."""
+    stmt = select(Alert.region_code, Alert.label, Alert.window_start, Alert.window_end).where(
+        Alert.rule == "volume_spike", Alert.window_end > since
     )
     return session.execute(stmt).all()
 

@@ -17,9 +17,11 @@ from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.alerts.rules import EVALUATORS, RULES, AlertDraft, RuleConfig
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
+from monitor.core.i18n import translate
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.keys.service import principal_of
+from monitor.regions.timezones import local
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +175,20 @@ def message_for(alert: Alert) -> Message:
         "details": alert.payload,
         "created_at": alert.created_at.isoformat() if alert.created_at else None,
     }
-    text = f"[Waspada] {alert.rule} {alert.region_code or ''} {alert.label or ''}\n{alert.summary}"
-    subject = f"[Waspada] {alert.rule} in {alert.region_code or 'all regions'}"
+    # People read the text and subject: region names and Indonesian labels, never codes.
+    region = alert.payload.get("region_name") or alert.region_code
+    where = region or translate("id", "figures.all_regions")
+    rule = translate("id", f"rule.{alert.rule}")
+    head = f"[Waspada] {rule} · {where}"
+    if alert.label:
+        head += f" · {translate('id', 'label.' + alert.label)}"
+    when = local(alert.window_start, alert.region_code)
+    text = f"{head}\n{alert.summary}\n{when}"
+    subject = translate("id", "alert.subject").format(rule=rule, region=where)
+    payload["region_name"] = region
+    payload["rule_text"] = rule
+    payload["label_text"] = translate("id", f"label.{alert.label}") if alert.label else None
+    payload["label_source"] = alert.payload.get("label_source")
     return Message(payload=payload, text=text, subject=subject)
 
 

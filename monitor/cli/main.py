@@ -93,6 +93,12 @@ def _regions() -> click.Command:
     return _group(cli.app)
 
 
+def _brief() -> click.Command:
+    from monitor.cli import brief
+
+    return _single(brief.brief)
+
+
 def _alerts() -> click.Command:
     from monitor.alerts import cli
 
@@ -306,6 +312,9 @@ COMMANDS: dict[str, Lazy] = {
     "db": Lazy("Database schema migrations.", _db),
     "regions": Lazy("Kemendagri regions: load, tag, search, IKP import.", _regions),
     "alerts": Lazy("Alerts: subscriptions, rule evaluation, delivery.", _alerts),
+    "brief": Lazy(
+        "Write a region's early-warning brief (laporan deteksi dini) as PDF or HTML.", _brief
+    ),
     "keys": Lazy("API keys: create (shown once), list, revoke.", _keys),
     "sources": Lazy("Manage and run collection sources.", _sources),
     "bench": Lazy("Benchmarks that print their figures.", _bench),

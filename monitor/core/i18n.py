@@ -316,6 +316,40 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.bad_input": ("Masukan tidak valid", "Invalid input"),
     "error.back": ("Kembali ke antrean", "Back to the queue"),
+    # figures: alert texts, reviewer/model split, the weekly early-warning brief
+    "label.unlabelled": ("Tanpa label", "Unlabelled"),
+    "rule.volume_spike": ("Lonjakan volume", "Volume spike"),
+    "rule.reviewed_item": ("Item diputuskan peninjau", "Item decided by reviewers"),
+    "rule.cluster_spread": ("Narasi menyebar", "Spreading narrative"),
+    "rule.score_drift": ("Pergeseran skor model", "Model score drift"),
+    "figures.split": (
+        "{reviewer} dikonfirmasi peninjau, {model} dari model",
+        "{reviewer} confirmed by reviewers, {model} from the model",
+    ),
+    "figures.all_regions": ("semua wilayah", "all regions"),
+    "alert.spike": (
+        "{count} item {label} di {region} dalam {minutes} menit sejak {start} "
+        "({split}); biasanya {expected}",
+        "{count} {label} items in {region} within {minutes} minutes from {start} "
+        "({split}); usually {expected}",
+    ),
+    "alert.reviewed": (
+        "{count} item {label} dikonfirmasi atau dieskalasi peninjau di {region}",
+        "{count} {label} item(s) confirmed or escalated by reviewers in {region}",
+    ),
+    "alert.spread": (
+        "Narasi (klaster {cluster}) menyebar di {region}: {rate} salinan/jam, "
+        "{regions} wilayah, {size} salinan",
+        "Narrative (cluster {cluster}) spreading in {region}: {rate} copies/hour, "
+        "{regions} regions, {size} copies",
+    ),
+    "brief.title": ("Laporan deteksi dini 7 hari", "7-day early-warning brief"),
+    "brief.pdf": ("Unduh PDF", "Download PDF"),
+    "brief.html": ("Buka versi cetak (HTML)", "Open printable version (HTML)"),
+    "alertstatus.open": ("Terbuka", "Open"),
+    "alertstatus.acknowledged": ("Diterima", "Acknowledged"),
+    "alertstatus.resolved": ("Selesai", "Resolved"),
+    "alert.subject": ("[Waspada] {rule} di {region}", "[Waspada] {rule} in {region}"),
 }
 
 

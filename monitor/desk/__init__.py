@@ -1,1 +1,1 @@
-"""The reviewers' and liaisons' read side: queue, item detail, cluster views."""
+"""The reviewers' and liaisons' read side: queue, item detail, cluster views, figures, briefs."""

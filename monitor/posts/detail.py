@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from monitor.audit import service as audit
 from monitor.clusters.models import Cluster
+from monitor.clusters.scoped import figures as scoped_figures
 from monitor.core.base import utcnow
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
@@ -100,7 +101,13 @@ def cluster_summary(session: Session, principal: Principal, post: Post) -> Clust
         size=size,
         first_seen=cluster.first_seen,
         last_seen=cluster.last_seen,
-        growth_rate=cluster.growth_rate if not principal.region_limited else 0.0,
+        # A liaison sees the growth of the copies in their regions (issue 13), not a flat 0.0
+        # (issue 14: "0.0 salinan/jam" for a cluster growing at 7 an hour).
+        growth_rate=(
+            scoped_figures(session, [cluster.id], principal.regions)[cluster.id].growth_rate
+            if principal.region_limited
+            else cluster.growth_rate
+        ),
         decision=cluster.decision,
         siblings=[
             SiblingOut(

@@ -14,6 +14,7 @@ from monitor.alerts import repository as alert_repository
 from monitor.clusters.scoped import figures as cluster_figures
 from monitor.keys.principal import Principal
 from monitor.regions import repository
+from monitor.reviews.effective import MODEL, REVIEWER, as_json, standing_labels
 
 STATUSES = ("confirmed", "dismissed", "escalated")
 # Why a floor on volume: a region with 3 posts and 1 confirmed flag is noise, not a hot spot.
@@ -50,16 +51,26 @@ def summary(
     per_label: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     trend: dict[str, Counter[str]] = defaultdict(Counter)
     rows = repository.flagged_rows(session, principal, code, since, until)
-    for _pid, labels, status, at in rows:
+    who: Counter[str] = Counter()
+    for _pid, model, status, reviewed, at in rows:
         day = at.date().isoformat()
-        trend[day]["flagged"] += 1
         if status in STATUSES:
             trend[day][status] += 1
-        for label in labels or []:
+        labels, source = standing_labels(as_json(model), status, _maybe(reviewed))
+        if status == "dismissed":
+            # Dismissed items count as not flagged; their model labels show the false alarms.
+            for label in as_json(model):
+                per_label.setdefault(label, Counter())["dismissed"] += 1
+            continue
+        trend[day]["flagged"] += 1
+        who[source] += 1
+        for label in labels:
             counts = per_label.setdefault(label, Counter())
             counts["flagged"] += 1
+            counts[source] += 1
             if status in STATUSES:
                 counts[status] += 1
+    flagged = sum(who.values())
     return {
         "code": region.code,
         "name": region.name,
@@ -67,9 +78,11 @@ def summary(
         "since": since.isoformat(),
         "until": until.isoformat(),
         "volume": repository.post_volume(session, principal, code, since, until),
-        "flagged": len(rows),
+        "flagged": flagged,
+        # Who decided the flagged posts' labels: reviewers where they did, else the model.
+        "label_source": {REVIEWER: who[REVIEWER], MODEL: who[MODEL]},
         "labels": {
-            label: {k: c.get(k, 0) for k in ("flagged", *STATUSES)}
+            label: {k: c.get(k, 0) for k in ("flagged", *STATUSES, REVIEWER, MODEL)}
             for label, c in per_label.items()
         },
         "trend": [{"day": day, **dict(trend[day])} for day in sorted(trend)],
@@ -80,6 +93,10 @@ def summary(
         ],
         "children": _children(session, principal, code, since, until),
     }
+
+
+def _maybe(labels: Any) -> list[str] | None:
+    return None if labels is None else as_json(labels)
 
 
 def _top_clusters(
@@ -148,7 +165,7 @@ def ranking(
     volume = repository.volume_by_key(session, principal, key_len, since, until)
     confirmed: dict[str, Counter[str]] = defaultdict(Counter)
     for key, _pid, labels in repository.confirmed_by_key(session, principal, key_len, since, until):
-        for label in labels or []:
+        for label in as_json(labels):
             confirmed[key][label] += 1
     flagged = repository.flagged_by_key(session, principal, key_len, since, until)
     # Why alerts in the table: a fresh burst is flagged but not yet confirmed, so it has no

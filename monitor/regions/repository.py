@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, select
+from sqlalchemy import ColumnElement, Row, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match, visible_posts
 from monitor.regions.models import IkpScore, Region
+from monitor.reviews.effective import DECIDED, EFFECTIVE_FLAGGED, STANDING_REVIEW
+from monitor.reviews.models import Review
 from monitor.sources.models import Source
 
 # The time a post counts at: when it was published, else when we collected it.
@@ -150,9 +152,17 @@ def _period(since: datetime, until: datetime) -> list[ColumnElement[bool]]:
 def flagged_rows(
     session: Session, principal: Principal, code: str, since: datetime, until: datetime
 ) -> Sequence[Row[Any]]:
-    """Flagged posts in a region and period: id, labels, review status, time."""
-    stmt = select(Post.id, Post.labels, Post.review_status, POST_TIME).where(
-        Post.flagged.is_(True), _in_region(code), visible_posts(principal), *_period(since, until)
+    """Posts the model flagged or a reviewer decided, in a region and period.
+
+    Rows: id, model labels, review status, standing review's labels (reviewer labels win),
+    time. Dismissed posts are included so their count can be shown; callers drop them from
+    the flagged figures.
+    """
+    stmt = (
+        select(Post.id, Post.labels, Post.review_status, Review.labels, POST_TIME)
+        .outerjoin(Review, STANDING_REVIEW)
+        .where(or_(Post.flagged.is_(True), Post.review_status.in_(DECIDED)))
+        .where(_in_region(code), visible_posts(principal), *_period(since, until))
     )
     return session.execute(stmt).all()
 
@@ -175,7 +185,7 @@ def top_clusters(
     stmt = (
         select(Cluster.id, Cluster.size, Cluster.growth_rate, Cluster.n_regions, count)
         .join(Post, Post.cluster_id == Cluster.id)
-        .where(Post.flagged.is_(True), _in_region(code), visible_posts(principal))
+        .where(EFFECTIVE_FLAGGED, _in_region(code), visible_posts(principal))
         .where(*_period(since, until))
         .group_by(Cluster.id, Cluster.size, Cluster.growth_rate, Cluster.n_regions)
         .order_by(count.desc(), Cluster.id)
@@ -192,7 +202,7 @@ def top_sources(
     stmt = (
         select(Source.id, Source.name, count)
         .join(Post, Post.source_id == Source.id)
-        .where(Post.flagged.is_(True), _in_region(code), visible_posts(principal))
+        .where(EFFECTIVE_FLAGGED, _in_region(code), visible_posts(principal))
         .where(*_period(since, until))
         .group_by(Source.id, Source.name)
         .order_by(count.desc(), Source.id)
@@ -206,7 +216,12 @@ def tagged_rows_below(
 ) -> Sequence[Row[Any]]:
     """(post id, region code, flagged, review status) for tags strictly below a region."""
     stmt = (
-        select(PostRegion.post_id, PostRegion.region_code, Post.flagged, Post.review_status)
+        select(
+            PostRegion.post_id,
+            PostRegion.region_code,
+            EFFECTIVE_FLAGGED.label("flagged"),
+            Post.review_status,
+        )
         .join(Post, Post.id == PostRegion.post_id)
         .where(PostRegion.region_code.like(code + ".%"), visible_posts(principal))
         .where(*_period(since, until))
@@ -243,11 +258,12 @@ def _count_by_key(
 def confirmed_by_key(
     session: Session, principal: Principal, key_len: int, since: datetime, until: datetime
 ) -> Sequence[Row[Any]]:
-    """(region prefix, post id, labels) for confirmed posts in the period."""
+    """(region prefix, post id, labels) for confirmed posts: the reviewer's labels win."""
     key = func.substr(PostRegion.region_code, 1, key_len)
     stmt = (
-        select(key, Post.id, Post.labels)
+        select(key, Post.id, func.coalesce(Review.labels, Post.labels))
         .join(Post, Post.id == PostRegion.post_id)
+        .outerjoin(Review, STANDING_REVIEW)
         .where(func.length(PostRegion.region_code) >= key_len, visible_posts(principal))
         .where(Post.review_status == "confirmed", *_period(since, until))
         .distinct()
@@ -258,5 +274,5 @@ def confirmed_by_key(
 def flagged_by_key(
     session: Session, principal: Principal, key_len: int, since: datetime, until: datetime
 ) -> dict[str, int]:
-    """Distinct flagged posts per region prefix of `key_len` characters in the period."""
-    return _count_by_key(session, principal, key_len, since, until, Post.flagged.is_(True))
+    """Distinct flagged posts (dismissed ones not, reviewer-confirmed ones too) per prefix."""
+    return _count_by_key(session, principal, key_len, since, until, EFFECTIVE_FLAGGED)

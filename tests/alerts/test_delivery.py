@@ -129,8 +129,8 @@ def test_down_receiver_does_not_block_the_others(
     # Email: a real SMTP conversation with the alert in the body.
     [(rcpt, msg)] = mailbox.messages
     assert rcpt == ["bawaslu.jambi@example.org"]
-    assert msg["Subject"] == "[Waspada] volume_spike in 15.07"
-    assert "money_politics" in msg.get_payload()
+    assert msg["Subject"] == "[Waspada] Lonjakan volume di Kabupaten Tanjung Jabung Timur"
+    assert "Politik uang" in msg.get_payload() and "WIB" in msg.get_payload()
 
     # The Bot API recovers: the retry goes through and the token stays out of the errors.
     assert deliver_pending(alert_rt, FAST, now=utcnow() + timedelta(minutes=2)).sent == 1

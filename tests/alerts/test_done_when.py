@@ -66,7 +66,13 @@ def test_burst_fires_one_signed_webhook_and_one_telegram_for_the_province_liaiso
     assert body["details"]["count"] == 15 and set(body["details"]["post_ids"]) == set(ids)
     tg = receivers.at("telegram")
     assert [c.body["chat_id"] for c in tg] == [CHAT_15]
-    assert "15.07" in tg[0].body["text"] and "money_politics" in tg[0].body["text"]
+    # People read names and Indonesian labels, not codes.
+    text = tg[0].body["text"]
+    assert "Tanjung Jabung Timur" in text and "Politik uang" in text, text
+    assert "15.07" not in text and "money_politics" not in text
+    assert (
+        "15 dikonfirmasi peninjau" not in text and "0 dikonfirmasi peninjau, 15 dari model" in text
+    )
     assert receivers.at("/hook/31") == []
 
     # A repeat run in the same window merges into the alert and sends nothing new.

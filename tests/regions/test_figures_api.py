@@ -103,7 +103,10 @@ def test_liaisons_see_only_their_scope(rt: Runtime, client: TestClient) -> None:
     assert "data-alert=" not in html and "Tidak ada peringatan terbuka." in html
     mine = client.get("/ui/map", headers=auth(w.keys["liaison-15"])).text
     assert f'<tr data-alert="{w.alert_id}">' in mine
-    assert "15 money_politics flags in 15.07 this window" in mine
+    # Names, Indonesian labels and local time, not codes (issue 14).
+    row = mine.split(f'<tr data-alert="{w.alert_id}">')[1].split("</tr>")[0]
+    assert "15 item Politik uang di Kabupaten Tanjung Jabung Timur" in row
+    assert "Lonjakan volume" in row and "WIB" in row and "money_politics" not in row
 
 
 def test_summary_counts_and_children(rt: Runtime, client: TestClient) -> None:
@@ -117,7 +120,10 @@ def test_summary_counts_and_children(rt: Runtime, client: TestClient) -> None:
         "confirmed": 5,
         "dismissed": 0,
         "escalated": 0,
+        "reviewer": 5,
+        "model": 10,
     }
+    assert body["label_source"] == {"reviewer": 5, "model": 10}
     assert body["children"][0]["code"] == "15.07" and body["children"][0]["flagged"] == 15
     assert sum(d["flagged"] for d in body["trend"]) == 15
 
