@@ -159,8 +159,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "error.back": ("Kembali ke antrean", "Back to the queue"),
     # ops: command-line lines for operators
     "cli.db_locked": (
-        "Basis data SQLite sedang dipakai proses waspada lain dan tidak lepas dalam {seconds} detik; "
-        "coba lagi, atau pakai PostgreSQL untuk banyak proses.",
+        "Basis data SQLite sedang dipakai proses waspada lain dan tidak lepas dalam "
+        "{seconds} detik; coba lagi, atau pakai PostgreSQL untuk banyak proses.",
         "The SQLite database is held by another waspada process and was not released within "
         "{seconds} seconds; try again, or use PostgreSQL for several processes.",
     ),

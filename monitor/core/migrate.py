@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
-from monitor.core.db import read_connection
 
 import migrations
+from monitor.core.db import read_connection
 
 if TYPE_CHECKING:
     from alembic.config import Config

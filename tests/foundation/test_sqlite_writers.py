@@ -76,7 +76,7 @@ def test_a_command_blocked_past_the_timeout_says_one_line(tmp_path: Path) -> Non
     }
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "monitor", "keys", "create", "--name", "x", "--role", "reviewer"],
+            [sys.executable, "-m", "monitor", "keys", "create", "--name", "x", "--role", "admin"],
             env=env,
             capture_output=True,
             text=True,
