@@ -21,7 +21,7 @@ class Recording:
     """Progress that remembers what it was told, to check the library reports faithfully."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, object, object]] = []
+        self.events: list[tuple[str, str, float | None]] = []
         self.open: str | None = None
 
     def begin(self, name: str, total: float | None = None, unit: str = "langkah") -> None:
@@ -39,7 +39,10 @@ class Recording:
         self.open = None
 
     def stages(self) -> list[str]:
-        return [str(name) for kind, name, _ in self.events if kind == "begin"]
+        return [name for kind, name, _ in self.events if kind == "begin"]
+
+    def advanced(self, name: str | None = None) -> float:
+        return sum(a or 0 for kind, n, a in self.events if kind == "advance" and name in (None, n))
 
 
 def test_training_reports_each_stage_in_order(tmp_path: Path) -> None:
@@ -49,8 +52,7 @@ def test_training_reports_each_stage_in_order(tmp_path: Path) -> None:
     assert stages[0] == "memuat dataset" and stages[1].startswith("melatih model (")
     assert stages[2:] == ["memilih ambang", "evaluasi"]
     assert seen.open is None  # every stage ended
-    advances = [a for kind, name, a in seen.events if kind == "advance" and name == "evaluasi"]
-    assert sum(advances) == 3  # held-out, cross-dataset, production
+    assert seen.advanced("evaluasi") == 3  # held-out, cross-dataset, production
 
 
 def test_a_download_advances_by_its_bytes(
@@ -64,7 +66,7 @@ def test_a_download_advances_by_its_bytes(
         fetch_dataset(ds, tmp_path, client=client, mirror=httpserver.url_for("/m"), progress=seen)
     begin = [e for e in seen.events if e[0] == "begin"]
     assert begin == [("begin", f"mengunduh {ds.files[0].name}", len(body))]
-    assert sum(a for kind, _, a in seen.events if kind == "advance") == len(body)  # type: ignore[misc]
+    assert seen.advanced() == len(body)
 
 
 def test_a_stage_ends_when_its_block_raises() -> None:
