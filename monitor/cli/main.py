@@ -135,6 +135,12 @@ def _models() -> click.Command:
     return _group(cli.models_app)
 
 
+def _notebooks() -> click.Command:
+    from monitor.cli import notebooks
+
+    return _group(notebooks.app)
+
+
 def _drift() -> click.Command:
     from monitor.drift import cli
 
@@ -314,6 +320,7 @@ COMMANDS: dict[str, Lazy] = {
     "datasets": Lazy("Public datasets: list and fetch.", _datasets),
     "models": Lazy("Trained classifier versions.", _models),
     "drift": Lazy("Drift watch: score distributions against validation.", _drift),
+    "notebooks": Lazy("Researchers' notebooks: run them headless.", _notebooks),
     "tipline": Lazy("Citizen tipline: a Telegram bot that takes tips.", _tipline),
 }
 
