@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api import problems
+from api.apidocs import endpoints as apidocs
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.routes import ROOT_ROUTERS, V1_ROUTERS
 from monitor.core.runtime import Runtime
@@ -20,10 +21,13 @@ def create_app(rt: Runtime) -> FastAPI:
         version="0.1.0",
         summary="Election early-detection monitor: flagged posts for human review",
         openapi_url="/openapi.json",
+        docs_url=None,  # served by api.apidocs from a package: FastAPI's loads from a CDN
+        redoc_url=None,  # ReDoc also loads from a CDN; Swagger UI is enough
     )
     app.state.runtime = rt
     problems.install(app)
     problems.document(app)
+    apidocs.install(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestContextMiddleware)
     for router in ROOT_ROUTERS:

@@ -14,6 +14,8 @@ from classifiers.data.corpus import available_datasets
 from classifiers.models.artifact import load_pipeline
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, train
+from classifiers.progress import SILENT, Progress
+from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.modelversions import repository
@@ -65,7 +67,7 @@ def default_config(settings: Settings) -> TrainConfig:
     return TrainConfig.small(settings.target_precision)
 
 
-def ensure_default_model(rt: Runtime) -> Classifier:
+def ensure_default_model(rt: Runtime, progress: Progress = SILENT) -> Classifier:
     """Return the promoted model, training and promoting the default one if none exists."""
     with rt.session() as session:
         current = load_promoted(session, rt.settings)
@@ -79,7 +81,7 @@ def ensure_default_model(rt: Runtime) -> Classifier:
         )
     else:
         log.info("no promoted model: training the default model")
-    model = train(rt.settings.data_dir, config)
+    model = train(rt.settings.data_dir, config, progress=progress)
     with rt.session() as session:
         row = register(session, rt.settings.data_dir, model)
         try:
@@ -100,4 +102,5 @@ def ensure_default_model(rt: Runtime) -> Classifier:
 
 def default_model_step(rt: Runtime) -> None:
     """`waspada up` start-up step: make sure a promoted model exists."""
-    ensure_default_model(rt)
+    # The first start trains for minutes: say so as it goes, not only when it is done.
+    ensure_default_model(rt, for_operator())

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from classifiers.data.registry import DATASETS, DataFile, Dataset
+from classifiers.progress import SILENT, Progress, stage
 
 
 class FetchError(Exception):
@@ -51,18 +52,28 @@ def file_url(ds: Dataset, file: DataFile, mirror: str | None = None) -> str:
     return file.url
 
 
-def _download(client: httpx.Client, url: str, file: DataFile, tmp: Path, max_bytes: int) -> None:
+def _download(
+    client: httpx.Client,
+    url: str,
+    file: DataFile,
+    tmp: Path,
+    max_bytes: int,
+    progress: Progress = SILENT,
+) -> None:
     try:
         with client.stream("GET", url) as resp:
             if resp.status_code != 200:
                 raise FetchError(f"{file.name}: HTTP {resp.status_code} from {url}")
             size = 0
-            with tmp.open("wb") as fh:
+            declared = resp.headers.get("content-length", "")
+            total = int(declared) if declared.isdigit() else None
+            with tmp.open("wb") as fh, stage(progress, f"mengunduh {file.name}", total, "B"):
                 for chunk in resp.iter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(f"{file.name}: larger than {max_bytes} bytes; refused")
                     fh.write(chunk)
+                    progress.advance(len(chunk))
     except httpx.HTTPError as exc:
         tmp.unlink(missing_ok=True)
         raise FetchError(f"{file.name}: download from {url} failed: {exc}") from None
@@ -79,6 +90,7 @@ def fetch_dataset(
     client: httpx.Client | None = None,
     mirror: str | None = None,
     max_bytes: int = 200 * 1024 * 1024,
+    progress: Progress = SILENT,
 ) -> FetchResult:
     """Fetch every file of a dataset (copy from `source_dir/<name>/` or download), verified."""
     target = ds.folder(data_dir)
@@ -99,7 +111,7 @@ def fetch_dataset(
             if client is None:
                 raise FetchError("no HTTP client given for a download")
             url = file_url(ds, file, mirror)
-            _download(client, url, file, tmp, max_bytes)
+            _download(client, url, file, tmp, max_bytes, progress)
             _verify(tmp, file, url)
         tmp.replace(dest)
         fetched += 1
@@ -113,6 +125,7 @@ def fetch_many(
     source_dir: Path | None = None,
     client_factory: Callable[[], httpx.Client] | None = None,
     mirror: str | None = None,
+    progress: Progress = SILENT,
 ) -> list[FetchResult]:
     """Fetch the named datasets (all when empty), continuing past failures."""
     unknown = [n for n in names if n not in DATASETS]
@@ -130,6 +143,7 @@ def fetch_many(
                         source_dir=source_dir,
                         client=client,
                         mirror=mirror,
+                        progress=progress,
                     )
                 )
             except FetchError as exc:

@@ -42,6 +42,7 @@ from classifiers.models.checks import (
 from classifiers.models.fitting import fit_choosing_stem
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.metrics import choose_threshold, evaluate_scores
+from classifiers.progress import SILENT, Progress, stage
 
 log = logging.getLogger("waspada.classifiers")
 
@@ -126,13 +127,17 @@ def _file_sha(path: Path) -> str:
 
 
 def gather(
-    data_dir: Path, config: TrainConfig, extra: Sequence[Example] = ()
+    data_dir: Path,
+    config: TrainConfig,
+    extra: Sequence[Example] = (),
+    progress: Progress = SILENT,
 ) -> tuple[list[Example], list[Example], dict[str, Any]]:
     """Return (trainable examples, ordinary-content check examples, data-source records)."""
     names = available_datasets(data_dir) if config.datasets is None else config.datasets
     sources: dict[str, Any] = {}
     trainable: list[Example] = []
     news_check: list[Example] = []
+    progress.begin("memuat dataset", len(names), "dataset")
     for name in names:
         rows = load_dataset(name, data_dir)
         available = len(rows)
@@ -158,6 +163,8 @@ def gather(
             "assumed_negatives_made_unknown": unassume_negatives(rows),
         }
         trainable.extend(rows)
+        progress.advance()
+    progress.end()
     seeds = load_seeds()
     sources["seeds"] = {
         "files": {p.name: _file_sha(p) for p in sorted(SEEDS_DIR.glob("*.jsonl"))},
@@ -333,38 +340,50 @@ def budget_share(config: TrainConfig, label: str) -> float:
 
 
 def train(
-    data_dir: Path, config: TrainConfig | None = None, extra: Sequence[Example] = ()
+    data_dir: Path,
+    config: TrainConfig | None = None,
+    extra: Sequence[Example] = (),
+    progress: Progress = SILENT,
 ) -> TrainedModel:
     """Train on fetched datasets + seeds + reviewer decisions; evaluate; build the card."""
     config = config or TrainConfig()
     started, cpu_started = time.monotonic(), time.process_time()
-    examples, news_check, sources = gather(data_dir, config, extra)
+    examples, news_check, sources = gather(data_dir, config, extra, progress)
     if not any(s != "seeds" for s in sources if s != "reviewer_decisions"):
         log.warning("no public datasets fetched; training on the project's seeds alone")
     train_rows, val_rows, test_rows = split_examples(examples)
-    pipe, stemming = fit_choosing_stem(train_rows, val_rows, config, data_dir)
-    provisional = LoadedClassifier("validation", pipe, dict.fromkeys(LABELS, 0.5))
-    val_scores = provisional.scores([ex.text for ex in val_rows])
-    # Rules are judged where every label was assessed by people: seeds and reviewer decisions.
-    own = [ex for ex in [*train_rows, *val_rows] if ex.source in ("seeds", "reviewer_decisions")]
-    rule_check = rule_floor_precision(provisional, own, config)
-    floor = float(pipe.named_steps["clf"].rule_floor)
-    floored = provisional.clf.floors(provisional.features([ex.text for ex in val_rows])) > 0
-    thresholds, selection = choose_thresholds(
-        val_rows, val_scores, config, rule_check, floor, floored
-    )
+    with stage(progress, f"melatih model ({len(train_rows)} baris)"):
+        pipe, stemming = fit_choosing_stem(train_rows, val_rows, config, data_dir)
+    with stage(progress, "memilih ambang"):
+        provisional = LoadedClassifier("validation", pipe, dict.fromkeys(LABELS, 0.5))
+        val_scores = provisional.scores([ex.text for ex in val_rows])
+        # Rules are judged where every label was assessed by people: seeds and reviewer
+        # decisions.
+        own = [
+            ex for ex in [*train_rows, *val_rows] if ex.source in ("seeds", "reviewer_decisions")
+        ]
+        rule_check = rule_floor_precision(provisional, own, config)
+        floor = float(pipe.named_steps["clf"].rule_floor)
+        floored = provisional.clf.floors(provisional.features([ex.text for ex in val_rows])) > 0
+        thresholds, selection = choose_thresholds(
+            val_rows, val_scores, config, rule_check, floor, floored
+        )
     target_met = selection.pop("target_precision_met")
     model = TrainedModel(pipe, thresholds)
     clf = model.classifier()
-    held_out = evaluate(clf, test_rows)
-    held_out["by_source"] = {
-        src: evaluate(clf, [ex for ex in test_rows if ex.source == src])
-        for src in sorted({ex.source for ex in test_rows})
-    }
-    cross = {name: evaluate(clf, rows) for name, rows in external_sets().items()}
-    production = production_report(
-        clf, test_rows, news_check, load_eval_only(data_dir), config.check_rows_per_outlet
-    )
+    with stage(progress, "evaluasi", 3, "set"):
+        held_out = evaluate(clf, test_rows)
+        held_out["by_source"] = {
+            src: evaluate(clf, [ex for ex in test_rows if ex.source == src])
+            for src in sorted({ex.source for ex in test_rows})
+        }
+        progress.advance()
+        cross = {name: evaluate(clf, rows) for name, rows in external_sets().items()}
+        progress.advance()
+        production = production_report(
+            clf, test_rows, news_check, load_eval_only(data_dir), config.check_rows_per_outlet
+        )
+        progress.advance()
     model.card = {
         "labels": list(LABELS),
         "label_mapping": {n: s.get("labels", {}) for n, s in sources.items()},

@@ -15,23 +15,40 @@ from classifiers.research.explore import UNTAGGED
 Row = dict[str, Any]
 
 
+NOT_FLAGGED = "(not flagged)"
+
+
 def false_positives(session: Session, names: dict[str, str] | None = None) -> list[Row]:
-    """One row per flagged label a reviewer rejected (dismissed, or confirmed other labels)."""
+    """One row per flag a reviewer rejected, and one per dismissed post nothing flagged.
+
+    A flag counts when any stored model version raised it, not only the current one: after a
+    retrained model is promoted and rescores, the posts reviewers dismissed must not vanish
+    from the analysis because today's model no longer flags them.
+    """
     current: dict[int, tuple[str, set[str]]] = {}
     for _id, post_id, _rev, decision, labels, superseded, _at, _inh in store.reviews(session):
         if not superseded and decision in ("confirm", "dismiss"):
             current[post_id] = (decision, set(labels or []))
-    posts = [p for p in store.posts(session) if p[0] in current and p[5]]
+    preds: dict[tuple[int, str], Any] = {}
+    ever_flagged: dict[int, set[str]] = {}
+    for row in store.predictions(session):
+        if row[3]:
+            ever_flagged.setdefault(row[0], set()).add(row[1])
+        if (row[0], row[1]) not in preds or row[3]:
+            preds[(row[0], row[1])] = row
+    posts = [p for p in store.posts(session) if p[0] in current]
     provinces = store.provinces_of(session, [p[0] for p in posts])
-    preds = {(r[0], r[1]): r for r in store.predictions(session)}
     texts = store.post_texts(session, [p[0] for p in posts])
     out = []
     for pid, at, source, platform, labels, _flagged, _score, model, _status in posts:
         decision, confirmed = current[pid]
-        for label in labels or []:
-            if decision == "confirm" and label in confirmed:
-                continue
-            codes = provinces.get(pid, []) or [UNTAGGED]
+        flagged = set(labels or []) | ever_flagged.get(pid, set())
+        rejected = sorted(flagged - confirmed) if decision == "confirm" else sorted(flagged)
+        if decision == "dismiss" and not rejected:
+            rejected = [NOT_FLAGGED]  # dismissed from the uncertainty mix: still a decision
+        codes = provinces.get(pid, []) or [UNTAGGED]
+        for label in rejected:
+            pred = preds.get((pid, label))
             out.append(
                 {
                     "post_id": pid,
@@ -40,9 +57,9 @@ def false_positives(session: Session, names: dict[str, str] | None = None) -> li
                     "source": source or platform,
                     "province": ", ".join((names or {}).get(c, c) for c in codes),
                     "day": at.date().isoformat(),
-                    "score": preds[(pid, label)][2] if (pid, label) in preds else None,
+                    "score": pred[2] if pred is not None else None,
                     # What the review page showed: the stored explanation's terms and rules.
-                    "shown_terms": _terms(preds.get((pid, label))),
+                    "shown_terms": _terms(pred),
                     "model_version": model,
                     "text": texts.get(pid, ""),
                 }

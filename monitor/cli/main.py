@@ -141,6 +141,12 @@ def _models() -> click.Command:
     return _group(cli.models_app)
 
 
+def _notebooks() -> click.Command:
+    from monitor.cli import notebooks
+
+    return _group(notebooks.app)
+
+
 def _drift() -> click.Command:
     from monitor.drift import cli
 
@@ -323,6 +329,7 @@ COMMANDS: dict[str, Lazy] = {
     "datasets": Lazy("Public datasets: list and fetch.", _datasets),
     "models": Lazy("Trained classifier versions.", _models),
     "drift": Lazy("Drift watch: score distributions against validation.", _drift),
+    "notebooks": Lazy("Researchers' notebooks: run them headless.", _notebooks),
     "tipline": Lazy("Citizen tipline: a Telegram bot that takes tips.", _tipline),
 }
 
@@ -347,5 +354,20 @@ app.callback()(_no_options)
 
 
 def main() -> None:
-    """Run the CLI."""
-    app()
+    """Run the CLI; a database held too long by another process is one clear line, exit 75."""
+    try:
+        app()
+    except Exception as exc:
+        if not _is_sqlite_locked(exc):
+            raise
+        from monitor.core.i18n import translate
+        from monitor.core.settings import get_settings
+
+        seconds = int(get_settings().sqlite_busy_timeout.total_seconds())
+        typer.echo(f"waspada: {translate('id', 'cli.db_locked').format(seconds=seconds)}", err=True)
+        raise SystemExit(75) from None  # EX_TEMPFAIL: the caller may retry
+
+
+def _is_sqlite_locked(exc: BaseException) -> bool:
+    # By name, not by class: importing sqlalchemy here would cost `--help` its speed.
+    return type(exc).__module__.startswith("sqlalchemy") and "database is locked" in str(exc)

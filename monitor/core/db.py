@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +30,10 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+SQLITE_BEGIN_MODES = ("DEFERRED", "IMMEDIATE")
+
+
+def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL."""
     # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
     # text, names and URLs, into logs (issue 13); logs carry ids instead.
@@ -46,7 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         check_sqlite_location(path)
         private_file(path)
     connect_args = kwargs.pop("connect_args", {})
-    connect_args.setdefault("timeout", 30)
+    connect_args.setdefault("timeout", busy_timeout_s)
     connect_args.setdefault("check_same_thread", False)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
@@ -58,7 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         if path is not None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -66,9 +69,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Why IMMEDIATE: a deferred transaction that reads and then writes cannot wait for
+        # a writer that committed in between (SQLite answers SQLITE_BUSY at once, without
+        # the busy timeout), so a CLI command beside a running `waspada up` failed with
+        # "database is locked". IMMEDIATE takes the write lock up front and waits for it
+        # (busy_timeout) instead. Pure readers may pass sqlite_begin="DEFERRED".
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode not in SQLITE_BEGIN_MODES:
+            raise ValueError(f"sqlite_begin must be one of {SQLITE_BEGIN_MODES}, not {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reading only: on SQLite it never waits for another writer's lock."""
+    return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
 
 def private_file(path: Path) -> None:
@@ -138,7 +154,7 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) 
     while True:
         attempt += 1
         try:
-            with engine.connect() as conn:
+            with read_connection(engine) as conn:
                 conn.execute(text("SELECT 1"))
             return
         except OperationalError as exc:

@@ -350,6 +350,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "alertstatus.acknowledged": ("Diterima", "Acknowledged"),
     "alertstatus.resolved": ("Selesai", "Resolved"),
     "alert.subject": ("[Waspada] {rule} di {region}", "[Waspada] {rule} in {region}"),
+    # ops: command-line lines for operators
+    "cli.db_locked": (
+        "Basis data SQLite sedang dipakai proses waspada lain dan tidak lepas dalam "
+        "{seconds} detik; coba lagi, atau pakai PostgreSQL untuk banyak proses.",
+        "The SQLite database is held by another waspada process and was not released within "
+        "{seconds} seconds; try again, or use PostgreSQL for several processes.",
+    ),
 }
 
 

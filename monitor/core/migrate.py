@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 
 import migrations
+from monitor.core.db import read_connection
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -50,7 +51,7 @@ def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at (None when empty)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -82,7 +83,7 @@ def shipped_heads() -> set[str]:
 
 def is_at_head(engine: Engine) -> bool:
     """Tell cheaply whether the database is at the one shipped head (no Alembic import)."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         if not inspect(conn).has_table("alembic_version"):
             return False
         stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}

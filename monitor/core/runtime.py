@@ -47,7 +47,9 @@ def build_runtime(settings: Settings | None = None, *, wait: bool = True) -> Run
     """Create the engine (waiting for the database if asked) and the session factory."""
     settings = settings or get_settings()
     private_dir(settings.data_dir)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(
+        settings.db_url, busy_timeout_s=settings.sqlite_busy_timeout.total_seconds()
+    )
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())
     return Runtime(settings=settings, engine=engine, factory=make_session_factory(engine))

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     db_wait: timedelta = Field(
         default=timedelta(seconds=30), description="How long start-up retries an unreachable DB"
     )
+    sqlite_busy_timeout: timedelta = Field(
+        default=timedelta(seconds=30),
+        description="How long a SQLite writer waits for another process's write lock",
+    )
     session_secret: SecretStr | None = Field(
         default=None,
         description="Signs review-page session cookies",

@@ -18,6 +18,7 @@ from classifiers.service import ensure_default_model, load_version
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.cli.db import migrate_or_exit
 from monitor.core import migrate
+from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
@@ -57,7 +58,7 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
             except UnsafeModel as exc:
                 raise fail(str(exc)) from None
     echo_err("waspada: no promoted model; training the default model first (once) ...")
-    return ensure_default_model(rt)
+    return ensure_default_model(rt, for_operator())
 
 
 def classify_command(

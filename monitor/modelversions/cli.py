@@ -19,6 +19,7 @@ from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from classifiers.research import store as research_store
 from monitor.cli.common import echo_err, fail, settings_or_exit
+from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository, service
 from monitor.modelversions.classify_cli import classifier_for, ready_runtime
@@ -69,6 +70,7 @@ def datasets_fetch(
             source_dir=from_dir,
             client_factory=client,
             mirror=mirror,
+            progress=for_operator(),
         )
     except FetchError as exc:
         raise fail(str(exc), 2) from None
@@ -128,7 +130,7 @@ def train_command(
         with rt.session() as session:
             extra = service.reviewer_examples(session) if reviews else []
         echo_err(f"training ({len(extra)} reviewer decisions) ...")
-        model = train(settings.data_dir, config, extra)
+        model = train(settings.data_dir, config, extra, progress=for_operator())
         with rt.session() as session:
             version = service.register(session, settings.data_dir, model).version
         typer.echo(f"version {version}")

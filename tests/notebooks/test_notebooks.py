@@ -7,8 +7,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from typer.testing import CliRunner
 
+from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
@@ -29,12 +30,7 @@ def test_notebooks_are_committed_without_outputs() -> None:
                 assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-def _run(name: str, cwd: Path) -> str:
-    book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    client = NotebookClient(
-        book, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
-    )
-    client.execute()  # raises CellExecutionError naming the cell on any error
+def _texts(book: nbformat.NotebookNode) -> str:
     text = []
     for cell in book.cells:
         for out in cell.get("outputs", []):
@@ -43,6 +39,37 @@ def _run(name: str, cwd: Path) -> str:
             elif "data" in out and "text/plain" in out["data"]:
                 text.append(out["data"]["text/plain"])
     return "\n".join(text)
+
+
+def _images(book: nbformat.NotebookNode) -> int:
+    return sum(
+        "image/png" in out.get("data", {}) for cell in book.cells for out in cell.get("outputs", [])
+    )
+
+
+def test_promotion_is_off_unless_the_first_cell_says_so() -> None:
+    """Running 02_retrain top to bottom must not change the model the desk uses."""
+    book = nbformat.read(NOTEBOOKS / "02_retrain.ipynb", as_version=4)
+    code = [c.source for c in book.cells if c.cell_type == "code"]
+    assert "\nPROMOTE = False\n" in code[0]
+    promoting = [src for src in code if "R.promote(" in src]
+    assert len(promoting) == 1 and promoting[0].startswith("if PROMOTE:\n")
+    for name in NAMES:  # figures render as images, not as "<Figure size ...>" text
+        first = [c for c in nbformat.read(NOTEBOOKS / f"{name}.ipynb", 4).cells][1]
+        assert first.source.startswith("%matplotlib inline\n"), name
+
+
+def _researcher_copy(tmp_path: Path) -> Path:
+    """The notebooks as a researcher who switched promotion on in 02's first cell has them."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in NAMES:
+        book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        for cell in book.cells:
+            if cell.cell_type == "code" and "\nPROMOTE = False\n" in cell.source:
+                cell.source = cell.source.replace("\nPROMOTE = False\n", "\nPROMOTE = True\n")
+        nbformat.write(book, folder / f"{name}.ipynb")
+    return folder
 
 
 def test_notebooks_run_top_to_bottom_on_a_seeded_database(
@@ -66,12 +93,23 @@ def test_notebooks_run_top_to_bottom_on_a_seeded_database(
     seeded = seed(rt)
     link_shared_datasets(data_dir)
 
-    explore = _run("01_explore", tmp_path)
+    folder = _researcher_copy(tmp_path)
+    run = CliRunner().invoke(
+        app, ["notebooks", "run", "--dir", str(folder), "--out", str(out), "--timeout", "240"]
+    )
+    assert run.exit_code == 0, run.stdout + run.stderr
+    books = {name: nbformat.read(out / f"{name}.ipynb", as_version=4) for name in NAMES}
+    for name in NAMES:
+        assert f"{name}: ok dalam" in run.stdout
+        assert (out / f"{name}.html").stat().st_size > 10_000
+        assert _images(books[name]) >= 1, name  # shown as images in the executed copy
+        assert len(list((out / name).glob("cell*.png"))) == _images(books[name])
+    explore = _texts(books["01_explore"])
     assert "76 posts" in explore and "promoted model: m-base" in explore
     assert "posts_with_two_reviewers" in explore and "cohen_kappa" in explore
     assert "Jawa Barat" in explore and "money_politics" in explore
 
-    retrain = _run("02_retrain", tmp_path)
+    retrain = _texts(books["02_retrain"])
     assert f"{len(seeded.review_ids)} reviewer decisions" in retrain
     with rt.session() as s:
         versions = [r for r in repository.all_versions(s) if r.version != seeded.base_version]
@@ -105,7 +143,7 @@ def test_notebooks_run_top_to_bottom_on_a_seeded_database(
         assert promoted.version == seeded.base_version
     assert f"promoted now: {promoted.version}" in retrain
 
-    errors = _run("03_error_analysis", tmp_path)
+    errors = _texts(books["03_error_analysis"])
     assert "rejected flags" in errors and "threshold" in errors and "rules:" in errors
     assert "source" in errors and "province" in errors
 

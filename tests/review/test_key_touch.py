@@ -15,7 +15,10 @@ from monitor.regions.models import Region
 
 
 def test_stale_snapshot_on_sqlite_skips_the_timestamp_not_the_request(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'touch.db'}")
+    # Transactions begin IMMEDIATE by default (a second writer waits); a pure reader that
+    # opted into DEFERRED can still meet a stale snapshot, and must not fail the request.
+    base = make_engine(f"sqlite:///{tmp_path / 'touch.db'}")
+    engine = base.execution_options(sqlite_begin="DEFERRED")
     migrate.upgrade(engine)
     with Session(engine) as s:
         key, plain = keys.create_key(s, "busy", "reviewer")
@@ -37,4 +40,4 @@ def test_stale_snapshot_on_sqlite_skips_the_timestamp_not_the_request(tmp_path: 
         assert keys.verify_key(later, plain) is not None
         later.commit()
         assert later.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key_id)) is not None
-    engine.dispose()
+    base.dispose()

@@ -1,0 +1,1 @@
+"""Interactive API docs (Swagger UI) served from an installed package, so they work offline."""
