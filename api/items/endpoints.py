@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, begin_review_write
 from api.items.filters import ItemFiltersDep, MixName, SortName
 from api.problems import Problem
 from monitor.keys.principal import Principal
 from monitor.posts import detail, queue
 from monitor.posts import explore as explore_mod
 from monitor.posts.views import ItemDetail, ItemPage
-from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
     BulkDecisionIn,
@@ -50,7 +49,7 @@ def review_errors(session: Session | None = None) -> Iterator[None]:
     """Serialise writers on SQLite; turn review errors (and a lost write race) into problems."""
     try:
         if session is not None:
-            review_repo.lock_for_writing(session)
+            begin_review_write(session)
         yield
     except reviews.ReviewError as exc:
         titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from api.auth import deps as auth_deps
 from api.auth import policy
 from api.auth.ratelimit import RateLimiter
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, begin_review_write
 from api.problems import Problem, problem_response
 from api.web import auth as webauth
 from api.web import liaison, pages, views
@@ -27,7 +27,6 @@ from monitor.core.i18n import translate
 from monitor.keys import repository as key_repo
 from monitor.keys.principal import Principal
 from monitor.posts import queue
-from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 
@@ -354,7 +353,7 @@ def claim_item(
         return acting
     principal, _ = acting
     lang = request_lang(request)
-    review_repo.lock_for_writing(session)
+    begin_review_write(session)
     try:
         out = reviews.claim(session, principal, item_id, settings.claim_lease)
     except reviews.ReviewError as exc:
@@ -410,7 +409,7 @@ def decide_item(
     except ValidationError as exc:
         detail = "; ".join(str(e.get("msg", "")) for e in exc.errors())
         return _error(request, 422, translate(lang, "error.bad_input"), detail[:500])
-    review_repo.lock_for_writing(session)
+    begin_review_write(session)
     try:
         out = reviews.decide(session, principal, item_id, body)
     except reviews.ReviewError as exc:
