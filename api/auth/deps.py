@@ -17,10 +17,9 @@ from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 
 # Seam for the web review page: functions that return the Principal of a logged-in
-# browser session (from its signed cookie) or None. api/web registers its resolver here;
-# API-key headers always take precedence over a cookie.
+# browser session (from its signed cookie) or None. `create_app` lists them explicitly in
+# `app.state.session_resolvers`; API-key headers always take precedence over a cookie.
 SessionResolver = Callable[[Request, Session], Principal | None]
-SESSION_RESOLVERS: list[SessionResolver] = []
 
 _WWW_AUTH = 'Bearer realm="waspada", charset="UTF-8"'
 
@@ -111,7 +110,8 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
             # Same answer for malformed, unknown, revoked and expired keys: nothing to probe.
             raise unauthorized("the API key is invalid, expired or revoked")
     else:
-        for resolve in SESSION_RESOLVERS:
+        resolvers: list[SessionResolver] = getattr(request.app.state, "session_resolvers", [])
+        for resolve in resolvers:
             principal = resolve(request, session)
             if principal is not None:
                 break

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,8 +12,8 @@ from api.deps import SessionDep
 from api.regions.endpoints import MAX_DAYS, period_of
 from api.regions.tiles import NO_DATA, PALETTE, TILES
 from api.web import auth as webauth
-from api.web.rendering import add_template_dir, render, request_lang, secure
 from api.web.rendering import env as web_env
+from api.web.rendering import render, request_lang, secure
 from monitor.alerts import repository as alert_repository
 from monitor.keys.principal import Principal
 from monitor.regions import figures
@@ -22,8 +21,6 @@ from monitor.regions import figures
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56
 GAP = 4
-# The page extends the review UI's base.html (nav, language switch, logout, headers).
-add_template_dir(FsPath(__file__).with_name("templates"))
 # Labels on the two darkest classes are drawn white so they stay readable.
 _DARK = frozenset(PALETTE[-2:])
 

@@ -32,10 +32,6 @@ from monitor.reviews.schemas import DecisionIn
 
 router = APIRouter(include_in_schema=False)
 
-# The browser session is one more way to authenticate /api/v1 calls (CSRF-checked).
-if webauth.resolve_for_api not in auth_deps.SESSION_RESOLVERS:
-    auth_deps.SESSION_RESOLVERS.append(webauth.resolve_for_api)
-
 _STATIC_NAME = re.compile(r"^[a-z0-9_-]{1,40}\.(js|css|svg)$")
 _MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
 # Why: keys are unguessable, but each failed login costs a scrypt hash; cap tries per client.

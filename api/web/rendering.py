@@ -14,6 +14,12 @@ from monitor.core.i18n import pick_lang, translator
 from monitor.keys.principal import Principal
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+# Every folder of page templates, listed here rather than added on import: the province map
+# (api/regions) extends the review UI's base.html (nav, language switch, logout, headers).
+TEMPLATE_DIRS: tuple[Path, ...] = (
+    TEMPLATE_DIR,
+    TEMPLATE_DIR.parent.parent / "regions" / "templates",
+)
 STATIC_DIR = Path(__file__).with_name("static")
 
 # Why: no inline script or style anywhere, so the policy can forbid both; pages are never
@@ -30,19 +36,12 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-_loaders: list[FileSystemLoader] = [FileSystemLoader(TEMPLATE_DIR)]
 env = Environment(
-    loader=ChoiceLoader(_loaders),
+    loader=ChoiceLoader([FileSystemLoader(path) for path in TEMPLATE_DIRS]),
     autoescape=select_autoescape(["html", "svg"], default_for_string=True, default=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def add_template_dir(path: Path) -> None:
-    """Let another area's pages (e.g. the province map) extend base.html and our partials."""
-    if all(path not in loader.searchpath for loader in _loaders):
-        _loaders.append(FileSystemLoader(path))
 
 
 def secure(response: Response, *, cache: bool = False) -> Response:
