@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
@@ -82,3 +85,24 @@ def render(
         )
     secure(response)
     return response
+
+
+def safe_next(target: str | None) -> str:
+    """Return a same-site /ui path to go to after login (never an open redirect)."""
+    if target and re.fullmatch(r"/ui/[A-Za-z0-9/_\-?=&%.+]*", target) and "//" not in target:
+        return target
+    return "/ui/"
+
+
+def see_other(url: str) -> Response:
+    """Redirect after a form post (303), with the security headers."""
+    return secure(RedirectResponse(url, status_code=303))
+
+
+def to_login(request: Request, reason: str | None = None) -> Response:
+    """Send an unauthenticated browser to the login page, remembering where it was going."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = f"/ui/login?next={quote(safe_next(target), safe='')}"
+    if reason:
+        url += f"&msg={reason}"
+    return see_other(url)

@@ -10,6 +10,7 @@ the loaded commands, so they cannot drift apart.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,6 +18,9 @@ from typing import Any, ClassVar
 import typer
 from typer import _click as click  # typer ships its own click: its commands are these classes
 from typer.core import TyperCommand, TyperGroup
+
+from monitor.core.errors import WaspadaError
+from monitor.core.i18n import DEFAULT_LANG, translate
 
 
 @dataclass(frozen=True)
@@ -338,5 +342,14 @@ app.callback()(_no_options)
 
 
 def main() -> None:
-    """Run the CLI."""
-    app()
+    """Run the CLI; a domain error anywhere becomes one translated line and exit code 1."""
+    try:
+        app()
+    except WaspadaError as exc:
+        typer.echo(error_line(exc), err=True)
+        sys.exit(1)
+
+
+def error_line(exc: WaspadaError, lang: str = DEFAULT_LANG) -> str:
+    """The one line a command prints for a domain error (Indonesian unless asked otherwise)."""
+    return f"waspada: {translate(lang, 'cli.error').lower()}: {exc.message(lang)}"
