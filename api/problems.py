@@ -97,9 +97,12 @@ def _is_page(request: Request) -> bool:
 def error_response(request: Request, exc: WaspadaError) -> Response:
     """The one translation of a domain error: problem+json, an error page, or the login form."""
     lang = api_lang(request)
-    if isinstance(exc, LoginRequired) and exc.redirect and _is_page(request):
-        return to_login(request, "ended" if exc.ended else None)
-    if _is_page(request):
+    page = _is_page(request)
+    if isinstance(exc, LoginRequired):
+        if exc.redirect and page:
+            return to_login(request, "ended" if exc.ended else None)
+        page = False  # a fragment fetched by the page's script gets problem details
+    if page:
         user = getattr(request.state, "web_user", None)
         response: Response = render(
             request,

@@ -20,7 +20,7 @@ from typer import _click as click  # typer ships its own click: its commands are
 from typer.core import TyperCommand, TyperGroup
 
 from monitor.core.errors import WaspadaError
-from monitor.core.i18n import DEFAULT_LANG, translate
+from monitor.core.i18n import DEFAULT_LANG
 
 
 @dataclass(frozen=True)
@@ -352,4 +352,5 @@ def main() -> None:
 
 def error_line(exc: WaspadaError, lang: str = DEFAULT_LANG) -> str:
     """The one line a command prints for a domain error (Indonesian unless asked otherwise)."""
-    return f"waspada: {translate(lang, 'cli.error').lower()}: {exc.message(lang)}"
+    # The prefix stays the same in every language, so scripts can grep for it.
+    return f"waspada: error: {exc.message(lang)}"

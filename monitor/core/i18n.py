@@ -369,7 +369,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Alert {alert_id} is already resolved.",
     ),
     "error.alert_action": ("Tindakan tidak dikenal: {action}.", "Unknown action {action}."),
-    "cli.error": ("Galat", "Error"),
 }
 
 
