@@ -13,14 +13,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 from typer import _click as click  # typer ships its own click: its commands are these classes
 from typer.core import TyperCommand, TyperGroup
 
-from monitor.core.errors import WaspadaError
-from monitor.core.i18n import DEFAULT_LANG
+if TYPE_CHECKING:
+    from monitor.core.errors import WaspadaError
 
 
 @dataclass(frozen=True)
@@ -345,12 +345,17 @@ def main() -> None:
     """Run the CLI; a domain error anywhere becomes one translated line and exit code 1."""
     try:
         app()
-    except WaspadaError as exc:
+    except Exception as exc:
+        # Imported only when something escapes a command: `waspada --help` stays import-free.
+        from monitor.core.errors import WaspadaError
+
+        if not isinstance(exc, WaspadaError):
+            raise
         typer.echo(error_line(exc), err=True)
         sys.exit(1)
 
 
-def error_line(exc: WaspadaError, lang: str = DEFAULT_LANG) -> str:
+def error_line(exc: WaspadaError, lang: str = "id") -> str:
     """The one line a command prints for a domain error (Indonesian unless asked otherwise)."""
     # The prefix stays the same in every language, so scripts can grep for it.
     return f"waspada: error: {exc.message(lang)}"
