@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.reviews import repository as review_repo
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -27,6 +28,16 @@ def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Sessio
 def get_app_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     """Return the settings."""
     return rt.settings
+
+
+def begin_review_write(session: Session) -> None:
+    """Edge step before a review write: commit what authentication wrote, then lock (SQLite).
+
+    The request owns its transaction, so the commit lives here and not in the repository;
+    the fresh transaction then starts with the write lock (see `take_write_lock`).
+    """
+    session.commit()
+    review_repo.take_write_lock(session)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,7 +9,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem_response
+from api.problems import problem_response, scope_lang, title_of
+from monitor.core.i18n import translate
 from monitor.core.logging import request_id_var
 
 log = logging.getLogger("api.access")
@@ -50,8 +51,9 @@ class RequestContextMiddleware:
             log.exception("unhandled error", extra={"path": scope["path"]})
             if responded:
                 raise
+            lang = scope_lang(scope)
             response = problem_response(
-                500, "Internal Server Error", "an unexpected error occurred; it has been logged"
+                500, title_of(lang, 500), translate(lang, "error.unexpected")
             )
             await response(scope, receive, send_with_id)
         finally:
@@ -116,7 +118,7 @@ class BodySizeLimitMiddleware:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, "Content Too Large", f"request body exceeds {self.max_bytes} bytes"
-        )
+        lang = scope_lang(scope)
+        detail = translate(lang, "error.too_large").format(limit=self.max_bytes)
+        response = problem_response(413, title_of(lang, 413), detail)
         await response(scope, receive, send)

@@ -10,11 +10,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import Scope
+
+from api.web.rendering import render, request_lang, secure, to_login
+from monitor.core.errors import Unauthorized, WaspadaError
+from monitor.core.i18n import DEFAULT_LANG, translate
+from monitor.core.messages import from_accept_language
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+WWW_AUTH = 'Bearer realm="waspada", charset="UTF-8"'
 
 # The one error body every endpoint answers with (RFC 9457), as an OpenAPI component.
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -36,24 +44,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-class Problem(Exception):
-    """An error the client can act on, rendered as application/problem+json."""
+class LoginRequired(Unauthorized):
+    """A web page needs a logged-in browser: pages redirect to the login form."""
 
-    def __init__(
-        self,
-        status: int,
-        title: str,
-        detail: str | None = None,
-        type_: str = "about:blank",
-        **extra: Any,
-    ) -> None:
-        super().__init__(detail or title)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.type = type_
-        self.extra = extra
-        self.headers: dict[str, str] = {}
+    def __init__(self, *, redirect: bool = True, ended: bool = False) -> None:
+        super().__init__("error.unauthorized")
+        self.redirect = redirect
+        self.ended = ended
 
 
 def problem_response(
@@ -72,42 +69,106 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem details."""
+def api_lang(request: Request) -> str:
+    """Language of an answer: Accept-Language, then the page's ?lang= or cookie, else Indonesian."""
+    if request.url.path.startswith("/ui/"):
+        return request_lang(request)  # the page's language, whatever the browser's default
+    return from_accept_language(request.headers.get("accept-language")) or request_lang(request)
 
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.title, exc.detail, exc.type, headers=exc.headers or None, **exc.extra
+
+def scope_lang(scope: Scope) -> str:
+    """Language for answers built before routing (middleware): Accept-Language, else Indonesian."""
+    header = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+    return from_accept_language(header) or DEFAULT_LANG
+
+
+def title_of(lang: str, status: int) -> str:
+    """Return the problem title for a status in lang (RFC 9110 phrase in English)."""
+    title = translate(lang, f"problem.{status}")
+    return translate(lang, "problem.other") if title.startswith("problem.") else title
+
+
+def _is_page(request: Request) -> bool:
+    """A browser asking a /ui/ page (not a fetch() wanting JSON)."""
+    path = request.url.path
+    return path.startswith("/ui/") and "application/json" not in request.headers.get("accept", "")
+
+
+def error_response(request: Request, exc: WaspadaError) -> Response:
+    """The one translation of a domain error: problem+json, an error page, or the login form."""
+    lang = api_lang(request)
+    page = _is_page(request)
+    if isinstance(exc, LoginRequired):
+        if exc.redirect and page:
+            return to_login(request, "ended" if exc.ended else None)
+        page = False  # a fragment fetched by the page's script gets problem details
+    if page:
+        user = getattr(request.state, "web_user", None)
+        response: Response = render(
+            request,
+            "error.html",
+            {"message": exc.message(lang)},
+            principal=user.principal if user else None,
+            csrf=user.csrf if user else None,
+            status_code=exc.status,
         )
+    else:
+        headers = dict(exc.headers)
+        if exc.status == 401:
+            headers.setdefault("WWW-Authenticate", WWW_AUTH)
+        response = problem_response(
+            exc.status, title_of(lang, exc.status), exc.message(lang), headers=headers or None
+        )
+        response.headers["Content-Language"] = lang
+    if request.url.path.startswith("/ui/"):
+        secure(response)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem details (or a page)."""
+
+    @app.exception_handler(WaspadaError)
+    async def _domain(request: Request, exc: WaspadaError) -> Response:
+        return error_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = _phrase(exc.status_code)
-        detail = exc.detail if isinstance(exc.detail, str) else None
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = api_lang(request)
+        detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+        if detail == _phrase(exc.status_code):
+            detail = None  # Starlette's default detail only repeats the title
+        elif detail in _FRAMEWORK_DETAILS:
+            detail = translate(lang, _FRAMEWORK_DETAILS[detail])
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             # Starlette names only the first route's methods; a path served by several
             # routes (POST and DELETE /items/{id}/claim) must list them all.
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        return problem_response(exc.status_code, title, detail, headers=headers or None)
+        return problem_response(
+            exc.status_code, title_of(lang, exc.status_code), detail, headers=headers or None
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        lang = api_lang(request)
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
         return problem_response(
-            422, "Unprocessable Content", "request validation failed", errors=errors
+            422, title_of(lang, 422), translate(lang, "error.validation"), errors=errors
         )
 
     @app.exception_handler(Exception)
-    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    async def _unhandled(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            500, "Internal Server Error", "an unexpected error occurred; it has been logged"
-        )
+        lang = api_lang(request)
+        return problem_response(500, title_of(lang, 500), translate(lang, "error.unexpected"))
+
+
+# Texts FastAPI writes itself that a person may read, and their keys.
+_FRAMEWORK_DETAILS = {"There was an error parsing the body": "error.body_parse"}
 
 
 def _phrase(status: int) -> str:

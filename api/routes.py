@@ -15,7 +15,9 @@ from api.regions.endpoints import router as regions_router
 from api.regions.pages import router as regions_pages_router
 from api.sources.endpoints import router as sources_router
 from api.stats.endpoints import router as stats_router
-from api.web.endpoints import router as web_router
+from api.web.liaison_page import router as web_liaison_router
+from api.web.login import router as web_login_router
+from api.web.review import router as web_review_router
 
 # Routers under /api/v1, one per domain; each domain adds its line here.
 V1_ROUTERS: list[APIRouter] = [
@@ -30,5 +32,11 @@ V1_ROUTERS: list[APIRouter] = [
     alerts_router,
 ]
 
-# Routers at the root (health probes, the web pages).
-ROOT_ROUTERS: list[APIRouter] = [health_router, web_router, regions_pages_router]
+# Routers at the root: health probes and the web pages (login, review, liaison, map).
+ROOT_ROUTERS: list[APIRouter] = [
+    health_router,
+    web_login_router,
+    web_review_router,
+    web_liaison_router,
+    regions_pages_router,
+]

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
-from api.problems import Problem
 from monitor.alerts import repository, service, subscriptions
+from monitor.core.errors import Invalid, NotFound
 from monitor.core.outbound import policy_for
 from monitor.keys.principal import Principal
 
@@ -65,12 +65,7 @@ def list_alerts(
 
 
 def _transition(session: SessionDep, principal: Principal, alert_id: int, action: str) -> Any:
-    try:
-        alert = service.transition(session, principal, alert_id, action)
-    except service.AlertNotFound:
-        raise Problem(404, "Not Found", f"no alert {alert_id} within your scope") from None
-    except service.AlertStateError as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
+    alert = service.transition(session, principal, alert_id, action)
     return service.describe(alert)
 
 
@@ -120,7 +115,7 @@ def create_subscription(
     try:
         sub, generated = subscriptions.create(session, principal, req, policy=policy_for(settings))
     except subscriptions.SubscriptionError as exc:
-        raise Problem(422, "Unprocessable Content", str(exc)) from None
+        raise Invalid("error.subscription", reason=str(exc)) from None
     out = subscriptions.describe(sub)
     if generated:
         out["secret"] = generated
@@ -135,7 +130,7 @@ def get_subscription(
     try:
         return subscriptions.describe(subscriptions.owned(session, principal, sub_id))
     except subscriptions.SubscriptionNotFound:
-        raise Problem(404, "Not Found", f"no subscription {sub_id} of yours") from None
+        raise NotFound("error.no_subscription", sub_id=sub_id) from None
 
 
 @router.delete("/subscriptions/{sub_id}", status_code=204, summary="Unsubscribe")
@@ -146,5 +141,5 @@ def delete_subscription(
     try:
         subscriptions.delete(session, principal, sub_id)
     except subscriptions.SubscriptionNotFound:
-        raise Problem(404, "Not Found", f"no subscription {sub_id} of yours") from None
+        raise NotFound("error.no_subscription", sub_id=sub_id) from None
     return Response(status_code=204)

@@ -12,23 +12,21 @@ from sqlalchemy.orm import Session
 from api.auth import policy
 from api.auth.ratelimit import FailureLimiter, RateLimiter
 from api.deps import SessionDep
-from api.problems import Problem
+from api.problems import WWW_AUTH
+from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 
 # Seam for the web review page: functions that return the Principal of a logged-in
-# browser session (from its signed cookie) or None. api/web registers its resolver here;
-# API-key headers always take precedence over a cookie.
+# browser session (from its signed cookie) or None. `create_app` lists them explicitly in
+# `app.state.session_resolvers`; API-key headers always take precedence over a cookie.
 SessionResolver = Callable[[Request, Session], Principal | None]
-SESSION_RESOLVERS: list[SessionResolver] = []
-
-_WWW_AUTH = 'Bearer realm="waspada", charset="UTF-8"'
 
 
-def unauthorized(detail: str) -> Problem:
-    """Return a 401 problem asking for a key."""
-    problem = Problem(401, "Unauthorized", detail)
-    problem.headers["WWW-Authenticate"] = _WWW_AUTH
+def unauthorized(key: str) -> Unauthorized:
+    """Return a 401 error asking for a key."""
+    problem = Unauthorized(key)
+    problem.headers["WWW-Authenticate"] = WWW_AUTH
     return problem
 
 
@@ -77,9 +75,9 @@ def failure_tags(request: Request, plaintext: str) -> list[str]:
     return tags
 
 
-def too_many_failures(wait: float) -> Problem:
+def too_many_failures(wait: float) -> TooManyRequests:
     """Return the 429 sent before any hashing once failed tries exceed their budget."""
-    problem = Problem(429, "Too Many Requests", "too many failed authentications; slow down")
+    problem = TooManyRequests("error.auth_failures")
     problem.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return problem
 
@@ -109,17 +107,18 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
         principal = authenticate(request, session, plaintext)
         if principal is None:
             # Same answer for malformed, unknown, revoked and expired keys: nothing to probe.
-            raise unauthorized("the API key is invalid, expired or revoked")
+            raise unauthorized("error.key_invalid")
     else:
-        for resolve in SESSION_RESOLVERS:
+        resolvers: list[SessionResolver] = getattr(request.app.state, "session_resolvers", [])
+        for resolve in resolvers:
             principal = resolve(request, session)
             if principal is not None:
                 break
     if principal is None:
-        raise unauthorized("send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'")
+        raise unauthorized("error.key_missing")
     wait = rate_limiter(request).take(principal.actor)
     if wait > 0:
-        problem = Problem(429, "Too Many Requests", "rate limit for this key exceeded; slow down")
+        problem = TooManyRequests("error.rate_limited")
         problem.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         raise problem
     request.state.principal = principal
@@ -135,11 +134,7 @@ def require(action: str) -> Any:
 
     def check(principal: PrincipalDep) -> Principal:
         if not policy.allowed(principal, action):
-            raise Problem(
-                403,
-                "Forbidden",
-                f"role '{principal.role}' may not {action.replace('_', ' ')}",
-            )
+            raise Forbidden("error.role_forbidden", role=principal.role, action=action)
         return principal
 
     return Depends(check)

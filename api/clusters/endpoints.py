@@ -10,7 +10,7 @@ from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
 from api.items.endpoints import review_errors
-from api.problems import Problem
+from monitor.core.errors import NotFound
 from monitor.keys.principal import Principal
 from monitor.reviews import clusterviews
 from monitor.reviews import service as reviews
@@ -48,7 +48,7 @@ def get_cluster(
     """Return the cluster's statistics and up to 100 copies you may see."""
     found = clusterviews.cluster_detail(session, principal, cluster_id)
     if found is None:
-        raise Problem(404, "Not Found", "no cluster with this id")
+        raise NotFound("error.no_cluster")
     return found
 
 
@@ -64,6 +64,6 @@ def revert_cluster_decision(
 ) -> dict[str, int]:
     """Copies that inherited the decision return to the queue; their own decisions stay."""
     if clusterviews.cluster_detail(session, principal, cluster_id, limit=0) is None:
-        raise Problem(404, "Not Found", "no cluster with this id")
+        raise NotFound("error.no_cluster")
     with review_errors(session):
         return {"reverted": reviews.revert_cluster(session, principal, cluster_id)}

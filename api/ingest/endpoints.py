@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.auth.deps import require
 from api.deps import SessionDep
-from api.problems import Problem
+from monitor.core.errors import Invalid
 from monitor.flows import arrival
 from monitor.keys.principal import Principal
 from monitor.posts import service
@@ -30,7 +30,7 @@ def ingest(
     if batch.source:
         row = sources_repo.by_name(session, batch.source)
         if row is None:
-            raise Problem(422, "Unprocessable Content", f"no source named {batch.source!r}")
+            raise Invalid("error.no_source", name=repr(batch.source))
         source_id = row.id
         language = (row.config or {}).get("language")
     good, rejected = service.validate(batch.posts)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, begin_review_write
 from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
-from api.problems import Problem
+from monitor.core.errors import Conflict, MethodNotAllowed, NotFound
 from monitor.core.localtime import ZONES
 from monitor.desk import rows as desk_rows
 from monitor.desk.schemas import QueuePage
@@ -23,7 +23,6 @@ from monitor.keys.principal import Principal
 from monitor.posts import detail, queue
 from monitor.posts import explore as explore_mod
 from monitor.posts.views import ItemDetail
-from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
     BulkDecisionIn,
@@ -43,25 +42,22 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def not_found() -> Problem:
+def not_found() -> NotFound:
     """The one answer for missing and out-of-scope items alike."""
-    return Problem(404, "Not Found", reviews.NOT_FOUND)
+    return NotFound(reviews.NOT_FOUND)
 
 
 @contextmanager
 def review_errors(session: Session | None = None) -> Iterator[None]:
-    """Serialise writers on SQLite; turn review errors (and a lost write race) into problems."""
+    """Serialise writers on SQLite; a lost write race is a conflict (review errors pass on)."""
     try:
         if session is not None:
-            review_repo.lock_for_writing(session)
+            begin_review_write(session)
         yield
-    except reviews.ReviewError as exc:
-        titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}
-        raise Problem(exc.status, titles.get(exc.status, "Bad Request"), exc.detail) from None
     except OperationalError as exc:
         if "locked" not in str(exc).lower():
             raise
-        raise Problem(409, "Conflict", reviews.CONCURRENT) from None
+        raise Conflict(reviews.CONCURRENT) from None
 
 
 @router.get(
@@ -113,30 +109,25 @@ def list_items(
 ) -> QueuePage:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
     zone = tz if tz in ZONES else None
-    try:
-        if mix == "uncertain":
-            entries, next_cursor = explore_mod.mixed_page(
-                session,
-                principal,
-                filters,
-                sort,
-                cursor,
-                limit,
-                explore_mod.Mix(explore=explore, band=band),
-            )
-            items = desk_rows.flat_rows(session, [e.post for e in entries], zone)
-            for item, entry in zip(items, entries, strict=True):
-                item.why_in_queue = entry.why
-                item.uncertainty = entry.margin
-            return QueuePage(items=items, next_cursor=next_cursor)
-        if group == "cluster":
-            rows, next_cursor = desk_rows.page(
-                session, principal, filters, sort, cursor, limit, zone
-            )
-            return QueuePage(items=rows, next_cursor=next_cursor)
-        posts, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
-    except queue.QueryError as exc:
-        raise Problem(400, "Bad Request", str(exc)) from None
+    if mix == "uncertain":
+        entries, next_cursor = explore_mod.mixed_page(
+            session,
+            principal,
+            filters,
+            sort,
+            cursor,
+            limit,
+            explore_mod.Mix(explore=explore, band=band),
+        )
+        items = desk_rows.flat_rows(session, [e.post for e in entries], zone)
+        for item, entry in zip(items, entries, strict=True):
+            item.why_in_queue = entry.why
+            item.uncertainty = entry.margin
+        return QueuePage(items=items, next_cursor=next_cursor)
+    if group == "cluster":
+        rows, next_cursor = desk_rows.page(session, principal, filters, sort, cursor, limit, zone)
+        return QueuePage(items=rows, next_cursor=next_cursor)
+    posts, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
     return QueuePage(items=desk_rows.flat_rows(session, posts, zone), next_cursor=next_cursor)
 
 
@@ -162,7 +153,7 @@ def bulk_decision(
 )
 def decisions_other_methods() -> None:
     """Answer 405, not a 422 from /items/{item_id} reading 'decisions' as an id."""
-    problem = Problem(405, "Method Not Allowed", "use POST for bulk decisions")
+    problem = MethodNotAllowed("error.bulk_post_only")
     problem.headers["Allow"] = "POST"
     raise problem
 

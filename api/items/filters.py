@@ -9,8 +9,8 @@ from fastapi import Depends, Query
 from pydantic import BeforeValidator
 
 from api.deps import SessionDep
-from api.problems import Problem
 from classifiers.contracts import LABELS
+from monitor.core.errors import Invalid
 from monitor.posts import queue
 from monitor.posts.schemas import clean_text
 
@@ -45,9 +45,7 @@ def aware_utc(value: datetime | None, name: str) -> datetime | None:
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     except (OverflowError, ValueError):
         # 0001-01-01T00:00:00+14:00 or 9999-12-31T23:59:59-12:00: outside what UTC can hold.
-        raise Problem(
-            422, "Unprocessable Content", f"'{name}' is outside the supported date range"
-        ) from None
+        raise Invalid("error.date_range", name=name) from None
 
 
 def item_filters(
@@ -81,13 +79,13 @@ def item_filters(
 ) -> queue.ItemFilters:
     """Build the filters from query parameters (region names resolve via the regions table)."""
     if len(region) > 50 or len(label) > 10 or len(status) > 10:
-        raise Problem(422, "Unprocessable Content", "too many repeated filter values")
+        raise Invalid("error.too_many_filters")
     if min_score is not None and max_score is not None and min_score > max_score:
-        raise Problem(422, "Unprocessable Content", "min_score is greater than max_score")
+        raise Invalid("error.min_over_max")
     since_utc, until_utc = aware_utc(since, "since"), aware_utc(until, "until")
     if since_utc is not None and until_utc is not None and since_utc > until_utc:
         # An export would otherwise answer 200 with only its header row.
-        raise Problem(422, "Unprocessable Content", "'since' is after 'until'")
+        raise Invalid("error.since_after_until")
     regions = [clean_text(r) for r in region]
     regions = [r for r in regions if r]
     text = clean_text(q) if q else None

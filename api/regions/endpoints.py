@@ -11,8 +11,8 @@ from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
 from api.items.filters import IsoDateTime, aware_utc
-from api.problems import Problem
 from monitor.core.base import utcnow
+from monitor.core.errors import Invalid, NotFound
 from monitor.keys.principal import Principal
 from monitor.regions import figures, service
 
@@ -27,19 +27,17 @@ def period_of(days: int, since: datetime | None, until: datetime | None) -> figu
     """Build the reporting window from `days` or an explicit since/until (UTC)."""
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
-            raise Problem(422, "Unprocessable Content", f"'{name}' needs a timezone, e.g. Z")
+            raise Invalid("error.needs_timezone", name=name)
     since, until = aware_utc(since, "since"), aware_utc(until, "until")
     end = until or utcnow()
     try:
         start = since or end - timedelta(days=days)
     except OverflowError:
-        raise Problem(
-            422, "Unprocessable Content", "'until' is too early for that window"
-        ) from None
+        raise Invalid("error.until_too_early") from None
     if start >= end:
-        raise Problem(422, "Unprocessable Content", "'since' must be before 'until'")
+        raise Invalid("error.since_after_until")
     if end - start > timedelta(days=MAX_DAYS):
-        raise Problem(422, "Unprocessable Content", f"the period may span at most {MAX_DAYS} days")
+        raise Invalid("error.period_too_long", days=MAX_DAYS)
     return figures.Period(since=start, until=end)
 
 
@@ -104,4 +102,4 @@ def summary(
         return figures.summary(session, principal, code, p, top)
     except (figures.RegionNotFound, figures.OutOfScope):
         # One answer for both, so a scoped key learns nothing about other regions.
-        raise Problem(404, "Not Found", f"no region {code} within your scope") from None
+        raise NotFound("error.no_region", code=code) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -13,11 +12,11 @@ from api.deps import SessionDep
 from api.regions.endpoints import MAX_DAYS, period_of
 from api.regions.tiles import NO_DATA, PALETTE, TILES
 from api.web import auth as webauth
-from api.web.rendering import add_template_dir, render, request_lang, secure
 from api.web.rendering import env as web_env
+from api.web.rendering import render, request_lang, secure
 from monitor.alerts import repository as alert_repository
 from monitor.alerts.models import Alert
-from monitor.core.i18n import translate
+from monitor.core.i18n import keys, translate
 from monitor.keys.principal import Principal
 from monitor.regions import figures
 from monitor.regions.timezones import local
@@ -25,70 +24,15 @@ from monitor.regions.timezones import local
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56
 GAP = 4
-# The page extends the review UI's base.html (nav, language switch, logout, headers).
-add_template_dir(FsPath(__file__).with_name("templates"))
 # Labels on the two darkest classes are drawn white so they stay readable.
 _DARK = frozenset(PALETTE[-2:])
 
-TEXT: dict[str, dict[str, str]] = {
-    "id": {
-        "title": "Peta kerawanan provinsi",
-        "days": "hari",
-        "score": "skor",
-        "flagged_of": "ditandai dari",
-        "posts": "unggahan",
-        "alerts": "peringatan terbuka",
-        "outside": "di luar wilayah Anda",
-        "caption": "Skor: temuan terkonfirmasi per 1.000 unggahan (dibobot IKP bila diimpor).",
-        "legend": "rendah → tinggi; abu-abu: tanpa data atau di luar wilayah Anda; "
-        "bingkai hitam dan \u201c!\u201d: ada peringatan terbuka.",
-        "rank": "#",
-        "code": "Kode",
-        "province": "Provinsi",
-        "col_score": "Skor",
-        "col_flagged": "Ditandai",
-        "col_alerts": "Peringatan",
-        "col_volume": "Volume",
-        "empty": "Belum ada temuan pada periode ini.",
-        "open_alerts": "Peringatan yang belum selesai",
-        "no_alerts": "Tidak ada peringatan terbuka.",
-        "col_time": "Jendela",
-        "col_rule": "Aturan",
-        "col_region": "Wilayah",
-        "col_label": "Label",
-        "col_summary": "Ringkasan",
-        "col_status": "Status",
-    },
-    "en": {
-        "title": "Province vulnerability map",
-        "days": "days",
-        "score": "score",
-        "flagged_of": "flagged of",
-        "posts": "posts",
-        "alerts": "open alert(s)",
-        "outside": "outside your regions",
-        "caption": "Score: confirmed flags per 1,000 collected posts "
-        "(IKP-weighted where imported).",
-        "legend": "low → high; grey: no data or outside your regions; "
-        "black border and \u201c!\u201d: open alerts.",
-        "rank": "#",
-        "code": "Code",
-        "province": "Province",
-        "col_score": "Score",
-        "col_flagged": "Flagged",
-        "col_alerts": "Alerts",
-        "col_volume": "Volume",
-        "empty": "No findings in this period yet.",
-        "open_alerts": "Unresolved alerts",
-        "no_alerts": "No open alerts.",
-        "col_time": "Window",
-        "col_rule": "Rule",
-        "col_region": "Region",
-        "col_label": "Label",
-        "col_summary": "Summary",
-        "col_status": "Status",
-    },
-}
+
+def map_text(lang: str) -> dict[str, str]:
+    """The map's strings from the one table, as `m.<name>` (the tile loop's `t` hides t())."""
+    return {
+        key.removeprefix("map."): translate(lang, key) for key in keys() if key.startswith("map.")
+    }
 
 
 def tile_map(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -163,7 +107,7 @@ def map_page(
         "days": days,
         "ranked": ranked,
         "alerts": alerts,
-        "m": TEXT[lang],
+        "m": map_text(lang),
     }
     if partial:
         html = web_env.get_template("_map.html").render(**ctx)

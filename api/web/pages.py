@@ -27,11 +27,11 @@ ESCALATION_TARGETS: tuple[str, ...] = ("bawaslu", "platform")
 def item_filters(session: Session, filters: views.Filters) -> queue.ItemFilters:
     """Turn the page's filters into the queue service's; QueryError explains bad values."""
     if filters.label and filters.label not in LABELS:
-        raise queue.QueryError(f"label must be one of {', '.join(LABELS)}")
+        raise queue.QueryError("error.bad_label", choices=", ".join(LABELS))
     if filters.mix and filters.mix != "uncertain":
-        raise queue.QueryError("mix must be 'uncertain' or empty")
+        raise queue.QueryError("error.bad_mix")
     if filters.status and filters.status not in queue.STATUSES:
-        raise queue.QueryError(f"status must be one of {', '.join(queue.STATUSES)}")
+        raise queue.QueryError("error.bad_status", choices=", ".join(queue.STATUSES))
     codes: tuple[str, ...] = ()
     if filters.region:
         codes = queue.resolve_regions(session, [filters.region])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
@@ -15,6 +18,12 @@ from monitor.core.localtime import ZONES
 from monitor.keys.principal import Principal
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
+# Every folder of page templates, listed here rather than added on import: the province map
+# (api/regions) extends the review UI's base.html (nav, language switch, logout, headers).
+TEMPLATE_DIRS: tuple[Path, ...] = (
+    TEMPLATE_DIR,
+    TEMPLATE_DIR.parent.parent / "regions" / "templates",
+)
 STATIC_DIR = Path(__file__).with_name("static")
 
 # Why: no inline script or style anywhere, so the policy can forbid both; pages are never
@@ -31,19 +40,12 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-_loaders: list[FileSystemLoader] = [FileSystemLoader(TEMPLATE_DIR)]
 env = Environment(
-    loader=ChoiceLoader(_loaders),
+    loader=ChoiceLoader([FileSystemLoader(path) for path in TEMPLATE_DIRS]),
     autoescape=select_autoescape(["html", "svg"], default_for_string=True, default=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def add_template_dir(path: Path) -> None:
-    """Let another area's pages (e.g. the province map) extend base.html and our partials."""
-    if all(path not in loader.searchpath for loader in _loaders):
-        _loaders.append(FileSystemLoader(path))
 
 
 def secure(response: Response, *, cache: bool = False) -> Response:
@@ -114,3 +116,24 @@ def render(
         )
     secure(response)
     return response
+
+
+def safe_next(target: str | None) -> str:
+    """Return a same-site /ui path to go to after login (never an open redirect)."""
+    if target and re.fullmatch(r"/ui/[A-Za-z0-9/_\-?=&%.+]*", target) and "//" not in target:
+        return target
+    return "/ui/"
+
+
+def see_other(url: str) -> Response:
+    """Redirect after a form post (303), with the security headers."""
+    return secure(RedirectResponse(url, status_code=303))
+
+
+def to_login(request: Request, reason: str | None = None) -> Response:
+    """Send an unauthenticated browser to the login page, remembering where it was going."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = f"/ui/login?next={quote(safe_next(target), safe='')}"
+    if reason:
+        url += f"&msg={reason}"
+    return see_other(url)

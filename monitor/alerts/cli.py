@@ -124,10 +124,8 @@ def _transition(alert_id: int, action: str) -> None:
     with runtime() as rt, rt.session() as s:
         try:
             alert = service.transition(s, CLI_ACTOR, alert_id, action)
-        except service.AlertNotFound:
-            raise fail(f"no alert with id {alert_id}") from None
-        except service.AlertStateError as exc:
-            raise fail(str(exc)) from None
+        except (service.AlertNotFound, service.AlertStateError) as exc:
+            raise fail(exc.message()) from None
         status = alert.status
     typer.echo(f"alert {alert_id} {status}")
 

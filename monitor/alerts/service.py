@@ -17,7 +17,9 @@ from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.alerts.rules import EVALUATORS, RULES, AlertDraft, RuleConfig
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
+from monitor.core.errors import Conflict, NotFound
 from monitor.core.i18n import translate
+from monitor.core.messages import Term
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.keys.service import principal_of
@@ -28,11 +30,11 @@ log = logging.getLogger(__name__)
 STATUSES: tuple[str, ...] = ("open", "acknowledged", "resolved")
 
 
-class AlertNotFound(LookupError):
+class AlertNotFound(NotFound):
     """No alert with that id is visible to the caller."""
 
 
-class AlertStateError(ValueError):
+class AlertStateError(Conflict):
     """The alert cannot move to the requested state."""
 
 
@@ -207,20 +209,24 @@ def transition(session: Session, principal: Principal, alert_id: int, action: st
     """Acknowledge or resolve an alert the caller may see; audited."""
     alert = repository.get_alert(session, principal, alert_id)
     if alert is None:
-        raise AlertNotFound(alert_id)
+        raise AlertNotFound("error.no_alert", alert_id=alert_id)
     before = _describe(alert)
     if action == "acknowledge":
         if alert.status != "open":
-            raise AlertStateError(f"alert {alert_id} is {alert.status}, not open")
+            raise AlertStateError(
+                "error.alert_not_open",
+                alert_id=alert_id,
+                status=Term(f"alert_status.{alert.status}"),
+            )
         alert.status = "acknowledged"
         alert.acknowledged_by = principal.actor
     elif action == "resolve":
         if alert.status == "resolved":
-            raise AlertStateError(f"alert {alert_id} is already resolved")
+            raise AlertStateError("error.alert_resolved", alert_id=alert_id)
         alert.status = "resolved"
         alert.resolved_by = principal.actor
     else:
-        raise AlertStateError(f"unknown action {action!r}")
+        raise AlertStateError("error.alert_action", action=action)
     session.flush()
     audit.record(
         session,

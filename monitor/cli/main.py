@@ -10,13 +10,17 @@ the loaded commands, so they cannot drift apart.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 from typer import _click as click  # typer ships its own click: its commands are these classes
 from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:
+    from monitor.core.errors import WaspadaError
 
 
 @dataclass(frozen=True)
@@ -354,20 +358,33 @@ app.callback()(_no_options)
 
 
 def main() -> None:
-    """Run the CLI; a database held too long by another process is one clear line, exit 75."""
+    """Run the CLI; a domain error or a long-held SQLite lock becomes one translated line."""
     try:
         app()
     except Exception as exc:
-        if not _is_sqlite_locked(exc):
-            raise
-        from monitor.core.i18n import translate
-        from monitor.core.settings import get_settings
+        if _is_sqlite_locked(exc):
+            from monitor.core.i18n import translate
+            from monitor.core.settings import get_settings
 
-        seconds = int(get_settings().sqlite_busy_timeout.total_seconds())
-        typer.echo(f"waspada: {translate('id', 'cli.db_locked').format(seconds=seconds)}", err=True)
-        raise SystemExit(75) from None  # EX_TEMPFAIL: the caller may retry
+            seconds = int(get_settings().sqlite_busy_timeout.total_seconds())
+            line = translate("id", "cli.db_locked").format(seconds=seconds)
+            typer.echo(f"waspada: {line}", err=True)
+            raise SystemExit(75) from None  # EX_TEMPFAIL: the caller may retry
+        # Imported only when something escapes a command: `waspada --help` stays import-free.
+        from monitor.core.errors import WaspadaError
+
+        if not isinstance(exc, WaspadaError):
+            raise
+        typer.echo(error_line(exc), err=True)
+        sys.exit(1)
 
 
 def _is_sqlite_locked(exc: BaseException) -> bool:
     # By name, not by class: importing sqlalchemy here would cost `--help` its speed.
     return type(exc).__module__.startswith("sqlalchemy") and "database is locked" in str(exc)
+
+
+def error_line(exc: WaspadaError, lang: str = "id") -> str:
+    """The one line a command prints for a domain error (Indonesian unless asked otherwise)."""
+    # The prefix stays the same in every language, so scripts can grep for it.
+    return f"waspada: error: {exc.message(lang)}"

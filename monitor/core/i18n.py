@@ -357,6 +357,217 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The SQLite database is held by another waspada process and was not released within "
         "{seconds} seconds; try again, or use PostgreSQL for several processes.",
     ),
+    # --- Map page (api/regions/pages.py; merged from its own table) ---
+    "map.title": ("Peta kerawanan provinsi", "Province vulnerability map"),
+    "map.days": ("hari", "days"),
+    "map.score": ("skor", "score"),
+    "map.flagged_of": ("ditandai dari", "flagged of"),
+    "map.posts": ("unggahan", "posts"),
+    "map.alerts": ("peringatan terbuka", "open alert(s)"),
+    "map.outside": ("di luar wilayah Anda", "outside your regions"),
+    "map.caption": (
+        "Skor: temuan terkonfirmasi per 1.000 unggahan (dibobot IKP bila diimpor).",
+        "Score: confirmed flags per 1,000 collected posts (IKP-weighted where imported).",
+    ),
+    "map.legend": (
+        "rendah → tinggi; abu-abu: tanpa data atau di luar wilayah Anda; "
+        "bingkai hitam dan \u201c!\u201d: ada peringatan terbuka.",
+        "low → high; grey: no data or outside your regions; "
+        "black border and \u201c!\u201d: open alerts.",
+    ),
+    "map.rank": ("#", "#"),
+    "map.code": ("Kode", "Code"),
+    "map.province": ("Provinsi", "Province"),
+    "map.col_score": ("Skor", "Score"),
+    "map.col_flagged": ("Ditandai", "Flagged"),
+    "map.col_alerts": ("Peringatan", "Alerts"),
+    "map.col_volume": ("Volume", "Volume"),
+    "map.empty": ("Belum ada temuan pada periode ini.", "No findings in this period yet."),
+    "map.open_alerts": ("Peringatan yang belum selesai", "Unresolved alerts"),
+    "map.no_alerts": ("Tidak ada peringatan terbuka.", "No open alerts."),
+    "map.col_time": ("Jendela", "Window"),
+    "map.col_rule": ("Aturan", "Rule"),
+    "map.col_region": ("Wilayah", "Region"),
+    "map.col_label": ("Label", "Label"),
+    "map.col_summary": ("Ringkasan", "Summary"),
+    "map.col_status": ("Status", "Status"),
+    # --- Display names of alert kinds and the "no label" bucket (edges) ---
+    "alert.volume_spike": ("Lonjakan volume", "Volume spike"),
+    "alert.reviewed_item": ("Item ditinjau", "Reviewed item"),
+    "alert.cluster_spread": ("Penyebaran klaster", "Cluster spread"),
+    "alert.score_drift": ("Pergeseran skor model", "Model score drift"),
+    "alert_status.open": ("Terbuka", "Open"),
+    "alert_status.acknowledged": ("Diketahui", "Acknowledged"),
+    "alert_status.resolved": ("Selesai", "Resolved"),
+    # --- Errors: problem titles per status, messages of monitor.core.errors (edges) ---
+    "problem.400": ("Permintaan tidak valid", "Bad Request"),
+    "problem.401": ("Perlu autentikasi", "Unauthorized"),
+    "problem.403": ("Tidak diizinkan", "Forbidden"),
+    "problem.404": ("Tidak ditemukan", "Not Found"),
+    "problem.405": ("Metode tidak diizinkan", "Method Not Allowed"),
+    "problem.409": ("Konflik", "Conflict"),
+    "problem.413": ("Isi permintaan terlalu besar", "Content Too Large"),
+    "problem.422": ("Isi tidak dapat diproses", "Unprocessable Content"),
+    "problem.429": ("Terlalu banyak permintaan", "Too Many Requests"),
+    "problem.500": ("Kesalahan server", "Internal Server Error"),
+    "problem.other": ("Kesalahan", "Error"),
+    "error.bad_request": ("Permintaan tidak valid.", "Bad request."),
+    "error.unauthorized": ("Silakan masuk lagi.", "Log in again."),
+    "error.conflict": ("Item ini baru saja diubah orang lain.", "Someone else just changed this."),
+    "error.method_not_allowed": (
+        "Metode ini tidak didukung di alamat ini.",
+        "This method is not supported at this address.",
+    ),
+    "error.rate_limited": (
+        "Batas permintaan untuk kunci ini terlampaui; perlambat.",
+        "Rate limit for this key exceeded; slow down.",
+    ),
+    "error.auth_failures": (
+        "Terlalu banyak autentikasi gagal; perlambat.",
+        "Too many failed authentications; slow down.",
+    ),
+    "error.key_invalid": (
+        "Kunci API tidak valid, kedaluwarsa, atau dicabut.",
+        "The API key is invalid, expired or revoked.",
+    ),
+    "error.key_missing": (
+        "Kirim kunci API sebagai 'Authorization: Bearer <kunci>' atau 'X-API-Key'.",
+        "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'.",
+    ),
+    "error.role_forbidden": (
+        "Peran '{role}' tidak boleh melakukan tindakan '{action}'.",
+        "Role '{role}' may not perform '{action}'.",
+    ),
+    "error.invalid_decision": ("Keputusan tidak valid: {problems}", "Invalid decision: {problems}"),
+    "error.body_parse": (
+        "Isi permintaan bukan JSON atau formulir yang valid.",
+        "The request body is not valid JSON or form data.",
+    ),
+    "error.validation": ("Validasi permintaan gagal.", "Request validation failed."),
+    "error.too_large": (
+        "Isi permintaan melebihi {limit} bita.",
+        "Request body exceeds {limit} bytes.",
+    ),
+    "error.unexpected": (
+        "Terjadi kesalahan tak terduga; sudah dicatat.",
+        "An unexpected error occurred; it has been logged.",
+    ),
+    "error.bulk_post_only": (
+        "Gunakan POST untuk keputusan massal.",
+        "Use POST for bulk decisions.",
+    ),
+    "error.no_item": ("Tidak ada item dengan id ini.", "No item with this id."),
+    "error.no_cluster": ("Tidak ada klaster dengan id ini.", "No cluster with this id."),
+    "error.no_region": (
+        "Wilayah {code} tidak ada dalam cakupan Anda.",
+        "No region {code} within your scope.",
+    ),
+    "error.no_alert": (
+        "Peringatan {alert_id} tidak ada dalam cakupan Anda.",
+        "No alert {alert_id} within your scope.",
+    ),
+    "error.no_subscription": (
+        "Anda tidak punya langganan {sub_id}.",
+        "No subscription {sub_id} of yours.",
+    ),
+    "error.no_source": ("Tidak ada sumber bernama {name}.", "No source named {name}."),
+    "error.claimed_by": (
+        "Sedang diklaim oleh {holder} sampai {until}.",
+        "Claimed by {holder} until {until}.",
+    ),
+    "error.claimed_just_now": (
+        "Peninjau lain baru saja mengklaim item ini.",
+        "Another reviewer claimed this item a moment ago.",
+    ),
+    "error.claimed_not_by_you": (
+        "Diklaim oleh {holder}, bukan oleh Anda.",
+        "Claimed by {holder}, not by you.",
+    ),
+    "error.claims_need_key": ("Klaim memerlukan kunci API.", "Claims need an API key."),
+    "error.decided_by": (
+        "Item ini sudah berstatus \u201c{status}\u201d (diputuskan {who} pada {when}), "
+        "bukan lagi \u201c{expected}\u201d; muat ulang dan putuskan lagi bila perlu.",
+        "This item is already \u201c{status}\u201d (decided by {who} on {when}), "
+        "no longer \u201c{expected}\u201d; reload and decide again if needed.",
+    ),
+    "error.decided_already": (
+        "Item ini sekarang berstatus \u201c{status}\u201d, bukan \u201c{expected}\u201d; "
+        "muat ulang dan putuskan lagi bila perlu.",
+        "This item is now \u201c{status}\u201d, not \u201c{expected}\u201d; "
+        "reload and decide again if needed.",
+    ),
+    "error.concurrent": (
+        "Peninjau lain mengubah item ini pada saat yang sama; muat ulang dan coba lagi.",
+        "Another reviewer changed this item at the same moment; reload and retry.",
+    ),
+    "error.not_in_cluster": (
+        "Item ini tidak termasuk klaster mana pun.",
+        "This item is not in a cluster.",
+    ),
+    "error.cluster_needs_all_regions": (
+        "Keputusan klaster memerlukan kunci tanpa batas wilayah.",
+        "Cluster decisions need a key without region limits.",
+    ),
+    "error.bad_label": (
+        "Label harus salah satu dari {choices}.",
+        "Label must be one of {choices}.",
+    ),
+    "error.bad_status": (
+        "Status harus salah satu dari {choices}.",
+        "Status must be one of {choices}.",
+    ),
+    "error.bad_sort": ("Urutan harus salah satu dari {choices}.", "Sort must be one of {choices}."),
+    "error.bad_mix": ("mix harus 'uncertain' atau kosong.", "mix must be 'uncertain' or empty."),
+    "error.bad_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan yang sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort.",
+    ),
+    "error.bad_mix_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan dan mix sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort and mix.",
+    ),
+    "error.bad_explore": (
+        "explore harus dalam 0..1 dan band dalam (0, 1].",
+        "explore must be within 0..1 and band within (0, 1].",
+    ),
+    "error.date_range": (
+        "'{name}' di luar rentang tanggal yang didukung.",
+        "'{name}' is outside the supported date range.",
+    ),
+    "error.too_many_filters": (
+        "Terlalu banyak nilai filter berulang.",
+        "Too many repeated filter values.",
+    ),
+    "error.min_over_max": (
+        "min_score lebih besar dari max_score.",
+        "min_score is greater than max_score.",
+    ),
+    "error.since_after_until": (
+        "'since' harus sebelum 'until'.",
+        "'since' must be before 'until'.",
+    ),
+    "error.needs_timezone": (
+        "'{name}' perlu zona waktu, misalnya Z.",
+        "'{name}' needs a timezone, e.g. Z.",
+    ),
+    "error.until_too_early": (
+        "'until' terlalu awal untuk jendela itu.",
+        "'until' is too early for that window.",
+    ),
+    "error.period_too_long": (
+        "Periode paling panjang {days} hari.",
+        "The period may span at most {days} days.",
+    ),
+    "error.subscription": ("Langganan tidak valid: {reason}", "Invalid subscription: {reason}"),
+    "error.alert_not_open": (
+        "Peringatan {alert_id} berstatus {status}, tidak terbuka.",
+        "Alert {alert_id} is {status}, not open.",
+    ),
+    "error.alert_resolved": (
+        "Peringatan {alert_id} sudah selesai.",
+        "Alert {alert_id} is already resolved.",
+    ),
+    "error.alert_action": ("Tindakan tidak dikenal: {action}.", "Unknown action {action}."),
 }
 
 

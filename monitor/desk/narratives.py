@@ -100,9 +100,7 @@ def decode_cursor(ordering: queue.Ordering, cursor: str) -> tuple[Any, int]:
             raise ValueError("not finite")
         return value, key
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise queue.QueryError(
-            "invalid cursor; use the next_cursor of a previous page with the same sort and group"
-        ) from None
+        raise queue.QueryError("error.bad_group_cursor") from None
 
 
 def page(

@@ -205,9 +205,7 @@ def decode_cursor(sort: str, mix: Mix, cursor: str) -> _State:
             parsed = (float(k), i)
         return _State(order_cursor, bool(raw["od"]), parsed, bool(raw["ud"]))
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise queue.QueryError(
-            "invalid cursor; use the next_cursor of a previous page with the same sort and mix"
-        ) from None
+        raise queue.QueryError("error.bad_mix_cursor") from None
 
 
 def _not_uncertain(uset: Subquery) -> ColumnElement[bool]:
@@ -236,7 +234,7 @@ def mixed_page(
     """Return one interleaved page of entries and the cursor of the next (None at the end)."""
     mix = mix or Mix()
     if not 0 <= mix.explore <= 1 or not 0 < mix.band <= 1:
-        raise queue.QueryError("explore must be within 0..1 and band within (0, 1]")
+        raise queue.QueryError("error.bad_explore")
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
     state = decode_cursor(sort, mix, cursor) if cursor else _State()

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitor.core.base import UTCDateTime
+from monitor.core.errors import BadRequest
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match, visible_posts
@@ -43,7 +44,7 @@ STATUSES: tuple[str, ...] = ("new", "confirmed", "dismissed", "escalated")
 MAX_LIMIT = 200
 
 
-class QueryError(ValueError):
+class QueryError(BadRequest):
     """A filter or cursor the client must fix; the message says how."""
 
 
@@ -117,7 +118,7 @@ def queue_order(sort: str = "priority") -> Ordering:
         return Ordering("priority", Post.priority)
     if sort == "time":
         return Ordering("time", Post.fetched_at)
-    raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    raise QueryError("error.bad_sort", choices=", ".join(SORTS))
 
 
 def encode_cursor(ordering: Ordering, post: Post) -> str:
@@ -140,9 +141,7 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, int]:
             raise ValueError("bad id")
         return ordering.parse_key(raw["k"]), post_id
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise QueryError(
-            "invalid cursor; use the next_cursor of a previous page with the same sort"
-        ) from None
+        raise QueryError("error.bad_cursor") from None
 
 
 def resolve_regions(session: Session, values: Sequence[str]) -> tuple[str, ...]:

@@ -155,16 +155,16 @@ def inherited_members(session: Session, cluster_id: int) -> list[int]:
     )
 
 
-def lock_for_writing(session: Session) -> None:
-    """On SQLite, end the request's read transaction and start one that holds the write lock.
+def take_write_lock(session: Session) -> None:
+    """On SQLite, take the database write lock now; call it first in a fresh transaction.
 
     Why: SQLite cannot turn a read transaction into a write once another writer has
     committed since it began (SQLITE_BUSY_SNAPSHOT, reported at once as "database is
     locked"), so two reviewers deciding *different* items at the same moment would see a
     spurious conflict. A write as the first statement waits for the lock (busy timeout)
-    instead. PostgreSQL has row locks and needs none of this.
+    instead. The edge ends the previous transaction (`api.deps.begin_review_write`); this
+    never commits. PostgreSQL has row locks and needs none of this.
     """
     if session.get_bind().dialect.name != "sqlite":
         return
-    session.commit()  # what authentication wrote (a key's last use) is kept
     session.execute(text("UPDATE claims SET post_id = post_id WHERE 0"))

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
+from monitor.core.errors import Conflict, Forbidden, Invalid, NotFound, WaspadaError
+from monitor.core.messages import Term
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
@@ -26,42 +28,10 @@ from monitor.reviews.schemas import (
     ReviewOut,
 )
 
+# Review errors are the shared domain errors; the edges translate them (status, message).
+ReviewError = WaspadaError
 
-class ReviewError(Exception):
-    """A review action that cannot proceed; `status` is the HTTP status to answer."""
-
-    status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class NotFound(ReviewError):
-    """No such item within the caller's scope."""
-
-    status = 404
-
-
-class Conflict(ReviewError):
-    """Someone else holds the item or decided it first."""
-
-    status = 409
-
-
-class Invalid(ReviewError):
-    """The request cannot apply to this item."""
-
-    status = 422
-
-
-class Forbidden(ReviewError):
-    """The caller's scope does not allow this action."""
-
-    status = 403
-
-
-NOT_FOUND = "no item with this id"
+NOT_FOUND = "error.no_item"
 
 
 def review_out(review: Review) -> ReviewOut:
@@ -88,7 +58,7 @@ def _holder(session: Session, key_id: int) -> str:
 def claim(session: Session, principal: Principal, post_id: int, lease: timedelta) -> ClaimOut:
     """Lease an item to the caller (renewing its own lease); 409 while another holds it."""
     if principal.key_id is None:
-        raise Forbidden("claims need an API key")
+        raise Forbidden("error.claims_need_key")
     if repo.visible_post(session, principal, post_id) is None:
         raise NotFound(NOT_FOUND)
     now = utcnow()
@@ -105,10 +75,10 @@ def claim(session: Session, principal: Principal, post_id: int, lease: timedelta
                     ),
                 )
         except IntegrityError:
-            raise Conflict("another reviewer claimed this item a moment ago") from None
+            raise Conflict("error.claimed_just_now") from None
     elif not repo.renew_claim(session, post_id, principal.key_id, now, expires):
         raise Conflict(
-            f"claimed by {_holder(session, before.key_id)} until {before.expires_at.isoformat()}"
+            "error.claimed_by", holder=_holder(session, before.key_id), until=before.expires_at
         )
     audit.record(
         session,
@@ -136,7 +106,7 @@ def release(session: Session, principal: Principal, post_id: int) -> None:
     if current is None:
         return
     if current.key_id != principal.key_id and principal.role != "admin":
-        raise Conflict(f"claimed by {_holder(session, current.key_id)}, not by you")
+        raise Conflict("error.claimed_not_by_you", holder=_holder(session, current.key_id))
     before = _claim_state(current)
     repo.drop_claim(session, post_id)
     audit.record(
@@ -159,21 +129,18 @@ def decide(session: Session, principal: Principal, post_id: int, body: DecisionI
     held = repo.claim_of(session, post_id)
     if held is not None and held.expires_at > now and held.key_id != principal.key_id:
         raise Conflict(
-            f"claimed by {_holder(session, held.key_id)} until {held.expires_at.isoformat()}"
+            "error.claimed_by", holder=_holder(session, held.key_id), until=held.expires_at
         )
     if body.apply_to_cluster:
         if post.cluster_id is None:
-            raise Invalid("apply_to_cluster: this item is not in a cluster")
+            raise Invalid("error.not_in_cluster")
         if principal.region_limited:
-            raise Forbidden("apply_to_cluster needs a key without region limits")
+            raise Forbidden("error.cluster_needs_all_regions")
     new_status = STATUS_OF[body.action]
     previous = repo.current_review(session, post_id)
     if not repo.swap_status(session, post_id, body.expected_status, new_status):
         session.refresh(post, ["review_status"])
-        raise Conflict(
-            f"item is now '{post.review_status}', not '{body.expected_status}': "
-            "someone else decided it; reload and decide again if needed"
-        )
+        raise _decided_first(session, post_id, post.review_status, body.expected_status)
     repo.supersede(session, [post_id])
     review = repo.add_review(
         session,
@@ -212,6 +179,15 @@ def decide(session: Session, principal: Principal, post_id: int, body: DecisionI
         cluster_applied=len(applied),
         cluster_item_ids=applied,
     )
+
+
+def _decided_first(session: Session, post_id: int, status: str, expected: str) -> Conflict:
+    """Say who decided the item first and when (in words, to the minute)."""
+    winner = repo.current_review(session, post_id)
+    terms = {"status": Term(f"status.{status}"), "expected": Term(f"status.{expected}")}
+    if winner is None:
+        return Conflict("error.decided_already", **terms)
+    return Conflict("error.decided_by", who=winner.reviewer_name, when=winner.created_at, **terms)
 
 
 def _review_state(review: Review) -> dict[str, object]:
@@ -280,10 +256,10 @@ def _inherit(session: Session, post_ids: Sequence[int], source: Review) -> None:
 def revert_cluster(session: Session, principal: Principal, cluster_id: int) -> int:
     """Undo a cluster-wide decision: inherited decisions are superseded, copies return to new."""
     if principal.region_limited:
-        raise Forbidden("cluster decisions need a key without region limits")
+        raise Forbidden("error.cluster_needs_all_regions")
     cluster = repo.cluster(session, cluster_id)
     if cluster is None:
-        raise NotFound("no cluster with this id")
+        raise NotFound("error.no_cluster")
     members = repo.inherited_members(session, cluster_id)
     repo.supersede(session, members)
     repo.set_status(session, members, "new")
@@ -328,11 +304,13 @@ def bulk_decide(session: Session, principal: Principal, body: BulkDecisionIn) ->
                 out = decide(session, principal, item.id, decision)
             results.append(BulkResult(id=item.id, status=200, result=out))
         except ReviewError as exc:
-            results.append(BulkResult(id=item.id, status=exc.status, detail=exc.detail))
+            results.append(BulkResult(id=item.id, status=exc.status, detail=exc.message()))
         except OperationalError:
-            results.append(BulkResult(id=item.id, status=409, detail=CONCURRENT))
+            results.append(
+                BulkResult(id=item.id, status=409, detail=Conflict(CONCURRENT).message())
+            )
     ok = sum(1 for r in results if r.status == 200)
     return BulkDecisionOut(results=results, succeeded=ok, failed=len(results) - ok)
 
 
-CONCURRENT = "another reviewer changed this item at the same moment; reload and retry"
+CONCURRENT = "error.concurrent"

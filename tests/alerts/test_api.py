@@ -77,7 +77,7 @@ def test_acknowledge_and_resolve_are_audited_and_scoped(
     assert res.status_code == 200 and res.json()["status"] == "acknowledged"
     assert res.json()["acknowledged_by"].endswith(":liaison-15")
     again = client.post(f"{path}/acknowledge", headers=liaison)
-    assert again.status_code == 409 and "acknowledged, not open" in again.json()["detail"]
+    assert again.status_code == 409 and "Diketahui, tidak terbuka" in again.json()["detail"]
     assert client.post(f"{path}/resolve", headers=liaison).json()["status"] == "resolved"
     assert client.post(f"{path}/resolve", headers=liaison).status_code == 409
 

@@ -47,14 +47,14 @@ def test_errors_are_problem_details(rt: Runtime) -> None:
     res = client.get("/no-such-path")
     assert res.status_code == 404
     assert res.headers["content-type"].startswith("application/problem+json")
-    assert res.json()["status"] == 404 and res.json()["title"] == "Not Found"
+    assert res.json()["status"] == 404 and res.json()["title"] == "Tidak ditemukan"
 
 
 def test_oversized_body_is_rejected(rt: Runtime) -> None:
     client = TestClient(create_app(rt))
     res = client.post("/healthz", content=b"x" * (6 * 1024 * 1024))
     assert res.status_code == 413
-    assert res.json()["title"] == "Content Too Large"
+    assert res.json()["title"] == "Isi permintaan terlalu besar"
 
 
 def test_openapi_and_docs_are_served(rt: Runtime) -> None:

@@ -45,7 +45,7 @@ def test_one_reviewer_per_item_until_the_lease_expires(
 
     # The other reviewer can neither claim nor decide it, and is told who holds it.
     taken = client.post(f"/api/v1/items/{item}/claim", headers=b)
-    assert taken.status_code == 409 and "claimed by reviewer" in taken.json()["detail"]
+    assert taken.status_code == 409 and "diklaim oleh reviewer" in taken.json()["detail"]
     blocked = client.post(f"/api/v1/items/{item}/decision", headers=b, json={"action": "confirm"})
     assert blocked.status_code == 409
     # The queue shows the claim to everyone.
@@ -71,7 +71,7 @@ def test_one_reviewer_per_item_until_the_lease_expires(
     late = client.post(
         f"/api/v1/items/{item}/decision", headers=a, json={"action": "dismiss", "reason": "x"}
     )
-    assert late.status_code == 409 and "confirmed" in late.json()["detail"]
+    assert late.status_code == 409 and "Dikonfirmasi" in late.json()["detail"]
 
 
 def test_released_items_return_to_everyone(rt: Runtime, seeded: Seed) -> None:

@@ -81,7 +81,7 @@ def test_detail_claim_decide_and_audit(client: TestClient, seeded: Seed, rt: Run
     assert client.post(f"/api/v1/items/{item}/claim", headers=h).status_code == 200
     other = auth(seeded.keys["reviewer2"])
     blocked = client.post(f"/api/v1/items/{item}/claim", headers=other)
-    assert blocked.status_code == 409 and "claimed by" in blocked.json()["detail"]
+    assert blocked.status_code == 409 and "diklaim oleh" in blocked.json()["detail"]
     assert (
         client.post(
             f"/api/v1/items/{item}/decision", headers=other, json={"action": "confirm"}
@@ -98,7 +98,7 @@ def test_detail_claim_decide_and_audit(client: TestClient, seeded: Seed, rt: Run
     again = client.post(
         f"/api/v1/items/{item}/decision", headers=other, json={"action": "dismiss", "reason": "x"}
     )
-    assert again.status_code == 409 and "confirmed" in again.json()["detail"]
+    assert again.status_code == 409 and "Dikonfirmasi" in again.json()["detail"]
     changed = client.post(
         f"/api/v1/items/{item}/decision",
         headers=other,

@@ -42,15 +42,15 @@ def test_error_statuses_share_one_shape(client: TestClient, seeded: Seed) -> Non
     _problem(client.get("/api/v1/nothing-here", headers=h), 404)
     _problem(client.get("/api/v1/items/2000000000", headers=h), 404)
     body = _problem(client.get("/api/v1/items", headers=h, params={"limit": 0}), 422)
-    assert body["errors"] and body["detail"] == "request validation failed"
+    assert body["errors"] and body["detail"] == "Validasi permintaan gagal."
     body = _problem(client.get("/api/v1/items", headers=h, params={"cursor": "bad"}), 400)
-    assert body["title"] == "Bad Request"
+    assert body["title"] == "Permintaan tidak valid"
     malformed = client.post(
         f"/api/v1/items/{seeded.jambi[0]}/decision",
         headers={**h, "content-type": "application/json"},
         content=b"\xff\xfe{",
     )
-    assert _problem(malformed, 400)["title"] == "Bad Request"
+    assert _problem(malformed, 400)["title"] == "Permintaan tidak valid"
 
 
 def test_405_lists_every_method_of_the_path(client: TestClient, seeded: Seed) -> None:
@@ -68,7 +68,7 @@ def test_bodies_over_the_limit_are_refused_by_header_and_while_streaming(
 ) -> None:
     h = {**auth(seeded.keys["admin"]), "content-type": "application/json"}
     res = client.post("/api/v1/ingest", headers=h, content=b" " * (MAX_BODY_BYTES + 1))
-    assert "exceeds" in str(_problem(res, 413)["detail"])
+    assert "melebihi" in str(_problem(res, 413)["detail"])
 
     def chunks() -> Iterator[bytes]:
         # No Content-Length: the limit must hold while the body streams in.
@@ -94,7 +94,7 @@ def test_unexpected_errors_are_500_problems_without_internals(rt: Runtime) -> No
     res = TestClient(app, raise_server_exceptions=False).get("/boom")
     body = _problem(res, 500)
     assert "hunter2" not in res.text and "secret.py" not in res.text
-    assert body["detail"] == "an unexpected error occurred; it has been logged"
+    assert body["detail"] == "Terjadi kesalahan tak terduga; sudah dicatat."
     assert res.headers["x-request-id"]
 
 

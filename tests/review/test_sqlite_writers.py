@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api.deps import begin_review_write
 from monitor.core import migrate
 from monitor.core.db import make_engine
 from monitor.keys import service as keys
 from monitor.regions.models import Region
-from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 from tests.review.seed import seed
@@ -64,7 +64,7 @@ def test_taking_the_write_lock_first_avoids_the_stale_snapshot(tmp_path: Path) -
         principal = keys.verify_key(request, key)
         assert principal is not None
         _someone_else_writes(engine, "98")
-        review_repo.lock_for_writing(request)
+        begin_review_write(request)  # what the request edge does before a review write
         out = reviews.decide(request, principal, items[0], DecisionIn(action="confirm"))
         request.commit()
         assert out.status == "confirmed"

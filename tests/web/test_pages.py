@@ -100,7 +100,7 @@ def test_bad_label_filter_says_why(browser_as: Login) -> None:
     client, _ = browser_as("reviewer")
     page = client.get("/ui/?label=%3Cb%3Ebold%3C%2Fb%3E")
     assert page.status_code == 200
-    assert 'id="filter-error"' in page.text and "label must be one of" in page.text
+    assert 'id="filter-error"' in page.text and "Label harus salah satu dari" in page.text
     assert "<b>bold</b>" not in page.text
 
 
@@ -187,7 +187,7 @@ def test_second_reviewer_gets_a_clear_conflict(browser_as: Login, seeded: Seeded
         == "dismissed"
     )
     late = two.post(f"/ui/items/{item}/decision", headers=h2, data={"decision": "confirm"})
-    assert late.status_code == 409 and "dismissed" in late.json()["detail"]
+    assert late.status_code == 409 and "Ditolak" in late.json()["detail"]
 
 
 @pytest.mark.parametrize(
