@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
-from api.problems import Problem
 from api.regions.endpoints import RegionCode, Since, Until, period_of
 from monitor.core.base import utcnow
+from monitor.core.errors import Invalid, NotFound
 from monitor.desk.brief import service
 from monitor.desk.brief.content import DEFAULT_DAYS, BriefLevelError
 from monitor.keys.principal import Principal
@@ -46,9 +46,9 @@ def brief(
         f = service.make(session, principal, code, p, format, utcnow())
     except (figures.RegionNotFound, figures.OutOfScope):
         # One answer for both, so a scoped key learns nothing about other regions.
-        raise Problem(404, "Not Found", f"no region {code} within your scope") from None
-    except BriefLevelError as exc:
-        raise Problem(422, "Unprocessable Content", str(exc)) from None
+        raise NotFound("error.no_region", code=code) from None
+    except BriefLevelError:
+        raise Invalid("error.brief_level", code=code) from None
     disposition = "attachment" if format == "pdf" else "inline"
     return Response(
         f.content,

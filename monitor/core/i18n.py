@@ -518,6 +518,15 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.bad_sort": ("Urutan harus salah satu dari {choices}.", "Sort must be one of {choices}."),
     "error.bad_mix": ("mix harus 'uncertain' atau kosong.", "mix must be 'uncertain' or empty."),
+    "error.brief_level": (
+        "Laporan hanya dibuat untuk provinsi dan kabupaten/kota, bukan {code}.",
+        "Briefs are made for provinces and kabupaten/kota only, not {code}.",
+    ),
+    "error.bad_group_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan dan "
+        "pengelompokan yang sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort and group.",
+    ),
     "error.bad_cursor": (
         "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan yang sama.",
         "Invalid cursor; use the next_cursor of a previous page with the same sort.",
