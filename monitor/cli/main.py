@@ -57,6 +57,12 @@ def _scheduler() -> click.Command:
     return _single(serve.scheduler)
 
 
+def _worker() -> click.Command:
+    from monitor.cli import worker
+
+    return _group(worker.app)
+
+
 def _ingest() -> click.Command:
     from monitor.posts import cli
 
@@ -284,6 +290,7 @@ COMMANDS: dict[str, Lazy] = {
     "scheduler": Lazy(
         "Run the scheduler only; several may run against one PostgreSQL database.", _scheduler
     ),
+    "worker": Lazy("Background workers that share the work through the database.", _worker),
     "ingest": Lazy(
         "Ingest posts from a JSONL or CSV file; bad lines are listed and the rest is stored.",
         _ingest,

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Sources one process leases per scheduler tick"
     )
     score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")
+    scheduler_score: bool = Field(
+        default=True,
+        description="Whether `waspada up`/`scheduler` also score posts; false where "
+        "dedicated `waspada worker score` processes do",
+    )
     rescore_window: timedelta = Field(
         default=timedelta(days=7), description="How far back a model promotion re-scores posts"
     )

@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from classifiers.contracts import Classifier, Matcher
@@ -113,4 +114,32 @@ def score_pending(
         total += scored
     if total:
         log.info("posts scored", extra={"posts": total, "version": classifier.version})
+    return total
+
+
+def work(
+    rt: Runtime,
+    stop: threading.Event,
+    idle: float = 1.0,
+    worker: str | None = None,
+    beat: Callable[[str], None] | None = None,
+) -> int:
+    """Score from the shared queue until `stop` is set; wait `idle` seconds when it is empty.
+
+    Several such loops (on one or many machines) share the queue: each batch is claimed
+    with `FOR UPDATE SKIP LOCKED` and leased; a worker killed mid-batch loses its lease
+    after `claim_lease` and the next claim takes those posts.
+    """
+    worker = worker or worker_id()
+    total = 0
+    while not stop.is_set():
+        if beat is not None:
+            beat(worker)
+        classifier, matcher = current_model(rt)
+        scored = 0
+        if classifier is not None:
+            scored = score_pending(rt, classifier, matcher, worker)
+        total += scored
+        if scored == 0:
+            stop.wait(idle)
     return total
