@@ -195,6 +195,12 @@ def _bench_api() -> click.Command:
     return _single(bench.bench_api)
 
 
+def _bench_day() -> click.Command:
+    from monitor.scheduler import bench
+
+    return _single(bench.bench_day)
+
+
 def _bench_alerts() -> click.Command:
     from monitor.alerts import bench
 
@@ -230,6 +236,10 @@ BENCH_COMMANDS: dict[str, Lazy] = {
     "language": Lazy(
         "Print the share of real Indonesian not scored and of foreign sentences scored.",
         _bench_language,
+    ),
+    "day": Lazy(
+        "Replay a compressed election day through feeds and processes; print fetch-to-queue.",
+        _bench_day,
     ),
 }
 

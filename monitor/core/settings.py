@@ -93,6 +93,10 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Sources one process leases per scheduler tick"
     )
     score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")
+    alerts_interval: timedelta = Field(
+        default=timedelta(seconds=60),
+        description="How often the alert rules run (once per period across all schedulers)",
+    )
     scheduler_score: bool = Field(
         default=True,
         description="Whether `waspada up`/`scheduler` also score posts; false where "

@@ -89,7 +89,10 @@ def score_batch(
             repository.release(s, [p.id for p in batch], worker)
         raise
     with rt.session() as s:
-        return service.store(s, worker, classifier.version, batch, results)
+        stored = service.store(s, worker, classifier.version, batch, results)
+    # Per batch, so a worker killed mid-run still accounts for what it stored (debug level).
+    log.debug("batch scored", extra={"posts": stored, "worker": worker})
+    return stored
 
 
 def score_pending(

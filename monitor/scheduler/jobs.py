@@ -67,7 +67,9 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
 
     jobs: list[JobSpec] = [
         JobSpec("collect", tick, collect_due),  # fetch due sources (the DB is the schedule)
-        JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job, once=True),  # rules -> outbox
+        JobSpec(  # rules -> alerts + outbox
+            "alerts-evaluate", settings.alerts_interval.total_seconds(), evaluate_job, once=True
+        ),
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
         # cluster spread -> queue priority of flagged copies (growth fades when copies stop)
         JobSpec("clusters-priority", max(tick, 60.0), refresh_priority_job, once=True),
