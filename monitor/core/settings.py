@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; `postgresql+psycopg://user:pass@host/db` to scale out",
         json_schema_extra={"shown_default": "`sqlite:///<data dir>/waspada.db`"},
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A read replica for exports and region figures (default: the main database)",
+    )
     api_host: str = Field(default="127.0.0.1", description="Address the API and pages listen on")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port of the API and pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -225,7 +229,7 @@ class Settings(BaseSettings):
         parse_allow(value)  # raises ValueError naming the bad entry
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and "://" not in value:
