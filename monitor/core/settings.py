@@ -115,7 +115,12 @@ class Settings(BaseSettings):
     )
     claim_lease: timedelta = Field(
         default=timedelta(minutes=15),
-        description="How long a reviewer's claim, or a worker's lease on a source or post, lasts",
+        description="How long a reviewer's claim, or a scheduler's lease on a source, lasts",
+    )
+    score_lease: timedelta = Field(
+        default=timedelta(minutes=2),
+        description="How long a scoring worker holds a batch of posts; a killed worker's "
+        "batch is scored by another after this",
     )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"

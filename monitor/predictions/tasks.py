@@ -131,7 +131,7 @@ def work(
 
     Several such loops (on one or many machines) share the queue: each batch is claimed
     with `FOR UPDATE SKIP LOCKED` and leased; a worker killed mid-batch loses its lease
-    after `claim_lease` and the next claim takes those posts.
+    after `score_lease` and the next claim takes those posts.
     """
     worker = worker or worker_id()
     total = 0

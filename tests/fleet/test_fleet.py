@@ -149,7 +149,7 @@ def test_fleet_shares_the_work_once(fresh_db_url: str, tmp_path: Path, server: H
         WASPADA_SCHEDULER_TICK="PT1S",
         WASPADA_SCHEDULER_SCORE="false",  # the workers score
         WASPADA_ALERTS_INTERVAL="PT2S",
-        WASPADA_CLAIM_LEASE="PT4S",  # a killed worker's batch comes back after 4 s
+        WASPADA_SCORE_LEASE="PT5S",  # a killed worker's batch comes back after 5 s
         WASPADA_SCORE_BATCH="8",
         WASPADA_HTTP_HOST_INTERVAL="0",
         WASPADA_API_RATE_LIMIT="1000",
