@@ -164,10 +164,10 @@ def serve(feeds: DayFeeds) -> ThreadingHTTPServer:
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path.startswith("/day/") and path.endswith(".xml"):
-                try:
-                    body = feeds.page(int(path[5:-4]))
-                except (ValueError, IndexError):
-                    body = b""
+                name = path[5:-4]
+                body = b""
+                if name.isdigit() and int(name) < feeds.feeds:  # digits only: no "-1"
+                    body = feeds.page(int(name))
                 if body:
                     self._send(200, body, "application/rss+xml")
                     return
