@@ -250,6 +250,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stage_times(url: str) -> dict[str, tuple[float, float]]:
+    """Per flagged post's link: when it was stored (fetched_at) and scored (classified_at)."""
+    engine = make_engine(url)
+    with Session(engine) as s:
+        rows = s.execute(
+            select(Post.url, Post.fetched_at, Post.classified_at).where(Post.flagged.is_(True))
+        ).all()
+    engine.dispose()
+    return {
+        r.url: (r.fetched_at.timestamp(), r.classified_at.timestamp())
+        for r in rows
+        if r.url and r.classified_at is not None
+    }
+
+
 def _flagged_links(url: str) -> set[str]:
     engine = make_engine(url)
     with Session(engine) as s:
@@ -303,6 +318,17 @@ def _report(
     typer.echo(f"publish -> fetch (s):        {_fmt(publish_to_fetch)}")
     typer.echo(f"fetch -> queue, whole day (s): {_fmt(all_lat)}")
     typer.echo(f"fetch -> queue, burst (s):     {_fmt(burst_lat)}   goal: p95 <= 60")
+    # Where the time goes, for the burst's flagged posts: store, score, then the queue poll.
+    stages = _stage_times(url)
+    burst = [
+        (day.first_served[k], *stages[k], out.seen[k])
+        for k in flagged
+        if k in stages and k in out.seen and k in day.first_served
+        if daydata.in_burst(share_of.get(k, 0.0))
+    ]
+    typer.echo(f"  burst fetch -> stored (s):   {_fmt([b[1] - b[0] for b in burst])}")
+    typer.echo(f"  burst stored -> scored (s):  {_fmt([b[2] - b[1] for b in burst])}")
+    typer.echo(f"  burst scored -> queue (s):   {_fmt([b[3] - b[2] for b in burst])}")
     for name in ("idle", "day", "burst", "after"):
         typer.echo(f"queue latency {name:>5} (ms):   {_fmt(out.latency.get(name, []), 1000)}")
     if out.errors:
