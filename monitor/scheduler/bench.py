@@ -326,9 +326,10 @@ def _report(
         if k in stages and k in out.seen and k in day.first_served
         if daydata.in_burst(share_of.get(k, 0.0))
     ]
-    typer.echo(f"  burst fetch -> stored (s):   {_fmt([b[1] - b[0] for b in burst])}")
-    typer.echo(f"  burst stored -> scored (s):  {_fmt([b[2] - b[1] for b in burst])}")
-    typer.echo(f"  burst scored -> queue (s):   {_fmt([b[3] - b[2] for b in burst])}")
+    # fetched_at is set when the row is flushed, before the arrival steps and the commit.
+    typer.echo(f"  burst fetch -> row flushed (s): {_fmt([b[1] - b[0] for b in burst])}")
+    typer.echo(f"  burst flushed -> scored (s):    {_fmt([b[2] - b[1] for b in burst])}")
+    typer.echo(f"  burst scored -> queue (s):      {_fmt([b[3] - b[2] for b in burst])}")
     for name in ("idle", "day", "burst", "after"):
         typer.echo(f"queue latency {name:>5} (ms):   {_fmt(out.latency.get(name, []), 1000)}")
     if out.errors:
