@@ -25,6 +25,12 @@ def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Sessio
         yield session
 
 
+def get_read_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """Yield a session for long reads (exports, figures): the replica when one is configured."""
+    with rt.read_session() as session:
+        yield session
+
+
 def get_app_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     """Return the settings."""
     return rt.settings
@@ -41,5 +47,6 @@ def begin_review_write(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -30,7 +30,7 @@ def _stream_items(
 ) -> Iterator[bytes]:
     # Why its own session: the stream outlives the request's unit of work; keyset batches
     # keep memory bounded for millions of rows on both databases.
-    with rt.session() as session:
+    with rt.read_session() as session:
         if fmt == "csv":
             buf = io.StringIO()
             csv.writer(buf).writerow(CSV_COLUMNS)
@@ -106,7 +106,7 @@ def export_items_jsonl(
 def _stream_labels(
     rt: Runtime, principal: Principal, filters: queue.ItemFilters
 ) -> Iterator[bytes]:
-    with rt.session() as session:
+    with rt.read_session() as session:
         for batch in queue.iter_all(session, principal, filters):
             yield "".join(
                 json.dumps(r, ensure_ascii=False) + "\n" for r in label_records(session, batch)

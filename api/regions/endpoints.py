@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep
+from api.deps import ReadSessionDep
 from api.items.filters import IsoDateTime, aware_utc
 from monitor.core.base import utcnow
 from monitor.core.errors import Invalid, NotFound
@@ -49,7 +49,7 @@ Until = Annotated[IsoDateTime | None, Query(description="Window end (ISO 8601 wi
 
 @router.get("", summary="Regions the caller may see, ranked by vulnerability score")
 def ranking(
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, require("read_regions")],
     level: Annotated[Literal["province", "kabupaten"], Query()] = "province",
     days: Days = 30,
@@ -89,7 +89,7 @@ def search(
 )
 def summary(
     code: RegionCode,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: Annotated[Principal, require("read_regions")],
     days: Days = 30,
     since: Since = None,

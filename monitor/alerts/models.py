@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -54,6 +54,8 @@ class Delivery(Base):
     """One alert to one subscription: an outbox row retried with backoff."""
 
     __tablename__ = "deliveries"
+    # One outbox row per alert and subscription, whichever scheduler raised the alert.
+    __table_args__ = (UniqueConstraint("alert_id", "subscription_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)

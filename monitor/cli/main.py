@@ -61,6 +61,12 @@ def _scheduler() -> click.Command:
     return _single(serve.scheduler)
 
 
+def _worker() -> click.Command:
+    from monitor.cli import worker
+
+    return _group(worker.app)
+
+
 def _ingest() -> click.Command:
     from monitor.posts import cli
 
@@ -205,6 +211,12 @@ def _bench_api() -> click.Command:
     return _single(bench.bench_api)
 
 
+def _bench_day() -> click.Command:
+    from monitor.scheduler import bench
+
+    return _single(bench.bench_day)
+
+
 def _bench_alerts() -> click.Command:
     from monitor.alerts import bench
 
@@ -240,6 +252,10 @@ BENCH_COMMANDS: dict[str, Lazy] = {
     "language": Lazy(
         "Print the share of real Indonesian not scored and of foreign sentences scored.",
         _bench_language,
+    ),
+    "day": Lazy(
+        "Replay a compressed election day through feeds and processes; print fetch-to-queue.",
+        _bench_day,
     ),
 }
 
@@ -300,6 +316,7 @@ COMMANDS: dict[str, Lazy] = {
     "scheduler": Lazy(
         "Run the scheduler only; several may run against one PostgreSQL database.", _scheduler
     ),
+    "worker": Lazy("Background workers that share the work through the database.", _worker),
     "ingest": Lazy(
         "Ingest posts from a JSONL or CSV file; bad lines are listed and the rest is stored.",
         _ingest,

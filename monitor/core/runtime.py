@@ -21,6 +21,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     factory: sessionmaker[Session] = field(repr=False)
+    # A read replica (WASPADA_READ_DATABASE_URL) for exports and figures; None: the primary.
+    read_factory: sessionmaker[Session] | None = field(default=None, repr=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -30,9 +32,18 @@ class Runtime:
             s.info["settings"] = self.settings
             yield s
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """Open a unit of work for long reads, on the replica when one is configured."""
+        with session_scope(self.read_factory or self.factory) as s:
+            s.info["settings"] = self.settings
+            yield s
+
     def close(self) -> None:
-        """Dispose of the connection pool."""
+        """Dispose of the connection pools."""
         self.engine.dispose()
+        if self.read_factory is not None and self.read_factory.kw.get("bind") is not None:
+            self.read_factory.kw["bind"].dispose()
 
 
 def private_dir(path: Path) -> None:
@@ -52,7 +63,12 @@ def build_runtime(settings: Settings | None = None, *, wait: bool = True) -> Run
     )
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())
-    return Runtime(settings=settings, engine=engine, factory=make_session_factory(engine))
+    read = None
+    if settings.read_database_url:
+        read = make_session_factory(make_engine(settings.read_database_url))
+    return Runtime(
+        settings=settings, engine=engine, factory=make_session_factory(engine), read_factory=read
+    )
 
 
 def runtime_for_engine(settings: Settings, engine: Engine) -> Runtime:

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; `postgresql+psycopg://user:pass@host/db` to scale out",
         json_schema_extra={"shown_default": "`sqlite:///<data dir>/waspada.db`"},
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A read replica for exports and region figures (default: the main database)",
+    )
     api_host: str = Field(default="127.0.0.1", description="Address the API and pages listen on")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port of the API and pages")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -97,6 +101,15 @@ class Settings(BaseSettings):
         default=8, ge=1, description="Sources one process leases per scheduler tick"
     )
     score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")
+    alerts_interval: timedelta = Field(
+        default=timedelta(seconds=60),
+        description="How often the alert rules run (once per period across all schedulers)",
+    )
+    scheduler_score: bool = Field(
+        default=True,
+        description="Whether `waspada up`/`scheduler` also score posts; false where "
+        "dedicated `waspada worker score` processes do",
+    )
     rescore_window: timedelta = Field(
         default=timedelta(days=7), description="How far back a model promotion re-scores posts"
     )
@@ -106,7 +119,12 @@ class Settings(BaseSettings):
     )
     claim_lease: timedelta = Field(
         default=timedelta(minutes=15),
-        description="How long a reviewer's claim, or a worker's lease on a source or post, lasts",
+        description="How long a reviewer's claim, or a scheduler's lease on a source, lasts",
+    )
+    score_lease: timedelta = Field(
+        default=timedelta(minutes=2),
+        description="How long a scoring worker holds a batch of posts; a killed worker's "
+        "batch is scored by another after this",
     )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
@@ -220,7 +238,7 @@ class Settings(BaseSettings):
         parse_allow(value)  # raises ValueError naming the bad entry
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and "://" not in value:

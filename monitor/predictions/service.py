@@ -25,7 +25,7 @@ def claim(session: Session, settings: Settings, worker: str, version: str) -> li
         rescore_since=now - settings.rescore_window,
         worker=worker,
         now=now,
-        until=now + settings.claim_lease,
+        until=now + settings.score_lease,
         limit=settings.score_batch,
     )
 

@@ -108,7 +108,9 @@ def score_batch(
         stored = service.store(s, worker, classifier.version, batch, results)
         if after_store is not None:
             after_store(s, [p.id for p in batch])
-        return stored
+    # Per batch, so a worker killed mid-run still accounts for what it stored (debug level).
+    log.debug("batch scored", extra={"posts": stored, "worker": worker})
+    return stored
 
 
 def score_pending(
@@ -134,4 +136,33 @@ def score_pending(
         total += scored
     if total:
         log.info("posts scored", extra={"posts": total, "version": classifier.version})
+    return total
+
+
+def work(
+    rt: Runtime,
+    stop: threading.Event,
+    idle: float = 1.0,
+    worker: str | None = None,
+    beat: Callable[[str], None] | None = None,
+    after_store: AfterStore | None = None,
+) -> int:
+    """Score from the shared queue until `stop` is set; wait `idle` seconds when it is empty.
+
+    Several such loops (on one or many machines) share the queue: each batch is claimed
+    with `FOR UPDATE SKIP LOCKED` and leased; a worker killed mid-batch loses its lease
+    after `score_lease` and the next claim takes those posts.
+    """
+    worker = worker or worker_id()
+    total = 0
+    while not stop.is_set():
+        if beat is not None:
+            beat(worker)
+        classifier, matcher = current_model(rt)
+        scored = 0
+        if classifier is not None:
+            scored = score_pending(rt, classifier, matcher, worker, after_store=after_store)
+        total += scored
+        if scored == 0:
+            stop.wait(idle)
     return total

@@ -7,7 +7,9 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.scheduler import repository
@@ -19,11 +21,25 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A job: a name, an interval and a body taking the runtime."""
+    """A job: a name, an interval, a body taking the runtime, and whether it runs once per period.
+
+    `once=False` jobs (collect, score, deliver) run on every scheduler's tick: they claim
+    their work row by row with leases. `once=True` jobs run on one scheduler per period.
+    """
 
     name: str
     seconds: float
     body: Callable[[Runtime], object]
+    once: bool = False
+
+
+def my_turn(rt: Runtime, spec: JobSpec, now: datetime | None = None) -> bool:
+    """Claim this period's run of a once-per-period job; False when another scheduler has it."""
+    now = now or utcnow()
+    # A little slack so the claiming scheduler's own next tick (a hair early) still wins.
+    period = timedelta(seconds=spec.seconds - min(spec.seconds * 0.1, 2.0))
+    with rt.session() as s:
+        return repository.take_turn(s, spec.name, now, now + period, WORKER_ID)
 
 
 def heartbeat(rt: Runtime) -> None:
@@ -51,18 +67,25 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
 
     jobs: list[JobSpec] = [
         JobSpec("collect", tick, collect_due),  # fetch due sources (the DB is the schedule)
-        JobSpec("score", min(tick, 10.0), score_pending),  # classify new posts on arrival
-        JobSpec("alerts-evaluate", max(tick, 60.0), evaluate_job),  # rules -> alerts + outbox
+        JobSpec(  # rules -> alerts + outbox
+            "alerts-evaluate", settings.alerts_interval.total_seconds(), evaluate_job, once=True
+        ),
         JobSpec("alerts-deliver", min(tick, 15.0), deliver_job),  # send due outbox rows
         # recency and cluster spread -> queue priority (growth fades when copies stop)
-        JobSpec("priority-refresh", max(tick, 60.0), refresh_priority_job),
+        JobSpec("priority-refresh", max(tick, 60.0), refresh_priority_job, once=True),
         # messages quiet for a week leave the near-copy index (bounded band lookups)
-        JobSpec("clusters-prune", 3600.0, prune_cold_job),
+        JobSpec("clusters-prune", 3600.0, prune_cold_job, once=True),
         # promoted model's last-day scores vs its validation profile -> score_drift alerts
-        JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job),
+        JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job, once=True),
         # signed (count, head) of the audit chain, exported outside the database
         JobSpec(
-            "audit-checkpoint", settings.audit_checkpoint_interval.total_seconds(), checkpoint_job
+            "audit-checkpoint",
+            settings.audit_checkpoint_interval.total_seconds(),
+            checkpoint_job,
+            once=True,
         ),
     ]
+    if settings.scheduler_score:
+        # classify new posts on arrival (off where dedicated `waspada worker score` run)
+        jobs.insert(1, JobSpec("score", min(tick, 10.0), score_pending))
     return jobs

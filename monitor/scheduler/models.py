@@ -18,3 +18,19 @@ class Heartbeat(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
     info: Mapped[str | None] = mapped_column(String(500))
+
+
+class JobTurn(Base):
+    """When a fleet-wide periodic job may next run, and which scheduler ran it last.
+
+    Why: N schedulers tick the same jobs; a job that must run once per period (alert
+    evaluation, drift watch, audit checkpoint) runs where a conditional UPDATE moves
+    `next_run_at` forward, and every other scheduler's tick in that period skips it.
+    """
+
+    __tablename__ = "job_turns"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_run_at: Mapped[datetime]
+    owner: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime | None]

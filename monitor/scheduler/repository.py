@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
-from monitor.scheduler.models import Heartbeat
+from monitor.scheduler.models import Heartbeat, JobTurn
 
 
 def beat(session: Session, name: str, info: str | None = None) -> None:
@@ -25,3 +26,31 @@ def beat(session: Session, name: str, info: str | None = None) -> None:
 def last_beat(session: Session, name: str) -> datetime | None:
     """Return when `name` last reported itself alive."""
     return session.scalar(select(Heartbeat.beat_at).where(Heartbeat.name == name))
+
+
+def take_turn(session: Session, name: str, now: datetime, until: datetime, owner: str) -> bool:
+    """Claim this period's run of job `name` for `owner`; False when another scheduler has it."""
+    # One conditional UPDATE: on PostgreSQL a concurrent claimer waits for the row lock,
+    # re-reads next_run_at, and matches nothing, so exactly one scheduler wins the period.
+    moved = session.execute(
+        update(JobTurn)
+        .where(JobTurn.name == name, JobTurn.next_run_at <= now)
+        .values(next_run_at=until, owner=owner, started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        return True
+    if session.get(JobTurn, name) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(JobTurn(name=name, next_run_at=until, owner=owner, started_at=now))
+            session.flush()
+    except IntegrityError:
+        return False  # another scheduler's first run inserted the row first
+    return True
+
+
+def turns(session: Session) -> list[JobTurn]:
+    """Return every periodic job's next turn (for status pages and tests)."""
+    return list(session.scalars(select(JobTurn).order_by(JobTurn.name)))

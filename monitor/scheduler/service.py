@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
-from monitor.scheduler.jobs import JobSpec, default_jobs
+from monitor.scheduler.jobs import JobSpec, default_jobs, my_turn
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,8 @@ def _wrap(rt: Runtime, spec: JobSpec) -> object:
     def run() -> None:
         started = time.monotonic()
         try:
+            if spec.once and not my_turn(rt, spec):
+                return  # another scheduler runs it this period
             spec.body(rt)
         except Exception:
             # Why: one failing job must not stop the others or the process.
