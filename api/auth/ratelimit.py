@@ -60,7 +60,8 @@ class SharedRateLimiter(RateLimiter):
 
     def take(self, who: str) -> float:
         """Spend one token; return 0 when allowed, else the seconds until one is available."""
-        with self.engine.begin() as conn:
+        # Autocommit: the one statement is its own transaction, one round trip.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             allowed, tokens = keys_repo.take_token(conn, who, self.rate, self.burst)
         return 0.0 if allowed else max(0.0, 1 - tokens) / self.rate
 

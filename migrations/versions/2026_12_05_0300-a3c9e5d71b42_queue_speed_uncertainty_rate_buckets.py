@@ -48,9 +48,10 @@ def _backfill(bind: sa.Connection) -> None:
         whens.append(f"WHEN p.model_version = :v{i} AND p.label = :l{i} THEN :t{i}")
         params.update({f"v{i}": version, f"l{i}": label, f"t{i}": t})
     threshold = f"CASE {' '.join(whens)} ELSE :fallback END" if whens else ":fallback"
+    # Only placeholders are interpolated; every value is a bound parameter.
     bind.execute(
         sa.text(
-            "UPDATE posts SET uncertainty = (SELECT min(abs(p.score - "
+            "UPDATE posts SET uncertainty = (SELECT min(abs(p.score - "  # noqa: S608
             f"{threshold})) FROM predictions p WHERE p.post_id = posts.id "
             "AND p.model_version = posts.model_version) WHERE model_version IS NOT NULL"
         ),

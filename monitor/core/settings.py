@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         default=timedelta(minutes=15),
         description="How long a reviewer's claim, or a worker's lease on a source or post, lasts",
     )
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API worker processes (`waspada api`/`up`); more than 1 needs PostgreSQL",
+    )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
     )

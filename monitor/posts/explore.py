@@ -184,9 +184,8 @@ def _stored_rows(
     where = queue.conditions(session, principal, replace(filters, flagged_only=False))
     where.append(Post.uncertainty < band)
     if after is not None:
-        where.append(
-            tuple_(Post.uncertainty, Post.id) > tuple_(literal(after[0], Float()), literal(after[1]))
-        )
+        key = tuple_(literal(after[0], Float()), literal(after[1]))
+        where.append(tuple_(Post.uncertainty, Post.id) > key)
     query = select(Post).where(*where).order_by(Post.uncertainty, Post.id).limit(limit)
     return [(post, float(post.uncertainty or 0.0)) for post in session.scalars(query)]
 
