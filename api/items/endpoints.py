@@ -90,7 +90,7 @@ def list_items(
         float,
         Query(gt=0, le=0.5, description="Distance to a threshold that counts as uncertain"),
     ] = explore_mod.DEFAULT_BAND,
-) -> ItemPage:
+) -> Response:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
     try:
         if mix == "uncertain":
@@ -107,11 +107,21 @@ def list_items(
             for item, entry in zip(items, entries, strict=True):
                 item.why_in_queue = entry.why
                 item.uncertainty = entry.margin
-            return ItemPage(items=items, next_cursor=next_cursor)
+            return _page_response(ItemPage(items=items, next_cursor=next_cursor))
         rows, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
     except queue.QueryError as exc:
         raise Problem(400, "Bad Request", str(exc)) from None
-    return ItemPage(items=detail.summaries(session, rows), next_cursor=next_cursor)
+    return _page_response(ItemPage(items=detail.summaries(session, rows), next_cursor=next_cursor))
+
+
+def _page_response(page: ItemPage) -> Response:
+    """Serialise a queue page once.
+
+    Why: returned as a model, FastAPI dumps it, validates it again against the response
+    model and serialises the result; for 50 rows that was a third of a request's CPU.
+    The page is built from the same model, so the check can only repeat itself.
+    """
+    return Response(content=page.model_dump_json(), media_type="application/json")
 
 
 @router.post(

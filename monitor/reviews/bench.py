@@ -14,7 +14,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,7 +190,9 @@ def bench_api(
             proc = benchload.server(url, data_dir, port, log, n)
             try:
                 benchload.wait(base, proc, log)
-                results = _run(base, scenarios, rate, decision_rate, seconds, connections, workers)
+                results = _run(
+                    base, scenarios, rate, decision_rate, seconds, connections, workers, proc.pid
+                )
                 if any(k.startswith("5") for r in results for k in r.errors):
                     typer.echo(
                         f"server errors; the API log ends:\n{log.read_text()[-4000:]}", err=True
@@ -256,21 +258,32 @@ def _run(
     seconds: float,
     conns: int,
     workers: int,
+    pid: int,
 ) -> Sequence[benchload.Result]:
     open_loop, closed_loop = benchload.open_loop, benchload.closed_loop
+
+    async def timed(run: Awaitable[benchload.Result]) -> benchload.Result:
+        cpu = benchload.tree_cpu(pid)
+        result = await run
+        result.server_cpu = benchload.tree_cpu(pid) - cpu
+        await benchload.drain(base)
+        return result
 
     async def run() -> list[benchload.Result]:
         # Warm up connections, caches and the key cache before measuring.
         await closed_loop(base, "warmup", scenarios["queue"], 4, min(2.0, seconds))
-        out = []
-        for name in ("queue", "queue-liaison", "queue-mix", "detail"):
-            out.append(await open_loop(base, name, scenarios[name], rate, seconds, conns))
-            await benchload.drain(base)
+        out = [
+            await timed(open_loop(base, name, scenarios[name], rate, seconds, conns))
+            for name in ("queue", "queue-liaison", "queue-mix", "detail")
+        ]
         out.append(
-            await open_loop(base, "decision", scenarios["decision"], decision_rate, seconds, conns)
+            await timed(
+                open_loop(base, "decision", scenarios["decision"], decision_rate, seconds, conns)
+            )
         )
-        await benchload.drain(base)
-        out.append(await closed_loop(base, "queue (ceiling)", scenarios["queue"], workers, seconds))
+        out.append(
+            await timed(closed_loop(base, "queue (ceiling)", scenarios["queue"], workers, seconds))
+        )
         return out
 
     return asyncio.run(run())

@@ -29,6 +29,7 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     offered: float = 0.0  # requests/s scheduled (0 for closed loop)
+    server_cpu: float = float("nan")  # CPU seconds the server's processes spent meanwhile
 
     def percentile(self, p: float) -> float:
         """Return the p-th percentile latency in ms (nearest rank)."""
@@ -46,14 +47,43 @@ class Result:
         return (
             f"{self.name:<16}{offered} {rps:8.1f} {done:7d} {bad:6d} "
             f"{self.percentile(50):8.1f} {self.percentile(95):8.1f} "
-            f"{self.percentile(99):8.1f} {max(self.latencies, default=float('nan')):8.1f}"
+            f"{self.percentile(99):8.1f} {max(self.latencies, default=float('nan')):8.1f} "
+            f"{self.server_cpu * 1000 / max(1, done + bad):8.2f}"
         )
 
 
 HEADER = (
     f"{'scenario':<16}{'offered':>7} {'req/s':>8} {'ok':>7} {'errors':>6} "
-    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'cpu ms':>8}"
 )
+# Why a CPU column: on a shared host wall-clock figures move with the neighbours' load;
+# the server's own CPU time per request (all its processes, from /proc) is the steady one.
+
+
+def tree_cpu(pid: int) -> float:
+    """Return user+system CPU seconds of a process and its descendants (nan without /proc)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        stats: dict[int, tuple[int, float]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                stats[int(entry.name)] = (int(fields[1]), used)
+    except OSError:
+        return float("nan")
+    wanted, total, frontier = {pid}, 0.0, [pid]
+    while frontier:
+        parent = frontier.pop()
+        total += stats.get(parent, (0, 0.0))[1]
+        for child, (ppid, _) in stats.items():
+            if ppid == parent and child not in wanted:
+                wanted.add(child)
+                frontier.append(child)
+    return total
+
 
 Request = Callable[[httpx.AsyncClient], Any]
 
