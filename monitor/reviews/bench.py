@@ -266,6 +266,7 @@ def _run(
         cpu = benchload.tree_cpu(pid)
         result = await run
         result.server_cpu = benchload.tree_cpu(pid) - cpu
+        typer.echo(f"  done: {result.name} ({len(result.latencies)} ok)", err=True)
         await benchload.drain(base)
         return result
 
