@@ -103,3 +103,8 @@ def test_several_workers_on_sqlite_are_refused_clearly(fresh_db_url: str, tmp_pa
     proc = start_waspada(["api", "--workers", "2"], env, log)
     assert proc.wait(timeout=60) != 0
     assert "several API workers need PostgreSQL" in log.read_text()
+    # `waspada up` honours the setting the same way, before touching the database.
+    up_log = tmp_path / "up.log"
+    up = start_waspada(["up"], {**env, "WASPADA_API_WORKERS": "2"}, up_log)
+    assert up.wait(timeout=60) != 0
+    assert "several API workers need PostgreSQL" in up_log.read_text()
