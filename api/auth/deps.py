@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth import policy
-from api.auth.ratelimit import FailureLimiter, RateLimiter
+from api.auth.ratelimit import FailureLimiter, RateLimiter, limiter_for
 from api.deps import SessionDep
 from api.problems import WWW_AUTH
 from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
@@ -45,8 +45,8 @@ def rate_limiter(request: Request) -> RateLimiter:
     """Return the app's limiter (created on first use)."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
-        settings = request.app.state.runtime.settings
-        limiter = RateLimiter(settings.api_rate_limit, settings.api_rate_burst)
+        rt = request.app.state.runtime
+        limiter = limiter_for(rt.engine, rt.settings.api_rate_limit, rt.settings.api_rate_burst)
         request.app.state.rate_limiter = limiter
     return limiter
 

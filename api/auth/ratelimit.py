@@ -1,10 +1,15 @@
-"""Per-key token buckets kept in memory (one process; PostgreSQL deployments run one API)."""
+"""Per-key token buckets: in the database on PostgreSQL (shared by every API process), in
+memory on SQLite (one process on one machine)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from monitor.keys import repository as keys_repo
 
 # Why: a reviewer clicking through the queue makes a few requests a second; scripts
 # exporting or polling get a steady 20/s with bursts of 60 before seeing 429.
@@ -40,6 +45,32 @@ class RateLimiter:
                 bucket.tokens -= 1
                 return 0.0
             return (1 - bucket.tokens) / self.rate
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same token bucket kept in `api_rate_buckets`, so N API processes share one limit.
+
+    Why its own short transaction: inside the request's transaction the row lock would be
+    held until the response, serialising every request of one key.
+    """
+
+    def __init__(self, engine: Engine, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST):
+        super().__init__(rate, burst)
+        self.engine = engine
+
+    def take(self, who: str) -> float:
+        """Spend one token; return 0 when allowed, else the seconds until one is available."""
+        # Autocommit: the one statement is its own transaction, one round trip.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            allowed, tokens = keys_repo.take_token(conn, who, self.rate, self.burst)
+        return 0.0 if allowed else max(0.0, 1 - tokens) / self.rate
+
+
+def limiter_for(engine: Engine, rate: float, burst: int) -> RateLimiter:
+    """Return the shared limiter on PostgreSQL, the in-memory one elsewhere (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return SharedRateLimiter(engine, rate, burst)
+    return RateLimiter(rate, burst)
 
 
 class FailureLimiter:

@@ -7,12 +7,14 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
 import typer
 import uvicorn
 
 from api.app import create_app
 from api.server import uvicorn_config
+from api.workers import serve_workers
 from classifiers.service import default_model_step
 from monitor.audit.tasks import checkpoint_job
 from monitor.cli.common import fail, runtime, settings_or_exit
@@ -74,7 +76,44 @@ class _Server(uvicorn.Server):
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _serve(rt: Runtime) -> None:
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="API worker processes (default WASPADA_API_WORKERS); more than 1 needs PostgreSQL",
+    ),
+]
+
+
+def _workers(settings: Settings, workers: int | None) -> int:
+    n = workers or settings.api_workers
+    if n > 1 and settings.is_sqlite:
+        # Why: SQLite allows one writer at a time and the rate limit would be per process.
+        raise fail(
+            "several API workers need PostgreSQL (WASPADA_DATABASE_URL); SQLite serves from one"
+        )
+    return n
+
+
+def _serve(rt: Runtime, workers: int = 1) -> None:
+    if workers > 1:
+        log.info(
+            "api listening",
+            extra={
+                "url": f"http://{rt.settings.api_host}:{rt.settings.api_port}",
+                "workers": workers,
+            },
+        )
+        try:
+            serve_workers(rt.settings, workers)
+        except SystemExit:
+            raise fail(
+                f"could not serve on {rt.settings.api_host}:{rt.settings.api_port} "
+                "(port in use? set WASPADA_API_PORT)"
+            ) from None
+        return
     config = uvicorn_config(create_app(rt), rt.settings)
     server = _Server(config)
     log.info(
@@ -88,9 +127,10 @@ def _serve(rt: Runtime) -> None:
         )
 
 
-def up() -> None:
+def up(workers: WorkersOption = None) -> None:
     """Run everything in one process: migrate, prepare, schedule collection, serve the API."""
     settings = settings_or_exit()
+    n = _workers(settings, workers)
     lock = _lock_if_sqlite(settings)
     try:
         # schema=False: `up` migrates any older schema itself, below.
@@ -110,7 +150,7 @@ def up() -> None:
             scheduler.start()
             log.info("scheduler started", extra={"jobs": len(scheduler.get_jobs())})
             try:
-                _serve(rt)
+                _serve(rt, n)
             finally:
                 log.info("shutting down")
                 scheduler.shutdown(wait=False)
@@ -120,11 +160,12 @@ def up() -> None:
     log.info("stopped")
 
 
-def api() -> None:
+def api(workers: WorkersOption = None) -> None:
     """Serve the API only (deployments that run the scheduler separately)."""
     settings = settings_or_exit()
+    n = _workers(settings, workers)
     with runtime(settings) as rt:
-        _serve(rt)
+        _serve(rt, n)
 
 
 def scheduler() -> None:

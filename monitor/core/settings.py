@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="How long a scoring worker holds a batch of posts; a killed worker's "
         "batch is scored by another after this",
     )
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API worker processes (`waspada api`/`up`); more than 1 needs PostgreSQL",
+    )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
     )

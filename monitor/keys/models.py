@@ -34,3 +34,15 @@ class RevokedSession(Base):
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RateBucket(Base):
+    """A caller's token bucket, shared by every API process on PostgreSQL."""
+
+    __tablename__ = "api_rate_buckets"
+
+    actor: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tokens: Mapped[float]
+    # Seconds since the epoch on the database server's clock: one clock for all processes.
+    stamp: Mapped[float]
+    allowed: Mapped[bool]

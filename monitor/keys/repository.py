@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
@@ -48,3 +48,28 @@ def revoke_session(session: Session, sid: str, expires_at: datetime) -> None:
 def session_revoked(session: Session, sid: str) -> bool:
     """Tell whether a web session was ended by logout."""
     return session.get(RevokedSession, sid) is not None
+
+
+# One statement, so concurrent requests from several processes serialise on the row lock
+# and each sees the level the previous one left. SET expressions read the old row; the
+# inserted stamp (EXCLUDED.stamp) is the one clock reading all of them use.
+_TAKE_TOKEN = text(
+    """
+    INSERT INTO api_rate_buckets AS b (actor, tokens, stamp, allowed)
+    VALUES (:actor, :burst - 1, extract(epoch FROM clock_timestamp()), true)
+    ON CONFLICT (actor) DO UPDATE SET
+      tokens = CASE
+        WHEN least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) >= 1
+        THEN least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) - 1
+        ELSE least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) END,
+      stamp = greatest(EXCLUDED.stamp, b.stamp),
+      allowed = least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) >= 1
+    RETURNING allowed, tokens
+    """
+)
+
+
+def take_token(conn: Connection, actor: str, rate: float, burst: int) -> tuple[bool, float]:
+    """Spend one token of `actor`'s shared bucket (PostgreSQL); return (allowed, tokens left)."""
+    row = conn.execute(_TAKE_TOKEN, {"actor": actor, "rate": rate, "burst": burst}).one()
+    return bool(row[0]), float(row[1])

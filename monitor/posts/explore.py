@@ -168,6 +168,28 @@ def _uncertain_rows(
     return [(post, float(k)) for post, k in rows.tuples()]
 
 
+def _stored_rows(
+    session: Session,
+    principal: Principal,
+    filters: queue.ItemFilters,
+    band: float,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[tuple[Post, float]]:
+    """The uncertain stream from `posts.uncertainty` (stored at scoring time): one index range.
+
+    Same stream as `uncertain_set` without a label filter: disagreements are stored as -1,
+    every other scored post as its smallest distance to a threshold.
+    """
+    where = queue.conditions(session, principal, replace(filters, flagged_only=False))
+    where.append(Post.uncertainty < band)
+    if after is not None:
+        key = tuple_(literal(after[0], Float()), literal(after[1]))
+        where.append(tuple_(Post.uncertainty, Post.id) > key)
+    query = select(Post).where(*where).order_by(Post.uncertainty, Post.id).limit(limit)
+    return [(post, float(post.uncertainty or 0.0)) for post in session.scalars(query)]
+
+
 def encode_cursor(sort: str, mix: Mix, state: _State) -> str:
     """Return an opaque cursor for both streams."""
     payload = {
@@ -240,7 +262,20 @@ def mixed_page(
     state = decode_cursor(sort, mix, cursor) if cursor else _State()
     if state.order_cursor is not None:
         queue.decode_cursor(ordering, state.order_cursor)  # a bad inner cursor is a 400
-    uset = uncertain_set(session, principal, filters, mix.band)
+    # Why two paths: without a label filter the stored per-post uncertainty answers both
+    # streams from indexes; a label filter needs the distance of that label's prediction.
+    partition: ColumnElement[bool]
+    if filters.labels:
+        uset = uncertain_set(session, principal, filters, mix.band)
+        partition = _not_uncertain(uset)
+
+        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[Post, float]]:
+            return _uncertain_rows(session, uset, after, n)
+    else:
+        partition = or_(Post.uncertainty.is_(None), Post.uncertainty >= mix.band)
+
+        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[Post, float]]:
+            return _stored_rows(session, principal, filters, mix.band, after, n)
 
     order_rows: list[Post] = []
     order_next: str | None = None
@@ -248,12 +283,12 @@ def mixed_page(
         order_rows, order_next = queue.page(
             session,
             principal,
-            replace(filters, extra=(*filters.extra, _not_uncertain(uset))),
+            replace(filters, extra=(*filters.extra, partition)),
             sort,
             state.order_cursor,
             limit,
         )
-    unc_rows = [] if state.uncertain_done else _uncertain_rows(session, uset, state.key, limit + 1)
+    unc_rows = [] if state.uncertain_done else fetch(state.key, limit + 1)
     entries: list[Entry] = []
     oi = ui = 0
     for wants_uncertain in _slots(limit, mix.explore):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -32,6 +33,15 @@ class Post(Base):
         Index("ix_posts_flagged_priority_id", "flagged", "priority", "id"),
         Index("ix_posts_flagged_status_priority_id", "flagged", "review_status", "priority", "id"),
         Index("ix_posts_flagged_fetched_id", "flagged", "fetched_at", "id"),
+        # The uncertainty mix's stream: smallest distance to a threshold first (migration
+        # a3c9e5d71b42); partial, so the many posts never scored cost nothing.
+        Index(
+            "ix_posts_uncertainty_id",
+            "uncertainty",
+            "id",
+            postgresql_where=sql_text("uncertainty IS NOT NULL"),
+            sqlite_where=sql_text("uncertainty IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +76,10 @@ class Post(Base):
     priority: Mapped[float] = mapped_column(Float, default=0.0)
     # Review state, derived from reviews; kept here so the queue is one indexed query.
     review_status: Mapped[str] = mapped_column(String(20), default="new")
+    # Distance of the closest current-version label score to its threshold, -1 when two
+    # model versions disagree on a label; written at scoring time so `mix=uncertain` is
+    # one indexed range instead of a scan of every prediction (None: never scored).
+    uncertainty: Mapped[float | None] = mapped_column(Float)
     # Worker lease for scoring (several workers on PostgreSQL never score a post twice).
     score_lease_owner: Mapped[str | None] = mapped_column(String(100))
     score_lease_expires_at: Mapped[datetime | None]

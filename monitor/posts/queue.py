@@ -36,7 +36,7 @@ from monitor.core.base import UTCDateTime
 from monitor.core.errors import BadRequest
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
-from monitor.posts.scope import region_match, visible_posts
+from monitor.posts.scope import post_in_regions, visible_posts
 from monitor.regions.models import Region
 
 SORTS: tuple[str, ...] = ("priority", "time")
@@ -203,8 +203,7 @@ def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[C
         where.append(
             exists(
                 select(PostRegion.post_id).where(
-                    PostRegion.post_id == Post.id,
-                    region_match(PostRegion.region_code, f.region_codes),
+                    PostRegion.post_id == Post.id, post_in_regions(PostRegion, f.region_codes)
                 )
             )
         )

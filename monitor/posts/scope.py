@@ -18,6 +18,24 @@ def region_match(
     return or_(*[or_(column == c, column.like(c + ".%")) for c in codes])
 
 
+def post_in_regions(pr: type[PostRegion], codes: tuple[str, ...]) -> ColumnElement[bool]:
+    """Match post_regions rows (or an alias) inside any of `codes`, sub-regions included.
+
+    Why province codes apart: `province_code` is the first segment of every stored
+    `region_code`, so a two-digit scope is one equality instead of `= OR LIKE`.
+    """
+    if not codes:
+        return false()
+    provinces = sorted({c for c in codes if "." not in c})
+    deeper = tuple(c for c in codes if "." in c)
+    parts: list[ColumnElement[bool]] = []
+    if provinces:
+        parts.append(pr.province_code.in_(provinces))
+    if deeper:
+        parts.append(region_match(pr.region_code, deeper))
+    return or_(*parts)
+
+
 def visible_posts(principal: Principal) -> ColumnElement[bool]:
     """Return a WHERE clause limiting posts to the caller's regions (true when unrestricted)."""
     if not principal.region_limited:
@@ -28,7 +46,5 @@ def visible_posts(principal: Principal) -> ColumnElement[bool]:
     # themselves (otherwise SQLAlchemy correlates it away and the EXISTS has no FROM).
     pr = aliased(PostRegion)
     return exists(
-        select(pr.post_id).where(
-            pr.post_id == Post.id, region_match(pr.region_code, principal.regions)
-        )
+        select(pr.post_id).where(pr.post_id == Post.id, post_in_regions(pr, principal.regions))
     )

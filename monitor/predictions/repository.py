@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from monitor.modelversions.models import ModelVersion
 from monitor.posts.language import CLASSIFIABLE
@@ -138,3 +138,43 @@ def release_all(session: Session) -> None:
         .values(score_lease_owner=None, score_lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def card_thresholds(session: Session, version: str) -> dict[str, float]:
+    """Return a model version's per-label thresholds from its card ({} without a card)."""
+    card = session.scalar(select(ModelVersion.card).where(ModelVersion.version == version))
+    raw = (card or {}).get("thresholds") or {}
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(k): float(v)
+        for k, v in raw.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+
+
+def disagreeing(session: Session, ids: Sequence[int]) -> set[int]:
+    """Return the posts on which two model versions disagree about some label's flag."""
+    if not ids:
+        return set()
+    a, b = aliased(Prediction), aliased(Prediction)
+    pair = and_(
+        b.post_id == a.post_id,
+        b.label == a.label,
+        b.model_version != a.model_version,
+        b.flagged != a.flagged,
+    )
+    query = select(a.post_id).join(b, pair).where(a.post_id.in_(list(ids))).distinct()
+    return set(session.scalars(query))
+
+
+def current_scores(session: Session, ids: Sequence[int]) -> list[tuple[int, str, str, float]]:
+    """Return (post id, version, label, score) of each post's current-version predictions."""
+    if not ids:
+        return []
+    query = (
+        select(Prediction.post_id, Prediction.model_version, Prediction.label, Prediction.score)
+        .join(Post, Post.id == Prediction.post_id)
+        .where(Prediction.post_id.in_(list(ids)), Prediction.model_version == Post.model_version)
+    )
+    return [(int(i), str(v), str(lab), float(sc)) for i, v, lab, sc in session.execute(query)]

@@ -66,6 +66,23 @@ def _explanation(result: Classification, label: str) -> dict[str, Any]:
     return explanation
 
 
+# Why: a version stored without a card (rules only, imported scores) is judged against the
+# classifier's neutral point; the queue's uncertainty mix uses the same fallback.
+FALLBACK_THRESHOLD = 0.5
+DISAGREE = -1.0
+
+
+def uncertainty(scores: dict[str, float], thresholds: dict[str, float]) -> float:
+    """Distance of the label score closest to its threshold (the uncertainty mix's key)."""
+    return round(
+        min(
+            abs(float(scores.get(label, 0.0)) - thresholds.get(label, FALLBACK_THRESHOLD))
+            for label in LABELS
+        ),
+        6,
+    )
+
+
 def store(
     session: Session,
     worker: str,
@@ -85,6 +102,7 @@ def store(
     now = now or utcnow()
     predictions: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    cuts = repository.card_thresholds(session, version)
     for post, result in zip(posts, results, strict=True):
         if post.id not in owned:
             continue
@@ -108,12 +126,46 @@ def store(
                 "max_score": max((float(v) for v in result.scores.values()), default=0.0),
                 "flagged": bool(result.labels),
                 "labels": [label for label in LABELS if label in result.labels],
+                "uncertainty": uncertainty(result.scores, cuts),
                 "score_lease_owner": None,
                 "score_lease_expires_at": None,
             }
         )
     ids = [u["id"] for u in updates]
     repository.replace_predictions(session, ids, version, predictions)
+    split = repository.disagreeing(session, ids)  # a rescore may now disagree with the last
+    for row in updates:
+        if row["id"] in split:
+            row["uncertainty"] = DISAGREE
     repository.update_posts(session, updates)
     session.flush()
     return len(updates)
+
+
+def refresh_uncertainty(session: Session, ids: Sequence[int]) -> None:
+    """Recompute the stored uncertainty of posts from their predictions (imports, repairs)."""
+    cuts: dict[str, dict[str, float]] = {}
+    scores: dict[int, dict[str, float]] = {}
+    versions: dict[int, str] = {}
+    for post_id, version, label, score in repository.current_scores(session, ids):
+        if version not in cuts:
+            cuts[version] = repository.card_thresholds(session, version)
+        scores.setdefault(post_id, {})[label] = score
+        versions[post_id] = version
+    split = repository.disagreeing(session, ids)
+    rows = [
+        {
+            "id": post_id,
+            "uncertainty": DISAGREE
+            if post_id in split
+            else round(
+                min(
+                    abs(s - cuts[versions[post_id]].get(label, FALLBACK_THRESHOLD))
+                    for label, s in per_label.items()
+                ),
+                6,
+            ),
+        }
+        for post_id, per_label in scores.items()
+    ]
+    repository.update_posts(session, rows)

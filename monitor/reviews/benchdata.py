@@ -139,7 +139,7 @@ def _batches(n: int, batch: int, seed: int) -> Iterator[list[dict[str, Any]]]:
         for i in range(start, min(n, start + batch)):
             flagged = rng.random() < FLAGGED_SHARE
             label = rng.choices(labels, lw)[0] if flagged else None
-            score = rng.uniform(0.5, 0.99) if flagged else rng.uniform(0.0, 0.5)
+            score = round(rng.uniform(0.5, 0.99) if flagged else rng.uniform(0.0, 0.5), 4)
             text = " ".join(rng.choices(WORDS, k=rng.randint(12, 40)))
             rows.append(
                 {
@@ -150,7 +150,10 @@ def _batches(n: int, batch: int, seed: int) -> Iterator[list[dict[str, Any]]]:
                     "fetched_at": now - timedelta(seconds=rng.randint(0, 30 * 86400)),
                     "content_hash": hashlib.sha256(f"bench-{i}".encode()).hexdigest(),
                     "model_version": "bench",
-                    "max_score": round(score, 4),
+                    "max_score": score,
+                    # What scoring stores: only flagged posts get a prediction here, and the
+                    # bench version has no card, so its threshold is the 0.5 fallback.
+                    "uncertainty": round(abs(score - 0.5), 6) if flagged else None,
                     "flagged": flagged,
                     "labels": [label] if label else [],
                     "priority": round(score * rng.uniform(0.6, 1.0), 6) if flagged else 0.0,
@@ -206,3 +209,20 @@ def seed(conn: Connection, n: int, batch: int = 20_000, seed: int = 7) -> Seeded
         if preds:
             conn.execute(insert(Prediction), preds)
     return out
+
+
+def existing(conn: Connection, sample: int = 20_000) -> Seeded | None:
+    """Return what an earlier run seeded, or None when the database holds other posts too."""
+    total = int(conn.scalar(select(func.count()).select_from(Post)) or 0)
+    bench = int(
+        conn.scalar(select(func.count()).select_from(Post).where(Post.external_id.like("bench-%")))
+        or 0
+    )
+    if not total or total != bench:
+        return None
+    flagged = select(Post.id).where(Post.flagged.is_(True))
+    return Seeded(
+        posts=total,
+        flagged_new=list(conn.scalars(flagged.where(Post.review_status == "new"))),
+        flagged=list(conn.scalars(flagged.order_by(Post.id.desc()).limit(sample))),
+    )

@@ -13,6 +13,7 @@ from monitor.keys import service as keys
 from monitor.modelversions.models import ModelVersion
 from monitor.posts.models import Post, PostRegion
 from monitor.predictions.models import Prediction
+from monitor.predictions.service import refresh_uncertainty
 from monitor.regions.models import Region
 
 THRESHOLDS = {"hoax": 0.6, "money_politics": 0.4, "black_campaign": 0.7, "identity_politics": 0.7}
@@ -116,6 +117,9 @@ def seed_mix(s: Session) -> Mixed:
     )
     out.disagree = disputed.id
     out.jakarta_borderline = _post(s, 15, {"hoax": 0.64}, region="31.71").id
+    # As scoring would have stored it (the fixtures add predictions by hand).
+    ids = [*out.order, *out.uncertain, out.far_unflagged, out.disagree, out.jakarta_borderline]
+    refresh_uncertainty(s, ids)
     for role, regions in [("reviewer", []), ("liaison", ["15"])]:
         _, out.keys[role] = keys.create_key(s, role, role, regions)
     return out
