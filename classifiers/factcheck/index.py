@@ -51,6 +51,15 @@ class RowWords:
     bigrams: frozenset[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class RowArrays:
+    """One row's unique words as arrays, for batch features (valid until the next add)."""
+
+    ids: np.ndarray  # int64 word ids (see `FactCheckIndex.word_id`)
+    freq: np.ndarray  # float64 document frequency of each word among rows
+    nondigit: np.ndarray  # bool: the word is not all digits
+
+
 @dataclass
 class Candidates:
     """Candidate rows for one text, their entries, and FEATURES per row."""
@@ -149,6 +158,9 @@ class FactCheckIndex:
         self.word_df: Counter[str] = Counter()
         self._row_words: dict[int, RowWords] = {}
         self._row_idf: dict[int, dict[str, float]] = {}
+        self._row_arrays: dict[int, RowArrays] = {}
+        # Every word seen in a row gets a stable integer id (batch features compare ids).
+        self.word_ids: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -205,6 +217,7 @@ class FactCheckIndex:
         self._n_rows += len(texts)
         self._cache = None
         self._row_idf = {}  # document frequencies moved
+        self._row_arrays = {}
         return added
 
     def row_words(self, row: int) -> RowWords:
@@ -220,6 +233,23 @@ class FactCheckIndex:
                 frozenset(itertools.pairwise(tokens)),
             )
             self._row_words[row] = got
+        return got
+
+    def row_arrays(self, row: int) -> RowArrays:
+        """Return a row's unique words as id, frequency and not-a-number arrays (cached)."""
+        got = self._row_arrays.get(row)
+        if got is None:
+            words = self.row_words(row).words
+            ids = self.word_ids
+            for w in words:
+                if w not in ids:
+                    ids[w] = len(ids)
+            got = RowArrays(
+                np.fromiter((ids[w] for w in words), dtype=np.int64, count=len(words)),
+                np.fromiter((self.word_df.get(w, 0) for w in words), np.float64, len(words)),
+                np.fromiter((not w.isdigit() for w in words), dtype=bool, count=len(words)),
+            )
+            self._row_arrays[row] = got
         return got
 
     def row_idf(self, row: int) -> dict[str, float]:
