@@ -10,11 +10,14 @@ What fires is unchanged (tests/classifiers/test_compiled.py compares on real pos
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import re._constants as C
 import re._parser as sre_parse
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 CAP = 256  # largest exact set kept while expanding a sequence
@@ -116,6 +119,45 @@ def required_literals(pattern: str) -> frozenset[str] | None:
         return None
     need = _as_need(_sequence(list(parsed)))
     return need if need and _score(need)[0] >= MIN_USEFUL else None
+
+
+# Literal sets of the shipped rules, keyed by the sha256 of each pattern: parsing the rule
+# regexes again on every start cost a second of CPU. A stale or missing entry is computed
+# (correct, only slower); tests/classifiers/test_compiled.py keeps the file current.
+CACHE_FILE = Path(__file__).with_name("rule_literals.json")
+
+
+def pattern_key(pattern: str) -> str:
+    """Return the cache key of a pattern."""
+    return hashlib.sha256(pattern.encode("utf-8")).hexdigest()[:24]
+
+
+def load_cache(path: Path = CACHE_FILE) -> dict[str, list[str] | None]:
+    """Return the shipped literal sets ({} when the file is missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cached_literals(pattern: str, cache: dict[str, list[str] | None]) -> frozenset[str] | None:
+    """Return `required_literals(pattern)`, from the cache when it holds the pattern."""
+    key = pattern_key(pattern)
+    if key in cache:
+        got = cache[key]
+        if got is None or (isinstance(got, list) and all(isinstance(w, str) for w in got)):
+            return frozenset(got) if got is not None else None
+    return required_literals(pattern)
+
+
+def write_cache(patterns: Iterable[str], path: Path = CACHE_FILE) -> None:
+    """Write the literal sets of `patterns` (run after editing a rule book)."""
+    data = {}
+    for p in patterns:
+        need = required_literals(p)
+        data[pattern_key(p)] = sorted(need) if need is not None else None
+    path.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _trie_regex(words: Iterable[str]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from classifiers.text.prefilter import LiteralScanner, required_literals
+from classifiers.text.prefilter import LiteralScanner, cached_literals, load_cache
 from classifiers.text.rulebook import RULES, Rule
 
 __all__ = [
@@ -29,6 +29,9 @@ __all__ = [
     "unquoted",
 ]
 
+
+# A rule's literal sets larger than this are dropped when it has a smaller one (see `_Gated`).
+MAX_NEED = 150
 
 # A quoted passage: two or more words between quote tokens (a tab, see `normalize`). An
 # old-style retweet (`"@user: ...`) quotes to endorse: a passage opening on a mention stays.
@@ -52,13 +55,16 @@ def plain(text: str) -> str:
 class _Gated:
     """A compiled rule pattern behind its cheap necessary-condition gates."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, cache: dict[str, list[str] | None] | None = None) -> None:
         self.pattern = re.compile(rule.pattern)
         self.gates = [re.compile(g) for g in rule.gates]
         self.outside_quotes = rule.outside_quotes
         # Literal sets the pattern and each gate need (see `prefilter`): cheap to test first.
-        needs = [required_literals(p) for p in (rule.pattern, *rule.gates)]
-        self.needs = [n for n in needs if n is not None]
+        patterns = (rule.pattern, *rule.gates)
+        needs = [n for p in patterns if (n := cached_literals(p, cache or {}))]
+        # Big sets cost scan and start-up time and filter little when a smaller one exists.
+        small = [n for n in needs if len(n) <= MAX_NEED]
+        self.needs = small or sorted(needs, key=len)[:1]
 
     def possible(self, found: set[str]) -> bool:
         """Tell whether the text's literals (from `SCANNER`) leave this rule a chance to fire."""
@@ -78,7 +84,8 @@ class _Gated:
 
 def compiled_rules() -> list[tuple[Rule, _Gated]]:
     """Return every rule with its compiled (gated) pattern."""
-    return [(r, _Gated(r)) for r in RULES]
+    cache = load_cache()
+    return [(r, _Gated(r, cache)) for r in RULES]
 
 
 _COMPILED = compiled_rules()
