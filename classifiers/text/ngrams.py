@@ -113,7 +113,8 @@ def _fmix(h: np.ndarray) -> np.ndarray:
 
 def murmur3_32(tokens: Sequence[str], seed: int = 0) -> np.ndarray:
     """Return the signed 32-bit MurmurHash3 of each token's UTF-8 bytes (sklearn-compatible)."""
-    encoded = [t.encode("utf-8") for t in tokens]
+    # surrogatepass: a lone surrogate (valid JSON, invalid UTF-8) hashes instead of raising.
+    encoded = [t.encode("utf-8", "surrogatepass") for t in tokens]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     out = np.empty(len(encoded), dtype=np.uint32)
     for length in np.unique(lengths).tolist():

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from classifiers.contracts import Classifier
+from classifiers.models.compile import NotCompilable
 from classifiers.models.safety import UnsafeModel
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.cli.db import migrate_or_exit
@@ -65,6 +66,11 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
                 return load_version(row)
             except UnsafeModel as exc:
                 raise fail(str(exc)) from None
+            except NotCompilable as exc:
+                raise fail(
+                    f"model {row.version} cannot be scored by this version of Waspada ({exc}); "
+                    "retrain with `waspada train --promote`"
+                ) from None
     echo_err("waspada: no promoted model; training the default model first (once) ...")
     from classifiers.service import ensure_default_model  # training: sklearn, minutes
 
