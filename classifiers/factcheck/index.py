@@ -155,6 +155,8 @@ class FactCheckIndex:
         self._keys: set[tuple[str, int | None]] = set()
         # Kept for the re-ranker: each row's normalised text and word document frequencies.
         self.row_texts: list[str] = []
+        self._row_lengths: list[int] = []
+        self._row_lengths_arr: np.ndarray | None = None
         self.word_df: Counter[str] = Counter()
         self._row_words: dict[int, RowWords] = {}
         self._row_idf: dict[int, dict[str, float]] = {}
@@ -208,6 +210,8 @@ class FactCheckIndex:
         if not texts:
             return 0
         self.row_texts.extend(texts)
+        self._row_lengths.extend(len(t.split()) for t in texts)
+        self._row_lengths_arr = None
         for text in texts:
             self.word_df.update(set(text.split()))
         for channel, mat in enumerate(self.featurize(texts)):
@@ -234,6 +238,12 @@ class FactCheckIndex:
             )
             self._row_words[row] = got
         return got
+
+    def row_word_counts(self) -> np.ndarray:
+        """Return every indexed row's length in words (cached until the next add)."""
+        if self._row_lengths_arr is None:
+            self._row_lengths_arr = np.asarray(self._row_lengths, dtype=np.float64)
+        return self._row_lengths_arr
 
     def row_arrays(self, row: int) -> RowArrays:
         """Return a row's unique words as id, frequency and not-a-number arrays (cached)."""

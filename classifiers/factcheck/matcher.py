@@ -165,9 +165,18 @@ class FactCheckMatcher:
         return self.rank_prepared(normalised, self.index.candidates(normalised, CANDIDATES), k)
 
     def rank_prepared(
-        self, normalised: Sequence[str], candidates: Sequence[Candidates], k: int
+        self,
+        normalised: Sequence[str],
+        candidates: Sequence[Candidates],
+        k: int,
+        *,
+        only_possible_matches: bool = False,
     ) -> list[list[Ranked]]:
-        """Rank already computed candidates (lets an evaluation score them several ways)."""
+        """Rank already computed candidates (lets an evaluation score them several ways).
+
+        With `only_possible_matches`, a text whose re-ranker upper bound is under its
+        threshold gets [] at once: `match` would return None for it anyway.
+        """
         ranked: list[list[Ranked]] = []
         chance = self._chance(normalised, candidates)
         for i, (text, cands) in enumerate(zip(normalised, candidates, strict=True)):
@@ -176,8 +185,14 @@ class FactCheckMatcher:
                 continue
             if chance is not None:
                 lo, hi = chance[0][i], chance[0][i + 1]
-                part = (chance[1][lo:hi], chance[2][lo:hi], chance[3][lo:hi])
-                probs, feats = cast(Reranker, self.scorer).score(self.index, text, cands, part)
+                part = (chance[1][lo:hi], chance[2][lo:hi], chance[3][lo:hi], chance[4][lo:hi])
+                reranker = cast(Reranker, self.scorer)
+                if only_possible_matches and reranker.upper_bound(
+                    self.index, text, cands, part
+                ) < reranker.threshold_for(len(text.split())):
+                    ranked.append([])
+                    continue
+                probs, feats = reranker.score(self.index, text, cands, part)
             else:
                 probs, feats = self.scorer.score(self.index, text, cands)
             words = len(text.split())
@@ -194,7 +209,7 @@ class FactCheckMatcher:
 
     def _chance(
         self, normalised: Sequence[str], candidates: Sequence[Candidates]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         # The re-ranker's per-word chance features for the whole batch in one pass.
         if not isinstance(self.scorer, Reranker):
             return None
@@ -212,7 +227,15 @@ class FactCheckMatcher:
     def match(self, texts: Sequence[str]) -> list[FactCheckMatch | None]:
         """Return the best debunk per text when its probability reaches the threshold."""
         out: list[FactCheckMatch | None] = []
-        for ranked in self.ranked(texts, k=1):
+        best: list[list[Ranked]] = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = prepare(texts[start : start + self.batch_size])
+            if len(self.index) == 0:
+                best.extend([] for _ in chunk)
+                continue
+            cands = self.index.candidates(chunk, CANDIDATES)
+            best.extend(self.rank_prepared(chunk, cands, 1, only_possible_matches=True))
+        for ranked in best:
             if not ranked or ranked[0].score < self.scorer.threshold_for(ranked[0].words):
                 out.append(None)
                 continue

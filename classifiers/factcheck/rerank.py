@@ -144,11 +144,51 @@ class Reranker:
         index: FactCheckIndex,
         text: str,
         cands: Candidates,
-        chance: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        chance: Chance | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the match probability of each candidate row and its feature row."""
         X = pair_features(index, text, cands, chance)
         return self.probability(X), X
+
+    def upper_bound(
+        self,
+        index: FactCheckIndex,
+        text: str,
+        cands: Candidates,
+        chance: Chance,
+    ) -> float:
+        """Return a probability no candidate of this text can exceed, without the per-row work.
+
+        The features that need each row's word sets (passage cover, word pairs, numbers) are
+        set to whichever end of their range raises the score; all others are exact. A text
+        whose bound is under the threshold has no match, so `match` skips its exact scoring.
+        """
+        n = len(cands.rows)
+        if n == 0:
+            return 0.0
+        X = np.zeros((n, len(FEATURES)))
+        col = len(PAIR_FEATURES)
+        X[:, :col] = cands.features
+        evidence, missing, rare, share = chance
+        words = index.row_word_counts()[cands.rows]
+        tokens = len(text.split())
+        if max(index.n_rows, 1) >= MIN_ROWS_FOR_RARE:
+            X[:, col + 2] = np.minimum(5, rare)
+        X[:, col + 5] = np.log((tokens + 1) / (words + 1))
+        X[:, col + 6] = np.log(words + 1)
+        X[:, col + 9] = evidence
+        X[:, col + 10] = missing
+        _gap(X, cands.entries, "cos_char")
+        weight = np.asarray(self.coef) / np.asarray(self.scale)
+        for name, (low, high) in _BOUNDED.items():
+            j = FEATURES.index(name)
+            X[:, j] = high if weight[j] > 0 else low
+        # Tighter than [0, 1]: a passage holds at most the row's words the text holds at all,
+        # and a gap is at most its own value (the best other row scores 0 or more).
+        for name in ("window_cover", "window_cover_gap"):
+            j = FEATURES.index(name)
+            X[:, j] = share if weight[j] > 0 else X[:, j]
+        return float(self.probability(X).max())
 
     def reasons(self, x: np.ndarray, top: int = 3) -> list[dict[str, Any]]:
         """Return the features that pushed this pair's score up most, with their values."""
@@ -164,6 +204,29 @@ class Reranker:
             for j in order
             if contrib[j] > 0
         ]
+
+
+# (evidence, missing, rare, share) per pair: see `chance_features`.
+Chance = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+# Features `upper_bound` does not compute, with the range each can take.
+_BOUNDED = {
+    "window_cover": (0.0, 1.0),
+    "bigram_cover": (0.0, 1.0),
+    "number_shared": (0.0, 1.0),
+    "number_missing": (0.0, 1.0),
+    "window_cover_gap": (-1.0, 1.0),
+}
+
+
+def _gap(out: np.ndarray, entries: np.ndarray, name: str) -> None:
+    # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
+    others = entries[:, None] != entries[None, :]
+    values = out[:, FEATURES.index(name)]
+    best_other = np.where(others, values[None, :], -np.inf).max(axis=1)
+    out[:, FEATURES.index(f"{name}_gap")] = values - np.where(
+        np.isfinite(best_other), best_other, 0.0
+    )
 
 
 def _whole(value: Any) -> int:
@@ -207,8 +270,8 @@ def chance_features(
     token_lists: Sequence[Sequence[str]],
     pair_text: np.ndarray,
     pair_rows: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (chance evidence, chance missing, rare shared words) for many pairs at once.
+) -> Chance:
+    """Return (chance evidence, chance missing, rare shared words, present word share).
 
     Pair k is text `pair_text[k]` (tokens `token_lists[...]`) against indexed row
     `pair_rows[k]`. One vectorised pass over every word of every candidate row of a batch:
@@ -216,7 +279,7 @@ def chance_features(
     """
     n_pairs = len(pair_rows)
     if n_pairs == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     n_rows = max(index.n_rows, 1)
     rare_df = max(3.0, RARE_SHARE * n_rows)
     arrays = [index.row_arrays(int(r)) for r in pair_rows]
@@ -239,7 +302,11 @@ def chance_features(
         ),
         dtype=np.int64,
     )
-    present = np.isin(pair_text[owner] * width + ids, text_keys)
+    # Sorted lookup: the batch's text keys are few, the row words many (np.isin would sort all).
+    text_keys.sort()
+    keys = pair_text[owner] * width + ids
+    slot = np.minimum(np.searchsorted(text_keys, keys), max(len(text_keys) - 1, 0))
+    present = text_keys[slot] == keys if len(text_keys) else np.zeros(len(keys), dtype=bool)
     with np.errstate(divide="ignore"):
         evidence = np.bincount(
             owner, weights=np.where(present, -np.log(chance), 0.0), minlength=n_pairs
@@ -248,14 +315,20 @@ def chance_features(
             owner, weights=np.where(present, 0.0, -np.log1p(-chance)), minlength=n_pairs
         )
     rare = np.bincount(owner, weights=present & (freq <= rare_df) & nondigit, minlength=n_pairs)
-    return evidence, missing, rare
+    # Share of the row's word weight (as `row_idf` weighs it) present anywhere in the text:
+    # the passage cover can only be lower, which is what `upper_bound` needs.
+    idf = np.log((index.n_rows + 1) / (freq + 1.0)) + 1.0
+    total = np.bincount(owner, weights=idf, minlength=n_pairs)
+    found = np.bincount(owner, weights=np.where(present, idf, 0.0), minlength=n_pairs)
+    share = np.minimum(1.0, found / np.maximum(total, 1e-12))
+    return evidence, missing, rare, share
 
 
 def pair_features(
     index: FactCheckIndex,
     text: str,
     cands: Candidates,
-    chance: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    chance: Chance | None = None,
 ) -> np.ndarray:
     """Return FEATURES for one normalised text against each of its candidate rows.
 
@@ -271,7 +344,7 @@ def pair_features(
     with_rare = max(index.n_rows, 1) >= MIN_ROWS_FOR_RARE
     if chance is None:
         chance = chance_features(index, [tokens], np.zeros(n, np.int64), cands.rows)
-    evidence, missing, rare = chance
+    evidence, missing, rare, _ = chance
     col = len(PAIR_FEATURES)
     # Per pair only what needs the row's word sets; the arithmetic is done on whole columns.
     window, bigram, n_words, n_numbers, shared_numbers = [], [], [], [], []
@@ -297,12 +370,6 @@ def pair_features(
     out[:, col + 9] = evidence
     out[:, col + 10] = missing
     out[:, : len(PAIR_FEATURES)] = cands.features
-    # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
-    others = cands.entries[:, None] != cands.entries[None, :]
     for name in ("cos_char", "window_cover"):
-        values = out[:, FEATURES.index(name)]
-        best_other = np.where(others, values[None, :], -np.inf).max(axis=1)
-        out[:, FEATURES.index(f"{name}_gap")] = values - np.where(
-            np.isfinite(best_other), best_other, 0.0
-        )
+        _gap(out, cands.entries, name)
     return out
