@@ -73,7 +73,7 @@ def count_matrix(rows: Sequence[list[int]], n_features: int, dtype: type) -> sp.
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     flat = [i for r in rows for i in r]
     indices = np.asarray(flat, dtype=np.int32) if flat else np.zeros(0, np.int32)
-    data = np.ones(len(indices), dtype=dtype)
+    data: np.ndarray = np.ones(len(indices), dtype=dtype)
     mat = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_features))
     mat.sum_duplicates()
     return mat

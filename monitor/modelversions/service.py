@@ -89,7 +89,10 @@ def register(
 
 def _sealed(row: ModelVersion) -> dict[str, Any]:
     card = row.card or {}
-    sealed = {"sha256": row.sha256, "thresholds": dict(card.get("thresholds") or {})}
+    sealed: dict[str, Any] = {
+        "sha256": row.sha256,
+        "thresholds": dict(card.get("thresholds") or {}),
+    }
     scoring = card.get("scoring")
     if isinstance(scoring, dict):
         sealed["scoring_sha256"] = scoring.get("sha256")
