@@ -169,9 +169,9 @@ def bench_classify(
     for name, wall, cpu in rows:
         typer.echo(f"{name:46} {wall:>8,.0f} /s    {cpu:>8,.0f} /s")
     typer.echo(
-        f"ratio end to end / bare: {(n / large_s) / (n / bare_wall):.2f} (wall), "
-        f"{(n / large_cpu) / (n / bare_cpu):.2f} (CPU); steady state / bare: "
-        f"{steady_wall / (n / bare_wall):.2f} (wall), {steady_cpu / (n / bare_cpu):.2f} (CPU)"
+        f"ratio end to end / bare: {(n / large_s) / (n / bare_wall):.3f} (wall), "
+        f"{(n / large_cpu) / (n / bare_cpu):.3f} (CPU); steady state / bare: "
+        f"{steady_wall / (n / bare_wall):.3f} (wall), {steady_cpu / (n / bare_cpu):.3f} (CPU)"
     )
     typer.echo(
         f"time to first line (start, one post in, one line out): {first:.2f} s; "
