@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from classifiers.factcheck.text import match_text
+from classifiers.text.ngrams import WordCache, char_wb_grams, count_matrix, hashed_index, word_grams
 
 N_FEATURES = 2**20
 # Per (text, debunk row): cosine, share of the debunk covered, share of the text covered.
 PAIR_FEATURES = ("cos_char", "cos_word", "cover_char", "cover_word", "covered_char", "covered_word")
 N_PAIR_FEATURES = len(PAIR_FEATURES)
-WORD = r"\S+"  # the normaliser already split words; keep its tokens as they are
+N_CHANNELS = 2  # char n-grams, word n-grams
+WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens as they are
+CHAR_RANGE = (3, 5)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,15 @@ class RowWords:
     n_words: int
     numbers: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RowArrays:
+    """One row's unique words as arrays, for batch features (valid until the next add)."""
+
+    ids: np.ndarray  # int64 word ids (see `FactCheckIndex.word_id`)
+    freq: np.ndarray  # float64 document frequency of each word among rows
+    nondigit: np.ndarray  # bool: the word is not all digits
 
 
 @dataclass
@@ -77,21 +88,43 @@ class _Prepared:
     join: list[np.ndarray]  # per channel: idf^2 where the feature is rare enough to join on
 
 
-def _vectorizers() -> list[HashingVectorizer]:
-    common: dict[str, Any] = {
-        "n_features": N_FEATURES,
-        "alternate_sign": False,
-        "norm": None,
-        "binary": True,
-        "lowercase": False,
-        "dtype": np.float32,
-    }
-    return [
-        # Character n-grams inside word boundaries survive misspellings and affixes.
-        HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), **common),
-        # Word uni- and bigrams reward the same names and phrases in the same order.
-        HashingVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=WORD, **common),
-    ]
+def _hash_words(words: list[str]) -> list[list[int]]:
+    # All n-grams of all unseen words hashed in one vectorised call, then split per word.
+    grams = [char_wb_grams(w, *CHAR_RANGE) for w in words]
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
+    out, start = [], 0
+    for gs in grams:
+        out.append(flat[start : start + len(gs)])
+        start += len(gs)
+    return out
+
+
+# Per distinct word: its hashed char n-grams (a debunk base and posts reuse few words).
+_CHAR_CACHE = WordCache(_hash_words)
+
+
+def _binary(rows: list[list[int]]) -> sp.csr_matrix:
+    mat = count_matrix(rows, N_FEATURES, np.float32)
+    mat.data.fill(1.0)
+    return mat
+
+
+def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
+    """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
+
+    The same columns sklearn's `HashingVectorizer(alternate_sign=False, binary=True)` gives
+    (MurmurHash3, 2**20 columns), computed without importing sklearn.
+    """
+    split = [t.split() for t in texts]
+    cache = _CHAR_CACHE.lookup([w for ws in split for w in ws])
+    chars = _binary([[j for w in ws for j in cache[w]] for ws in split])
+    grams = [word_grams(WORD.findall(t)) for t in texts]
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
+    rows, start = [], 0
+    for gs in grams:
+        rows.append(flat[start : start + len(gs)])
+        start += len(gs)
+    return [chars, _binary(rows)]
 
 
 def _rare(q: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
@@ -112,20 +145,24 @@ class FactCheckIndex:
     def __init__(self, max_postings: int = 64) -> None:
         self.max_postings = max_postings
         self.entries: list[FactCheckEntry] = []
-        self._vecs = _vectorizers()
         self._main: _Segment | None = None
         self._n_main = 0
-        self._pending: list[list[sp.csr_matrix]] = [[] for _ in self._vecs]
+        self._pending: list[list[sp.csr_matrix]] = [[] for _ in range(N_CHANNELS)]
         self._owner_blocks: list[np.ndarray] = []
-        self._df = [np.zeros(N_FEATURES, dtype=np.float64) for _ in self._vecs]
+        self._df = [np.zeros(N_FEATURES, dtype=np.float64) for _ in range(N_CHANNELS)]
         self._n_rows = 0
         self._cache: _Prepared | None = None
         self._keys: set[tuple[str, int | None]] = set()
         # Kept for the re-ranker: each row's normalised text and word document frequencies.
         self.row_texts: list[str] = []
+        self._row_lengths: list[int] = []
+        self._row_lengths_arr: np.ndarray | None = None
         self.word_df: Counter[str] = Counter()
         self._row_words: dict[int, RowWords] = {}
         self._row_idf: dict[int, dict[str, float]] = {}
+        self._row_arrays: dict[int, RowArrays] = {}
+        # Every word seen in a row gets a stable integer id (batch features compare ids).
+        self.word_ids: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -148,7 +185,7 @@ class FactCheckIndex:
 
     def featurize(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
         """Return the binary feature matrix of already-normalised texts, per channel."""
-        return [v.transform(texts).tocsr() for v in self._vecs]
+        return featurize_texts(texts)
 
     def add(self, entries: Iterable[FactCheckEntry]) -> int:
         """Index new debunks (title and, when present, claim); return how many were added."""
@@ -173,6 +210,8 @@ class FactCheckIndex:
         if not texts:
             return 0
         self.row_texts.extend(texts)
+        self._row_lengths.extend(len(t.split()) for t in texts)
+        self._row_lengths_arr = None
         for text in texts:
             self.word_df.update(set(text.split()))
         for channel, mat in enumerate(self.featurize(texts)):
@@ -182,6 +221,7 @@ class FactCheckIndex:
         self._n_rows += len(texts)
         self._cache = None
         self._row_idf = {}  # document frequencies moved
+        self._row_arrays = {}
         return added
 
     def row_words(self, row: int) -> RowWords:
@@ -197,6 +237,29 @@ class FactCheckIndex:
                 frozenset(itertools.pairwise(tokens)),
             )
             self._row_words[row] = got
+        return got
+
+    def row_word_counts(self) -> np.ndarray:
+        """Return every indexed row's length in words (cached until the next add)."""
+        if self._row_lengths_arr is None:
+            self._row_lengths_arr = np.asarray(self._row_lengths, dtype=np.float64)
+        return self._row_lengths_arr
+
+    def row_arrays(self, row: int) -> RowArrays:
+        """Return a row's unique words as id, frequency and not-a-number arrays (cached)."""
+        got = self._row_arrays.get(row)
+        if got is None:
+            words = self.row_words(row).words
+            ids = self.word_ids
+            for w in words:
+                if w not in ids:
+                    ids[w] = len(ids)
+            got = RowArrays(
+                np.fromiter((ids[w] for w in words), dtype=np.int64, count=len(words)),
+                np.fromiter((self.word_df.get(w, 0) for w in words), np.float64, len(words)),
+                np.fromiter((not w.isdigit() for w in words), dtype=bool, count=len(words)),
+            )
+            self._row_arrays[row] = got
         return got
 
     def row_idf(self, row: int) -> dict[str, float]:
@@ -224,12 +287,12 @@ class FactCheckIndex:
                 stacked.append(sp.vstack(parts, format="csr"))
             self._main = self._segment(stacked)
             self._n_main = self._n_rows
-            self._pending = [[] for _ in self._vecs]
+            self._pending = [[] for _ in range(N_CHANNELS)]
         delta = None
         if self._n_rows > self._n_main:
             delta = self._segment([sp.vstack(b, format="csr") for b in self._pending])
         if self._main is None:
-            empty = [sp.csr_matrix((0, N_FEATURES), dtype=np.float32) for _ in self._vecs]
+            empty = [sp.csr_matrix((0, N_FEATURES), dtype=np.float32) for _ in range(N_CHANNELS)]
             self._main = self._segment(empty)
         if len(self._owner_blocks) > 1:
             self._owner_blocks = [np.concatenate(self._owner_blocks)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
 from classifiers.contracts import FactCheckMatch
 from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
-from classifiers.factcheck.rerank import Reranker, load_reranker
+from classifiers.factcheck.rerank import Reranker, chance_features, load_reranker
 from classifiers.factcheck.text import match_text, prose_words
 
 # Overlap features of a pair, then the same cosines and covers minus the best among the
@@ -165,15 +165,36 @@ class FactCheckMatcher:
         return self.rank_prepared(normalised, self.index.candidates(normalised, CANDIDATES), k)
 
     def rank_prepared(
-        self, normalised: Sequence[str], candidates: Sequence[Candidates], k: int
+        self,
+        normalised: Sequence[str],
+        candidates: Sequence[Candidates],
+        k: int,
+        *,
+        only_possible_matches: bool = False,
     ) -> list[list[Ranked]]:
-        """Rank already computed candidates (lets an evaluation score them several ways)."""
+        """Rank already computed candidates (lets an evaluation score them several ways).
+
+        With `only_possible_matches`, a text whose re-ranker upper bound is under its
+        threshold gets [] at once: `match` would return None for it anyway.
+        """
         ranked: list[list[Ranked]] = []
-        for text, cands in zip(normalised, candidates, strict=True):
+        chance = self._chance(normalised, candidates)
+        for i, (text, cands) in enumerate(zip(normalised, candidates, strict=True)):
             if len(text.split()) < MIN_TOKENS or len(cands.rows) == 0:
                 ranked.append([])
                 continue
-            probs, feats = self.scorer.score(self.index, text, cands)
+            if chance is not None:
+                lo, hi = chance[0][i], chance[0][i + 1]
+                part = (chance[1][lo:hi], chance[2][lo:hi], chance[3][lo:hi], chance[4][lo:hi])
+                reranker = cast(Reranker, self.scorer)
+                if only_possible_matches and reranker.upper_bound(
+                    self.index, text, cands, part
+                ) < reranker.threshold_for(len(text.split())):
+                    ranked.append([])
+                    continue
+                probs, feats = reranker.score(self.index, text, cands, part)
+            else:
+                probs, feats = self.scorer.score(self.index, text, cands)
             words = len(text.split())
             # Title and claim rows of one debunk compete; keep each debunk's best row.
             best: dict[int, Ranked] = {}
@@ -186,10 +207,35 @@ class FactCheckMatcher:
             ranked.append(list(best.values()))
         return ranked
 
+    def _chance(
+        self, normalised: Sequence[str], candidates: Sequence[Candidates]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        # The re-ranker's per-word chance features for the whole batch in one pass.
+        if not isinstance(self.scorer, Reranker):
+            return None
+        used = [
+            len(c.rows) if len(t.split()) >= MIN_TOKENS else 0
+            for t, c in zip(normalised, candidates, strict=True)
+        ]
+        bounds = np.concatenate([[0], np.cumsum(used)]).astype(np.int64)
+        pair_text = np.repeat(np.arange(len(used)), used)
+        rows = [c.rows[:k] for c, k in zip(candidates, used, strict=True)]
+        pair_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        tokens = [t.split() for t in normalised]
+        return (bounds, *chance_features(self.index, tokens, pair_text, pair_rows))
+
     def match(self, texts: Sequence[str]) -> list[FactCheckMatch | None]:
         """Return the best debunk per text when its probability reaches the threshold."""
         out: list[FactCheckMatch | None] = []
-        for ranked in self.ranked(texts, k=1):
+        best: list[list[Ranked]] = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = prepare(texts[start : start + self.batch_size])
+            if len(self.index) == 0:
+                best.extend([] for _ in chunk)
+                continue
+            cands = self.index.candidates(chunk, CANDIDATES)
+            best.extend(self.rank_prepared(chunk, cands, 1, only_possible_matches=True))
+        for ranked in best:
             if not ranked or ranked[0].score < self.scorer.threshold_for(ranked[0].words):
                 out.append(None)
                 continue

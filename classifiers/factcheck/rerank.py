@@ -10,6 +10,7 @@ import bisect
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,11 +140,55 @@ class Reranker:
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
 
     def score(
-        self, index: FactCheckIndex, text: str, cands: Candidates
+        self,
+        index: FactCheckIndex,
+        text: str,
+        cands: Candidates,
+        chance: Chance | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the match probability of each candidate row and its feature row."""
-        X = pair_features(index, text, cands)
+        X = pair_features(index, text, cands, chance)
         return self.probability(X), X
+
+    def upper_bound(
+        self,
+        index: FactCheckIndex,
+        text: str,
+        cands: Candidates,
+        chance: Chance,
+    ) -> float:
+        """Return a probability no candidate of this text can exceed, without the per-row work.
+
+        The features that need each row's word sets (passage cover, word pairs, numbers) are
+        set to whichever end of their range raises the score; all others are exact. A text
+        whose bound is under the threshold has no match, so `match` skips its exact scoring.
+        """
+        n = len(cands.rows)
+        if n == 0:
+            return 0.0
+        X = np.zeros((n, len(FEATURES)))
+        col = len(PAIR_FEATURES)
+        X[:, :col] = cands.features
+        evidence, missing, rare, share = chance
+        words = index.row_word_counts()[cands.rows]
+        tokens = len(text.split())
+        if max(index.n_rows, 1) >= MIN_ROWS_FOR_RARE:
+            X[:, col + 2] = np.minimum(5, rare)
+        X[:, col + 5] = np.log((tokens + 1) / (words + 1))
+        X[:, col + 6] = np.log(words + 1)
+        X[:, col + 9] = evidence
+        X[:, col + 10] = missing
+        _gap(X, cands.entries, "cos_char")
+        weight = np.asarray(self.coef) / np.asarray(self.scale)
+        for name, (low, high) in _BOUNDED.items():
+            j = FEATURES.index(name)
+            X[:, j] = high if weight[j] > 0 else low
+        # Tighter than [0, 1]: a passage holds at most the row's words the text holds at all,
+        # and a gap is at most its own value (the best other row scores 0 or more).
+        for name in ("window_cover", "window_cover_gap"):
+            j = FEATURES.index(name)
+            X[:, j] = share if weight[j] > 0 else X[:, j]
+        return float(self.probability(X).max())
 
     def reasons(self, x: np.ndarray, top: int = 3) -> list[dict[str, Any]]:
         """Return the features that pushed this pair's score up most, with their values."""
@@ -159,6 +204,29 @@ class Reranker:
             for j in order
             if contrib[j] > 0
         ]
+
+
+# (evidence, missing, rare, share) per pair: see `chance_features`.
+Chance = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+# Features `upper_bound` does not compute, with the range each can take.
+_BOUNDED = {
+    "window_cover": (0.0, 1.0),
+    "bigram_cover": (0.0, 1.0),
+    "number_shared": (0.0, 1.0),
+    "number_missing": (0.0, 1.0),
+    "window_cover_gap": (-1.0, 1.0),
+}
+
+
+def _gap(out: np.ndarray, entries: np.ndarray, name: str) -> None:
+    # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
+    others = entries[:, None] != entries[None, :]
+    values = out[:, FEATURES.index(name)]
+    best_other = np.where(others, values[None, :], -np.inf).max(axis=1)
+    out[:, FEATURES.index(f"{name}_gap")] = values - np.where(
+        np.isfinite(best_other), best_other, 0.0
+    )
 
 
 def _whole(value: Any) -> int:
@@ -197,8 +265,75 @@ def _window_cover(tokens: list[str], weights: dict[str, float], width: int) -> f
     return best / total
 
 
-def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.ndarray:
-    """Return FEATURES for one normalised text against each of its candidate rows."""
+def chance_features(
+    index: FactCheckIndex,
+    token_lists: Sequence[Sequence[str]],
+    pair_text: np.ndarray,
+    pair_rows: np.ndarray,
+) -> Chance:
+    """Return (chance evidence, chance missing, rare shared words, present word share).
+
+    Pair k is text `pair_text[k]` (tokens `token_lists[...]`) against indexed row
+    `pair_rows[k]`. One vectorised pass over every word of every candidate row of a batch:
+    looping per word in Python cost more than everything else `waspada classify` does.
+    """
+    n_pairs = len(pair_rows)
+    if n_pairs == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
+    n_rows = max(index.n_rows, 1)
+    rare_df = max(3.0, RARE_SHARE * n_rows)
+    arrays = [index.row_arrays(int(r)) for r in pair_rows]
+    lengths = np.fromiter((len(a.ids) for a in arrays), dtype=np.int64, count=n_pairs)
+    owner = np.repeat(np.arange(n_pairs), lengths)
+    ids = np.concatenate([a.ids for a in arrays])
+    freq = np.concatenate([a.freq for a in arrays])
+    nondigit = np.concatenate([a.nondigit for a in arrays])
+    per_word = np.array([len(t) for t in token_lists], dtype=np.float64) / (n_rows * ROW_WORDS)
+    chance = np.minimum(CHANCE_CAP, (freq + 1.0) * per_word[pair_text][owner])
+    # A row word is present when (text, word id) is among the text's own (text, word id) keys.
+    width = len(index.word_ids) + 1
+    known = index.word_ids
+    text_keys = np.fromiter(
+        (
+            t * width + known[w]
+            for t, tokens in enumerate(token_lists)
+            for w in set(tokens)
+            if w in known
+        ),
+        dtype=np.int64,
+    )
+    # Sorted lookup: the batch's text keys are few, the row words many (np.isin would sort all).
+    text_keys.sort()
+    keys = pair_text[owner] * width + ids
+    slot = np.minimum(np.searchsorted(text_keys, keys), max(len(text_keys) - 1, 0))
+    present = text_keys[slot] == keys if len(text_keys) else np.zeros(len(keys), dtype=bool)
+    with np.errstate(divide="ignore"):
+        evidence = np.bincount(
+            owner, weights=np.where(present, -np.log(chance), 0.0), minlength=n_pairs
+        )
+        missing = np.bincount(
+            owner, weights=np.where(present, 0.0, -np.log1p(-chance)), minlength=n_pairs
+        )
+    rare = np.bincount(owner, weights=present & (freq <= rare_df) & nondigit, minlength=n_pairs)
+    # Share of the row's word weight (as `row_idf` weighs it) present anywhere in the text:
+    # the passage cover can only be lower, which is what `upper_bound` needs.
+    idf = np.log((index.n_rows + 1) / (freq + 1.0)) + 1.0
+    total = np.bincount(owner, weights=idf, minlength=n_pairs)
+    found = np.bincount(owner, weights=np.where(present, idf, 0.0), minlength=n_pairs)
+    share = np.minimum(1.0, found / np.maximum(total, 1e-12))
+    return evidence, missing, rare, share
+
+
+def pair_features(
+    index: FactCheckIndex,
+    text: str,
+    cands: Candidates,
+    chance: Chance | None = None,
+) -> np.ndarray:
+    """Return FEATURES for one normalised text against each of its candidate rows.
+
+    `chance`: this text's slice of `chance_features` when the batch computed it already.
+    """
     n = len(cands.rows)
     out = np.zeros((n, len(FEATURES)))
     if n == 0:
@@ -206,44 +341,35 @@ def pair_features(index: FactCheckIndex, text: str, cands: Candidates) -> np.nda
     tokens = text.split()
     token_set = set(tokens)
     text_bigrams = set(itertools.pairwise(tokens))
-    n_rows = max(index.n_rows, 1)
-    rare_df = max(3.0, RARE_SHARE * n_rows)
-    with_rare = n_rows >= MIN_ROWS_FOR_RARE
-    df = index.word_df
-    per_word = len(tokens) / (n_rows * ROW_WORDS)
+    with_rare = max(index.n_rows, 1) >= MIN_ROWS_FOR_RARE
+    if chance is None:
+        chance = chance_features(index, [tokens], np.zeros(n, np.int64), cands.rows)
+    evidence, missing, rare, _ = chance
     col = len(PAIR_FEATURES)
-    for i, row in enumerate(cands.rows):
-        info = index.row_words(int(row))
-        idf = index.row_idf(int(row))
+    # Per pair only what needs the row's word sets; the arithmetic is done on whole columns.
+    window, bigram, n_words, n_numbers, shared_numbers = [], [], [], [], []
+    for row in cands.rows.tolist():
+        info = index.row_words(row)
         bigrams, numbers = info.bigrams, info.numbers
-        out[i, col] = _window_cover(tokens, idf, max(3 * info.n_words, 20))
-        out[i, col + 1] = len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0
-        evidence = missing = 0.0
-        rare = 0
-        for w in info.words:
-            freq = df.get(w, 0)
-            chance = min(CHANCE_CAP, (freq + 1) * per_word)
-            if w in token_set:
-                evidence -= math.log(chance)
-                rare += freq <= rare_df and not w.isdigit()
-            else:
-                missing -= math.log1p(-chance)
-        if with_rare:
-            out[i, col + 2] = min(5, rare)
-        shared_numbers = len(numbers & token_set)
-        out[i, col + 3] = shared_numbers / len(numbers) if numbers else 0.0
-        out[i, col + 4] = float(bool(numbers) and not shared_numbers)
-        out[i, col + 5] = math.log((len(tokens) + 1) / (info.n_words + 1))
-        out[i, col + 6] = math.log(info.n_words + 1)
-        out[i, col + 9] = evidence
-        out[i, col + 10] = missing
+        window.append(_window_cover(tokens, index.row_idf(row), max(3 * info.n_words, 20)))
+        bigram.append(len(bigrams & text_bigrams) / len(bigrams) if bigrams else 0.0)
+        n_words.append(info.n_words)
+        n_numbers.append(len(numbers))
+        shared_numbers.append(len(numbers & token_set))
+    words = np.asarray(n_words, dtype=np.float64)
+    has_numbers = np.asarray(n_numbers) > 0
+    shared = np.asarray(shared_numbers, dtype=np.float64)
+    out[:, col] = window
+    out[:, col + 1] = bigram
+    if with_rare:
+        out[:, col + 2] = np.minimum(5, rare)
+    out[:, col + 3] = np.where(has_numbers, shared / np.maximum(n_numbers, 1), 0.0)
+    out[:, col + 4] = (has_numbers & (shared == 0)).astype(np.float64)
+    out[:, col + 5] = np.log((len(tokens) + 1) / (words + 1))
+    out[:, col + 6] = np.log(words + 1)
+    out[:, col + 9] = evidence
+    out[:, col + 10] = missing
     out[:, : len(PAIR_FEATURES)] = cands.features
-    # Compared with the best row of ANOTHER debunk: one far ahead of the rest is surer.
-    others = cands.entries[:, None] != cands.entries[None, :]
     for name in ("cos_char", "window_cover"):
-        values = out[:, FEATURES.index(name)]
-        best_other = np.where(others, values[None, :], -np.inf).max(axis=1)
-        out[:, FEATURES.index(f"{name}_gap")] = values - np.where(
-            np.isfinite(best_other), best_other, 0.0
-        )
+        _gap(out, cands.entries, name)
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from classifiers.factcheck.verdicts import parse_title
-from classifiers.text.normalize import (
+from classifiers.text.normal_form import (
     EMOJI_TOKEN,
     HASHTAG_TOKEN,
     MENTION_TOKEN,

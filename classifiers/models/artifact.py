@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import skops.io as sio
+
+from classifiers.models.safety import UnsafeModel, sha256_file
+
+__all__ = ["TRUSTED_TYPES", "UnsafeModel", "load_pipeline", "save_pipeline", "sha256_file"]
 
 # Every type a Waspada pipeline may contain. Anything else in a file means it was not
 # written by `waspada train` (or was tampered with) and it is refused, never loaded.
@@ -43,19 +46,6 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn.pipeline.Pipeline",
     }
 )
-
-
-class UnsafeModel(Exception):
-    """The model file is missing, altered, or holds types Waspada does not trust."""
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def plain_vocabularies(obj: Any) -> int:

@@ -1,4 +1,8 @@
-"""A fitted pipeline plus thresholds: the `Classifier` the rest of Waspada calls."""
+"""A fitted model plus thresholds: the `Classifier` the rest of Waspada calls.
+
+Scoring runs on the `CompiledModel` (one vectorisation, one sparse product, no scikit-learn);
+the sklearn pipeline, when loaded, is kept for training-time checks and research.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.pipeline import Pipeline
 
 from classifiers.contracts import LABELS, Classification, FactCheckMatch, Matcher
 from classifiers.factcheck.signals import hoax_signal
-from classifiers.text.rules import RULES
+from classifiers.models.compile import compile_pipeline
+from classifiers.models.compiled import CompiledModel
 
 TOP_NGRAMS = 5
 
@@ -30,37 +34,49 @@ def _short_name(name: str) -> str:
 class LoadedClassifier:
     """Scores texts with one model version; implements `classifiers.contracts.Classifier`."""
 
-    def __init__(self, version: str, pipeline: Pipeline, thresholds: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        version: str,
+        pipeline: Any,
+        thresholds: Mapping[str, float],
+        compiled: CompiledModel | None = None,
+    ) -> None:
         self.version = version
-        self.pipeline = pipeline
+        self.pipeline = pipeline  # the sklearn pipeline, or None when loaded from a scoring file
         values = [float(thresholds[label]) for label in LABELS]
         # Why refuse: a threshold above 1 silently switches a label's flagging off.
         bad = [label for label, v in zip(LABELS, values, strict=True) if not 0.0 <= v <= 1.0]
         if bad:
             raise ValueError(f"model {version}: thresholds outside [0, 1] for {', '.join(bad)}")
         self.thresholds = np.array(values)
+        if compiled is None:
+            if pipeline is None:
+                raise ValueError(f"model {version}: neither a pipeline nor a compiled model")
+            compiled = compile_pipeline(pipeline)
+        self.compiled = compiled
         self._names: np.ndarray | None = None
 
     @property
     def clf(self) -> Any:
-        """Return the final per-label estimator."""
+        """Return the final sklearn per-label estimator (training and research only)."""
+        if self.pipeline is None:
+            raise AttributeError(f"model {self.version} was loaded for scoring only")
         return self.pipeline.steps[-1][1]
 
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Return the feature matrix (normalise, stem, n-grams, rules) for texts."""
-        return sp.csr_matrix(self.pipeline[:-1].transform(list(texts)))
+        return self.compiled.features(list(texts))
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Return the (n_texts, n_labels) combined scores."""
         if not texts:
             return np.zeros((0, len(LABELS)))
-        return np.asarray(self.clf.predict_proba(self.features(texts)))
+        return self.compiled.scores_from(self.features(texts))[0]
 
     def feature_names(self) -> np.ndarray:
         """Return the feature names (computed once per loaded model)."""
         if self._names is None:
-            raw = self.pipeline.named_steps["features"].get_feature_names_out()
-            self._names = np.array([_short_name(str(n)) for n in raw], dtype=object)
+            self._names = np.array(self.compiled.feature_names(), dtype=object)
         return self._names
 
     def classify(
@@ -71,16 +87,18 @@ class LoadedClassifier:
         if not texts:
             return []
         X = self.features(texts)
-        scores = np.asarray(self.clf.predict_proba(X))
+        scores, suppressed = self.compiled.scores_from(X)
         flags = scores >= self.thresholds
         hoax = LABELS.index("hoax")
         # A post that is itself a debunk or clarification matches its debunk by design: show
         # the match to the reviewer, but it is not a hoax (docs/labels: hard negatives).
-        debunking = self.clf.suppressed(X)[:, hoax]
+        debunking = suppressed[:, hoax]
         matches: list[FactCheckMatch | None] = (
             list(matcher.match(texts)) if matcher is not None else [None] * len(texts)
         )
-        rule_block = X[:, X.shape[1] - len(RULES) :].tocsr()
+        rule_block = X[:, X.shape[1] - len(self.compiled.rule_names) :].tocsr()
+        coef = self.compiled.coef
+        rules = self.compiled.rule_of_column()
         out = []
         for i in range(len(texts)):
             match = matches[i]
@@ -89,7 +107,7 @@ class LoadedClassifier:
                 flags[i, hoax] = True
                 scores[i, hoax] = max(scores[i, hoax], match.score)
             labels = [label for j, label in enumerate(LABELS) if flags[i, j]]
-            explanation = self._explain(X, i, flags[i], rule_block)
+            explanation = self._explain(X, i, flags[i], rule_block, coef, rules)
             if match is not None:
                 explanation["factcheck"] = match.as_json()
             if flags[i, hoax]:  # which of the two hoax signals fired, and the debunk
@@ -108,12 +126,18 @@ class LoadedClassifier:
         return out
 
     def _explain(
-        self, X: sp.csr_matrix, i: int, flags: np.ndarray, rule_block: sp.csr_matrix
+        self,
+        X: sp.csr_matrix,
+        i: int,
+        flags: np.ndarray,
+        rule_block: sp.csr_matrix,
+        coef: np.ndarray,
+        rules: list[Any],
     ) -> dict[str, Any]:
         lo, hi = rule_block.indptr[i], rule_block.indptr[i + 1]
-        rules = [RULES[c] for c in rule_block.indices[lo:hi]]
+        hit = [r for r in (rules[c] for c in rule_block.indices[lo:hi]) if r is not None]
         explanation: dict[str, Any] = {
-            "rules": [{"rule": r.name, "label": r.label, "why": r.description} for r in rules]
+            "rules": [{"rule": r.name, "label": r.label, "why": r.description} for r in hit]
         }
         if not flags.any():
             return explanation
@@ -125,7 +149,7 @@ class LoadedClassifier:
         for j, label in enumerate(LABELS):
             if not flags[j] or len(cols) == 0:
                 continue
-            contrib = vals * self.clf.coef_[j, cols]
+            contrib = vals * coef[j, cols]
             order = np.argsort(-contrib)[:TOP_NGRAMS]
             top[label] = [
                 [str(names[cols[k]]), round(float(contrib[k]), 4)] for k in order if contrib[k] > 0

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from classifiers.text.curated import CURATED_SLANG
-from classifiers.text.normalize import MONEY_TOKEN, _fix_token
+from classifiers.text.normal_form import MONEY_TOKEN, _fix_token
 from classifiers.text.rulebook import RULES
 from classifiers.text.stem import stem_word
 

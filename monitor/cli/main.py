@@ -238,7 +238,7 @@ BENCH_COMMANDS: dict[str, Lazy] = {
         _bench_cluster,
     ),
     "classify": Lazy(
-        "Print posts/s end to end through `waspada classify`, bare predict, and peak memory.",
+        "Print posts/s end to end through `waspada classify`, the bare model's, and their ratio.",
         _bench_classify,
     ),
     "api": Lazy(

@@ -1,6 +1,8 @@
 """`waspada classify`, kept apart from training so its start imports only what scoring needs.
 
-`ready_runtime` and `classifier_for` are shared with the other model commands.
+`ready_runtime` and `classifier_for` are shared with the other model commands. A version with
+a scoring file loads without scikit-learn or skops (first line in under two seconds); older
+versions and the first training take the full path, imported only then.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from pathlib import Path
 import typer
 
 from classifiers.contracts import Classifier
-from classifiers.models.artifact import UnsafeModel
-from classifiers.service import ensure_default_model, load_version
+from classifiers.models.compile import NotCompilable
+from classifiers.models.safety import UnsafeModel
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.cli.db import migrate_or_exit
 from monitor.core import migrate
@@ -23,6 +25,7 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
 from monitor.modelversions import repository, stream
+from monitor.modelversions.scoring import load_for_scoring
 
 
 @contextmanager
@@ -54,10 +57,24 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
             raise fail(f"no model version {version!r}")
         if row is not None:
             try:
+                fast = load_for_scoring(row)
+                if fast is not None:
+                    return fast
+                # Lazy on purpose: the skops path imports all of sklearn (over a second), and
+                # only versions registered before the scoring file need it.
+                from classifiers.service import load_version
+
                 return load_version(row)
             except UnsafeModel as exc:
                 raise fail(str(exc)) from None
+            except NotCompilable as exc:
+                raise fail(
+                    f"model {row.version} cannot be scored by this version of Waspada ({exc}); "
+                    "retrain with `waspada train --promote`"
+                ) from None
     echo_err("waspada: no promoted model; training the default model first (once) ...")
+    from classifiers.service import ensure_default_model  # training: sklearn, minutes
+
     return ensure_default_model(rt, for_operator())
 
 

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 
 from classifiers.data.corpus import Example
 from classifiers.models.artifact import save_pipeline
+from classifiers.models.compile import compile_pipeline
+from classifiers.models.scoring_file import FORMAT as SCORING_FORMAT
+from classifiers.models.scoring_file import save_compiled, scoring_path
 from classifiers.models.train import TrainedModel
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
@@ -67,6 +70,13 @@ def register(
     path = models_dir(data_dir) / f"{version}.skops"
     digest = save_pipeline(model.pipeline, path)
     card = {**model.card, "version": version, "sha256": digest, "thresholds": model.thresholds}
+    # The scoring file: plain arrays `waspada classify` loads without sklearn or skops.
+    scoring = scoring_path(path)
+    card["scoring"] = {
+        "file": scoring.name,
+        "sha256": save_compiled(compile_pipeline(model.pipeline), scoring),
+        "format": SCORING_FORMAT,
+    }
     card_path = path.with_suffix(".card.json")
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
     row = ModelVersion(version=version, path=str(path), sha256=digest, card=card)
@@ -78,7 +88,15 @@ def register(
 
 
 def _sealed(row: ModelVersion) -> dict[str, Any]:
-    return {"sha256": row.sha256, "thresholds": dict((row.card or {}).get("thresholds") or {})}
+    card = row.card or {}
+    sealed: dict[str, Any] = {
+        "sha256": row.sha256,
+        "thresholds": dict(card.get("thresholds") or {}),
+    }
+    scoring = card.get("scoring")
+    if isinstance(scoring, dict):
+        sealed["scoring_sha256"] = scoring.get("sha256")
+    return sealed
 
 
 def check_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
@@ -129,6 +147,10 @@ def audit_mismatch(session: Session, row: ModelVersion) -> str | None:
         return None
     if sealed.get("sha256") != row.sha256:
         return f"model {row.version}: artifact digest differs from the audited one"
+    if "scoring_sha256" in sealed and sealed["scoring_sha256"] != _sealed(row).get(
+        "scoring_sha256"
+    ):
+        return f"model {row.version}: scoring file digest differs from the audited one"
     if sealed.get("thresholds") != _sealed(row)["thresholds"]:
         return (
             f"model {row.version}: thresholds differ from the audited ones (edited outside Waspada)"

@@ -186,3 +186,16 @@ def test_decisions_promotions_and_thresholds_are_audited_and_edits_refused(
 def test_settings_reject_a_short_audit_key(tmp_path: Path) -> None:
     with pytest.raises(keyring.AuditKeyError):
         keyring.key_for(load_settings(data_dir=tmp_path, audit_key="short"))
+
+
+def test_scoring_file_digest_is_sealed_and_checked(
+    rt: Runtime, small_model: TrainedModel, tmp_path: Path
+) -> None:
+    with rt.session() as s:
+        row = models.register(s, tmp_path, small_model, version="v-scoring")
+        scoring = row.card["scoring"]
+        assert Path(row.path).with_name(scoring["file"]).is_file()
+        assert models.audit_mismatch(s, row) is None
+        # A card edited to point at another scoring digest no longer matches the audit.
+        row.card = {**row.card, "scoring": {**scoring, "sha256": "0" * 64}}
+        assert "scoring file digest differs" in (models.audit_mismatch(s, row) or "")

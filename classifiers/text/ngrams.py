@@ -1,0 +1,150 @@
+"""N-gram counting without scikit-learn: the same n-grams, counts and hashes, computed faster.
+
+Why: `waspada classify` must answer in under two seconds and `import sklearn` alone costs
+about a second; and sklearn's `char_wb` analyzer builds every n-gram of every word of every
+text in Python. Character n-grams of `char_wb` never cross a word, so a text's n-grams are
+the sum of its words' n-grams: they are computed once per distinct word and cached.
+Equality with sklearn's `TfidfVectorizer` / `HashingVectorizer` is tested
+(tests/classifiers/test_compiled.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+WORD_PATTERN = re.compile(r"(?u)\b\w+\b")  # sklearn's default token_pattern as the model uses it
+CACHE_LIMIT = 300_000  # distinct words kept per cache (cleared when full: bounded memory)
+
+
+def char_wb_grams(word: str, lo: int, hi: int) -> list[str]:
+    """Return the `char_wb` n-grams of one word, exactly as sklearn's `_char_wb_ngrams`."""
+    w = " " + word + " "
+    w_len = len(w)
+    out = []
+    for n in range(lo, hi + 1):
+        offset = 0
+        out.append(w[offset : offset + n])
+        while offset + n < w_len:
+            offset += 1
+            out.append(w[offset : offset + n])
+        if offset == 0:  # a word shorter than n is counted once
+            break
+    return out
+
+
+def word_grams(tokens: Sequence[str]) -> list[str]:
+    """Return unigrams then bigrams (joined by a space), as sklearn's `ngram_range=(1, 2)`."""
+    return [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
+
+
+class WordCache:
+    """Feature ids per distinct word, computed for a batch of unseen words at once."""
+
+    def __init__(self, compute: Callable[[list[str]], list[list[int]]]) -> None:
+        self._compute = compute
+        self._ids: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, words: Sequence[str]) -> dict[str, list[int]]:
+        """Return the ids of every given word (computing the unseen ones in one call)."""
+        ids = self._ids
+        unique = list(dict.fromkeys(words))
+        missing = [w for w in unique if w not in ids]
+        if not missing:
+            return ids
+        fresh = dict(zip(missing, self._compute(missing), strict=True))
+        got = {w: fresh[w] if w in fresh else ids[w] for w in unique}
+        with self._lock:
+            if len(ids) + len(fresh) > CACHE_LIMIT:
+                ids.clear()
+            ids.update(fresh)
+        return got
+
+
+def count_matrix(rows: Sequence[list[int]], n_features: int, dtype: type) -> sp.csr_matrix:
+    """Return the csr count matrix of feature-id lists (duplicates summed, indices sorted)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    flat = [i for r in rows for i in r]
+    indices = np.asarray(flat, dtype=np.int32) if flat else np.zeros(0, np.int32)
+    data: np.ndarray = np.ones(len(indices), dtype=dtype)
+    mat = sp.csr_matrix((data, indices, indptr), shape=(len(rows), n_features))
+    mat.sum_duplicates()
+    return mat
+
+
+def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Apply sublinear tf, idf and row l2 norm in place, as sklearn's `TfidfTransformer`."""
+    data = counts.data
+    np.log(data, out=data)
+    data += 1.0
+    data *= idf[counts.indices]
+    sq = np.zeros(counts.shape[0], dtype=np.float64)
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    np.add.at(sq, rows, data.astype(np.float64) ** 2)
+    norms = np.sqrt(sq)
+    norms[norms == 0.0] = 1.0
+    data /= norms[rows].astype(data.dtype)
+    return counts
+
+
+# MurmurHash3 x86 32-bit, vectorised over many byte strings (sklearn's `murmurhash3_32`).
+_C1, _C2 = np.uint32(0xCC9E2D51), np.uint32(0x1B873593)
+
+
+def _rotl(x: np.ndarray, r: int) -> np.ndarray:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def murmur3_32(tokens: Sequence[str], seed: int = 0) -> np.ndarray:
+    """Return the signed 32-bit MurmurHash3 of each token's UTF-8 bytes (sklearn-compatible)."""
+    # surrogatepass: a lone surrogate (valid JSON, invalid UTF-8) hashes instead of raising.
+    encoded = [t.encode("utf-8", "surrogatepass") for t in tokens]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    out = np.empty(len(encoded), dtype=np.uint32)
+    for length in np.unique(lengths).tolist():
+        where = np.flatnonzero(lengths == length)
+        h = np.full(len(where), seed, dtype=np.uint32)
+        if length:
+            raw = b"".join([encoded[i] for i in where.tolist()])
+            buf = np.frombuffer(raw, dtype=np.uint8).reshape(len(where), length)
+            n_blocks = length // 4
+            if n_blocks:
+                blocks = np.ascontiguousarray(buf[:, : n_blocks * 4]).view("<u4")
+                for b in range(n_blocks):
+                    k = blocks[:, b] * _C1
+                    h ^= _rotl(k, 15) * _C2
+                    h = _rotl(h, 13) * np.uint32(5) + np.uint32(0xE6546B64)
+            tail = length & 3
+            if tail:
+                base = n_blocks * 4
+                k1 = buf[:, base].astype(np.uint32)
+                if tail >= 2:
+                    k1 ^= buf[:, base + 1].astype(np.uint32) << np.uint32(8)
+                if tail == 3:
+                    k1 ^= buf[:, base + 2].astype(np.uint32) << np.uint32(16)
+                h ^= _rotl(k1 * _C1, 15) * _C2
+        h ^= np.uint32(length)
+        out[where] = _fmix(h)
+    return out.view(np.int32)
+
+
+def hashed_index(tokens: Sequence[str], n_features: int) -> np.ndarray:
+    """Return the column of each token as sklearn's `FeatureHasher` computes it."""
+    h = murmur3_32(tokens).astype(np.int64)
+    return np.abs(h) % n_features

@@ -1,0 +1,150 @@
+"""The lexicon/rule layer: precise patterns over normalised text, as features and as floors.
+
+Each rule is a regular expression over the output of `normalize`. Every rule becomes a
+feature column the per-label linear models weigh; "strong" rules (a money offer tied to a
+vote, a slur aimed at a candidate, ...) also set a floor under their label's score unless
+one of the label's suppressors fired (appeals against vote-buying, debunks, history).
+Pure functions (no scikit-learn): `waspada classify` imports them without sklearn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from classifiers.text.prefilter import LiteralScanner, cached_literals, load_cache
+from classifiers.text.rulebook import RULES, Rule
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "compiled_rules",
+    "fired",
+    "hit_columns",
+    "plain",
+    "rule_columns",
+    "rule_floors",
+    "unquoted",
+]
+
+
+# A rule's literal sets larger than this are dropped when it has a smaller one (see `_Gated`).
+MAX_NEED = 150
+
+# A quoted passage: two or more words between quote tokens (a tab, see `normalize`). An
+# old-style retweet (`"@user: ...`) quotes to endorse: a passage opening on a mention stays.
+_QUOTED = re.compile(r"(?:^|(?<= ))\t (?!mentiontoken)(?:[^\t ]+ ){2,80}\t(?= |$)")
+
+
+def unquoted(text: str) -> str:
+    """Replace quoted passages of a normalised text by `kutipan`; drop the other quote marks."""
+    if "\t" not in text:
+        return text
+    return plain(_QUOTED.sub("kutipan", text))
+
+
+def plain(text: str) -> str:
+    """Drop the quote tokens (scare quotes around a word must not break a pattern)."""
+    if "\t" not in text:
+        return text
+    return " ".join(t for t in text.split(" ") if t != "\t")
+
+
+class _Gated:
+    """A compiled rule pattern behind its cheap necessary-condition gates."""
+
+    def __init__(self, rule: Rule, cache: dict[str, list[str] | None] | None = None) -> None:
+        self.pattern = re.compile(rule.pattern)
+        self.gates = [re.compile(g) for g in rule.gates]
+        self.outside_quotes = rule.outside_quotes
+        # Literal sets the pattern and each gate need (see `prefilter`): cheap to test first.
+        patterns = (rule.pattern, *rule.gates)
+        needs = [n for p in patterns if (n := cached_literals(p, cache or {}))]
+        # Big sets cost scan and start-up time and filter little when a smaller one exists.
+        small = [n for n in needs if len(n) <= MAX_NEED]
+        self.needs = small or sorted(needs, key=len)[:1]
+
+    def possible(self, found: set[str]) -> bool:
+        """Tell whether the text's literals (from `SCANNER`) leave this rule a chance to fire."""
+        return all(not found.isdisjoint(need) for need in self.needs)
+
+    def search(self, text: str) -> bool:
+        """Tell whether the rule's pattern occurs in the text (outside quotes if asked)."""
+        return self.matches(unquoted(text) if self.outside_quotes else plain(text))
+
+    def matches(self, prepared: str) -> bool:
+        """Search a text already passed through `unquoted` or `plain` (as the rule asks)."""
+        return (
+            all(g.search(prepared) for g in self.gates)
+            and self.pattern.search(prepared) is not None
+        )
+
+
+def compiled_rules() -> list[tuple[Rule, _Gated]]:
+    """Return every rule with its compiled (gated) pattern."""
+    cache = load_cache()
+    return [(r, _Gated(r, cache)) for r in RULES]
+
+
+_COMPILED = compiled_rules()
+# One scanner over every literal any rule needs: one pass per text instead of one per rule.
+SCANNER = LiteralScanner(w for _, g in _COMPILED for need in g.needs for w in need)
+
+
+def fired(text: str) -> list[Rule]:
+    """Return the rules whose pattern occurs in a normalised text."""
+    return [rule for rule, pat in _COMPILED if pat.search(text)]
+
+
+def rule_floors(texts: Iterable[str], labels: Iterable[str], floor: float) -> np.ndarray:
+    """Per text and label, the floor a strong unsuppressed rule puts under the score."""
+    labels = list(labels)
+    texts = list(texts)
+    out = np.zeros((len(texts), len(labels)))
+    for i, text in enumerate(texts):
+        hits = fired(text)
+        suppressed = {r.label for r in hits if r.suppressor}
+        for r in hits:
+            if r.strong and r.label not in suppressed and r.label in labels:
+                out[i, labels.index(r.label)] = floor
+    return out
+
+
+def rule_columns(names: Iterable[str]) -> list[tuple[Rule, _Gated] | None]:
+    """Return the compiled rule per recorded column name (None for a rule since removed).
+
+    Columns follow the names recorded at fit time: a model fitted with an older rule set
+    keeps its width, and a rule it never saw is not smuggled in.
+    """
+    by_name = {rule.name: (rule, pat) for rule, pat in _COMPILED}
+    return [by_name.get(name) for name in names]
+
+
+def hit_columns(text: str, columns: list[tuple[Rule, _Gated] | None]) -> list[int]:
+    """Return the positions in `columns` whose rule fires on a normalised text, countered
+    strong (or counterable) rules left out: what `RuleFeatures` puts in a row.
+
+    The quote-stripped forms are computed once per text, not once per rule.
+    """
+    bare = plain(text)
+    outside = unquoted(text) if "\t" in text else bare
+    found_bare = SCANNER.found(bare)
+    found_outside = found_bare if outside is bare else SCANNER.found(outside)
+    hits = []
+    for j, c in enumerate(columns):
+        if c is None:
+            continue
+        gated = c[1]
+        prepared, found = (outside, found_outside) if gated.outside_quotes else (bare, found_bare)
+        if gated.possible(found) and gated.matches(prepared):
+            hits.append((j, c[0]))
+    countered = {rule.label for _, rule in hits if rule.suppressor}
+    return [
+        j
+        for j, rule in hits
+        # A strong rule inside counter-speech ("yang bilang 'jangan pilih kafir' itu memecah
+        # belah") is a quotation: it must not push the model either.
+        if not ((rule.strong or rule.counterable) and rule.label in countered)
+    ]
