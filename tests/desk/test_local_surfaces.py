@@ -13,9 +13,9 @@ from monitor.alerts import repository as alert_repository
 from monitor.alerts.service import message_for
 from monitor.core.base import utcnow
 from monitor.core.localtime import ZONES
+from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM
-from monitor.core.runtime import Runtime
 from tests.alerts.seed import BURST_TEXTS, auth, hot_jambi
 from tests.regions.seed import load, post
 from tests.web.conftest import web_login
