@@ -246,6 +246,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "brief.title": ("Laporan deteksi dini 7 hari", "7-day early-warning brief"),
     "brief.pdf": ("Unduh PDF", "Download PDF"),
     "brief.html": ("Buka versi cetak (HTML)", "Open printable version (HTML)"),
+    # desk2: the weekly brief by e-mail
+    "brief.email_subject": (
+        "[Waspada] Laporan deteksi dini · {region} · {period}",
+        "[Waspada] Early-warning brief · {region} · {period}",
+    ),
+    "brief.email_text": (
+        "Laporan deteksi dini mingguan untuk {region}, periode {period}, terlampir (PDF).\n"
+        "Langganan: {subscription}. Berhenti: waspada alerts unsubscribe {id}.",
+        "The weekly early-warning brief for {region}, period {period}, is attached (PDF).\n"
+        "Subscription: {subscription}. To stop: waspada alerts unsubscribe {id}.",
+    ),
     "alertstatus.open": ("Terbuka", "Open"),
     "alertstatus.acknowledged": ("Diterima", "Acknowledged"),
     "alertstatus.resolved": ("Selesai", "Resolved"),
