@@ -11,6 +11,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +31,23 @@ from monitor.desk.brief.models import BriefSend
 from monitor.desk.brief.tasks import brief_job
 from monitor.keys import service as keys
 from monitor.keys.service import principal_of
-from tests.alerts.conftest import Mailbox, mailbox  # noqa: F401 - the SMTP server fixture
+from tests.alerts.conftest import Mailbox
 from tests.alerts.seed import hot_jambi
+from tests.support.processes import free_port
 
 LOCAL = OutboundPolicy.allowing("127.0.0.1")
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, as in the alert tests."""
+    box = Mailbox(port=free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
