@@ -31,6 +31,7 @@ from monitor.desk.brief.models import BriefSend
 from monitor.desk.brief.tasks import brief_job
 from monitor.keys import service as keys
 from monitor.keys.service import principal_of
+from monitor.scheduler.jobs import default_jobs
 from tests.alerts.conftest import Mailbox
 from tests.alerts.seed import hot_jambi
 from tests.support.processes import free_port
@@ -220,3 +221,9 @@ def test_cli_subscribes_to_the_brief(mail_rt: Runtime) -> None:
     assert res.exit_code == 2 and "outside this key's scope" in res.output
     res = runner.invoke(app, [*ok, "--rule", "volume_spike"], env=env)
     assert res.exit_code == 2 and "--brief takes no --rule" in res.output
+
+
+def test_the_scheduler_runs_the_brief_job(rt: Runtime) -> None:
+    jobs = {job.name: job for job in default_jobs(rt)}
+    assert jobs["brief-email"].body is brief_job
+    assert jobs["brief-email"].seconds == rt.settings.brief_interval.total_seconds() == 600
