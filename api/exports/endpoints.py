@@ -21,6 +21,7 @@ from monitor.core.runtime import Runtime
 from monitor.keys.principal import Principal
 from monitor.posts import queue
 from monitor.posts.exports import CSV_COLUMNS, csv_row, item_record, label_records
+from monitor.reviews import repository as review_repository
 
 router = APIRouter(prefix="/export", tags=["exports"], responses=AUTH_RESPONSES)
 
@@ -37,15 +38,19 @@ def _stream_items(
             yield buf.getvalue().encode()
         for batch in queue.iter_all(session, principal, filters):
             regions = queue.regions_of(session, [p.id for p in batch])
+            reviewed = review_repository.standing_review_labels(session, [p.id for p in batch])
             if fmt == "csv":
                 buf = io.StringIO()
                 writer = csv.writer(buf)
                 for post in batch:
-                    writer.writerow(csv_row(post, regions[post.id]))
+                    writer.writerow(csv_row(post, regions[post.id], reviewed.get(post.id)))
                 yield buf.getvalue().encode()
             else:
                 yield "".join(
-                    json.dumps(item_record(p, regions[p.id]), ensure_ascii=False) + "\n"
+                    json.dumps(
+                        item_record(p, regions[p.id], reviewed.get(p.id)), ensure_ascii=False
+                    )
+                    + "\n"
                     for p in batch
                 ).encode()
 

@@ -62,7 +62,7 @@ def review_errors(session: Session | None = None) -> Iterator[None]:
 
 @router.get(
     "",
-    summary="The review queue (per post, or per narrative with group=cluster), filtered and paged",
+    summary="The review queue (per narrative by default, per post with group=none), paged",
     response_model=QueuePage,
     responses={400: {"description": "Invalid cursor (problem details)"}},
 )
@@ -76,13 +76,13 @@ def list_items(
     group: Annotated[
         GroupName,
         Query(
-            description="`cluster`: one row per narrative cluster, its best-scored copy on "
-            "top with `narrative` (copies, sources, regions, growth, first/last seen) and "
-            "`priority_parts`; posts without a cluster are rows of their own (the review page "
-            "always groups). `none` (default, as before narratives): one row per post. "
-            "`mix=uncertain` is always one row per post"
+            description="`cluster` (default, as on the review page): one row per narrative "
+            "cluster, its best-scored copy on top with `narrative` (copies, sources, regions, "
+            "growth, first/last seen) and `priority_parts`; posts without a cluster are rows "
+            "of their own. `none`: one row per post (flat lists, e.g. bulk exports by page). "
+            "Cursors belong to one mode. `mix=uncertain` is always one row per post"
         ),
-    ] = "none",
+    ] = "cluster",
     tz: Annotated[
         str | None,
         Query(

@@ -17,9 +17,9 @@ from api.web.rendering import render, request_lang, secure
 from monitor.alerts import repository as alert_repository
 from monitor.alerts.models import Alert
 from monitor.core.i18n import keys, translate
+from monitor.core.localtime import local, local_text, pick_zone
 from monitor.keys.principal import Principal
 from monitor.regions import figures
-from monitor.regions.timezones import local
 
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56
@@ -96,6 +96,7 @@ def map_page(
     # Listed: anything with confirmed flags, open alerts or fresh flags, in ranking order.
     ranked = [r for r in rows if r["score"] > 0 or r["open_alerts"] or r["flagged"]]
     lang = request_lang(request)
+    zone = pick_zone(None, principal.regions)
     recent = alert_repository.list_alerts(
         session, principal, status=None, region=None, rule=None, limit=50, before_id=None
     )
@@ -105,6 +106,8 @@ def map_page(
     ctx = {
         "map": tile_map(rows),
         "days": days,
+        # A national map has no one region: the caller's own regions pick the zone (else WIB).
+        "period": f"{local_text(p.since, zone)} – {local_text(p.until, zone)}",
         "ranked": ranked,
         "alerts": alerts,
         "m": map_text(lang),

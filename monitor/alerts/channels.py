@@ -55,12 +55,22 @@ class DeliveryError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail (the weekly brief's PDF)."""
+
+    filename: str
+    media_type: str  # e.g. application/pdf
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     """What is sent: a JSON payload, and a short text for chat and email."""
 
     payload: dict[str, Any]
     text: str
     subject: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -208,6 +218,11 @@ def send_email(
     email["To"] = address
     email["Subject"] = msg.subject
     email.set_content(msg.text)
+    for item in msg.attachments:
+        maintype, _, subtype = item.media_type.partition("/")
+        email.add_attachment(
+            item.content, maintype=maintype, subtype=subtype, filename=item.filename
+        )
     policy = policy_for(settings)
     try:
         if parts.scheme == "smtps":

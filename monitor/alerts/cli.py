@@ -31,8 +31,17 @@ def subscribe(
     rule: list[str] = typer.Option([], "--rule", help=f"One of {', '.join(RULES)}; repeatable"),
     key_id: int | None = typer.Option(None, "--key-id", help="Owning API key (its scope applies)"),
     secret: str | None = typer.Option(None, "--secret", help="Webhook HMAC key (generated)"),
+    brief: bool = typer.Option(
+        False,
+        "--brief",
+        help="The weekly early-warning brief (PDF by email) of each --region, not alerts",
+    ),
 ) -> None:
     """Create a subscription; prints its id (and the webhook secret once, if generated)."""
+    if brief:
+        if rule or label:
+            raise fail("--brief takes no --rule or --label: the brief covers every label", 2)
+        rule = [subscriptions.BRIEF_RULE]
     req = subscriptions.SubscriptionRequest(
         name=name,
         channel=channel,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitor.alerts import repository
 from monitor.clusters.scoped import figures as cluster_figures
 from monitor.core.i18n import translate
-from monitor.regions.timezones import local
+from monitor.core.localtime import local
 from monitor.reviews.effective import as_json, split, standing_labels
 
 RULES: tuple[str, ...] = ("volume_spike", "reviewed_item", "cluster_spread")

@@ -19,11 +19,11 @@ from monitor.audit import service as audit
 from monitor.core.base import utcnow
 from monitor.core.errors import Conflict, NotFound
 from monitor.core.i18n import translate
+from monitor.core.localtime import local, local_iso, zone_of
 from monitor.core.messages import Term
 from monitor.keys.models import ApiKey
 from monitor.keys.principal import Principal
 from monitor.keys.service import principal_of
-from monitor.regions.timezones import local
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ def message_for(alert: Alert) -> Message:
         "summary": alert.summary,
         "details": alert.payload,
         "created_at": alert.created_at.isoformat() if alert.created_at else None,
+        **_local_fields(alert),
     }
     # People read the text and subject: region names and Indonesian labels, never codes.
     region = alert.payload.get("region_name") or alert.region_code
@@ -255,6 +256,17 @@ def describe(alert: Alert) -> dict[str, Any]:
         "created_at": alert.created_at.isoformat(),
         "acknowledged_by": alert.acknowledged_by,
         "resolved_by": alert.resolved_by,
+        **_local_fields(alert),
+    }
+
+
+def _local_fields(alert: Alert) -> dict[str, Any]:
+    # The UTC fields stay for existing clients; people and new clients read the region's zone.
+    zone = zone_of(alert.region_code)
+    return {
+        "timezone": zone,
+        "window_start_local": local_iso(alert.window_start, zone),
+        "window_end_local": local_iso(alert.window_end, zone),
     }
 
 

@@ -19,8 +19,12 @@ from monitor.alerts.rules import RAISED_ELSEWHERE, RULES
 from monitor.audit import service as audit
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.keys.principal import Principal
-from monitor.regions.gazetteer import default_gazetteer
+from monitor.regions.gazetteer import RegionRecord, default_gazetteer
 
+# A subscription kind, not an alert rule: the weekly early-warning brief of each named region
+# as a PDF e-mail (sent by the desk's brief job). Alerts never match it.
+BRIEF_RULE = "weekly_brief"
+BRIEF_LEVELS = ("province", "regency", "city")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHAT_ID = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 
@@ -105,9 +109,24 @@ def _check(
         if label not in LABELS:
             raise SubscriptionError(f"unknown label {label[:40]!r}; one of {', '.join(LABELS)}")
     for rule in req.rules:
-        if rule not in (*RULES, *RAISED_ELSEWHERE):
-            known = ", ".join((*RULES, *RAISED_ELSEWHERE))
+        if rule not in (*RULES, *RAISED_ELSEWHERE, BRIEF_RULE):
+            known = ", ".join((*RULES, *RAISED_ELSEWHERE, BRIEF_RULE))
             raise SubscriptionError(f"unknown rule {rule[:40]!r}; one of {known}")
+    if BRIEF_RULE in req.rules:
+        _check_brief(req, regions)
+
+
+def _check_brief(req: SubscriptionRequest, regions: dict[str, RegionRecord]) -> None:
+    # The brief is its own kind: a PDF by e-mail for named provinces or kabupaten/kota.
+    if len(req.rules) != 1:
+        raise SubscriptionError(f"{BRIEF_RULE} is a subscription of its own; name no other rule")
+    if req.channel != "email":
+        raise SubscriptionError(f"{BRIEF_RULE} is sent by email only")
+    if not req.region_codes:
+        raise SubscriptionError(f"{BRIEF_RULE} needs the regions whose brief to send")
+    for code in req.region_codes:
+        if regions[code].level not in BRIEF_LEVELS:
+            raise SubscriptionError(f"{BRIEF_RULE}: {code} is not a province or kabupaten/kota")
 
 
 def create(

@@ -38,6 +38,19 @@ def zone_of_regions(codes: Iterable[str]) -> str:
     return DEFAULT_ZONE
 
 
+def tz_of(region_code: str | None) -> timezone:
+    """Return the tzinfo (fixed offset, no DST in Indonesia) of a region code's province."""
+    return ZONES[zone_of(region_code)]
+
+
+def local(at: datetime, code: str | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """Format a UTC time in the region's local time and zone, e.g. `28-11-2026 05:23 WIB`."""
+    # Rows read back from SQLite are naive; every stored time is UTC, so naive means UTC here.
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    zone = zone_of(code)
+    return f"{aware.astimezone(ZONES[zone]).strftime(fmt)} {zone}"
+
+
 def pick_zone(preferred: str | None, codes: Iterable[str] = ()) -> str:
     """Return the user's chosen zone if valid, else the zone of the item's regions."""
     if preferred and preferred.upper() in ZONES:

@@ -4,6 +4,7 @@ from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.audit.models import AuditEvent
 from monitor.clusters.models import Cluster
 from monitor.core.base import Base
+from monitor.desk.brief.models import BriefSend
 from monitor.factchecks.models import FactCheck
 from monitor.keys.models import ApiKey
 from monitor.modelversions.models import ModelVersion
@@ -20,6 +21,7 @@ __all__ = [
     "Alert",
     "ApiKey",
     "AuditEvent",
+    "BriefSend",
     "Claim",
     "Cluster",
     "Delivery",

@@ -208,6 +208,23 @@ class Settings(BaseSettings):
         description="`smtp://user:pass@host:587` (STARTTLS if offered) or `smtps://...:465`",
     )
     smtp_from: str = Field(default="waspada@localhost", description="Sender of alert e-mails")
+    # The weekly early-warning brief by e-mail (issue 14), to `weekly_brief` subscriptions.
+    brief_weekday: int = Field(
+        default=0,
+        ge=0,
+        le=6,
+        description="Weekday the brief e-mail goes out (0 Monday ... 6 Sunday), region's local day",
+    )
+    brief_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="Local hour (WIB/WITA/WIT by region) from which the weekly brief is sent; "
+        "the brief covers the 7 days before it, and a scheduler down then catches up that day",
+    )
+    brief_interval: timedelta = Field(
+        default=timedelta(minutes=10), description="How often the brief job checks what is due"
+    )
     # Outbound policy (issue 13): internal addresses are refused unless listed here.
     outbound_allow: str = Field(
         default="",

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from monitor.core.localtime import local_text, zone_of_regions
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
+from monitor.reviews.effective import standing_labels
 from monitor.reviews.models import Review
 
 CSV_COLUMNS = (
     "id", "platform", "source_id", "url", "author", "title", "text", "published_at",
-    "fetched_at", "labels", "max_score", "priority", "review_status", "cluster_id", "regions",
-    "timezone", "published_local",
+    "fetched_at", "labels", "label_source", "model_labels", "max_score", "priority",
+    "review_status", "cluster_id", "regions", "timezone", "published_local",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", ";", "|")
 # A separator inside a cell followed by a formula character: spreadsheets that split on
@@ -33,8 +34,13 @@ def _cell(value: Any) -> Any:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def item_record(post: Post, regions: list[str]) -> dict[str, Any]:
-    """Return one item as a JSON-ready dict."""
+def item_record(
+    post: Post, regions: list[str], reviewed: list[str] | None = None
+) -> dict[str, Any]:
+    """Return one item as a JSON-ready dict; `reviewed` is its standing review's labels."""
+    # Reviewer labels win (issue 14): `labels` are the reviewer's where one decided (none if
+    # dismissed), the model's elsewhere; `label_source` says which, `model_labels` keeps both.
+    labels, source = standing_labels(post.labels, post.review_status, reviewed)
     return {
         "id": post.id,
         "platform": post.platform,
@@ -45,7 +51,9 @@ def item_record(post: Post, regions: list[str]) -> dict[str, Any]:
         "text": post.text,
         "published_at": post.published_at.isoformat() if post.published_at else None,
         "fetched_at": post.fetched_at.isoformat(),
-        "labels": list(post.labels or []),
+        "labels": labels,
+        "label_source": source,
+        "model_labels": list(post.labels or []),
         "max_score": post.max_score,
         "priority": post.priority,
         "review_status": post.review_status,
@@ -60,10 +68,11 @@ def item_record(post: Post, regions: list[str]) -> dict[str, Any]:
     }
 
 
-def csv_row(post: Post, regions: list[str]) -> list[Any]:
+def csv_row(post: Post, regions: list[str], reviewed: list[str] | None = None) -> list[Any]:
     """Return one item as a CSV row (lists joined with '|')."""
-    record = item_record(post, regions)
+    record = item_record(post, regions, reviewed)
     record["labels"] = "|".join(record["labels"])
+    record["model_labels"] = "|".join(record["model_labels"])
     record["regions"] = "|".join(regions)
     return [_cell(record[c]) for c in CSV_COLUMNS]
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from monitor.alerts import repository as alert_repository
 from monitor.clusters.scoped import figures as cluster_figures
+from monitor.core.localtime import local_iso, to_local, zone_of
 from monitor.keys.principal import Principal
 from monitor.regions import repository
 from monitor.reviews.effective import MODEL, REVIEWER, as_json, standing_labels
@@ -48,12 +49,14 @@ def summary(
     if not principal.covers(code):
         raise OutOfScope(code)
     since, until = period.since, period.until
+    # Days are the region's local days (WIB/WITA/WIT): a post at 23:30 UTC is tomorrow in WIB.
+    zone = zone_of(code)
     per_label: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     trend: dict[str, Counter[str]] = defaultdict(Counter)
     rows = repository.flagged_rows(session, principal, code, since, until)
     who: Counter[str] = Counter()
     for _pid, model, status, reviewed, at in rows:
-        day = at.date().isoformat()
+        day = to_local(at, zone).date().isoformat()
         if status in STATUSES:
             trend[day][status] += 1
         labels, source = standing_labels(as_json(model), status, _maybe(reviewed))
@@ -77,6 +80,9 @@ def summary(
         "level": region.level,
         "since": since.isoformat(),
         "until": until.isoformat(),
+        "timezone": zone,
+        "since_local": local_iso(since, zone),
+        "until_local": local_iso(until, zone),
         "volume": repository.post_volume(session, principal, code, since, until),
         "flagged": flagged,
         # Who decided the flagged posts' labels: reviewers where they did, else the model.

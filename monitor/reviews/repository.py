@@ -30,6 +30,18 @@ def current_review(session: Session, post_id: int) -> Review | None:
     )
 
 
+def standing_review_labels(session: Session, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Return the labels of each post's standing (not superseded) review, by post id."""
+    if not post_ids:
+        return {}
+    rows = session.execute(
+        select(Review.post_id, Review.labels).where(
+            Review.post_id.in_(post_ids), Review.superseded.is_(False)
+        )
+    )
+    return {pid: [str(x) for x in (labels or [])] for pid, labels in rows}
+
+
 def history(session: Session, post_id: int) -> Sequence[Review]:
     """Return every decision on a post, oldest first."""
     return session.scalars(

@@ -61,6 +61,7 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     from monitor.alerts.tasks import deliver_job, evaluate_job
     from monitor.audit.tasks import checkpoint_job
     from monitor.clusters.tasks import prune_cold_job
+    from monitor.desk.brief.tasks import brief_job
     from monitor.drift.tasks import drift_job
     from monitor.flows.tasks import refresh_priority_job, score_pending
     from monitor.sources.tasks import collect_due
@@ -77,6 +78,8 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
         JobSpec("clusters-prune", 3600.0, prune_cold_job, once=True),
         # promoted model's last-day scores vs its validation profile -> score_drift alerts
         JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job, once=True),
+        # each weekly_brief subscription's regions: the brief as a PDF e-mail, once a week
+        JobSpec("brief-email", settings.brief_interval.total_seconds(), brief_job),
         # signed (count, head) of the audit chain, exported outside the database
         JobSpec(
             "audit-checkpoint",

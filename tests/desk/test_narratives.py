@@ -105,9 +105,11 @@ def test_the_api_groups_on_request_and_explains_the_priority(rt: Runtime) -> Non
         seeded = seed(s)
     client = TestClient(create_app(rt))
     headers = {"Authorization": f"Bearer {seeded.keys['reviewer']}"}
-    flat = client.get("/api/v1/items", headers=headers).json()
-    assert len(flat["items"]) == len(seeded.post_ids)  # default: one row per post, as before
-    res = client.get("/api/v1/items", headers=headers, params={"group": "cluster", "limit": 2})
+    flat = client.get("/api/v1/items", headers=headers, params={"group": "none"}).json()
+    assert len(flat["items"]) == len(seeded.post_ids)  # group=none: one row per post
+    default = client.get("/api/v1/items", headers=headers).json()
+    assert len(default["items"]) == len(seeded.post_ids) - 2  # 3 copies are one row by default
+    res = client.get("/api/v1/items", headers=headers, params={"limit": 2})
     assert res.status_code == 200, res.text
     body = res.json()
     assert body["next_cursor"]
@@ -125,7 +127,9 @@ def test_the_api_groups_on_request_and_explains_the_priority(rt: Runtime) -> Non
     assert {i["id"] for i in rest["items"]}.isdisjoint({i["id"] for i in body["items"]})
     assert all(i["published_local"].endswith("+09:00") for i in rest["items"])
     # A flat cursor is not a grouped one: a clear 400, not a wrong page.
-    flat_cursor = client.get("/api/v1/items", headers=headers, params={"limit": 1}).json()
+    flat_cursor = client.get(
+        "/api/v1/items", headers=headers, params={"limit": 1, "group": "none"}
+    ).json()
     bad = client.get(
         "/api/v1/items",
         headers=headers,

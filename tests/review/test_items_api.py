@@ -28,26 +28,36 @@ def client(rt: Runtime) -> TestClient:
 
 def test_queue_lists_pages_and_filters(client: TestClient, seeded: Seed) -> None:
     h = auth(seeded.keys["reviewer"])
-    res = client.get("/api/v1/items", headers=h, params={"limit": 5})
+    res = client.get("/api/v1/items", headers=h, params={"limit": 5, "group": "none"})
     assert res.status_code == 200, res.text
     body = res.json()
     assert len(body["items"]) == 5 and body["next_cursor"]
     seen = [i["id"] for i in body["items"]]
     while body["next_cursor"]:
         body = client.get(
-            "/api/v1/items", headers=h, params={"limit": 5, "cursor": body["next_cursor"]}
+            "/api/v1/items",
+            headers=h,
+            params={"limit": 5, "group": "none", "cursor": body["next_cursor"]},
         ).json()
         seen += [i["id"] for i in body["items"]]
     assert sorted(seen) == sorted(seeded.jambi + seeded.jakarta)
     assert len(seen) == len(set(seen))
 
-    hoax = client.get("/api/v1/items", headers=h, params={"label": "hoax"}).json()["items"]
+    hoax = client.get("/api/v1/items", headers=h, params={"label": "hoax", "group": "none"}).json()[
+        "items"
+    ]
     assert hoax and all("hoax" in i["labels"] for i in hoax)
-    by_name = client.get("/api/v1/items", headers=h, params={"region": "Jambi"}).json()["items"]
+    by_name = client.get(
+        "/api/v1/items", headers=h, params={"region": "Jambi", "group": "none"}
+    ).json()["items"]
     assert {i["id"] for i in by_name} == set(seeded.jambi)
-    by_text = client.get("/api/v1/items", headers=h, params={"q": "jakarta"}).json()["items"]
+    by_text = client.get(
+        "/api/v1/items", headers=h, params={"q": "jakarta", "group": "none"}
+    ).json()["items"]
     assert {i["id"] for i in by_text} == set(seeded.jakarta)
-    cl = client.get("/api/v1/items", headers=h, params={"cluster": seeded.cluster_id}).json()
+    cl = client.get(
+        "/api/v1/items", headers=h, params={"cluster": seeded.cluster_id, "group": "none"}
+    ).json()
     assert len(cl["items"]) == 4
 
 
@@ -55,14 +65,18 @@ def test_cursor_is_stable_under_concurrent_inserts(
     client: TestClient, seeded: Seed, rt: Runtime
 ) -> None:
     h = auth(seeded.keys["reviewer"])
-    first = client.get("/api/v1/items", headers=h, params={"limit": 4, "sort": "time"}).json()
+    first = client.get(
+        "/api/v1/items", headers=h, params={"limit": 4, "sort": "time", "group": "none"}
+    ).json()
     with rt.session() as s:
         add_post(s, 999, "15.71", "hoax", "baru masuk", priority=0.99)
     seen = [i["id"] for i in first["items"]]
     cursor = first["next_cursor"]
     while cursor:
         page = client.get(
-            "/api/v1/items", headers=h, params={"limit": 4, "sort": "time", "cursor": cursor}
+            "/api/v1/items",
+            headers=h,
+            params={"limit": 4, "sort": "time", "group": "none", "cursor": cursor},
         ).json()
         seen += [i["id"] for i in page["items"]]
         cursor = page["next_cursor"]

@@ -58,13 +58,21 @@ def test_queue_never_shows_other_province(
 
 def test_cluster_filter_and_crafted_cursor_stay_in_scope(client: TestClient, seeded: Seed) -> None:
     h = auth(seeded.keys["liaison"])
-    ids = _ids(client.get("/api/v1/items", headers=h, params={"cluster": seeded.cluster_id}))
+    ids = _ids(
+        client.get(
+            "/api/v1/items", headers=h, params={"cluster": seeded.cluster_id, "group": "none"}
+        )
+    )
     assert ids == set(seeded.jambi[:2])
     # A hand-made cursor positioned on a Jakarta item only moves the window.
     top = max(seeded.jakarta)
     raw = json.dumps({"s": "priority", "k": 1.0, "i": top + 1}).encode()
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    ids = _ids(client.get("/api/v1/items", headers=h, params={"cursor": cursor, "limit": 200}))
+    ids = _ids(
+        client.get(
+            "/api/v1/items", headers=h, params={"cursor": cursor, "limit": 200, "group": "none"}
+        )
+    )
     assert ids and not ids & set(seeded.jakarta)
 
 
@@ -126,5 +134,8 @@ def test_liaison_for_jakarta_only_does_not_see_jambi_cluster_copies(
 
     with rt.session() as s:
         _, plain = keys.create_key(s, "jkt", "liaison", ["31.71"])
-    ids = _ids(client.get("/api/v1/items", headers=auth(plain)))
+    ids = _ids(client.get("/api/v1/items", headers=auth(plain), params={"group": "none"}))
     assert ids == set(seeded.jakarta)
+    # Grouped (the default), no Jambi copy leads or joins a row either.
+    grouped = _ids(client.get("/api/v1/items", headers=auth(plain)))
+    assert grouped and grouped <= set(seeded.jakarta)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from monitor.core.i18n import translate
+from monitor.core.localtime import local, tz_of, zone_of
 from monitor.desk.brief import repository
 from monitor.keys.principal import SYSTEM, Principal
 from monitor.regions import figures
 from monitor.regions import repository as regions
-from monitor.regions.timezones import local, zone_of
 from monitor.reviews.effective import DECIDED, as_json, standing_labels
 
 DEFAULT_DAYS = 7
@@ -77,7 +77,7 @@ def build(
         level=summary["level"],
         since=period.since,
         until=period.until,
-        zone=str(zone_of(code).tzname(None)),
+        zone=zone_of(code),
         generated=local(now, code),
         volume=summary["volume"],
         flagged=summary["flagged"],
@@ -124,7 +124,7 @@ def _daily(
     session: Session, principal: Principal, code: str, period: figures.Period
 ) -> tuple[list[date], dict[str, dict[date, int]]]:
     """Reviewer-decided items per label per local day (the trend charts)."""
-    zone = zone_of(code)
+    zone = tz_of(code)
     first, last = period.since.astimezone(zone).date(), period.until.astimezone(zone).date()
     if period.until.astimezone(zone).time() == datetime.min.time():
         last -= timedelta(days=1)  # a period ending at midnight does not include that day

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.models import Alert
 from monitor.alerts.repository import visible_alerts
+from monitor.desk.brief.models import BriefSend
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match, visible_posts
@@ -73,3 +74,45 @@ def open_alerts(
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+# --- Scheduled brief e-mails (one row per subscription, region and period) -------------
+
+
+def sends_by_key(session: Session, keys: Sequence[str]) -> dict[str, BriefSend]:
+    """Return the existing send rows for some dedup keys."""
+    if not keys:
+        return {}
+    rows = session.scalars(select(BriefSend).where(BriefSend.dedup_key.in_(keys)))
+    return {r.dedup_key: r for r in rows}
+
+
+def insert_send(session: Session, row: BriefSend) -> None:
+    """Insert a claim; a second claim on the same key fails with IntegrityError at flush."""
+    session.add(row)
+    session.flush()
+
+
+def retake_send(session: Session, key: str, attempts: int, now: datetime) -> bool:
+    """Claim a failed send again if nobody else did since we read it (compare and swap)."""
+    result = session.execute(
+        update(BriefSend)
+        .where(
+            BriefSend.dedup_key == key,
+            BriefSend.status == "failed",
+            BriefSend.attempts == attempts,
+        )
+        .values(status="sending", attempts=attempts + 1, claimed_at=now, last_error=None)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def finish_send(
+    session: Session, key: str, status: str, error: str | None, now: datetime | None
+) -> None:
+    """Record how a claimed send ended (sent, or failed with a short reason)."""
+    session.execute(
+        update(BriefSend)
+        .where(BriefSend.dedup_key == key)
+        .values(status=status, last_error=error, sent_at=now)
+    )

@@ -22,6 +22,7 @@ class BriefFile:
     content: bytes
     media_type: str
     filename: str
+    region_name: str = ""
 
 
 def default_period(now: datetime, days: int = DEFAULT_DAYS) -> Period:
@@ -35,7 +36,9 @@ def make(
     """Render a region's brief as PDF or HTML; raises the region figures' scope errors."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    document = render.html(build(session, principal, code, period, now))
+    brief = build(session, principal, code, period, now)
+    document = render.html(brief)
     content = render.pdf(document) if fmt == "pdf" else document.encode()
     day = period.until.strftime("%Y-%m-%d")
-    return BriefFile(content, FORMATS[fmt], f"laporan-deteksi-dini-{code}-{day}.{fmt}")
+    name = f"laporan-deteksi-dini-{code}-{day}.{fmt}"
+    return BriefFile(content, FORMATS[fmt], name, brief.name)
