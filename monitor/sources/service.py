@@ -21,7 +21,7 @@ from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
-from monitor.factchecks.rematch import rematch
+from monitor.flows.debunks import rematch_debunks
 
 # Running a collector page is a flow (layers: `flows` sits above `sources`; the layers
 # branch moves `store_run` into monitor/flows/, this import then stays inside flows).
@@ -146,7 +146,7 @@ def store_run(
             counts = factchecks.import_records(session, list(records.values()), source_id=row.id)
             report.factchecks = counts.inserted + counts.updated + counts.unchanged
             # A new debunk meets the posts already scored in the recent window at once.
-            rematch(session, settings, counts.changed_ids)
+            rematch_debunks(session, settings, counts.changed_ids)
         else:
             outcome = arrival.arrive(
                 session,
