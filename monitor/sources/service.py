@@ -21,11 +21,11 @@ from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
-from monitor.flows.debunks import rematch_debunks
 
 # Running a collector page is a flow (layers: `flows` sits above `sources`; the layers
 # branch moves `store_run` into monitor/flows/, this import then stays inside flows).
 from monitor.flows import arrival
+from monitor.flows.debunks import rematch_debunks
 from monitor.posts.schemas import PostIn
 from monitor.sources import repository
 from monitor.sources.fetchers.base import FetchState, SourceConfig
