@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from monitor.core.settings import Settings
 from monitor.factchecks import service
 from monitor.factchecks.rematch import rematch
+from monitor.factchecks.schemas import parse_record
 from monitor.flows.debunks import rematch_debunks
 from monitor.flows.priority import priority_parts
-from monitor.factchecks.schemas import parse_record
 from monitor.predictions.models import Prediction
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
 from tests.factchecks.scored import scored_post
