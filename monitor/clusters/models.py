@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -35,7 +35,9 @@ class PostSignature(Base):
     """A post's near-duplicate signature, kept while the post can still gain a copy.
 
     Only a post that joined no earlier message gets one (later copies are compared with the
-    first copy, as a cluster's signature always was); rows leave with the hot window.
+    first copy, as a cluster's signature always was). `seen_at` is when the message last
+    arrived (refreshed when a copy joins): lookups skip quiet messages and a prune drops
+    their bands.
     """
 
     __tablename__ = "post_signatures"
@@ -44,19 +46,20 @@ class PostSignature(Base):
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
     signature: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class PostBand(Base):
-    """One LSH band of a post's signature: the hot index that finds a copy's first copy.
+    """One LSH band of a first copy's signature: the hot index that finds it for a copy.
 
-    `seen_at` is when the message last arrived (refreshed when a copy joins), so lookups
-    over a time window skip quiet messages and a prune removes them.
+    Just its key (16 rows a first copy): WITHOUT ROWID on SQLite, so a row costs one B-tree
+    entry plus the post_id index that prunes and cascades use.
     """
 
     __tablename__ = "post_bands"
-    __table_args__ = (Index("ix_post_bands_key_seen", "band_key", "seen_at"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    band_key: Mapped[int] = mapped_column(BigInteger)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    seen_at: Mapped[datetime] = mapped_column(index=True)
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

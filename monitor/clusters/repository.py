@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
@@ -58,10 +58,11 @@ def band_posts(
                 PostBand.band_key,
                 PostBand.post_id,
                 func.row_number()
-                .over(partition_by=PostBand.band_key, order_by=PostBand.id.desc())
+                .over(partition_by=PostBand.band_key, order_by=PostBand.post_id.desc())
                 .label("n"),
             )
-            .where(match, PostBand.seen_at >= since)
+            .join(PostSignature, PostSignature.post_id == PostBand.post_id)
+            .where(match, PostSignature.seen_at >= since)
             .subquery()
         )
         stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
@@ -84,7 +85,7 @@ def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[object, 
 
 
 def add_heads(
-    session: Session, signatures: Sequence[dict[str, object]], bands: Sequence[dict[str, object]]
+    session: Session, signatures: Sequence[dict[str, Any]], bands: Sequence[dict[str, Any]]
 ) -> None:
     """Store first copies' signatures and their bands (two bulk INSERTs)."""
     # Core executemany, not the ORM's bulk path: 16 band rows a post, no objects wanted.
@@ -92,14 +93,22 @@ def add_heads(
     if signatures:
         conn.execute(insert(cast(Table, PostSignature.__table__)), list(signatures))
     if bands:
-        conn.execute(insert(cast(Table, PostBand.__table__)), list(bands))
+        # The driver's executemany on plain tuples: SQLAlchemy's per-row parameter processing
+        # cost more than the insert itself for 16 integer pairs a post.
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        conn.exec_driver_sql(
+            f"INSERT INTO post_bands (band_key, post_id) VALUES ({mark}, {mark})",  # noqa: S608
+            [(b["band_key"], b["post_id"]) for b in bands],
+        )
 
 
 def touch_heads(session: Session, post_ids: Sequence[int], now: datetime) -> None:
-    """Keep messages that just gained a copy in the hot index."""
+    """Keep messages that just gained a copy in the hot index (one row per message)."""
     for start in range(0, len(post_ids), 5000):
         part = post_ids[start : start + 5000]
-        session.execute(update(PostBand).where(PostBand.post_id.in_(part)).values(seen_at=now))
+        session.execute(
+            update(PostSignature).where(PostSignature.post_id.in_(part)).values(seen_at=now)
+        )
 
 
 def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> None:
@@ -110,7 +119,12 @@ def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> Non
 
 def prune_bands(session: Session, before: datetime) -> int:
     """Drop bands of messages quiet since `before` (they leave the hot index)."""
-    result = session.execute(delete(PostBand).where(PostBand.seen_at < before))
+    cold = select(PostSignature.post_id).where(PostSignature.seen_at < before)
+    result = session.execute(
+        delete(PostBand)
+        .where(PostBand.post_id.in_(cold))
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -182,13 +182,10 @@ def _index_heads(
 ) -> None:
     """Store the signatures and bands of this page's first copies (two bulk INSERTs)."""
     signatures = [
-        {"post_id": h.post_id, "signature": h.signature.to_json()} for h in heads.values()
-    ]
-    bands = [
-        {"band_key": k, "post_id": h.post_id, "seen_at": now}
+        {"post_id": h.post_id, "signature": h.signature.to_json(), "seen_at": now}
         for h in heads.values()
-        for k in keys[h.post_id]
     ]
+    bands = [{"band_key": k, "post_id": h.post_id} for h in heads.values() for k in keys[h.post_id]]
     repository.add_heads(session, signatures, bands)
 
 

@@ -11,7 +11,7 @@ import typer
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.factchecks import repository, service
 from monitor.factchecks.importing import parse_any
-from monitor.factchecks.rematch import rematch
+from monitor.flows.debunks import rematch_debunks
 
 app = typer.Typer(
     help="Fact-checks: import debunks, list them, evaluate matching.", no_args_is_help=True
@@ -49,7 +49,7 @@ def import_file(
     with runtime() as rt, rt.session() as s:
         counts = service.import_records(s, [r for _, r in parsed.records])
         # New debunks meet the posts already scored, in the same transaction as the import.
-        matched = rematch(s, rt.settings, counts.changed_ids)
+        matched = rematch_debunks(s, rt.settings, counts.changed_ids)
     typer.echo(
         f"fact-checks: {counts.inserted} inserted, {counts.updated} updated, "
         f"{counts.unchanged} unchanged, {len(parsed.errors)} lines refused "

@@ -1,5 +1,7 @@
 """Match newly stored debunks against recently scored posts, at once.
 
+The caller (`monitor.flows.debunks`) recomputes the priority of the posts matched.
+
 Without this, a post scored in the minutes before an import never meets its debunk: the
 scoring job only matches posts when they are scored.
 """
@@ -7,7 +9,7 @@ scoring job only matches posts when they are scored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,6 +36,8 @@ class RematchReport:
     posts_checked: int = 0
     posts_matched: int = 0
     newly_flagged: int = 0
+    # Posts a new debunk matched: `flows.debunks` recomputes their priority.
+    touched: list[int] = field(default_factory=list)
 
 
 def rematch(session: Session, settings: Settings, factcheck_ids: Sequence[int]) -> RematchReport:
@@ -67,6 +71,7 @@ def rematch(session: Session, settings: Settings, factcheck_ids: Sequence[int]) 
         }
         if found:
             report.posts_matched += len(found)
+            report.touched.extend(found)
             report.newly_flagged += _attach(session, found)
     session.flush()
     return report
@@ -92,6 +97,5 @@ def _attach(session: Session, found: dict[int, FactCheckMatch]) -> int:
             flagged += 1
             post.labels = [label for label in LABELS if label in {*(post.labels or []), "hoax"}]
         post.flagged = True
-        post.priority = max(post.priority or 0.0, round(match.score, 6))
         post.max_score = max(post.max_score or 0.0, match.score)
     return flagged

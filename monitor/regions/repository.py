@@ -108,9 +108,8 @@ def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[
     )
     if rows:
         insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        for start in range(0, len(rows), 500):
-            part = rows[start : start + 500]
-            session.execute(insert_fn(PostRegion).values(part).on_conflict_do_nothing())
+        # executemany of one cached statement (a literal VALUES list compiled anew per page).
+        session.execute(insert_fn(PostRegion).on_conflict_do_nothing(), list(rows))
     session.flush()
 
 

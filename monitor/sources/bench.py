@@ -30,7 +30,7 @@ from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
-from monitor.sources.benchbase import bare_insert, baseline_classifier
+from monitor.sources.benchbase import bare_insert, baseline_classifier, server_cpu_seconds
 from monitor.sources.benchdata import FeedServer, rss_feed, wordpress_pages
 from monitor.sources.benchtexts import bench_posts, real_tweets
 from monitor.sources.schemas import SourceSpec
@@ -165,15 +165,17 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
         for p in data
     ]
     total = IngestReport()
+    s0 = server_cpu_seconds(rt)
     t0, c0 = time.perf_counter(), time.process_time()
     for start in range(0, len(records), PAGE):
         batch = list(enumerate(records[start : start + PAGE], start + 1))
         flush_batch(rt, batch, total, None, None)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    server = _spent(s0, server_cpu_seconds(rt))
     steps = arrival.take_step_seconds()
     rows = [_bare_row(p) for p in data]
     bare = bare_insert(rt, rows)
-    _print("waspada ingest", backend, len(records), total.new, wall, cpu, steps, bare)
+    _print("waspada ingest", backend, len(records), total.new, (wall, cpu, server), steps, bare)
 
 
 def _collector_path(
@@ -184,16 +186,18 @@ def _collector_path(
         client = make_client(settings)
         with rt.session() as s:
             before = s.scalar(select(func.count()).select_from(Post)) or 0
+        s0 = server_cpu_seconds(rt)
         t0, c0 = time.perf_counter(), time.process_time()
         while collect_due(rt, client, worker="bench"):
             pass
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        db_cpu = _spent(s0, server_cpu_seconds(rt))
         client.close()
     steps = arrival.take_step_seconds()
     with rt.session() as s:
         new = (s.scalar(select(func.count()).select_from(Post)) or 0) - before
     bare = bare_insert(rt, [_bare_row(p) for p in data])
-    _print("collectors", backend, len(data), new, wall, cpu, steps, bare)
+    _print("collectors", backend, len(data), new, (wall, cpu, db_cpu), steps, bare)
 
 
 def _bare_row(p: dict[str, Any]) -> tuple[Any, ...]:
@@ -202,24 +206,35 @@ def _bare_row(p: dict[str, Any]) -> tuple[Any, ...]:
     return (item.platform, item.external_id, item.url, item.text, digest, item.published_at)
 
 
+def _spent(before: float | None, after: float | None) -> float | None:
+    return after - before if before is not None and after is not None else None
+
+
 def _print(
     path: str,
     backend: str,
     n: int,
     new: int,
-    wall: float,
-    cpu: float,
+    times: tuple[float, float, float | None],
     steps: dict[str, float],
     bare: float,
 ) -> None:
+    wall, cpu, server = times
     rate = n / max(wall, 1e-9)
     bare_rate = n / max(bare, 1e-9)
     parts = ", ".join(f"{k} {v:.2f}s" for k, v in steps.items())
     typer.echo(
         f"{path} ({backend}): {n} posts ({new} new) in {wall:.2f}s = {rate:,.0f} posts/s "
-        f"end to end (cpu {cpu:.2f}s = {n / max(cpu, 1e-9):,.0f} per cpu-second)"
+        f"end to end (bench process cpu {cpu:.2f}s = {n / max(cpu, 1e-9):,.0f} per cpu-second)"
     )
-    typer.echo(f"  arrival steps: {parts}")
+    if server is not None:
+        # What an idle machine would need: the bench's CPU plus the server's, per post.
+        both = cpu + server
+        typer.echo(
+            f"  postgresql server cpu {server:.2f}s; process + server {both:.2f}s = "
+            f"{n / max(both, 1e-9):,.0f} posts per cpu-second"
+        )
+    typer.echo(f"  arrival steps (wall): {parts}")
     typer.echo(
         f"  bare executemany of the same rows: {bare:.2f}s = {bare_rate:,.0f} rows/s; "
         f"ratio {rate / bare_rate:.3f}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -69,3 +71,32 @@ def baseline_classifier(rt: Runtime) -> Classifier | None:
         f"fitted a baseline model on 3,000 synthetic posts in {time.perf_counter() - t0:.1f}s"
     )
     return LoadedClassifier("bench-baseline", pipeline, dict.fromkeys(LABELS, 0.5))
+
+
+def server_cpu_seconds(rt: Runtime) -> float | None:
+    """Return the CPU seconds of the local PostgreSQL server's processes (None elsewhere)."""
+    if rt.engine.dialect.name != "postgresql":
+        return None
+    with rt.engine.connect() as conn:
+        backend = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() or 0)
+    # Read from /proc: works only when the server runs on this machine (as in the bench).
+    try:
+        postmaster = int(_stat(backend)[1])
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except (OSError, ValueError, IndexError):
+        return None
+    total = 0
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        if pid == postmaster or fields[1] == str(postmaster):
+            total += int(fields[11]) + int(fields[12])  # utime + stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """Return /proc/<pid>/stat fields after the command name (state, ppid, ...)."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    return raw[raw.rindex(")") + 2 :].split()

@@ -21,11 +21,11 @@ from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
-from monitor.factchecks.rematch import rematch
 
 # Running a collector page is a flow (layers: `flows` sits above `sources`; the layers
 # branch moves `store_run` into monitor/flows/, this import then stays inside flows).
 from monitor.flows import arrival
+from monitor.flows.debunks import rematch_debunks
 from monitor.posts.schemas import PostIn
 from monitor.sources import repository
 from monitor.sources.fetchers.base import FetchState, SourceConfig
@@ -146,7 +146,7 @@ def store_run(
             counts = factchecks.import_records(session, list(records.values()), source_id=row.id)
             report.factchecks = counts.inserted + counts.updated + counts.unchanged
             # A new debunk meets the posts already scored in the recent window at once.
-            rematch(session, settings, counts.changed_ids)
+            rematch_debunks(session, settings, counts.changed_ids)
         else:
             outcome = arrival.arrive(
                 session,

@@ -22,7 +22,11 @@ def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
         )
         assert found is not None and int(found.group(1)) > 250, out
     assert (
-        len(re.findall(r"arrival steps: store [\d.]+s, regions [\d.]+s, clusters [\d.]+s", out))
+        len(
+            re.findall(
+                r"arrival steps \(wall\): store [\d.]+s, regions [\d.]+s, clusters [\d.]+s", out
+            )
+        )
         == 2
     )
     assert len(re.findall(r"bare executemany of the same rows: .* ratio [\d.]+", out)) == 2

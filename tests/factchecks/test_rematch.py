@@ -13,6 +13,8 @@ from monitor.core.settings import Settings
 from monitor.factchecks import service
 from monitor.factchecks.rematch import rematch
 from monitor.factchecks.schemas import parse_record
+from monitor.flows.debunks import rematch_debunks
+from monitor.flows.priority import priority_parts
 from monitor.predictions.models import Prediction
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
 from tests.factchecks.scored import scored_post
@@ -35,10 +37,13 @@ def test_a_post_scored_before_the_import_gets_its_debunk(db: Session, settings: 
     # The base already holds other debunks (imported days ago); today's file adds the target.
     service.import_records(db, [parse_record(d) for d in DEBUNKS if d is not target])
     counts = service.import_records(db, [parse_record(target)])
-    report = rematch(db, settings, counts.changed_ids)
+    report = rematch_debunks(db, settings, counts.changed_ids)
     assert report.posts_checked == 2 and report.posts_matched == 1 and report.newly_flagged == 1
+    assert report.touched == [recent.id]
     db.expire_all()
     assert recent.flagged and recent.labels == ["hoax"] and recent.priority > 0.2
+    # The flow wrote it with the one priority function (rematch itself writes none).
+    assert recent.priority == priority_parts(db, [recent.id])[recent.id].total
     assert not old.flagged and not news.flagged
     hoax = db.scalars(
         select(Prediction).where(Prediction.post_id == recent.id, Prediction.label == "hoax")
@@ -60,3 +65,13 @@ def test_an_unrelated_debunk_flags_nothing(db: Session, settings: Settings) -> N
     assert report.posts_checked == len(NEWS) and report.posts_matched == 0
     db.expire_all()
     assert not any(p.flagged for p in posts)
+
+
+def test_rematch_alone_leaves_priority_to_the_flow(db: Session, settings: Settings) -> None:
+    claim, _ = CLAIMS[0]
+    post = scored_post(db, "p-alone", claim, timedelta(minutes=5))
+    counts = service.import_records(db, [parse_record(d) for d in DEBUNKS])
+    report = rematch(db, settings, counts.changed_ids)
+    db.flush()
+    db.expire_all()
+    assert report.touched == [post.id] and post.flagged and post.priority == 0.0
