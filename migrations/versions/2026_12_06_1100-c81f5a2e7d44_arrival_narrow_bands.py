@@ -7,7 +7,7 @@ clusters by a4c7e2d9f150 got no bands, so copies of messages stored before that 
 started new clusters: the bands of every signature seen in the last 7 days are computed here.
 
 Revision ID: c81f5a2e7d44
-Revises: a4c7e2d9f150
+Revises: d2b5e8a1c7f4
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -21,7 +21,7 @@ from monitor.clusters.backfill import band_rows
 from monitor.core.base import JSONType, UTCDateTime
 
 revision: str = "c81f5a2e7d44"
-down_revision: str | None = "a4c7e2d9f150"
+down_revision: str | None = "d2b5e8a1c7f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
