@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from classifiers.models.train import TrainedModel
 from classifiers.service import load_version
+from monitor.cli.bench.posts import foreign_sentences
 from monitor.core.db import make_engine
 from monitor.modelversions import stream
 from monitor.modelversions.service import promote, register
-from monitor.posts.bench import foreign_sentences
 from tests.support.processes import waspada_env
 
 MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"

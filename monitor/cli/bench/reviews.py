@@ -28,6 +28,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from monitor.cli.bench import reviews_data as benchdata
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
@@ -35,7 +36,6 @@ from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.posts import queue
 from monitor.posts.models import Post
-from monitor.reviews import benchdata
 
 QUEUE_FILTERS: tuple[dict[str, str], ...] = (
     {"status": "new"},

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS, Classifier
+from monitor.cli.bench.sources_data import FeedServer, rss_feed, synthetic_posts, wordpress_pages
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
@@ -27,7 +28,6 @@ from monitor.predictions import loader
 from monitor.predictions.tasks import score_pending
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
-from monitor.sources.benchdata import FeedServer, rss_feed, synthetic_posts, wordpress_pages
 from monitor.sources.fetchers import fetcher_for
 from monitor.sources.fetchers.base import FetchState
 from monitor.sources.http import HttpClient

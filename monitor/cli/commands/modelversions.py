@@ -18,10 +18,10 @@ from classifiers.models.artifact import UnsafeModel
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from classifiers.research import store as research_store
+from monitor.cli.commands.classify import classifier_for, ready_runtime
 from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository, service
-from monitor.modelversions.classify_cli import classifier_for, ready_runtime
 from monitor.modelversions.report import production_lines
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
