@@ -16,10 +16,10 @@ from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
 from api.items.filters import ItemFiltersDep, MixName, SortName
 from api.problems import Problem
+from monitor.desk import detail, queue
+from monitor.desk import explore as explore_mod
+from monitor.desk.views import ItemDetail, ItemPage
 from monitor.keys.principal import Principal
-from monitor.posts import detail, queue
-from monitor.posts import explore as explore_mod
-from monitor.posts.views import ItemDetail, ItemPage
 from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (

@@ -16,8 +16,8 @@ from api.web import auth as webauth
 from api.web.rendering import add_template_dir, render, request_lang, secure
 from api.web.rendering import env as web_env
 from monitor.alerts import repository as alert_repository
+from monitor.desk import figures
 from monitor.keys.principal import Principal
-from monitor.regions import figures
 
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56

@@ -24,9 +24,9 @@ from api.web import session as websession
 from api.web.rendering import STATIC_DIR, render, request_lang, secure
 from classifiers.contracts import LABELS
 from monitor.core.i18n import translate
+from monitor.desk import queue
 from monitor.keys import repository as key_repo
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.reviews import repository as review_repo
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from api.web.highlight import Segment, rules_from_explanations, safe_url, segments
 from api.web.highlight import terms_from_explanations as terms_of
-from monitor.posts.views import ItemDetail, ItemSummary
+from monitor.desk.views import ItemDetail, ItemSummary
 from monitor.reviews.schemas import STATUS_OF
 
 SNIPPET_CHARS = 160

@@ -32,9 +32,9 @@ from monitor.cli.bench import reviews_data as benchdata
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
+from monitor.desk import queue
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.posts.models import Post
 
 QUEUE_FILTERS: tuple[dict[str, str], ...] = (
