@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from monitor.alerts import repository as alert_repository
 from monitor.clusters.scoped import figures as cluster_figures
+from monitor.desk import figures_repository as queries
 from monitor.keys.principal import Principal
 from monitor.regions import repository
 
@@ -49,7 +50,7 @@ def summary(
     since, until = period.since, period.until
     per_label: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     trend: dict[str, Counter[str]] = defaultdict(Counter)
-    rows = repository.flagged_rows(session, principal, code, since, until)
+    rows = queries.flagged_rows(session, principal, code, since, until)
     for _pid, labels, status, at in rows:
         day = at.date().isoformat()
         trend[day]["flagged"] += 1
@@ -66,7 +67,7 @@ def summary(
         "level": region.level,
         "since": since.isoformat(),
         "until": until.isoformat(),
-        "volume": repository.post_volume(session, principal, code, since, until),
+        "volume": queries.post_volume(session, principal, code, since, until),
         "flagged": len(rows),
         "labels": {
             label: {k: c.get(k, 0) for k in ("flagged", *STATUSES)}
@@ -76,7 +77,7 @@ def summary(
         "top_clusters": _top_clusters(session, principal, code, period, top),
         "top_sources": [
             {"id": sid, "name": name, "flagged": n}
-            for sid, name, n in repository.top_sources(session, principal, code, since, until, top)
+            for sid, name, n in queries.top_sources(session, principal, code, since, until, top)
         ],
         "children": _children(session, principal, code, since, until),
     }
@@ -85,7 +86,7 @@ def summary(
 def _top_clusters(
     session: Session, principal: Principal, code: str, period: Period, top: int
 ) -> list[dict[str, Any]]:
-    rows = repository.top_clusters(session, principal, code, period.since, period.until, top)
+    rows = queries.top_clusters(session, principal, code, period.since, period.until, top)
     out = [
         {"id": cid, "size": size, "growth_rate": rate, "n_regions": nreg, "flagged": n}
         for cid, size, rate, nreg, n in rows
@@ -107,7 +108,7 @@ def _children(
     posts: dict[str, set[int]] = defaultdict(set)
     flagged: dict[str, set[int]] = defaultdict(set)
     confirmed: dict[str, set[int]] = defaultdict(set)
-    for pid, rcode, is_flagged, status in repository.tagged_rows_below(
+    for pid, rcode, is_flagged, status in queries.tagged_rows_below(
         session, principal, code, since, until
     ):
         child = ".".join(rcode.split(".")[: depth + 1])
@@ -145,12 +146,12 @@ def ranking(
         raise ValueError(f"level must be one of {sorted(RANK_LEVELS)}")
     key_len, levels = RANK_LEVELS[level]
     since, until = period.since, period.until
-    volume = repository.volume_by_key(session, principal, key_len, since, until)
+    volume = queries.volume_by_key(session, principal, key_len, since, until)
     confirmed: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, _pid, labels in repository.confirmed_by_key(session, principal, key_len, since, until):
+    for key, _pid, labels in queries.confirmed_by_key(session, principal, key_len, since, until):
         for label in labels or []:
             confirmed[key][label] += 1
-    flagged = repository.flagged_by_key(session, principal, key_len, since, until)
+    flagged = queries.flagged_by_key(session, principal, key_len, since, until)
     # Why alerts in the table: a fresh burst is flagged but not yet confirmed, so it has no
     # score yet; the liaison must still see where it is.
     alerts = alert_repository.open_alerts_by_key(session, principal, key_len, since)
