@@ -51,7 +51,7 @@ def _model_check(session: Session, model: ModelVersion) -> dict[str, Any]:
     """
     if not Path(model.path).exists():
         return {"ok": False, "version": model.version, "error": "model file missing"}
-    from classifiers.service import load_version  # heavy: imported when a check runs
+    from monitor.modelversions.loading import load_version  # heavy: imported when a check runs
 
     try:
         loaded = load_version(model, session)

@@ -15,7 +15,7 @@ from classifiers.data.registry import DATASETS
 from classifiers.data.splits import split_examples
 from classifiers.models.artifact import sha256_file
 from classifiers.models.train import TrainConfig, gather, snapshot_of
-from classifiers.research import store
+from monitor.research import repository as store
 
 PUBLIC_REGION = "(datasets, seeds)"
 

@@ -188,7 +188,7 @@ def news_flags(clf: LoadedClassifier, news: Sequence[tuple[str, str]]) -> dict[s
 
 def load_model(data_dir: Path, version: str | None) -> LoadedClassifier:
     """Load the named version, or the newest one registered under `data_dir`."""
-    from classifiers import research
+    from monitor import research
     from monitor.modelversions import repository
 
     rt = research.connect(data_dir=data_dir)

@@ -13,7 +13,6 @@ import uvicorn
 
 from api.app import create_app
 from api.server import uvicorn_config
-from classifiers.service import default_model_step
 from monitor.audit.tasks import checkpoint_job
 from monitor.cli.commands.sources import startup_sync
 from monitor.cli.common import fail, runtime, settings_or_exit
@@ -21,6 +20,7 @@ from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.modelversions.loading import default_model_step
 from monitor.regions.tasks import load_regions_step
 from monitor.scheduler.service import build_scheduler
 from monitor.tipline import tasks as tipline_tasks

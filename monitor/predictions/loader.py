@@ -28,7 +28,7 @@ def _function(module: str, name: str) -> Any:
 
 def load_classifier(session: Session, settings: Settings) -> Classifier | None:
     """Return the promoted classifier, or None when none is promoted (or none can load)."""
-    load = _function("classifiers.service", "load_promoted")
+    load = _function("monitor.modelversions.loading", "load_promoted")
     if load is None:
         return None
     classifier: Classifier | None = load(session, settings)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from classifiers.models.train import TrainedModel
-from classifiers.service import load_version
 from monitor.cli.bench.posts import foreign_sentences
 from monitor.core.db import make_engine
 from monitor.modelversions import stream
+from monitor.modelversions.loading import load_version
 from monitor.modelversions.service import promote, register
 from tests.support.processes import waspada_env
 

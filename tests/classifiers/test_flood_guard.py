@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from classifiers import research
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import Example
 from classifiers.data.news import parse_indosum
@@ -20,6 +19,7 @@ from classifiers.models.checks import (
     production_report,
 )
 from classifiers.models.train import TrainedModel
+from monitor import research
 from monitor.audit import service as audit
 from monitor.core.settings import Settings
 from monitor.modelversions import repository, service

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from classifiers.models.artifact import UnsafeModel, load_pipeline, save_pipeline
 from classifiers.models.train import TrainedModel
-from classifiers.service import load_promoted, load_version
 from monitor.audit import service as audit
 from monitor.core.settings import Settings
 from monitor.modelversions import repository, service
+from monitor.modelversions.loading import load_promoted, load_version
 from monitor.modelversions.models import ModelVersion
 
 TEXTS = [

@@ -158,7 +158,7 @@ def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
 
 def models_loaded(rt: Runtime, version: str):  # type: ignore[no-untyped-def]
     """Load a registered version through the registry (checksums, trusted types)."""
-    from classifiers.service import load_version
+    from monitor.modelversions.loading import load_version
     from monitor.modelversions import repository
 
     with rt.session() as s:

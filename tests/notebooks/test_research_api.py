@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from classifiers import research as R
+from monitor import research as R
 from classifiers.contracts import LABELS
 from classifiers.data.registry import DATASETS, datasets_dir
 from classifiers.models.train import TrainedModel
-from classifiers.research import store
+from monitor.research import repository as store
 from monitor.audit import repository as audit_repo
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository

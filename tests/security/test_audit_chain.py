@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from classifiers.models.train import TrainedModel
-from classifiers.service import ModelRefused, load_promoted
 from monitor.audit import checkpoints, keyring
 from monitor.audit import service as audit
 from monitor.cli.main import app
@@ -29,6 +28,7 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
 from monitor.modelversions import service as models
+from monitor.modelversions.loading import ModelRefused, load_promoted
 from monitor.scheduler import repository as heartbeats
 from tests.classifiers.conftest import small_model
 

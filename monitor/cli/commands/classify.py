@@ -14,7 +14,6 @@ import typer
 
 from classifiers.contracts import Classifier
 from classifiers.models.artifact import UnsafeModel
-from classifiers.service import ensure_default_model, load_version
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.cli.db import migrate_or_exit
 from monitor.core import migrate
@@ -22,6 +21,7 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
 from monitor.modelversions import repository, stream
+from monitor.modelversions.loading import ensure_default_model, load_version
 
 
 @contextmanager

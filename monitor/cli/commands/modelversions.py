@@ -10,19 +10,19 @@ import httpx
 import typer
 from sqlalchemy.orm import Session
 
-from classifiers import research
 from classifiers.data.corpus import JsonlError, read_labelled_jsonl
 from classifiers.data.fetch import FetchError, fetch_many
 from classifiers.data.registry import DATASETS
 from classifiers.models.artifact import UnsafeModel
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
-from classifiers.research import store as research_store
+from monitor import research
 from monitor.cli.commands.classify import classifier_for, ready_runtime
 from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository, service
 from monitor.modelversions.report import production_lines
+from monitor.research import repository as research_store
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
 models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
