@@ -28,19 +28,13 @@ from classifiers.research.compare import (
     pr_curve,
     threshold_sweep,
 )
-from classifiers.research.data import (
-    SnapshotMismatch,
-    Splits,
-    rebuild,
-    region_of,
-    reviewer_examples,
-    snapshot_config,
-)
+from classifiers.research.data import SnapshotMismatch, Splits, region_of, snapshot_config
 from monitor.core.runtime import Runtime, build_runtime
 from monitor.core.settings import load_settings
 from monitor.modelversions import repository as versions
 from monitor.modelversions.loading import load_version
 from monitor.modelversions.service import ModelNotFound, register
+from monitor.research.data import rebuild, reviewer_examples
 from monitor.research.promote import (
     PromotionCheck,
     PromotionRefused,

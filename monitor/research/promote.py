@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from classifiers.data.corpus import Example
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.research.compare import Row, comparison
-from classifiers.research.data import SnapshotMismatch, rebuild
+from classifiers.research.data import SnapshotMismatch
 from monitor.audit import service as audit
 from monitor.modelversions import repository, service
 from monitor.modelversions.loading import load_version
+from monitor.research.data import rebuild
 
 # A float difference of 0.02 can come out as 0.020000000000000018; that is not "more than".
 _TOLERANCE = 1e-9

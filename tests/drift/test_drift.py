@@ -16,7 +16,6 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import load_seeds
 from classifiers.drift import bin_edges, ks_binned, proportions, psi, score_profile
 from classifiers.models.train import TrainConfig, train
-from classifiers.research.data import rebuild
 from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
@@ -26,6 +25,7 @@ from monitor.modelversions import repository
 from monitor.modelversions import service as models
 from monitor.posts.models import Post
 from monitor.predictions.tasks import score_pending
+from monitor.research.data import rebuild
 from tests.notebooks.seed import models_loaded
 
 BOUNDS = service.Bounds(psi=0.25, flag_rate=0.10, min_posts=20, window=timedelta(days=1))
