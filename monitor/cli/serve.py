@@ -20,8 +20,8 @@ from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
-from monitor.modelversions.loading import default_model_step
 from monitor.regions.tasks import load_regions_step
+from monitor.research.defaults import default_model_step
 from monitor.scheduler.service import build_scheduler
 from monitor.tipline import tasks as tipline_tasks
 

@@ -21,7 +21,8 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
 from monitor.modelversions import repository, stream
-from monitor.modelversions.loading import ensure_default_model, load_version
+from monitor.modelversions.loading import load_version
+from monitor.research.defaults import ensure_default_model
 
 
 @contextmanager
