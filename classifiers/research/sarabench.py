@@ -29,7 +29,7 @@ from sklearn.metrics import precision_recall_curve
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR, Example, parse_ibrohim, read_labelled_jsonl
 from classifiers.data.splits import split_examples
-from classifiers.research.rulecheck import SARA_TARGETS, news_sample, prf
+from classifiers.research.rulecheck import SARA_TARGETS, load_model, news_sample, prf
 from classifiers.text.normalize import normalize
 from classifiers.text.rules import fired
 
@@ -166,7 +166,6 @@ def surrogate(data_dir: Path, shared: Path, target: float = 0.8) -> Any:
 
 def registered(data_dir: Path, version: str | None) -> Any:
     """The registered model (rules, floors and threshold as trained): texts -> flags."""
-    from classifiers.research.rulecheck import load_model
 
     clf = load_model(data_dir, version)
     j = LABELS.index(LABEL)
@@ -186,7 +185,6 @@ def threshold_study(data_dir: Path, shared: Path, n_news: int) -> dict[str, Any]
     fired (a floor is its own decision, so its hits should not move the model's threshold).
     """
     from classifiers.models.metrics import choose_threshold
-    from classifiers.research.rulecheck import load_model
 
     clf = load_model(data_dir, None)
     j = LABELS.index(LABEL)

@@ -36,6 +36,7 @@ from monitor.modelversions.loading import load_version
 from monitor.modelversions.service import ModelNotFound, register
 from monitor.research.data import rebuild, reviewer_examples
 from monitor.research.promote import (
+    ModelFloods,
     PromotionCheck,
     PromotionRefused,
     check,
@@ -45,6 +46,7 @@ from monitor.research.promote import (
 
 __all__ = [
     "LoadedClassifier",
+    "ModelFloods",
     "ModelNotFound",
     "PromotionCheck",
     "PromotionRefused",

@@ -11,7 +11,8 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.modelversions import repository
 from monitor.modelversions.loading import load_promoted, load_version
-from monitor.modelversions.service import ModelFloods, promote, register
+from monitor.modelversions.service import register
+from monitor.research.promote import ModelFloods, promote
 
 log = logging.getLogger("waspada.classifiers")
 
@@ -41,12 +42,19 @@ def ensure_default_model(rt: Runtime) -> Classifier:
     with rt.session() as session:
         row = register(session, rt.settings.data_dir, model)
         try:
-            promote(session, row.version, actor="system:default-model")
+            promote(session, rt.settings.data_dir, row.version, None, actor="system:default-model")
         except ModelFloods as exc:
             # A first start with no model at all cannot classify anything; the default model
             # is promoted anyway, loudly, and the override is audited with its figures.
             log.error("default model fails the flood guard; promoted anyway: %s", exc)
-            promote(session, row.version, actor="system:default-model", force=True)
+            promote(
+                session,
+                rt.settings.data_dir,
+                row.version,
+                None,
+                actor="system:default-model",
+                force=True,
+            )
         version = row.version
     with rt.session() as session:
         row2 = repository.get(session, version)

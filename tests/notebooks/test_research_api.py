@@ -127,7 +127,7 @@ def test_promotion_that_cuts_precision_is_refused(rt: Runtime, shared_data: Path
     link_shared_datasets(rt.settings.data_dir, [PUBLIC])
     good = _train_register(rt, "m-good", _config())
     with rt.session() as s:
-        models.promote(s, "m-good", actor="test")
+        R.promote(s, rt.settings.data_dir, "m-good", None, actor="test")
     # The same pipeline with every threshold at 0 flags everything: precision falls to the
     # share of positives, which the guard must catch.
     loose = _clone(good, dict.fromkeys(LABELS, 0.0))

@@ -126,7 +126,7 @@ def train_command(
     config.seed = seed
     with ready_runtime(settings) as rt:
         with rt.session() as session:
-            extra = service.reviewer_examples(session) if reviews else []
+            extra = research.reviewer_examples(session) if reviews else []
         echo_err(f"training ({len(extra)} reviewer decisions) ...")
         model = train(settings.data_dir, config, extra)
         with rt.session() as session:
@@ -188,7 +188,7 @@ def _guarded_promote(rt: Runtime, session: Session, version: str, force: bool) -
             actor="cli",
             force=force,
         )
-    except (service.ModelNotFound, service.ModelFloods, research.PromotionRefused) as exc:
+    except (service.ModelNotFound, research.PromotionRefused) as exc:
         raise fail(str(exc)) from None
     except UnsafeModel as exc:
         raise fail(f"refusing to promote: {exc}") from None
