@@ -46,7 +46,7 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     from monitor.audit.tasks import checkpoint_job
     from monitor.clusters.tasks import refresh_priority_job
     from monitor.drift.tasks import drift_job
-    from monitor.predictions.tasks import score_pending
+    from monitor.flows.scoring import score_pending
     from monitor.sources.tasks import collect_due
 
     jobs: list[JobSpec] = [

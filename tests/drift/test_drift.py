@@ -21,10 +21,10 @@ from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.drift import service
 from monitor.drift.tasks import drift_job
+from monitor.flows.scoring import score_pending
 from monitor.modelversions import repository
 from monitor.modelversions import service as models
 from monitor.posts.models import Post
-from monitor.predictions.tasks import score_pending
 from monitor.research.data import rebuild
 from monitor.research.promote import promote
 from tests.notebooks.seed import models_loaded

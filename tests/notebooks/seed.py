@@ -17,7 +17,7 @@ from monitor.core.runtime import Runtime
 from monitor.modelversions import service as models
 from monitor.research.promote import promote
 from monitor.posts.models import Post, PostRegion
-from monitor.predictions.tasks import score_pending
+from monitor.flows.scoring import score_pending
 from monitor.regions.models import Region
 from monitor.reviews.models import Review
 from monitor.sources.models import Source

@@ -22,10 +22,10 @@ from monitor.core.db import make_engine
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
+from monitor.flows.scoring import score_pending
 from monitor.pipeline import hooks
 from monitor.posts.models import Post
 from monitor.predictions import loader
-from monitor.predictions.tasks import score_pending
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
 from monitor.sources.fetchers import fetcher_for

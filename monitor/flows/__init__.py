@@ -1,0 +1,1 @@
+"""Cross-domain steps: each runs several domains in order (scoring, promotion, arrival)."""
