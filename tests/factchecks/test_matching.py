@@ -20,8 +20,8 @@ from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.factchecks import service
 from monitor.factchecks.schemas import FactCheckIn, parse_record
+from monitor.factchecks.service import load_matcher
 from monitor.modelversions.service import register
-from monitor.predictions.loader import load_matcher
 from monitor.research.promote import promote
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
 from tests.factchecks.model import tiny_classifier, tiny_model
