@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from classifiers.data.lexicons import load_slang_and_vocab
 from classifiers.text.curated import CURATED_SLANG, LEET, PROTECTED_WORDS
 from classifiers.text.fingerprints import strip_fingerprints
 from classifiers.text.invisible import clean_text
@@ -210,8 +211,6 @@ class Normalizer(TransformerMixin, BaseEstimator):
         """Build the slang table and the hashtag vocabulary; texts are only validated."""
         if X is not None:
             as_text_list(X)
-        from classifiers.data.lexicons import load_slang_and_vocab
-
         slang, vocab = load_slang_and_vocab(self.lexicons or ())
         self.slang_table_ = build_table(slang)
         self.vocab_table_ = build_table(dict.fromkeys(vocab, ""))

@@ -17,6 +17,7 @@ from classifiers.neardup import NearDupIndex, Signature, text_signature
 from monitor.cli.bench import clusters_data as benchdata
 from monitor.cli.bench.clusters_data import Item
 from monitor.cli.common import fail
+from monitor.clusters.service import assign_clusters, reset_cache
 from monitor.core import migrate
 from monitor.core.base import utcnow
 from monitor.core.db import make_engine
@@ -88,8 +89,6 @@ def _memory(index: NearDupIndex) -> int:
 
 def _database(texts: list[str], database_url: str | None) -> tuple[int, float, float, int, float]:
     """Time the arrival hook itself (assign + stats) on a scratch database."""
-    from monitor.clusters.service import assign_clusters, reset_cache
-
     tmp = tempfile.TemporaryDirectory(prefix="waspada-bench-")
     url = database_url or f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     engine = make_engine(url)

@@ -10,11 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS, Classifier
+from classifiers.models.estimator import build_pipeline
+from classifiers.models.loaded import LoadedClassifier
 from monitor.cli.bench.sources_data import FeedServer, rss_feed, synthetic_posts, wordpress_pages
 from monitor.cli.common import fail
 from monitor.core import migrate
@@ -76,13 +79,6 @@ def _peak_mb() -> float:
 
 def _baseline(seed: int) -> Classifier | None:
     """Fit the project's pipeline on separate synthetic labelled posts (no promoted model)."""
-    try:
-        import numpy as np
-
-        from classifiers.models.estimator import build_pipeline
-        from classifiers.models.loaded import LoadedClassifier
-    except ImportError:
-        return None
     train = synthetic_posts(3000, seed=seed + 1, duplicate_share=0.0, near_copy_share=0.0)
     y = np.array([[int(label in p["labels"]) for label in LABELS] for p in train])
     pipeline = build_pipeline(min_df=2, calibration_cv=2, word_max_features=20000)

@@ -14,6 +14,7 @@ from classifiers.data.corpus import JsonlError, read_labelled_jsonl
 from classifiers.data.fetch import FetchError, fetch_many
 from classifiers.data.registry import DATASETS
 from classifiers.models.artifact import UnsafeModel
+from classifiers.models.checks import load_eval_only, production_report
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from monitor import research
@@ -286,8 +287,6 @@ def evaluate_command(
 
 
 def _evaluate_public(rt: Runtime, clf: LoadedClassifier, rows_per_outlet: int | None) -> None:
-    from classifiers.models.checks import load_eval_only, production_report
-
     with rt.session() as session:
         try:
             card = research.card(session, clf.version)
