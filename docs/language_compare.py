@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.text.language import IN_SCOPE
-from monitor.posts import bench
+from monitor.cli.bench import posts as bench
 
 SCOPE = IN_SCOPE | {"jw"}  # CLD2 names Javanese "jw"
 LINGUA_SET = [

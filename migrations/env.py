@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from monitor.core.db import make_engine
-from monitor.core.registry import metadata
+from monitor.tables import metadata
 
 config = context.config
 

@@ -11,10 +11,10 @@ from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
 from api.items.endpoints import review_errors
 from monitor.core.errors import NotFound
+from monitor.desk import clusterviews
+from monitor.desk.clusterviews import ClusterDetail, ClusterPage
 from monitor.keys.principal import Principal
-from monitor.reviews import clusterviews
 from monitor.reviews import service as reviews
-from monitor.reviews.clusterviews import ClusterDetail, ClusterPage
 
 router = APIRouter(prefix="/clusters", tags=["clusters"], responses=AUTH_RESPONSES)
 ClusterId = Annotated[int, Path(ge=1, le=2**31 - 1)]

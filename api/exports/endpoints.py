@@ -18,9 +18,9 @@ from api.deps import RuntimeDep
 from api.items.filters import ItemFiltersDep
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.desk import queue
+from monitor.desk.exports import CSV_COLUMNS, csv_row, item_record, label_records
 from monitor.keys.principal import Principal
-from monitor.posts import queue
-from monitor.posts.exports import CSV_COLUMNS, csv_row, item_record, label_records
 from monitor.reviews import repository as review_repository
 
 router = APIRouter(prefix="/export", tags=["exports"], responses=AUTH_RESPONSES)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
+from monitor.modelversions.loading import load_version
 from monitor.modelversions.models import ModelVersion
 from monitor.scheduler import repository as heartbeats
 
@@ -51,8 +52,6 @@ def _model_check(session: Session, model: ModelVersion) -> dict[str, Any]:
     """
     if not Path(model.path).exists():
         return {"ok": False, "version": model.version, "error": "model file missing"}
-    from classifiers.service import load_version  # heavy: imported when a check runs
-
     try:
         loaded = load_version(model, session)
         loaded.classify(["uji kesiapan model waspada"])

@@ -17,12 +17,12 @@ from api.deps import SessionDep, SettingsDep, begin_review_write
 from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
 from monitor.core.errors import Conflict, MethodNotAllowed, NotFound
 from monitor.core.localtime import ZONES
+from monitor.desk import detail, queue
+from monitor.desk import explore as explore_mod
 from monitor.desk import rows as desk_rows
 from monitor.desk.schemas import QueuePage
+from monitor.desk.views import ItemDetail
 from monitor.keys.principal import Principal
-from monitor.posts import detail, queue
-from monitor.posts import explore as explore_mod
-from monitor.posts.views import ItemDetail
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import (
     BulkDecisionIn,

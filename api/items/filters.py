@@ -11,7 +11,7 @@ from pydantic import BeforeValidator
 from api.deps import SessionDep
 from classifiers.contracts import LABELS
 from monitor.core.errors import Invalid
-from monitor.posts import queue
+from monitor.desk import queue
 from monitor.posts.schemas import clean_text
 
 LabelName = Literal["hoax", "black_campaign", "money_politics", "identity_politics"]

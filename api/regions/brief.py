@@ -13,10 +13,10 @@ from api.deps import SessionDep
 from api.regions.endpoints import RegionCode, Since, Until, period_of
 from monitor.core.base import utcnow
 from monitor.core.errors import Invalid, NotFound
+from monitor.desk import figures
 from monitor.desk.brief import service
 from monitor.desk.brief.content import DEFAULT_DAYS, BriefLevelError
 from monitor.keys.principal import Principal
-from monitor.regions import figures
 
 router = APIRouter(prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES)
 

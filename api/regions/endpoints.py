@@ -13,8 +13,9 @@ from api.deps import ReadSessionDep
 from api.items.filters import IsoDateTime, aware_utc
 from monitor.core.base import utcnow
 from monitor.core.errors import Invalid, NotFound
+from monitor.desk import figures
 from monitor.keys.principal import Principal
-from monitor.regions import figures, service
+from monitor.regions import service
 
 router = APIRouter(prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES)
 RegionCode = Annotated[

@@ -18,8 +18,8 @@ from monitor.alerts import repository as alert_repository
 from monitor.alerts.models import Alert
 from monitor.core.i18n import keys, translate
 from monitor.core.localtime import local, local_text, pick_zone
+from monitor.desk import figures
 from monitor.keys.principal import Principal
-from monitor.regions import figures
 
 router = APIRouter(tags=["regions"], include_in_schema=False)
 TILE = 56

@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
+from monitor.desk import stats as review_stats
+from monitor.desk.stats import StatsOut
 from monitor.keys.principal import Principal
-from monitor.reviews import stats as review_stats
-from monitor.reviews.stats import StatsOut
 
 router = APIRouter(tags=["stats"], responses=AUTH_RESPONSES)
 

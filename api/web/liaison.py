@@ -1,6 +1,6 @@
 """The liaison view's figures: regions ranked, one region's summary and its daily trend.
 
-All numbers come from `monitor.regions.figures` (issue 7), which applies the caller's region
+All numbers come from `monitor.desk.figures` (issue 7), which applies the caller's region
 scope; this module only shapes them for the page.
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.web.charts import Chart, trend_chart
 from monitor.core.localtime import DEFAULT_ZONE, pick_zone, to_local, zone_of
+from monitor.desk import figures
 from monitor.keys.principal import Principal
-from monitor.regions import figures
 
 TREND_DAYS = 14
 TREND_SERIES = ("flagged", "confirmed", "escalated", "dismissed")

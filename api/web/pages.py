@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from api.auth import policy
 from api.web import views
 from classifiers.contracts import LABELS
+from monitor.desk import detail, explore, queue
 from monitor.desk import rows as desk_rows
 from monitor.keys.principal import Principal
-from monitor.posts import detail, explore, queue
 
 # Dismiss reasons offered on the page (the API takes free text; these keep the data tidy).
 DISMISS_REASONS: tuple[str, ...] = (

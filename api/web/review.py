@@ -23,7 +23,7 @@ from api.web.rendering import (
 )
 from monitor.core.errors import Invalid
 from monitor.core.i18n import translate
-from monitor.posts import queue
+from monitor.desk import queue
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 

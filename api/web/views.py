@@ -14,7 +14,7 @@ from monitor.core.i18n import translate
 from monitor.core.localtime import local_text, pick_zone
 from monitor.desk.reasons import LabelReason, label_reasons, rule_text
 from monitor.desk.schemas import PriorityParts, QueueRow
-from monitor.posts.views import ItemDetail
+from monitor.desk.views import ItemDetail
 from monitor.reviews.schemas import STATUS_OF
 
 SNIPPET_CHARS = 160

@@ -7,16 +7,17 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifiers.contracts import LABELS
+from classifiers.data.example import UNKNOWN, Example
 from classifiers.data.news import is_news, parse_clickid, parse_indosum, parse_seahatecheck
 from classifiers.data.registry import DATASETS
+from classifiers.text.normalize import normalize
+from classifiers.text.rules import fired
 
 SEEDS_DIR = Path(__file__).with_name("seeds")
 EVAL_DIR = Path(__file__).with_name("eval")
-UNKNOWN = -1
 
 # Verdict tags fact-checkers put in titles; a model must not learn them (README trap).
 _VERDICT = re.compile(
@@ -26,21 +27,6 @@ _VERDICT = re.compile(
 )
 _VERDICT_PREFIX = re.compile(r"^\s*(hoaks|hoax|salah|keliru|disinformasi)\s*[:\-|]\s*", re.I)
 _MOJIBAKE = re.compile(r"[ÃÂâð][\x80-\xbf\u0152-\u2122]")
-
-
-@dataclass
-class Example:
-    """One text and what is known about each label (1, 0, or UNKNOWN)."""
-
-    text: str
-    labels: dict[str, int]
-    source: str
-    id: str = ""
-    meta: dict[str, str] = field(default_factory=dict)
-
-    def row(self) -> list[int]:
-        """Return the label vector in `LABELS` order."""
-        return [self.labels.get(label, UNKNOWN) for label in LABELS]
 
 
 def strip_verdict(text: str) -> str:
@@ -197,9 +183,6 @@ def unassume_negatives(examples: Iterable[Example]) -> int:
     ("Tim kampanye bagi-bagi uang"); keeping those as negatives teaches the model that real
     allegations are ordinary and pushes thresholds up.
     """
-    from classifiers.text.normalize import normalize
-    from classifiers.text.rules import fired
-
     changed = 0
     for ex in examples:
         assessed = ASSESSED.get("news" if is_news(ex.source) else ex.source)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.contracts import LABELS
+from classifiers.data.example import UNKNOWN, Example
 from classifiers.text.fingerprints import strip_fingerprints
 
 log = logging.getLogger("waspada.classifiers")
@@ -60,8 +61,6 @@ def detokenize(tokens: str) -> str:
 
 
 def _news(text: str, corpus: str, outlet: str, ident: str) -> Any:
-    from classifiers.data.corpus import Example  # avoids an import cycle with corpus.PARSERS
-
     return Example(text, dict.fromkeys(LABELS, 0), news_source(corpus, outlet), ident)
 
 
@@ -173,8 +172,6 @@ SARA_TARGETS = frozenset(
 
 def parse_seahatecheck(folder: Path) -> Iterator[Any]:
     """SEAHateCheck gold cases on SARA targets: hateful -> identity_politics 1 (evaluation only)."""
-    from classifiers.data.corpus import UNKNOWN, Example
-
     for i, row in enumerate(_csv_rows(folder / "gold_label_all_id.csv")):
         target = (row.get("p_target") or "").strip()
         text = (row.get("c_testcase") or "").strip()

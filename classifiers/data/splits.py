@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from classifiers.data.corpus import Example
+from classifiers.data.example import Example
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _KEY_CHARS = 40
@@ -54,3 +54,14 @@ def split_examples(
         u = int.from_bytes(digest[:8], "big") / 2**64
         (held if u < test else valid if u < test + val else train).append(ex)
     return train, valid, held
+
+
+def sample_rows(rows: Sequence[Example], name: str, limit: int) -> list[Example]:
+    """Keep `limit` rows in a fixed pseudo-random order (the same rows on every run)."""
+    if len(rows) <= limit:
+        return list(rows)
+
+    def key(ex: Example) -> bytes:
+        return hashlib.sha256(f"{name}:{ex.id}:{ex.text}".encode()).digest()
+
+    return sorted(rows, key=key)[:limit]

@@ -16,6 +16,7 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR, Example, load_dataset, read_labelled_jsonl
 from classifiers.data.news import is_news
 from classifiers.data.registry import DATASETS
+from classifiers.data.splits import sample_rows
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.metrics import evaluate_scores
 
@@ -72,8 +73,6 @@ def flag_rate(flags: np.ndarray) -> float:
 def _sample(rows: Sequence[Example], limit: int | None) -> list[Example]:
     if limit is None or len(rows) <= limit:
         return list(rows)
-    from classifiers.models.train import sample_rows
-
     return sample_rows(rows, "check", limit)
 
 

@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import Example
 from classifiers.data.registry import lexicon_files
+from classifiers.data.splits import sample_rows
 from classifiers.models.estimator import build_pipeline
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.metrics import choose_threshold, evaluate_scores
@@ -140,10 +141,4 @@ def _compare_sample(rows: Sequence[Example], limit: int) -> list[Example]:
         return list(rows)
     own = [ex for ex in rows if ex.source in ("seeds", "reviewer_decisions")]
     rest = [ex for ex in rows if ex.source not in ("seeds", "reviewer_decisions")]
-    return own + _sample_rows(rest, "stem-compare", max(0, limit - len(own)))
-
-
-def _sample_rows(rows: Sequence[Example], name: str, limit: int) -> list[Example]:
-    from classifiers.models.train import sample_rows
-
-    return sample_rows(rows, name, limit)
+    return own + sample_rows(rest, "stem-compare", max(0, limit - len(own)))

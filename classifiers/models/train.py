@@ -29,7 +29,7 @@ from classifiers.data.corpus import (
 )
 from classifiers.data.news import is_news, is_title
 from classifiers.data.registry import DATASETS, lexicon_files
-from classifiers.data.splits import SPLIT_SALT, split_examples
+from classifiers.data.splits import SPLIT_SALT, sample_rows, split_examples
 from classifiers.drift import score_profile
 from classifiers.models.artifact import sha256_file
 from classifiers.models.checks import (
@@ -185,17 +185,6 @@ def _sample_news(rows: Sequence[Example], name: str, config: TrainConfig) -> lis
     if config.news_titles_per_dataset is not None:
         titles = sample_rows(titles, name + ":titles", config.news_titles_per_dataset)
     return articles + titles
-
-
-def sample_rows(rows: Sequence[Example], name: str, limit: int) -> list[Example]:
-    """Keep `limit` rows in a fixed pseudo-random order (the same rows on every run)."""
-    if len(rows) <= limit:
-        return list(rows)
-
-    def key(ex: Example) -> bytes:
-        return hashlib.sha256(f"{name}:{ex.id}:{ex.text}".encode()).digest()
-
-    return sorted(rows, key=key)[:limit]
 
 
 def snapshot_of(

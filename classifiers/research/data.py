@@ -1,13 +1,11 @@
-"""Labelled data for researchers: reviewer decisions, and rebuilding a version's snapshot."""
+"""Labelled data for researchers: decision rows, and rebuilding a version's snapshot (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import PARSERS, UNKNOWN, Example, available_datasets
@@ -15,7 +13,6 @@ from classifiers.data.registry import DATASETS
 from classifiers.data.splits import split_examples
 from classifiers.models.artifact import sha256_file
 from classifiers.models.train import TrainConfig, gather, snapshot_of
-from classifiers.research import store
 
 PUBLIC_REGION = "(datasets, seeds)"
 
@@ -51,18 +48,11 @@ def decision_example(
     return Example(text, known, "reviewer_decisions", f"review{review_id}", meta)
 
 
-def reviewer_examples(session: Session, review_ids: Collection[int] | None = None) -> list[Example]:
-    """Current confirm/dismiss decisions as rows (or exactly `review_ids`), oldest first."""
-    rows = store.decisions(session, review_ids)
-    if review_ids is not None:
-        missing = sorted(set(review_ids) - {r[0] for r in rows})
-        if missing:
-            shown = ", ".join(map(str, missing[:10]))
-            raise SnapshotMismatch(
-                f"{len(missing)} review id(s) of the snapshot are not in this database "
-                f"(first: {shown}); point WASPADA_DATABASE_URL at the database it was trained on"
-            )
-    provinces = store.provinces_of(session, {r[1] for r in rows})
+def examples_from_decisions(
+    rows: Sequence[tuple[int, int, str, str, Sequence[str] | None]],
+    provinces: dict[int, list[str]],
+) -> list[Example]:
+    """Decision rows (review id, post id, text, decision, labels) as training rows."""
     out = []
     for review_id, post_id, text, decision, labels in rows:
         codes = provinces.get(post_id, [])
@@ -114,8 +104,14 @@ def _diff(expected: dict[str, Any], actual: dict[str, Any], what: str) -> list[s
     return out
 
 
-def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
-    """Re-create a version's train/validation/test rows; refuse if any input changed."""
+def rebuild_from(
+    data_dir: Path, card: dict[str, Any], reviews: Callable[[list[int]], list[Example]]
+) -> Splits:
+    """Re-create a version's train/validation/test rows; refuse if any input changed.
+
+    `reviews` returns the snapshot's reviewer rows for its review ids (or raises
+    SnapshotMismatch when one is gone).
+    """
     snapshot = card.get("snapshot")
     if not snapshot:
         raise SnapshotMismatch(
@@ -142,7 +138,7 @@ def rebuild(session: Session, data_dir: Path, card: dict[str, Any]) -> Splits:
             + "; ".join(problems[:8])
             + " (run `waspada datasets fetch` to restore the recorded files)"
         )
-    extra = reviewer_examples(session, snapshot["review_ids"])
+    extra = reviews(snapshot["review_ids"])
     examples, checks, sources = gather(data_dir, config, extra)
     now = snapshot_of(sources, examples, config, data_dir)
     problems = _diff(snapshot["seed_files"], now["seed_files"], "seed file")

@@ -22,6 +22,7 @@ import numpy as np
 
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR, read_labelled_jsonl
+from classifiers.models.artifact import load_pipeline
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.text.normalize import normalize
 from classifiers.text.rules import RULES, fired
@@ -187,15 +188,21 @@ def news_flags(clf: LoadedClassifier, news: Sequence[tuple[str, str]]) -> dict[s
 
 
 def load_model(data_dir: Path, version: str | None) -> LoadedClassifier:
-    """Load the named version, or the newest one registered under `data_dir`."""
-    from classifiers import research
-    from monitor.modelversions import repository
+    """Load the named version, or the newest one registered under `data_dir` (no database).
 
-    rt = research.connect(data_dir=data_dir)
-    with rt.session() as session:
-        if version is None:
-            version = repository.all_versions(session)[0].version
-        return research.load(session, version)
+    Reads the card saved beside each artifact (its sha256 and thresholds) and loads the
+    artifact with the same digest and trusted-type checks as the registry.
+    """
+    cards = sorted((data_dir / "models").glob("*.card.json"), key=lambda p: p.stat().st_mtime)
+    if version is not None:
+        cards = [p for p in cards if p.name == f"{version}.card.json"]
+    if not cards:
+        raise SystemExit(f"no registered model {version or ''} under {data_dir / 'models'}")
+    path = cards[-1]
+    card = json.loads(path.read_text(encoding="utf-8"))
+    artifact = path.with_name(path.name.removesuffix(".card.json") + ".skops")
+    pipeline = load_pipeline(artifact, card["sha256"])
+    return LoadedClassifier(card["version"], pipeline, card.get("thresholds", {}))
 
 
 def report(clf: LoadedClassifier, shared: Path, n_news: int) -> dict[str, Any]:

@@ -27,10 +27,19 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from classifiers.contracts import LABELS
-from classifiers.data.corpus import EVAL_DIR, Example, parse_ibrohim, read_labelled_jsonl
+from classifiers.data.corpus import (
+    EVAL_DIR,
+    Example,
+    load_seeds,
+    parse_ibrohim,
+    read_labelled_jsonl,
+)
+from classifiers.data.registry import lexicon_files
 from classifiers.data.splits import split_examples
-from classifiers.research.rulecheck import SARA_TARGETS, news_sample, prf
-from classifiers.text.normalize import normalize
+from classifiers.models.estimator import build_pipeline
+from classifiers.models.metrics import choose_threshold
+from classifiers.research.rulecheck import SARA_TARGETS, load_model, news_sample, prf
+from classifiers.text.normalize import Normalizer, normalize
 from classifiers.text.rules import fired
 
 LABEL = "identity_politics"
@@ -45,8 +54,6 @@ _NORMALIZER: list[Any] = []
 
 def set_lexicons(data_dir: Path | None) -> None:
     """Normalise as the trained pipeline does: with the slang lexicons fetched under DIR."""
-    from classifiers.data.registry import lexicon_files
-    from classifiers.text.normalize import Normalizer
 
     lex = lexicon_files(data_dir) if data_dir is not None else []
     _NORMALIZER[:] = [Normalizer(lexicons=lex or None).fit(["-"])]
@@ -141,10 +148,6 @@ def rules_only(texts: Sequence[str]) -> np.ndarray:
 
 def surrogate(data_dir: Path, shared: Path, target: float = 0.8) -> Any:
     """Fit the project's pipeline on Ibrohim train + seeds; return a texts -> flags function."""
-    from classifiers.data.corpus import load_seeds
-    from classifiers.data.registry import lexicon_files
-    from classifiers.models.estimator import build_pipeline
-    from classifiers.models.metrics import choose_threshold
 
     train, val, _ = ibrohim_split(shared)
     rows = [*load_seeds(), *train]
@@ -166,7 +169,6 @@ def surrogate(data_dir: Path, shared: Path, target: float = 0.8) -> Any:
 
 def registered(data_dir: Path, version: str | None) -> Any:
     """The registered model (rules, floors and threshold as trained): texts -> flags."""
-    from classifiers.research.rulecheck import load_model
 
     clf = load_model(data_dir, version)
     j = LABELS.index(LABEL)
@@ -185,8 +187,6 @@ def threshold_study(data_dir: Path, shared: Path, n_news: int) -> dict[str, Any]
     `floor_free`: the threshold reaching precision 0.8 on validation rows where no floor
     fired (a floor is its own decision, so its hits should not move the model's threshold).
     """
-    from classifiers.models.metrics import choose_threshold
-    from classifiers.research.rulecheck import load_model
 
     clf = load_model(data_dir, None)
     j = LABELS.index(LABEL)

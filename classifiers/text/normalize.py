@@ -12,6 +12,7 @@ from typing import Any
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from classifiers.data.lexicons import load_slang_and_vocab
 from classifiers.text.normal_form import (
     EMOJI_TOKEN,
     HASHTAG_TOKEN,
@@ -59,8 +60,6 @@ class Normalizer(TransformerMixin, BaseEstimator):
         """Build the slang table and the hashtag vocabulary; texts are only validated."""
         if X is not None:
             as_text_list(X)
-        from classifiers.data.lexicons import load_slang_and_vocab
-
         slang, vocab = load_slang_and_vocab(self.lexicons or ())
         self.slang_table_ = build_table(slang)
         self.vocab_table_ = build_table(dict.fromkeys(vocab, ""))

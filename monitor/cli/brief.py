@@ -10,12 +10,12 @@ import typer
 
 from monitor.cli.common import fail, runtime
 from monitor.core.base import utcnow
+from monitor.desk import figures
 from monitor.desk.brief import service
 from monitor.desk.brief.content import DEFAULT_DAYS, BriefLevelError
 from monitor.keys import repository as keys
 from monitor.keys.principal import SYSTEM
 from monitor.keys.service import principal_of
-from monitor.regions import figures
 
 
 def _when(value: str | None, name: str) -> datetime | None:

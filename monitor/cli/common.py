@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 # Every command loads only its own module (monitor/cli/main.py), so the whole schema is
 # registered here: a table's foreign keys name tables of other domains (factchecks.source_id
 # -> sources), which SQLAlchemy must know before the first flush.
-import monitor.core.registry  # noqa: F401
+import monitor.tables  # noqa: F401
 from monitor.core import migrate
 from monitor.core.db import DatabaseUnavailable
 from monitor.core.logging import configure_logging

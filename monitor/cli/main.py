@@ -68,25 +68,25 @@ def _worker() -> click.Command:
 
 
 def _ingest() -> click.Command:
-    from monitor.posts import cli
+    from monitor.cli.commands import posts as cli
 
     return _single(cli.ingest_command)
 
 
 def _train() -> click.Command:
-    from monitor.modelversions import cli
+    from monitor.cli.commands import modelversions as cli
 
     return _single(cli.train_command)
 
 
 def _evaluate() -> click.Command:
-    from monitor.modelversions import cli
+    from monitor.cli.commands import modelversions as cli
 
     return _single(cli.evaluate_command)
 
 
 def _classify() -> click.Command:
-    from monitor.modelversions import classify_cli
+    from monitor.cli.commands import classify as classify_cli
 
     return _single(classify_cli.classify_command)
 
@@ -98,7 +98,7 @@ def _db() -> click.Command:
 
 
 def _regions() -> click.Command:
-    from monitor.regions import cli
+    from monitor.cli.commands import regions as cli
 
     return _group(cli.app)
 
@@ -110,43 +110,43 @@ def _brief() -> click.Command:
 
 
 def _alerts() -> click.Command:
-    from monitor.alerts import cli
+    from monitor.cli.commands import alerts as cli
 
     return _group(cli.app)
 
 
 def _keys() -> click.Command:
-    from monitor.keys import cli
+    from monitor.cli.commands import keys as cli
 
     return _group(cli.app)
 
 
 def _sources() -> click.Command:
-    from monitor.sources import cli
+    from monitor.cli.commands import sources as cli
 
     return _group(cli.app)
 
 
 def _factchecks() -> click.Command:
-    from monitor.factchecks import cli
+    from monitor.cli.commands import factchecks as cli
 
     return _group(cli.app)
 
 
 def _audit() -> click.Command:
-    from monitor.audit import cli
+    from monitor.cli.commands import audit as cli
 
     return _group(cli.app)
 
 
 def _datasets() -> click.Command:
-    from monitor.modelversions import cli
+    from monitor.cli.commands import modelversions as cli
 
     return _group(cli.datasets_app)
 
 
 def _models() -> click.Command:
-    from monitor.modelversions import cli
+    from monitor.cli.commands import modelversions as cli
 
     return _group(cli.models_app)
 
@@ -158,67 +158,67 @@ def _notebooks() -> click.Command:
 
 
 def _drift() -> click.Command:
-    from monitor.drift import cli
+    from monitor.cli.commands import drift as cli
 
     return _group(cli.app)
 
 
 def _bench_ingest() -> click.Command:
-    from monitor.sources import bench
+    from monitor.cli.bench import sources as bench
 
     return _single(bench.bench_ingest)
 
 
 def _tipline() -> click.Command:
-    from monitor.tipline import cli
+    from monitor.cli.commands import tipline as cli
 
     return _group(cli.app)
 
 
 def _redetect_languages() -> click.Command:
-    from monitor.posts import cli
+    from monitor.cli.commands import posts as cli
 
     return _single(cli.redetect_languages_command)
 
 
 def _bench_language() -> click.Command:
-    from monitor.posts import bench
+    from monitor.cli.bench import posts as bench
 
     return _single(bench.bench_language)
 
 
 def _bench_match() -> click.Command:
-    from monitor.factchecks import bench
+    from monitor.cli.bench import factchecks as bench
 
     return _single(bench.bench_match)
 
 
 def _bench_cluster() -> click.Command:
-    from monitor.clusters import bench
+    from monitor.cli.bench import clusters as bench
 
     return _single(bench.bench_cluster)
 
 
 def _bench_classify() -> click.Command:
-    from monitor.modelversions import bench
+    from monitor.cli.bench import modelversions as bench
 
     return _single(bench.bench_classify)
 
 
 def _bench_api() -> click.Command:
-    from monitor.reviews import bench
+    from monitor.cli.bench import reviews as bench
 
     return _single(bench.bench_api)
 
 
 def _bench_day() -> click.Command:
-    from monitor.scheduler import bench
+    from monitor.cli.bench import day as bench
 
     return _single(bench.bench_day)
 
 
 def _bench_alerts() -> click.Command:
-    from monitor.alerts import bench
+    from monitor.cli.bench import alerts as bench
 
     return _single(bench.bench_alerts)
 

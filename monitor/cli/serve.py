@@ -15,16 +15,16 @@ import uvicorn
 from api.app import create_app
 from api.server import uvicorn_config
 from api.workers import serve_workers
-from classifiers.service import default_model_step
 from monitor.audit.tasks import checkpoint_job
+from monitor.cli.commands.sources import startup_sync
 from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.cli.db import migrate_or_exit
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.regions.tasks import load_regions_step
+from monitor.research.defaults import default_model_step
 from monitor.scheduler.service import build_scheduler
-from monitor.sources.cli import startup_sync
 from monitor.tipline import tasks as tipline_tasks
 
 log = logging.getLogger("waspada")

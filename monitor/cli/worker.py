@@ -11,8 +11,8 @@ import typer
 
 from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring as scoring
 from monitor.flows.priority import update_priorities
-from monitor.predictions import tasks as scoring
 from monitor.scheduler import repository as heartbeats
 
 log = logging.getLogger("waspada")

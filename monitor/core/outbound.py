@@ -14,12 +14,14 @@ import socket
 import ssl
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
-from monitor.core.settings import Settings
+if TYPE_CHECKING:  # annotation only: settings validates its allow-list with parse_allow
+    from monitor.core.settings import Settings
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -11,6 +11,8 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from monitor.core.outbound import parse_allow
+
 ENV_PREFIX = "WASPADA_"
 
 
@@ -256,8 +258,6 @@ class Settings(BaseSettings):
     @field_validator("outbound_allow")
     @classmethod
     def _check_allow(cls, value: str) -> str:
-        from monitor.core.outbound import parse_allow
-
         parse_allow(value)  # raises ValueError naming the bad entry
         return value
 

@@ -1,1 +1,4 @@
-"""The reviewers' and liaisons' read side: queue, item detail, cluster views, figures, briefs."""
+"""The reviewers' and liaisons' read side: queue, detail, exports, figures, briefs.
+
+It imports the domains; no domain imports it.
+"""

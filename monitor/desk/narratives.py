@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 from monitor.clusters import scoped
 from monitor.clusters.models import Cluster
 from monitor.core.base import UTCDateTime
+from monitor.desk import queue
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.posts.models import Post
 
 GROUPINGS: tuple[str, ...] = ("cluster", "none")

@@ -11,13 +11,12 @@ from monitor.clusters.models import Cluster
 from monitor.clusters.service import spread_parts
 from monitor.core.base import utcnow
 from monitor.core.localtime import local_iso, pick_zone
-from monitor.desk import narratives
+from monitor.desk import detail, narratives, queue
 from monitor.desk.schemas import Narrative, PriorityParts, QueueRow
+from monitor.desk.views import ItemSummary
 from monitor.flows import priority as flow_priority
 from monitor.keys.principal import Principal
-from monitor.posts import detail, queue
 from monitor.posts.models import Post
-from monitor.posts.views import ItemSummary
 
 
 def priority_parts(

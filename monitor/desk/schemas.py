@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from monitor.posts.views import ItemSummary
+from monitor.desk.views import ItemSummary
 
 
 class PriorityParts(BaseModel):

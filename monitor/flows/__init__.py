@@ -1,1 +1,1 @@
-"""Cross-domain steps: the arrival flow, priority, and scoring followed by priority."""
+"""Cross-domain steps, each running several domains in order: arrival, priority, scoring."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from classifiers.contracts import Classifier, Matcher
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring as predictions
 from monitor.flows.priority import refresh_recent, update_priorities
-from monitor.predictions import tasks as predictions
-from monitor.predictions.tasks import TIME_BUDGET_SECONDS
+from monitor.flows.scoring import TIME_BUDGET_SECONDS
 
 
 def score_pending(

@@ -8,8 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.modelversions.models import ModelVersion
-from monitor.posts.models import Post
-from monitor.reviews.models import Review
 
 
 def get(session: Session, version: str) -> ModelVersion | None:
@@ -43,14 +41,3 @@ def add(session: Session, row: ModelVersion) -> ModelVersion:
     session.add(row)
     session.flush()
     return row
-
-
-def current_decisions(session: Session) -> list[tuple[int, str, str, list[str]]]:
-    """Return (post id, text, decision, labels) for every current reviewer decision."""
-    rows = session.execute(
-        select(Post.id, Post.text, Review.decision, Review.labels)
-        .join(Review, Review.post_id == Post.id)
-        .where(Review.superseded.is_(False))
-        .order_by(Review.id)
-    ).all()
-    return [(r[0], r[1], r[2], list(r[3] or [])) for r in rows]

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from classifiers.data.corpus import Example
 from classifiers.models.artifact import save_pipeline
+from classifiers.models.checks import flood_problems
 from classifiers.models.compile import compile_pipeline
 from classifiers.models.scoring_file import FORMAT as SCORING_FORMAT
 from classifiers.models.scoring_file import save_compiled, scoring_path
@@ -28,14 +28,8 @@ class ModelNotFound(LookupError):
     """No registered version has that name."""
 
 
-class ModelFloods(Exception):
-    """The version flags too much ordinary content (held-out news, hard negatives) to promote."""
-
-
 def flood_check(row: ModelVersion) -> tuple[list[str], dict[str, Any]]:
     """Return (reasons the version would flood the review queue, the figures judged)."""
-    from classifiers.models.checks import flood_problems
-
     guard = row.card.get("metrics", {}).get("production", {}).get("guard") or {}
     return flood_problems(guard), guard
 
@@ -172,31 +166,33 @@ def _audit(
     )
 
 
-def promote(
-    session: Session, version: str, actor: str = "cli", *, force: bool = False
+def mark_promoted(
+    session: Session, row: ModelVersion, actor: str, flood_override: list[str] | None = None
 ) -> ModelVersion:
-    """Make `version` the promoted model (exactly one is promoted), audited.
+    """Make `row` the promoted version (exactly one is), audited.
 
-    Refused (`ModelFloods`) when its card shows it flags more than 5 % of held-out news or
-    10 % of hard negatives, unless `force` (the override is audited).
+    The guards are `monitor.research.promote.promote`'s, the one way to promote; a forced
+    override of the flood guard is audited here with the figures it was judged on.
     """
-    row = repository.get(session, version)
-    if row is None:
-        raise ModelNotFound(f"no model version {version!r}")
-    problems, guard = flood_check(row)
-    if problems:
-        if not force:
-            raise ModelFloods(flood_message(version, problems))
-        _audit(session, actor, "model.flood_guard_overridden", version, guard, problems)
+    if flood_override:
+        _, guard = flood_check(row)
+        _audit(session, actor, "model.flood_guard_overridden", row.version, guard, flood_override)
     current = repository.promoted(session)
     before = {"promoted": current.version if current else None}
-    if current is not None and current.version != version:
+    if current is not None and current.version != row.version:
         current.is_promoted = False
         session.flush()
     row.is_promoted = True
     row.promoted_at = utcnow()
     session.flush()
-    _audit(session, actor, "model.promote", version, before, {"promoted": version, **_sealed(row)})
+    _audit(
+        session,
+        actor,
+        "model.promote",
+        row.version,
+        before,
+        {"promoted": row.version, **_sealed(row)},
+    )
     return row
 
 
@@ -222,14 +218,3 @@ def rollback(session: Session, actor: str = "cli") -> ModelVersion:
         {"promoted": previous.version, **_sealed(previous)},
     )
     return previous
-
-
-def reviewer_examples(session: Session) -> list[Example]:
-    """Current decisions as training rows: confirmed labels 1, dismissals all 0, review ids kept.
-
-    The researchers' API builds them (so `waspada train` and the notebooks record the same
-    review ids in the card's data snapshot).
-    """
-    from classifiers.research.data import reviewer_examples as decisions  # avoids an import cycle
-
-    return decisions(session)

@@ -9,10 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from monitor.alerts.tasks import deliver_job, evaluate_job
+from monitor.audit.tasks import checkpoint_job
+from monitor.clusters.tasks import prune_cold_job
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.desk.brief.tasks import brief_job
+from monitor.drift.tasks import drift_job
+from monitor.flows.tasks import refresh_priority_job, score_pending
 from monitor.scheduler import repository
+from monitor.sources.tasks import collect_due
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +65,6 @@ def default_jobs(rt: Runtime) -> list[JobSpec]:
 
 def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
     # Domain jobs are registered here explicitly so the schedule is readable in one place.
-    from monitor.alerts.tasks import deliver_job, evaluate_job
-    from monitor.audit.tasks import checkpoint_job
-    from monitor.clusters.tasks import prune_cold_job
-    from monitor.desk.brief.tasks import brief_job
-    from monitor.drift.tasks import drift_job
-    from monitor.flows.tasks import refresh_priority_job, score_pending
-    from monitor.sources.tasks import collect_due
-
     jobs: list[JobSpec] = [
         JobSpec("collect", tick, collect_due),  # fetch due sources (the DB is the schedule)
         JobSpec(  # rules -> alerts + outbox

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from monitor.sources.fetchers import FETCHERS
+
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,199}$")
@@ -64,8 +66,6 @@ class SourceSpec(BaseModel):
 
     @model_validator(mode="after")
     def _kind(self) -> SourceSpec:
-        from monitor.sources.fetchers import FETCHERS
-
         if self.kind not in FETCHERS:
             raise ValueError(f"kind {self.kind!r} unknown; known: {', '.join(sorted(FETCHERS))}")
         return self

@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from monitor.factchecks.service import load_matcher
 from monitor.flows import arrival
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
-from monitor.predictions.loader import load_matcher
 
 log = logging.getLogger(__name__)
 

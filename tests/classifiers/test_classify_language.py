@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from classifiers.models.train import TrainedModel
-from classifiers.service import load_version
+from monitor.cli.bench.posts import foreign_sentences
 from monitor.core.db import make_engine
 from monitor.modelversions import stream
-from monitor.modelversions.service import promote, register
-from monitor.posts.bench import foreign_sentences
+from monitor.modelversions.loading import load_version
+from monitor.modelversions.service import register
+from monitor.research.promote import promote
 from tests.support.processes import waspada_env
 
 MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"
@@ -71,7 +72,7 @@ def test_waspada_classify_abstains_on_foreign_sentences(
     engine = make_engine(fresh_db_url)
     with Session(engine) as s:
         register(s, data_dir, small_model, version="m-lang-cli")
-        promote(s, "m-lang-cli", actor="test")
+        promote(s, data_dir, "m-lang-cli", None, actor="test")
         s.commit()
     engine.dispose()
     res = subprocess.run(

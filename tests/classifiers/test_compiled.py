@@ -190,7 +190,7 @@ def test_hostile_lines_are_answered_one_by_one(small_model: TrainedModel) -> Non
 
 def test_scoring_path_imports_no_sklearn_or_skops() -> None:
     code = (
-        "import sys, monitor.modelversions.classify_cli, monitor.modelversions.scoring;"
+        "import sys, monitor.cli.commands.classify, monitor.modelversions.scoring;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skops')))"
     )
     res = subprocess.run(

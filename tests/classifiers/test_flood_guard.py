@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from classifiers import research
 from classifiers.contracts import LABELS
 from classifiers.data.corpus import Example
 from classifiers.data.news import parse_indosum
@@ -20,6 +19,7 @@ from classifiers.models.checks import (
     production_report,
 )
 from classifiers.models.train import TrainedModel
+from monitor import research
 from monitor.audit import service as audit
 from monitor.core.settings import Settings
 from monitor.modelversions import repository, service
@@ -69,8 +69,8 @@ def test_model_flooding_heldout_news_is_refused_on_every_path(
     message = str(refused.value)
     assert "100.0% of held-out news" in message and "limit 5%" in message
     assert "hard-negative" in message and "limit 10%" in message
-    with pytest.raises(service.ModelFloods, match="held-out news"):
-        service.promote(db, "m-floods", actor="system:default-model")
+    with pytest.raises(research.ModelFloods, match="held-out news"):
+        research.promote(db, settings.data_dir, "m-floods", None, actor="system:default-model")
     assert repository.promoted(db) is None
 
     # The override exists, and it is audited with the figures.
@@ -91,7 +91,7 @@ def test_quiet_model_passes_and_table_is_readable(
     assert report["heldout_news"]["any_label_flag_rate"] == 0.0
     assert set(report["heldout_news"]["per_outlet"]) == set(HELD)
     service.register(db, settings.data_dir, quiet, version="m-quiet")
-    service.promote(db, "m-quiet", actor="tester")
+    research.promote(db, settings.data_dir, "m-quiet", None, actor="tester")
     lines = "\n".join(production_lines(report))
     assert "news:indosum:kumparan" in lines and "ALL (pooled)" in lines
     assert "hard negatives flagged" in lines

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from classifiers.models.artifact import UnsafeModel, load_pipeline, save_pipeline
 from classifiers.models.train import TrainedModel
-from classifiers.service import load_promoted, load_version
 from monitor.audit import service as audit
 from monitor.core.settings import Settings
 from monitor.modelversions import repository, service
+from monitor.modelversions.loading import load_promoted, load_version
 from monitor.modelversions.models import ModelVersion
+from monitor.research.promote import promote
 
 TEXTS = [
     "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya",
@@ -39,10 +40,10 @@ def test_register_promote_rollback_audited(
     with pytest.raises(service.ModelNotFound, match="nothing to roll back"):
         service.rollback(db)
 
-    service.promote(db, "m-test-1", actor="tester")
+    promote(db, settings.data_dir, "m-test-1", None, actor="tester")
     with pytest.raises(service.ModelNotFound, match="only version ever promoted"):
         service.rollback(db)
-    service.promote(db, "m-test-2", actor="tester")
+    promote(db, settings.data_dir, "m-test-2", None, actor="tester")
     promoted = [r.version for r in repository.all_versions(db) if r.is_promoted]
     assert promoted == ["m-test-2"]
 
@@ -57,7 +58,7 @@ def test_register_promote_rollback_audited(
     assert audit.verify(db).ok
 
     with pytest.raises(service.ModelNotFound):
-        service.promote(db, "m-does-not-exist")
+        promote(db, settings.data_dir, "m-does-not-exist", None)
     with pytest.raises(ValueError, match="already exists"):
         service.register(db, settings.data_dir, small_model, version="m-test-2")
     assert len(v1.sha256) == len(v2.sha256) == 64

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.neardup import NearDupIndex, Signature, names_of, text_signature
-from monitor.clusters import bench, benchdata
+from monitor.cli.bench import clusters as bench
+from monitor.cli.bench import clusters_data as benchdata
 from tests.clusters.test_clusters import COPIES, FORWARD, QUOTE, TEMPLATE, UNRELATED
 
 

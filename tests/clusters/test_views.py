@@ -1,4 +1,4 @@
-"""Clusters as reviewers and liaisons see them (monitor/reviews/clusterviews.py)."""
+"""Clusters as reviewers and liaisons see them (monitor/desk/clusterviews.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
+from monitor.desk.clusterviews import cluster_detail, list_clusters
 from monitor.keys.principal import Principal
-from monitor.reviews.clusterviews import cluster_detail, list_clusters
 from tests.clusters.test_clusters import COPIES, UNRELATED, _ingest, _sources
 
 REVIEWER = Principal(key_id=None, name="peninjau", role="reviewer")

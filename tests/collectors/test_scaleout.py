@@ -23,10 +23,10 @@ from werkzeug import Request, Response
 from classifiers.contracts import Classification, Matcher
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring
 from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
-from monitor.predictions import tasks as scoring
 from monitor.predictions.models import Prediction
 from monitor.sources.models import Source
 from tests.collectors.conftest import TinyClassifier

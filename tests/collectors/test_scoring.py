@@ -10,12 +10,12 @@ from sqlalchemy import func, select, update
 
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring as tasks
 from monitor.flows import tasks as flows
 from monitor.flows.priority import priority_parts
 from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
-from monitor.predictions import tasks
 from monitor.predictions.models import Prediction
 from tests.collectors.conftest import TinyClassifier
 

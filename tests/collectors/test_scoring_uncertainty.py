@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from classifiers.contracts import Classification, Matcher
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring as tasks
 from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
-from monitor.predictions import tasks
 from monitor.predictions.models import Prediction
 from tests.collectors.conftest import TinyClassifier
 

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from monitor.core.runtime import Runtime
-from monitor.desk import narratives
+from monitor.desk import narratives, queue
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.posts.models import Post
 from tests.web.seed import seed
 
@@ -96,7 +95,7 @@ def test_a_liaison_sees_only_groups_in_their_regions(db: Session) -> None:
 )
 def test_hostile_cursors_are_refused_clearly(db: Session, cursor: str) -> None:
     seed(db)
-    with pytest.raises(queue.QueryError, match="(?i)invalid cursor"):
+    with pytest.raises(queue.QueryError, match=r"(?i)invalid cursor"):
         narratives.page(db, ADMIN, queue.ItemFilters(), cursor=cursor)
 
 

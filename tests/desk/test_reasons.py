@@ -11,8 +11,8 @@ from classifiers.text.rulebook import RULES
 from classifiers.text.spans import ngram_spans, rule_spans
 from monitor.core import localtime
 from monitor.core.i18n import keys, translate
+from monitor.desk.exports import CSV_COLUMNS, csv_row, item_record
 from monitor.desk.reasons import label_reasons, rule_text
-from monitor.posts.exports import CSV_COLUMNS, csv_row, item_record
 from monitor.posts.models import Post
 
 MONEY_POST = (

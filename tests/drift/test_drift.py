@@ -16,16 +16,17 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import load_seeds
 from classifiers.drift import bin_edges, ks_binned, proportions, psi, score_profile
 from classifiers.models.train import TrainConfig, train
-from classifiers.research.data import rebuild
 from monitor.alerts.models import Alert, Delivery, Subscription
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.drift import service
 from monitor.drift.tasks import drift_job
+from monitor.flows.scoring import score_pending
 from monitor.modelversions import repository
 from monitor.modelversions import service as models
 from monitor.posts.models import Post
-from monitor.predictions.tasks import score_pending
+from monitor.research.data import rebuild
+from monitor.research.promote import promote
 from tests.notebooks.seed import models_loaded
 
 BOUNDS = service.Bounds(psi=0.25, flag_rate=0.10, min_posts=20, window=timedelta(days=1))
@@ -55,7 +56,7 @@ def _model(rt: Runtime) -> str:
     model = train(rt.settings.data_dir, config)
     with rt.session() as s:
         row = models.register(s, rt.settings.data_dir, model, version="m-drift")
-        models.promote(s, row.version, actor="test")
+        promote(s, rt.settings.data_dir, row.version, None, actor="test")
     return "m-drift"
 
 

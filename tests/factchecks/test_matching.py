@@ -20,8 +20,9 @@ from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.factchecks import service
 from monitor.factchecks.schemas import FactCheckIn, parse_record
-from monitor.modelversions.service import promote, register
-from monitor.predictions.loader import load_matcher
+from monitor.factchecks.service import load_matcher
+from monitor.modelversions.service import register
+from monitor.research.promote import promote
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
 from tests.factchecks.model import tiny_classifier, tiny_model
 
@@ -132,7 +133,7 @@ def test_classify_command_fills_the_factcheck_field(fresh_db_url: str, tmp_path:
     rt = runtime_for_engine(load_settings(data_dir=data_dir, database_url=fresh_db_url), engine)
     with rt.session() as s:
         row = register(s, data_dir, tiny_model(), version="test-tiny")
-        promote(s, row.version, actor="test")
+        promote(s, data_dir, row.version, None, actor="test")
     rt.close()
     env = {"WASPADA_DATABASE_URL": fresh_db_url, "WASPADA_DATA_DIR": str(data_dir)}
     file = tmp_path / "fc.jsonl"

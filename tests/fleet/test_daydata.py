@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from monitor.scheduler import daydata
+from monitor.cli.bench import day_data as daydata
 from tests.support.processes import waspada_env
 
 SEEDS = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "seeds"

@@ -10,7 +10,7 @@ from classifiers.contracts import LABELS
 from monitor.alerts.rules import RAISED_ELSEWHERE, RULES
 from monitor.alerts.service import STATUSES as ALERT_STATUSES
 from monitor.core.i18n import _STRINGS, keys
-from monitor.posts.queue import STATUSES
+from monitor.desk.queue import STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 _PREFIXES = {key.split(".")[0] for key in _STRINGS}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.text.language import UNDETERMINED, detect_language, detect_languages, is_scored
-from monitor.posts import bench
+from monitor.cli.bench import posts as bench
 from monitor.posts.language import CLASSIFIABLE, is_classifiable
 
 FOREIGN = [r for r in bench.foreign_sentences() if r["lang"] != "ms"]

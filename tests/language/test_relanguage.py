@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from monitor.cli.bench.posts import foreign_sentences
 from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.posts import service
-from monitor.posts.bench import foreign_sentences
 from monitor.posts.models import Post
 from monitor.posts.relanguage import RelanguageReport, redetect_batch
 from monitor.posts.schemas import PostIn

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from monitor.cli.bench.posts import foreign_sentences
 from monitor.core.runtime import Runtime
+from monitor.flows import scoring as tasks
 from monitor.posts import service as posts
-from monitor.posts.bench import foreign_sentences
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
-from monitor.predictions import repository, tasks
+from monitor.predictions import repository
 from tests.collectors.conftest import TinyClassifier
 
 MONEY = "tim sukses membagikan amplop berisi uang kepada warga agar memilih calon nomor dua"

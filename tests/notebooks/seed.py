@@ -15,8 +15,9 @@ from classifiers.models.train import TrainConfig, TrainedModel, train
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.modelversions import service as models
+from monitor.research.promote import promote
 from monitor.posts.models import Post, PostRegion
-from monitor.predictions.tasks import score_pending
+from monitor.flows.scoring import score_pending
 from monitor.regions.models import Region
 from monitor.reviews.models import Review
 from monitor.sources.models import Source
@@ -74,7 +75,7 @@ def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
     base = base_model(rt.settings.data_dir)
     with rt.session() as s:
         row = models.register(s, rt.settings.data_dir, base, version="m-base")
-        models.promote(s, row.version, actor="test:seed")
+        promote(s, rt.settings.data_dir, row.version, None, actor="test:seed")
         version = row.version
     truth: dict[int, list[str]] = {}
     with rt.session() as s:
@@ -158,7 +159,7 @@ def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
 
 def models_loaded(rt: Runtime, version: str):  # type: ignore[no-untyped-def]
     """Load a registered version through the registry (checksums, trusted types)."""
-    from classifiers.service import load_version
+    from monitor.modelversions.loading import load_version
     from monitor.modelversions import repository
 
     with rt.session() as s:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from classifiers import research as R
+from monitor import research as R
 from classifiers.contracts import LABELS
 from classifiers.models.train import TrainedModel
 from monitor.cli.main import app

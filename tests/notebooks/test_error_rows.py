@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from classifiers.research.errors import NOT_FLAGGED, count_by, false_positives
+from monitor.research.errors import NOT_FLAGGED, count_by, false_positives
 from monitor.predictions.models import Prediction
 from monitor.reviews.models import Review
 from tests.factchecks.scored import scored_post

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from classifiers import research as R
+from monitor import research as R
 from classifiers.contracts import LABELS
 from classifiers.data.registry import DATASETS, datasets_dir
 from classifiers.models.train import TrainedModel
-from classifiers.research import store
+from monitor.research import repository as store
 from monitor.audit import repository as audit_repo
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository
@@ -127,7 +127,7 @@ def test_promotion_that_cuts_precision_is_refused(rt: Runtime, shared_data: Path
     link_shared_datasets(rt.settings.data_dir, [PUBLIC])
     good = _train_register(rt, "m-good", _config())
     with rt.session() as s:
-        models.promote(s, "m-good", actor="test")
+        R.promote(s, rt.settings.data_dir, "m-good", None, actor="test")
     # The same pipeline with every threshold at 0 flags everything: precision falls to the
     # share of positives, which the guard must catch.
     loose = _clone(good, dict.fromkeys(LABELS, 0.0))

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
+from monitor.desk import figures
+from monitor.desk.detail import cluster_summary
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.keys.service import principal_of
-from monitor.posts.detail import cluster_summary
-from monitor.regions import figures
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 from tests.regions.seed import load, post

@@ -21,7 +21,6 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from classifiers.models.train import TrainedModel
-from classifiers.service import ModelRefused, load_promoted
 from monitor.audit import checkpoints, keyring
 from monitor.audit import service as audit
 from monitor.cli.main import app
@@ -29,6 +28,8 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
 from monitor.modelversions import service as models
+from monitor.modelversions.loading import ModelRefused, load_promoted
+from monitor.research.promote import promote
 from monitor.scheduler import repository as heartbeats
 from tests.classifiers.conftest import small_model
 
@@ -153,7 +154,7 @@ def test_decisions_promotions_and_thresholds_are_audited_and_edits_refused(
 ) -> None:
     with rt.session() as s:
         row = models.register(s, tmp_path, small_model, version="v-audit")
-        models.promote(s, row.version, actor="ops")
+        promote(s, tmp_path, row.version, None, actor="ops")
         models.set_thresholds(s, row.version, {"hoax": 0.7}, actor="ops")
         actions = [e.action for e in audit.events_for(s, "model", row.version)]
         assert actions == ["model.register", "model.promote", "model.thresholds"]

@@ -11,7 +11,7 @@ import pytest
 from classifiers.neardup import NearDupIndex, text_signature
 from classifiers.neardup import lsh as lsh_module
 from classifiers.neardup.minhash import Signature
-from monitor.clusters.benchdata import template_flood
+from monitor.cli.bench.clusters_data import template_flood
 
 
 def test_a_template_flood_costs_a_bounded_number_of_comparisons(

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from classifiers.contracts import LABELS
 from monitor.core.i18n import translate
 from monitor.core.localtime import local, tz_of, zone_of
+from monitor.desk import figures
+from monitor.desk import figures_repository as queries
 from monitor.desk.brief import repository
 from monitor.keys.principal import SYSTEM, Principal
-from monitor.regions import figures
 from monitor.regions import repository as regions
 from monitor.reviews.effective import DECIDED, as_json, standing_labels
 
@@ -130,7 +131,7 @@ def _daily(
         last -= timedelta(days=1)  # a period ending at midnight does not include that day
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     daily: dict[str, dict[date, int]] = {label: defaultdict(int) for label in LABELS}
-    for _pid, model, status, reviewed, at in regions.flagged_rows(
+    for _pid, model, status, reviewed, at in queries.flagged_rows(
         session, principal, code, period.since, period.until
     ):
         if status not in DECIDED:

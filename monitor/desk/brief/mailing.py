@@ -23,9 +23,9 @@ from monitor.core.localtime import local, tz_of
 from monitor.core.settings import Settings
 from monitor.desk.brief import repository, service
 from monitor.desk.brief.models import BriefSend
+from monitor.desk.figures import Period
 from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
-from monitor.regions.figures import Period
 
 log = logging.getLogger(__name__)
 

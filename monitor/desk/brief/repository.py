@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from monitor.alerts.models import Alert
 from monitor.alerts.repository import visible_alerts
 from monitor.desk.brief.models import BriefSend
+from monitor.desk.figures_repository import POST_TIME
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match, visible_posts
 from monitor.predictions.models import Prediction
-from monitor.regions.repository import POST_TIME
 
 
 def _in_region(code: str) -> Any:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from monitor.desk.brief import render
 from monitor.desk.brief.content import DEFAULT_DAYS, build
+from monitor.desk.figures import Period
 from monitor.keys.principal import Principal
-from monitor.regions.figures import Period
 
 FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 

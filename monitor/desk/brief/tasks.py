@@ -10,7 +10,7 @@ from monitor.alerts.channels import DeliveryError, send_email
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.desk.brief import mailing
-from monitor.regions.figures import OutOfScope, RegionNotFound
+from monitor.desk.figures import OutOfScope, RegionNotFound
 
 log = logging.getLogger(__name__)
 

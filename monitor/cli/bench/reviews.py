@@ -23,14 +23,16 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from monitor.cli.bench import reviews_data as benchdata
+from monitor.cli.bench import reviews_load as benchload
+from monitor.cli.bench import reviews_refs as benchrefs
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
+from monitor.desk import queue
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.posts.models import Post
-from monitor.reviews import benchdata, benchload, benchrefs
 
 QUEUE_FILTERS: tuple[dict[str, str], ...] = (
     {"status": "new"},

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from classifiers.data.corpus import Example
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.research.compare import Row, comparison
-from classifiers.research.data import SnapshotMismatch, rebuild
-from classifiers.service import load_version
+from classifiers.research.data import SnapshotMismatch
 from monitor.audit import service as audit
 from monitor.modelversions import repository, service
+from monitor.modelversions.loading import load_version
+from monitor.research.data import rebuild
 
 # A float difference of 0.02 can come out as 0.020000000000000018; that is not "more than".
 _TOLERANCE = 1e-9
@@ -29,6 +30,10 @@ class PromotionRefused(Exception):
     def __init__(self, message: str, check: PromotionCheck | None = None) -> None:
         super().__init__(message)
         self.check = check  # the comparison it was judged on (None: it could not be compared)
+
+
+class ModelFloods(PromotionRefused):
+    """The version flags too much ordinary content (held-out news, hard negatives) to promote."""
 
 
 @dataclass
@@ -136,48 +141,60 @@ def promote(
     session: Session,
     data_dir: Path,
     version: str,
-    max_drop: float,
+    max_drop: float | None,
     *,
     actor: str = "researcher",
     force: bool = False,
     min_positives: int = MIN_POSITIVES,
 ) -> PromotionCheck:
-    """Promote `version` unless a label's precision would drop by more than `max_drop`."""
-    forced = False
+    """Promote `version` (exactly one version is promoted), audited, unless a guard refuses.
+
+    The flood guard first (`ModelFloods`: its card shows it flags more than 5 % of held-out
+    news or 10 % of hard negatives); then, unless `max_drop` is None, no label's precision may
+    drop by more than `max_drop` against the promoted version. `force` overrides both, audited.
+    """
     row = repository.get(session, version)
     if row is None:
         raise service.ModelNotFound(f"no model version {version!r}")
     # The flood guard first: a model that floods the queue is refused whatever its precision.
     problems, _ = service.flood_check(row)
     if problems and not force:
-        raise PromotionRefused(service.flood_message(version, problems))
+        raise ModelFloods(service.flood_message(version, problems))
     forced = bool(problems)
-    try:
-        verdict = check_promotion(session, data_dir, version, max_drop, min_positives)
-    except PromotionRefused:
-        if not force:
-            raise
-        current = repository.promoted(session)
-        verdict = PromotionCheck(version, current.version if current else None, max_drop)
-        forced = True
+    current = repository.promoted(session)
+    if max_drop is None:
+        # No comparison asked for (the default model, a first promotion): the flood guard and
+        # safe loading still apply.
+        verdict = PromotionCheck(version, current.version if current else None, 0.0)
+    else:
+        try:
+            verdict = check_promotion(session, data_dir, version, max_drop, min_positives)
+        except PromotionRefused:
+            if not force:
+                raise
+            verdict = PromotionCheck(version, current.version if current else None, max_drop)
+            forced = True
     if not verdict.ok:
         if not force:
             raise PromotionRefused(verdict.message(), verdict)
         forced = True
     load_version(row)  # never promote a file that does not load safely (raises UnsafeModel)
-    service.promote(session, version, actor=actor, force=force)
-    audit.record(
-        session,
-        actor=actor,
-        action="model.promotion_check",
-        entity_type="model",
-        entity_id=version,
-        before={"promoted": verdict.current},
-        after={
-            "forced": forced,
-            "max_drop": max_drop,
-            "n": verdict.n,
-            "precision": {r["label"]: [r["precision_a"], r["precision_b"]] for r in verdict.rows},
-        },
-    )
+    service.mark_promoted(session, row, actor, flood_override=problems or None)
+    if max_drop is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action="model.promotion_check",
+            entity_type="model",
+            entity_id=version,
+            before={"promoted": verdict.current},
+            after={
+                "forced": forced,
+                "max_drop": max_drop,
+                "n": verdict.n,
+                "precision": {
+                    r["label"]: [r["precision_a"], r["precision_b"]] for r in verdict.rows
+                },
+            },
+        )
     return verdict

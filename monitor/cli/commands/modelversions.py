@@ -10,20 +10,21 @@ import httpx
 import typer
 from sqlalchemy.orm import Session
 
-from classifiers import research
 from classifiers.data.corpus import JsonlError, read_labelled_jsonl
 from classifiers.data.fetch import FetchError, fetch_many
 from classifiers.data.registry import DATASETS
 from classifiers.models.artifact import UnsafeModel
+from classifiers.models.checks import load_eval_only, production_report
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
-from classifiers.research import store as research_store
+from monitor import research
+from monitor.cli.commands.classify import classifier_for, ready_runtime
 from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository, service
-from monitor.modelversions.classify_cli import classifier_for, ready_runtime
 from monitor.modelversions.report import production_lines
+from monitor.research import repository as research_store
 
 datasets_app = typer.Typer(help="Public datasets: list and fetch.", no_args_is_help=True)
 models_app = typer.Typer(help="Trained classifier versions.", no_args_is_help=True)
@@ -128,7 +129,7 @@ def train_command(
     config.seed = seed
     with ready_runtime(settings) as rt:
         with rt.session() as session:
-            extra = service.reviewer_examples(session) if reviews else []
+            extra = research.reviewer_examples(session) if reviews else []
         echo_err(f"training ({len(extra)} reviewer decisions) ...")
         model = train(settings.data_dir, config, extra, progress=for_operator())
         with rt.session() as session:
@@ -190,7 +191,7 @@ def _guarded_promote(rt: Runtime, session: Session, version: str, force: bool) -
             actor="cli",
             force=force,
         )
-    except (service.ModelNotFound, service.ModelFloods, research.PromotionRefused) as exc:
+    except (service.ModelNotFound, research.PromotionRefused) as exc:
         raise fail(str(exc)) from None
     except UnsafeModel as exc:
         raise fail(f"refusing to promote: {exc}") from None
@@ -288,8 +289,6 @@ def evaluate_command(
 
 
 def _evaluate_public(rt: Runtime, clf: LoadedClassifier, rows_per_outlet: int | None) -> None:
-    from classifiers.models.checks import load_eval_only, production_report
-
     with rt.session() as session:
         try:
             card = research.card(session, clf.version)

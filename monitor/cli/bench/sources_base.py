@@ -10,9 +10,9 @@ from typing import Any
 import typer
 
 from classifiers.contracts import LABELS, Classifier
+from monitor.cli.bench.sources_data import synthetic_posts
 from monitor.core.runtime import Runtime
 from monitor.predictions import loader
-from monitor.sources.benchdata import synthetic_posts
 
 BARE_COLUMNS = "(platform, external_id, url, text, content_hash, published_at)"
 BARE_TABLE = (

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
 from monitor.core.base import UTCDateTime, utcnow
+from monitor.desk import queue
 from monitor.keys.principal import Principal
-from monitor.posts import queue
 from monitor.posts.models import Post
 from monitor.posts.scope import visible_posts
 from monitor.reviews.models import Review

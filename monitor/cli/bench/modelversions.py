@@ -17,9 +17,9 @@ import numpy as np
 import typer
 
 from classifiers.data.corpus import EVAL_DIR, SEEDS_DIR, read_labelled_jsonl
+from monitor.cli.commands.classify import classifier_for, ready_runtime
 from monitor.cli.common import fail
 from monitor.factchecks.service import load_matcher
-from monitor.modelversions.classify_cli import classifier_for, ready_runtime
 
 
 def tweet_texts(n: int, seed: int = 7) -> list[str]:

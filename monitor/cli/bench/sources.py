@@ -16,6 +16,10 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import func, select, text
 
+from monitor.cli.bench.sources_base import bare_insert, baseline_classifier, server_cpu_seconds
+from monitor.cli.bench.sources_data import FeedServer, rss_feed, wordpress_pages
+from monitor.cli.bench.sources_texts import bench_posts, real_tweets
+from monitor.cli.commands.posts import flush_batch
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
@@ -25,14 +29,10 @@ from monitor.core.settings import load_settings
 from monitor.flows import arrival
 from monitor.flows.tasks import score_pending
 from monitor.posts.canonical import content_hash
-from monitor.posts.cli import flush_batch
 from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
-from monitor.sources.benchbase import bare_insert, baseline_classifier, server_cpu_seconds
-from monitor.sources.benchdata import FeedServer, rss_feed, wordpress_pages
-from monitor.sources.benchtexts import bench_posts, real_tweets
 from monitor.sources.schemas import SourceSpec
 from monitor.sources.tasks import collect_due, make_client
 

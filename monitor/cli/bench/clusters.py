@@ -14,9 +14,9 @@ from pathlib import Path
 import typer
 
 from classifiers.neardup import NearDupIndex, Signature, text_signature
+from monitor.cli.bench import clusters_data as benchdata
+from monitor.cli.bench.clusters_data import Item
 from monitor.cli.common import fail
-from monitor.clusters import benchdata
-from monitor.clusters.benchdata import Item
 from monitor.clusters.service import assign_clusters
 from monitor.core import migrate
 from monitor.core.base import utcnow

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import Classifier, Matcher
 from monitor.core.runtime import Runtime
+from monitor.factchecks.service import load_matcher
 from monitor.predictions import loader, repository, service
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def current_model(rt: Runtime) -> tuple[Classifier | None, Matcher | None]:
             log.info("model loaded for scoring", extra={"version": version})
             _cache.warned_missing = False
         if time.monotonic() - _cache.matcher_at > MATCHER_REFRESH_SECONDS:
-            _cache.matcher = loader.load_matcher(s)
+            _cache.matcher = load_matcher(s)
             _cache.matcher_at = time.monotonic()
         return _cache.classifier, _cache.matcher
 

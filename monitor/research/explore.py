@@ -11,7 +11,7 @@ from sklearn.metrics import cohen_kappa_score
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import LABELS
-from classifiers.research import store
+from monitor.research import repository as store
 
 Row = dict[str, Any]
 NO_LABEL = "(not flagged)"

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from classifiers.models.loaded import LoadedClassifier
-from classifiers.research import store
-from classifiers.research.explore import UNTAGGED
+from monitor.research import repository as store
+from monitor.research.explore import UNTAGGED
 
 Row = dict[str, Any]
 

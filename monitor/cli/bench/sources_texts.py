@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from monitor.sources.benchdata import synthetic_posts
+from monitor.cli.bench.sources_data import synthetic_posts
 
 # (file, column, encoding) of the public tweet sets described in ../shared/data/README.md.
 TWEET_FILES = (

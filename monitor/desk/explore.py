@@ -35,9 +35,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from monitor.desk import queue
 from monitor.keys.principal import Principal
 from monitor.modelversions.models import ModelVersion
-from monitor.posts import queue
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 

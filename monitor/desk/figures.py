@@ -13,6 +13,7 @@ from classifiers.contracts import LABELS
 from monitor.alerts import repository as alert_repository
 from monitor.clusters.scoped import figures as cluster_figures
 from monitor.core.localtime import local_iso, to_local, zone_of
+from monitor.desk import figures_repository as queries
 from monitor.keys.principal import Principal
 from monitor.regions import repository
 from monitor.reviews.effective import MODEL, REVIEWER, as_json, standing_labels
@@ -53,7 +54,7 @@ def summary(
     zone = zone_of(code)
     per_label: dict[str, Counter[str]] = {label: Counter() for label in LABELS}
     trend: dict[str, Counter[str]] = defaultdict(Counter)
-    rows = repository.flagged_rows(session, principal, code, since, until)
+    rows = queries.flagged_rows(session, principal, code, since, until)
     who: Counter[str] = Counter()
     for _pid, model, status, reviewed, at in rows:
         day = to_local(at, zone).date().isoformat()
@@ -83,7 +84,7 @@ def summary(
         "timezone": zone,
         "since_local": local_iso(since, zone),
         "until_local": local_iso(until, zone),
-        "volume": repository.post_volume(session, principal, code, since, until),
+        "volume": queries.post_volume(session, principal, code, since, until),
         "flagged": flagged,
         # Who decided the flagged posts' labels: reviewers where they did, else the model.
         "label_source": {REVIEWER: who[REVIEWER], MODEL: who[MODEL]},
@@ -95,7 +96,7 @@ def summary(
         "top_clusters": _top_clusters(session, principal, code, period, top),
         "top_sources": [
             {"id": sid, "name": name, "flagged": n}
-            for sid, name, n in repository.top_sources(session, principal, code, since, until, top)
+            for sid, name, n in queries.top_sources(session, principal, code, since, until, top)
         ],
         "children": _children(session, principal, code, since, until),
     }
@@ -108,7 +109,7 @@ def _maybe(labels: Any) -> list[str] | None:
 def _top_clusters(
     session: Session, principal: Principal, code: str, period: Period, top: int
 ) -> list[dict[str, Any]]:
-    rows = repository.top_clusters(session, principal, code, period.since, period.until, top)
+    rows = queries.top_clusters(session, principal, code, period.since, period.until, top)
     out = [
         {"id": cid, "size": size, "growth_rate": rate, "n_regions": nreg, "flagged": n}
         for cid, size, rate, nreg, n in rows
@@ -130,7 +131,7 @@ def _children(
     posts: dict[str, set[int]] = defaultdict(set)
     flagged: dict[str, set[int]] = defaultdict(set)
     confirmed: dict[str, set[int]] = defaultdict(set)
-    for pid, rcode, is_flagged, status in repository.tagged_rows_below(
+    for pid, rcode, is_flagged, status in queries.tagged_rows_below(
         session, principal, code, since, until
     ):
         child = ".".join(rcode.split(".")[: depth + 1])
@@ -168,12 +169,12 @@ def ranking(
         raise ValueError(f"level must be one of {sorted(RANK_LEVELS)}")
     key_len, levels = RANK_LEVELS[level]
     since, until = period.since, period.until
-    volume = repository.volume_by_key(session, principal, key_len, since, until)
+    volume = queries.volume_by_key(session, principal, key_len, since, until)
     confirmed: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, _pid, labels in repository.confirmed_by_key(session, principal, key_len, since, until):
+    for key, _pid, labels in queries.confirmed_by_key(session, principal, key_len, since, until):
         for label in as_json(labels):
             confirmed[key][label] += 1
-    flagged = repository.flagged_by_key(session, principal, key_len, since, until)
+    flagged = queries.flagged_by_key(session, principal, key_len, since, until)
     # Why alerts in the table: a fresh burst is flagged but not yet confirmed, so it has no
     # score yet; the liaison must still see where it is.
     alerts = alert_repository.open_alerts_by_key(session, principal, key_len, since)

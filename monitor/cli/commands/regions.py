@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from monitor.cli.common import fail, runtime
-from monitor.regions import service
+from monitor.regions import evaluation, service
 
 app = typer.Typer(help="Kemendagri regions: load, tag, search, IKP import.", no_args_is_help=True)
 
@@ -108,8 +108,6 @@ def evaluate(
     show_errors: bool = typer.Option(False, "--errors", help="Print each wrong or missed code"),
 ) -> None:
     """Print precision and recall per level of the tagger on a labelled set."""
-    from monitor.regions import evaluation
-
     try:
         paths = [file] if file else list(evaluation.DEFAULT_SETS)
         report = evaluation.evaluate_files(paths)

@@ -9,11 +9,11 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
+from monitor.desk import detail
+from monitor.desk.views import ItemSummary
 from monitor.keys.principal import Principal
-from monitor.posts import detail
 from monitor.posts.models import Post
 from monitor.posts.scope import visible_posts
-from monitor.posts.views import ItemSummary
 
 
 class ClusterOut(BaseModel):

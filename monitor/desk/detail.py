@@ -13,12 +13,8 @@ from monitor.audit import service as audit
 from monitor.clusters.models import Cluster
 from monitor.clusters.scoped import figures as scoped_figures
 from monitor.core.base import utcnow
-from monitor.keys.models import ApiKey
-from monitor.keys.principal import Principal
-from monitor.posts import queue
-from monitor.posts.models import Post, PostRegion
-from monitor.posts.scope import visible_posts
-from monitor.posts.views import (
+from monitor.desk import queue
+from monitor.desk.views import (
     ClaimInfo,
     ClusterSummary,
     ItemDetail,
@@ -28,6 +24,10 @@ from monitor.posts.views import (
     SiblingOut,
     summary,
 )
+from monitor.keys.models import ApiKey
+from monitor.keys.principal import Principal
+from monitor.posts.models import Post, PostRegion
+from monitor.posts.scope import visible_posts
 from monitor.predictions.models import Prediction
 from monitor.regions.models import Region
 from monitor.reviews import repository as reviews

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from classifiers.models.train import TrainConfig, train
+from monitor.cli.bench import day_data as daydata
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.base import utcnow
@@ -39,7 +40,7 @@ from monitor.keys.service import create_key
 from monitor.modelversions import service as models
 from monitor.posts.models import Post
 from monitor.regions.tasks import load_regions_step
-from monitor.scheduler import daydata
+from monitor.research.promote import promote
 from monitor.sources.models import Source
 
 SEEDS = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "seeds"
@@ -110,7 +111,7 @@ def _prepare(url: str, data_dir: Path, feed_urls: list[str], interval: int) -> s
         trained = train(data_dir, config)
         with rt.session() as s:
             row = models.register(s, data_dir, trained, version="bench-day")
-            models.promote(s, row.version, actor="bench:day", force=True)
+            promote(s, data_dir, row.version, None, actor="bench:day", force=True)
             _, key = create_key(s, "bench-day-reviewer", "reviewer")
             for n, feed in enumerate(feed_urls):
                 s.add(

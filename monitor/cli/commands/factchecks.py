@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from classifiers.factcheck.evaluate import HEADER, evaluate
+from classifiers.factcheck.rerank import WEIGHTS_FILE
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.factchecks import repository, service
 from monitor.factchecks.importing import parse_any
@@ -103,9 +105,6 @@ def evaluate_command(
     ),
 ) -> None:
     """Fit the re-ranker; print R@1, R@5, recall above threshold and false matches side by side."""
-    from classifiers.factcheck.evaluate import HEADER, evaluate
-    from classifiers.factcheck.rerank import WEIGHTS_FILE
-
     try:
         result = evaluate(from_dir, n_news=news)
     except FileNotFoundError as exc:

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
+from monitor.desk import queue
 from monitor.keys.principal import Principal
 from monitor.keys.service import verify_key
-from monitor.posts import queue
 
 
 @dataclass(frozen=True)

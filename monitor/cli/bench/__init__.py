@@ -1,0 +1,1 @@
+"""Benchmarks registered under `waspada bench`; they print their figures."""
