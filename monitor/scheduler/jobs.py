@@ -17,9 +17,9 @@ from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.desk.brief.tasks import brief_job
 from monitor.drift.tasks import drift_job
+from monitor.flows.collect import collect_due
 from monitor.flows.tasks import refresh_priority_job, score_pending
 from monitor.scheduler import repository
-from monitor.sources.tasks import collect_due
 
 log = logging.getLogger(__name__)
 

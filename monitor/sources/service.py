@@ -20,19 +20,11 @@ from monitor.audit import service as audit
 from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
-from monitor.factchecks import service as factchecks
-
-# Running a collector page is a flow (layers: `flows` sits above `sources`; the layers
-# branch moves `store_run` into monitor/flows/, this import then stays inside flows).
-from monitor.flows import arrival
-from monitor.flows.debunks import rematch_debunks
-from monitor.posts.schemas import PostIn
 from monitor.sources import repository
 from monitor.sources.fetchers.base import FetchState, SourceConfig
 from monitor.sources.http import FetchError
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceOut, SourceSpec
-from monitor.sources.verdicts import to_record
 
 log = logging.getLogger(__name__)
 
@@ -122,49 +114,16 @@ def backoff(interval: int, failures: int, cap: timedelta, retry_after: float | N
     return timedelta(seconds=delay)
 
 
-def store_run(
+def finish_run(
     session: Session,
     settings: Settings,
-    claimed: Claimed,
-    worker: str,
-    items: Sequence[PostIn],
+    row: Source,
+    report: RunReport,
     state: FetchState,
     error: FetchError | None,
     started: datetime,
-    dropped: Sequence[str] = (),
 ) -> RunReport:
-    """Store a run's items and new state, then reschedule; all in the caller's transaction."""
-    report = RunReport(name=claimed.name, fetched=len(items) + len(dropped))
-    report.drop_reasons = list(dropped)
-    row = repository.get_for_update(session, claimed.id)
-    if row is None:
-        raise SourceNotFound(claimed.name)
-    if items:
-        if claimed.source.is_factchecker:
-            publisher = str(claimed.source.config.get("publisher") or claimed.name)
-            records = {r.key: r for r in (to_record(i, publisher) for i in items)}  # one per id
-            counts = factchecks.import_records(session, list(records.values()), source_id=row.id)
-            report.factchecks = counts.inserted + counts.updated + counts.unchanged
-            # A new debunk meets the posts already scored in the recent window at once.
-            rematch_debunks(session, settings, counts.changed_ids)
-        else:
-            outcome = arrival.arrive(
-                session,
-                items,
-                source_id=row.id,
-                default_language=claimed.language,
-                scorer=arrival.loaded_scorer(),
-            )
-            report.new = outcome.report.new
-            report.updated = outcome.report.updated
-            report.drop_reasons += [
-                f"{items[r.index].external_id}: {'; '.join(r.errors)}"
-                for r in outcome.report.rejected
-            ]
-            report.duplicates = outcome.report.duplicates
-            report.new_hashes = [
-                p.content_hash for p in outcome.new_posts if p.duplicate_of_id is None
-            ]
+    """Move the cursor, count the run and release the lease, in the caller's transaction."""
     report.dropped = len(report.drop_reasons)
     # The cursor moves in the same transaction as the items it covers: both or neither.
     row.etag, row.last_modified, row.cursor = state.etag, state.last_modified, state.cursor
@@ -182,6 +141,14 @@ def store_run(
     report.next_fetch_at = row.next_fetch_at
     session.flush()
     return report
+
+
+def locked_row(session: Session, claimed: Claimed) -> Source:
+    """The leased source's row, locked for this run's update."""
+    row = repository.get_for_update(session, claimed.id)
+    if row is None:
+        raise SourceNotFound(claimed.name)
+    return row
 
 
 def record_failure(

@@ -13,12 +13,12 @@ from werkzeug import Request, Response
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.factchecks.models import FactCheck
+from monitor.flows.collect import collect_due, run_now
 from monitor.posts.models import Post
 from monitor.sources import service, sourcesfile
 from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due, run_now
 from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 

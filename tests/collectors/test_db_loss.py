@@ -22,12 +22,12 @@ from werkzeug import Request, Response
 
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, runtime_for_engine
+from monitor.flows.collect import collect_due
 from monitor.posts.models import Post
 from monitor.sources import service
 from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due
 from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 

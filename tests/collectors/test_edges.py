@@ -119,8 +119,8 @@ def test_push_ingest_needs_an_admin_key(api: TestClient, rt: Runtime) -> None:
 def test_sources_api_shows_health_and_is_role_gated(
     api: TestClient, rt: Runtime, httpserver: HTTPServer
 ) -> None:
+    from monitor.flows.collect import collect_due
     from monitor.sources.http import HttpClient
-    from monitor.sources.tasks import collect_due
 
     httpserver.expect_request("/ok").respond_with_data(
         fixture_bytes("rss2.xml"), content_type="application/rss+xml"

@@ -14,11 +14,11 @@ from monitor.core.runtime import Runtime
 from monitor.factchecks import service as factchecks
 from monitor.factchecks.models import FactCheck
 from monitor.factchecks.schemas import parse_record
+from monitor.flows.collect import run_now
 from monitor.posts.models import Post
 from monitor.sources import service
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import run_now
 from tests.collectors.conftest import LOCAL, test_settings
 from tests.factchecks.cases import DEBUNKS
 from tests.factchecks.scored import scored_post

@@ -9,12 +9,12 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 
 from monitor.core.runtime import Runtime
+from monitor.flows.collect import collect_due, run_now
 from monitor.posts.models import Post
 from monitor.sources import service
 from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due, run_now
 from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 

@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from monitor.core.runtime import Runtime
+from monitor.flows.collect import collect_due
 from monitor.posts.models import Post
 from monitor.sources import service
 from monitor.sources.fetchers.base import FetchState, SourceConfig, parse_time
@@ -21,7 +22,6 @@ from monitor.sources.fetchers.telegram import TelegramFetcher
 from monitor.sources.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due
 from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings
 
 TOMORROW = datetime.now(UTC) + timedelta(days=1)

@@ -13,6 +13,7 @@ from werkzeug import Request, Response
 
 from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
+from monitor.flows.collect import collect_due
 from monitor.posts import service as posts
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
@@ -20,7 +21,6 @@ from monitor.regions.tasks import load_regions_step
 from monitor.sources import service as sources
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due
 from tests.collectors.conftest import fixture_bytes
 
 TEXT = "Beredar pesan berantai bahwa surat suara di TPS 7 sudah dicoblos sebelum hari pemungutan"

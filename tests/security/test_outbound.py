@@ -18,12 +18,12 @@ from monitor.alerts import channels, subscriptions
 from monitor.core.outbound import OutboundPolicy, OutboundRefused, blocked, system_resolver
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
+from monitor.flows import collect as tasks
 from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM
 from monitor.keys.service import principal_of
 from monitor.posts.models import Post
 from monitor.sources import service as sources
-from monitor.sources import tasks
 from monitor.sources.fetchers.base import FetchState, SourceConfig
 from monitor.sources.fetchers.rss import RssFetcher
 from monitor.sources.http import FetchError, HttpClient

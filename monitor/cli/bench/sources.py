@@ -27,6 +27,7 @@ from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.flows import arrival
+from monitor.flows.collect import collect_due, make_client
 from monitor.flows.tasks import score_pending
 from monitor.posts.canonical import content_hash
 from monitor.posts.models import Post
@@ -34,7 +35,6 @@ from monitor.posts.schemas import IngestReport, PostIn
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
 from monitor.sources.schemas import SourceSpec
-from monitor.sources.tasks import collect_due, make_client
 
 PAGE = 1000  # as `waspada ingest` commits
 

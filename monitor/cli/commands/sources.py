@@ -16,8 +16,9 @@ from monitor.cli.common import fail, runtime
 from monitor.core.base import utcnow
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
+from monitor.flows import collect as tasks
 from monitor.predictions import repository as score_repository
-from monitor.sources import repository, service, sourcesfile, tasks
+from monitor.sources import repository, service, sourcesfile
 from monitor.sources.schemas import SourceOut, SourceSpec
 
 log = logging.getLogger(__name__)

@@ -12,20 +12,27 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
+from monitor.factchecks import service as factchecks
+from monitor.flows import arrival
+from monitor.flows.debunks import rematch_debunks
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
 from monitor.sources.fetchers import fetcher_for
 from monitor.sources.fetchers.base import FetchState
 from monitor.sources.http import FetchError, HttpClient
+from monitor.sources.verdicts import to_record
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,50 @@ def shared_client(settings: Settings) -> HttpClient:
         return _client
 
 
+def store_run(
+    session: Session,
+    settings: Settings,
+    claimed: service.Claimed,
+    worker: str,
+    items: Sequence[PostIn],
+    state: FetchState,
+    error: FetchError | None,
+    started: datetime,
+    dropped: Sequence[str] = (),
+) -> service.RunReport:
+    """Store a run's items via the arrival flow (or its debunks), then move the cursor."""
+    report = service.RunReport(name=claimed.name, fetched=len(items) + len(dropped))
+    report.drop_reasons = list(dropped)
+    row = service.locked_row(session, claimed)
+    if items:
+        if claimed.source.is_factchecker:
+            publisher = str(claimed.source.config.get("publisher") or claimed.name)
+            records = {r.key: r for r in (to_record(i, publisher) for i in items)}  # one per id
+            counts = factchecks.import_records(session, list(records.values()), source_id=row.id)
+            report.factchecks = counts.inserted + counts.updated + counts.unchanged
+            # A new debunk meets the posts already scored in the recent window at once.
+            rematch_debunks(session, settings, counts.changed_ids)
+        else:
+            outcome = arrival.arrive(
+                session,
+                items,
+                source_id=row.id,
+                default_language=claimed.language,
+                scorer=arrival.loaded_scorer(),
+            )
+            report.new = outcome.report.new
+            report.updated = outcome.report.updated
+            report.drop_reasons += [
+                f"{items[r.index].external_id}: {'; '.join(r.errors)}"
+                for r in outcome.report.rejected
+            ]
+            report.duplicates = outcome.report.duplicates
+            report.new_hashes = [
+                p.content_hash for p in outcome.new_posts if p.duplicate_of_id is None
+            ]
+    return service.finish_run(session, settings, row, report, state, error, started)
+
+
 def collect_one(
     rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str | None = None
 ) -> service.RunReport:
@@ -87,7 +138,7 @@ def collect_one(
         error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
     try:
         with rt.session() as s:
-            report = service.store_run(
+            report = store_run(
                 s, rt.settings, claimed, worker, items, state, error, started, dropped
             )
     except SQLAlchemyError as exc:
