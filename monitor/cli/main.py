@@ -225,8 +225,7 @@ def _bench_alerts() -> click.Command:
 
 BENCH_COMMANDS: dict[str, Lazy] = {
     "ingest": Lazy(
-        "Serve N posts locally and time fetch+parse+dedup+store+classify; print posts/s and "
-        "memory.",
+        "Time arrival through `waspada ingest` and the collectors beside a bare insert.",
         _bench_ingest,
     ),
     "match": Lazy(

@@ -10,6 +10,14 @@ from classifiers.text.rulebook import RULES
 from monitor.core.i18n import keys as string_keys
 from monitor.core.i18n import translate
 
+# One key per label, written out so the translation test sees every key that is used.
+SUMMARY_KEYS = {
+    "hoax": "reason.summary.hoax",
+    "money_politics": "reason.summary.money_politics",
+    "black_campaign": "reason.summary.black_campaign",
+    "identity_politics": "reason.summary.identity_politics",
+}
+
 RULE_FLOOR = 0.9  # classifiers.models.estimator: a strong rule's minimum score
 _RULES = {r.name: r for r in RULES}
 _KNOWN = frozenset(string_keys())
@@ -72,7 +80,7 @@ def label_reasons(lang: str, predictions: Sequence[Mapping[str, Any]]) -> list[L
         if publisher is not None:
             summary = translate(lang, "reason.summary.hoax.debunk").format(publisher=publisher)
         else:
-            summary = translate(lang, f"reason.summary.{label}")
+            summary = translate(lang, SUMMARY_KEYS.get(label, "label.unlabelled"))
         strong = [i for i in ids if i in _RULES and _RULES[i].strong and _RULES[i].label == label]
         floor_note = None
         if strong and abs(score - RULE_FLOOR) < 0.005:

@@ -25,9 +25,13 @@ PROJECT = ("monitor", "classifiers", "api")
 LAZY_TABLE = {"monitor/cli/main.py"}
 # Function-level imports of project modules still waiting for their branch, as
 # (file, imported module). Keep each entry narrow and say who removes it.
-PENDING = {
-    # removed by the arrival flow (arrival branch): decision inheritance moves into the flow
-    ("monitor/clusters/service.py", "monitor.reviews.service"),
+PENDING: set[tuple[str, str]] = set()
+# Lazy for start-up time, never for a cycle (the CLI sits above everything it imports):
+# `waspada classify` answers from the sklearn-free scoring file; only models registered
+# before it, and the first training, need the modules that import all of scikit-learn.
+LAZY_FOR_SPEED = {
+    ("monitor/cli/commands/classify.py", "monitor.modelversions.loading"),
+    ("monitor/cli/commands/classify.py", "monitor.research.defaults"),
 }
 
 
@@ -91,7 +95,7 @@ def test_no_function_level_imports_of_project_modules() -> None:
         if rel in LAZY_TABLE:
             continue
         for line, module in _function_imports(ast.parse(path.read_text(encoding="utf-8"))):
-            if (rel, module) not in PENDING:
+            if (rel, module) not in PENDING | LAZY_FOR_SPEED:
                 problems.append(f"{rel}:{line}: import of {module} inside a function")
     assert not problems, (
         "import project modules at the top of the file; a cycle means a step belongs in "

@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from classifiers.contracts import LABELS, Classifier
+from classifiers.models.estimator import build_pipeline
+from classifiers.models.loaded import LoadedClassifier
 from monitor.cli.bench.sources_data import synthetic_posts
 from monitor.core.runtime import Runtime
 from monitor.predictions import loader
@@ -55,13 +57,8 @@ def baseline_classifier(rt: Runtime) -> Classifier | None:
         promoted = loader.load_classifier(s, rt.settings)
     if promoted is not None:
         return promoted
-    try:
-        import numpy as np
+    import numpy as np
 
-        from classifiers.models.estimator import build_pipeline
-        from classifiers.models.loaded import LoadedClassifier
-    except ImportError:  # sklearn is heavy and optional for the bench
-        return None
     t0 = time.perf_counter()
     train = synthetic_posts(3000, seed=8, duplicate_share=0.0, near_copy_share=0.0)
     y = np.array([[int(label in p["labels"]) for label in LABELS] for p in train])

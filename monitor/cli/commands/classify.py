@@ -62,7 +62,7 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
                     return fast
                 # Lazy on purpose: the skops path imports all of sklearn (over a second), and
                 # only versions registered before the scoring file need it.
-                from classifiers.service import load_version
+                from monitor.modelversions.loading import load_version
 
                 return load_version(row)
             except UnsafeModel as exc:
@@ -73,7 +73,7 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
                     "retrain with `waspada train --promote`"
                 ) from None
     echo_err("waspada: no promoted model; training the default model first (once) ...")
-    from classifiers.service import ensure_default_model  # training: sklearn, minutes
+    from monitor.research.defaults import ensure_default_model  # training: sklearn, minutes
 
     return ensure_default_model(rt, for_operator())
 
