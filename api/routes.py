@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.alerts.endpoints import router as alerts_router
+from api.apidocs.endpoints import router as apidocs_router
 from api.clusters.endpoints import router as clusters_router
 from api.exports.endpoints import router as exports_router
 from api.health.endpoints import router as health_router
@@ -32,9 +33,11 @@ V1_ROUTERS: list[APIRouter] = [
     alerts_router,
 ]
 
-# Routers at the root: health probes and the web pages (login, review, liaison, map).
+# Routers at the root: health probes, the offline API docs and the web pages (login, review,
+# liaison, map).
 ROOT_ROUTERS: list[APIRouter] = [
     health_router,
+    apidocs_router,
     web_login_router,
     web_review_router,
     web_liaison_router,

@@ -67,6 +67,5 @@ def docs_init() -> PlainTextResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Add the docs page and its assets (call with `docs_url=None, redoc_url=None`)."""
-    app.include_router(router)
+    """Mount the docs page's assets (the page is in ROOT_ROUTERS; FastAPI's own is off)."""
     app.mount(ASSET_PREFIX, StaticFiles(directory=ASSETS), name="docs-assets")

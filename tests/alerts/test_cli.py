@@ -159,9 +159,9 @@ def test_alerts_commands_end_to_end(committed: Runtime, receivers: Receivers) ->
     assert len(subs) == 2 and secret not in json.dumps(subs)
 
     assert run("ack", str(alert["id"])).stdout.strip() == f"alert {alert['id']} acknowledged"
-    assert "not open" in run("ack", str(alert["id"]), code=1).stderr
+    assert "tidak terbuka" in run("ack", str(alert["id"]), code=1).stderr
     assert run("resolve", str(alert["id"])).stdout.strip() == f"alert {alert['id']} resolved"
-    assert "no alert with id 424242" in run("resolve", "424242", code=1).stderr
+    assert "Peringatan 424242 tidak ada" in run("resolve", "424242", code=1).stderr
 
     assert run("unsubscribe", str(sub_id)).stdout.strip() == f"subscription {sub_id} deleted"
     assert "no subscription" in run("unsubscribe", str(sub_id), code=1).stderr

@@ -106,7 +106,7 @@ def test_push_api_edge_dates_are_clear_errors_never_a_lost_batch(rt: Runtime) ->
         for path in ("/api/v1/items", "/api/v1/export/items.csv", "/api/v1/export/items.jsonl"):
             got = api.get(path, params={"since": when}, headers=admin)
             assert got.status_code == 422, (path, got.status_code, got.text[:200])
-            assert "outside the supported date range" in got.text
+            assert "di luar rentang tanggal yang didukung" in got.text
 
 
 def test_cursors_with_huge_ids_or_edge_dates_are_400_not_500(rt: Runtime) -> None:
@@ -133,4 +133,4 @@ def test_cursors_with_huge_ids_or_edge_dates_are_400_not_500(rt: Runtime) -> Non
     for params, payload in cases:
         got = api.get("/api/v1/items", params={**params, "cursor": cursor(payload)}, headers=admin)
         assert got.status_code == 400, (payload, got.status_code, got.text[:200])
-        assert "invalid cursor" in got.text
+        assert "kursor tidak valid" in got.text.lower()

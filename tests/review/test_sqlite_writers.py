@@ -49,7 +49,10 @@ def _someone_else_writes(engine: Engine, code: str) -> None:
 
 def test_taking_the_write_lock_first_avoids_the_stale_snapshot(tmp_path: Path) -> None:
     url, items, key = _db(tmp_path)
-    engine = make_engine(url)
+    base = make_engine(url)
+    # Transactions begin IMMEDIATE by default, which rules this interleaving out; a request
+    # that opted into DEFERRED (a reader) shows what the edge's write lock still prevents.
+    engine = base.execution_options(sqlite_begin="DEFERRED")
     # Without the lock: authentication read, another commit, then the write fails at once.
     with Session(engine) as request:
         principal = keys.verify_key(request, key)
@@ -68,7 +71,7 @@ def test_taking_the_write_lock_first_avoids_the_stale_snapshot(tmp_path: Path) -
         out = reviews.decide(request, principal, items[0], DecisionIn(action="confirm"))
         request.commit()
         assert out.status == "confirmed"
-    engine.dispose()
+    base.dispose()
 
 
 def test_concurrent_decisions_on_a_real_server_all_succeed(tmp_path: Path) -> None:

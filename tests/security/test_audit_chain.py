@@ -100,10 +100,9 @@ def test_edit_and_recompute_is_detected(fresh_db_url: str, tmp_path: Path) -> No
     data = tmp_path / "data"
     _events(fresh_db_url, data, 3)
     engine = make_engine(fresh_db_url)
+    second = _ids(engine)[1]  # read first: on SQLite the write transaction below holds the lock
     with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE audit_events SET actor = 'mallory' WHERE id = :i"), {"i": _ids(engine)[1]}
-        )
+        conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE id = :i"), {"i": second})
     # With a guessed key, and as legacy sha256 events: neither passes.
     _recompute_everything(engine, b"guessed-key-0123456789abcdef0123456789")
     code, out = _waspada(["audit", "verify"], fresh_db_url, data)
