@@ -224,6 +224,38 @@ class FactCheckIndex:
         self._row_arrays = {}
         return added
 
+    def restore(
+        self,
+        entries: Sequence[FactCheckEntry],
+        texts: Sequence[str],
+        owners: np.ndarray,
+        channels: Sequence[sp.csr_matrix],
+    ) -> None:
+        """Fill an empty index from saved rows (see `index_file`): no normalising, no hashing."""
+        if self.entries:
+            raise ValueError("restore needs an empty index")
+        self.entries = list(entries)
+        self._keys = {(e.key, e.pk) for e in self.entries}
+        self.row_texts = list(texts)
+        self._row_lengths = [len(t.split()) for t in texts]
+        for text in texts:
+            self.word_df.update(set(text.split()))
+        for channel, mat in enumerate(channels):
+            self._pending[channel].append(mat)
+            self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)
+        self._owner_blocks = [np.asarray(owners, dtype=np.int64)]
+        self._n_rows = len(texts)
+
+    def channel_rows(self) -> list[sp.csr_matrix]:
+        """Return every indexed row's binary features per channel (what `index_file` saves)."""
+        prep = self._prepared()
+        if prep.delta is None:
+            return list(prep.main.rows)
+        return [
+            sp.vstack([m, d], format="csr")
+            for m, d in zip(prep.main.rows, prep.delta.rows, strict=True)
+        ]
+
     def row_words(self, row: int) -> RowWords:
         """Return the words, numbers and word pairs of one indexed row (cached)."""
         got = self._row_words.get(row)

@@ -142,7 +142,7 @@ def bench_classify(
     with ready_runtime() as rt:
         clf = classifier_for(rt, model)
         with rt.session() as session:
-            matcher = load_matcher(session)
+            matcher = load_matcher(session, rt.settings.data_dir)
             debunks = len(matcher.index) if matcher is not None else 0
     version = getattr(clf, "version", "?")
     bare_wall, bare_cpu = _bare_model(texts)
