@@ -53,8 +53,9 @@ class RowWords:
 
 @dataclass(frozen=True)
 class RowArrays:
-    """One row's unique words as arrays, for batch features (valid until the next add)."""
+    """Every row's unique words as flat arrays, for batch features (valid until the next add)."""
 
+    ptr: np.ndarray  # int64, n_rows + 1: row r's words are ptr[r]:ptr[r + 1]
     ids: np.ndarray  # int64 word ids (see `FactCheckIndex.word_id`)
     freq: np.ndarray  # float64 document frequency of each word among rows
     nondigit: np.ndarray  # bool: the word is not all digits
@@ -160,7 +161,7 @@ class FactCheckIndex:
         self.word_df: Counter[str] = Counter()
         self._row_words: dict[int, RowWords] = {}
         self._row_idf: dict[int, dict[str, float]] = {}
-        self._row_arrays: dict[int, RowArrays] = {}
+        self._flat: RowArrays | None = None
         # Every word seen in a row gets a stable integer id (batch features compare ids).
         self.word_ids: dict[str, int] = {}
 
@@ -221,7 +222,7 @@ class FactCheckIndex:
         self._n_rows += len(texts)
         self._cache = None
         self._row_idf = {}  # document frequencies moved
-        self._row_arrays = {}
+        self._flat = None
         return added
 
     def restore(
@@ -277,21 +278,24 @@ class FactCheckIndex:
             self._row_lengths_arr = np.asarray(self._row_lengths, dtype=np.float64)
         return self._row_lengths_arr
 
-    def row_arrays(self, row: int) -> RowArrays:
-        """Return a row's unique words as id, frequency and not-a-number arrays (cached)."""
-        got = self._row_arrays.get(row)
+    def word_arrays(self) -> RowArrays:
+        """Return every row's unique words, flattened (row r is `ptr[r]:ptr[r+1]`; cached)."""
+        got = self._flat
         if got is None:
-            words = self.row_words(row).words
             ids = self.word_ids
+            unique = [list(dict.fromkeys(t.split())) for t in self.row_texts]
+            words = [w for ws in unique for w in ws]
             for w in words:
                 if w not in ids:
                     ids[w] = len(ids)
+            df = self.word_df
             got = RowArrays(
+                np.concatenate([[0], np.cumsum([len(ws) for ws in unique])]).astype(np.int64),
                 np.fromiter((ids[w] for w in words), dtype=np.int64, count=len(words)),
-                np.fromiter((self.word_df.get(w, 0) for w in words), np.float64, len(words)),
+                np.fromiter((df.get(w, 0) for w in words), np.float64, len(words)),
                 np.fromiter((not w.isdigit() for w in words), dtype=bool, count=len(words)),
             )
-            self._row_arrays[row] = got
+            self._flat = got
         return got
 
     def row_idf(self, row: int) -> dict[str, float]:
