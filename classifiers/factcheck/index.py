@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,16 +15,22 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from classifiers.factcheck.hashing import CHAR_RANGE, N_FEATURES, WORD, featurize_texts
 from classifiers.factcheck.text import match_text
-from classifiers.text.ngrams import WordCache, char_wb_grams, count_matrix, hashed_index, word_grams
 
-N_FEATURES = 2**20
+__all__ = [
+    "CHAR_RANGE",
+    "N_FEATURES",
+    "WORD",
+    "FactCheckEntry",
+    "FactCheckIndex",
+    "featurize_texts",
+]
+
 # Per (text, debunk row): cosine, share of the debunk covered, share of the text covered.
 PAIR_FEATURES = ("cos_char", "cos_word", "cover_char", "cover_word", "covered_char", "covered_word")
 N_PAIR_FEATURES = len(PAIR_FEATURES)
 N_CHANNELS = 2  # char n-grams, word n-grams
-WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens as they are
-CHAR_RANGE = (3, 5)
 
 
 @dataclass(frozen=True)
@@ -87,45 +92,6 @@ class _Prepared:
     weights: list[np.ndarray]  # per channel: idf^2 per feature
     row_norm: list[np.ndarray]  # per channel: sum of idf^2 over the row's features
     join: list[np.ndarray]  # per channel: idf^2 where the feature is rare enough to join on
-
-
-def _hash_words(words: list[str]) -> list[list[int]]:
-    # All n-grams of all unseen words hashed in one vectorised call, then split per word.
-    grams = [char_wb_grams(w, *CHAR_RANGE) for w in words]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    out, start = [], 0
-    for gs in grams:
-        out.append(flat[start : start + len(gs)])
-        start += len(gs)
-    return out
-
-
-# Per distinct word: its hashed char n-grams (a debunk base and posts reuse few words).
-_CHAR_CACHE = WordCache(_hash_words)
-
-
-def _binary(rows: list[list[int]]) -> sp.csr_matrix:
-    mat = count_matrix(rows, N_FEATURES, np.float32)
-    mat.data.fill(1.0)
-    return mat
-
-
-def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
-    """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
-
-    The same columns sklearn's `HashingVectorizer(alternate_sign=False, binary=True)` gives
-    (MurmurHash3, 2**20 columns), computed without importing sklearn.
-    """
-    split = [t.split() for t in texts]
-    cache = _CHAR_CACHE.lookup([w for ws in split for w in ws])
-    chars = _binary([[j for w in ws for j in cache[w]] for ws in split])
-    grams = [word_grams(WORD.findall(t)) for t in texts]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    rows, start = [], 0
-    for gs in grams:
-        rows.append(flat[start : start + len(gs)])
-        start += len(gs)
-    return [chars, _binary(rows)]
 
 
 def _rare(q: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from classifiers.factcheck import hashing, verdicts
 from classifiers.factcheck import index as index_module
 from classifiers.factcheck import text as text_module
-from classifiers.factcheck import verdicts
 from classifiers.factcheck.index import N_CHANNELS, N_FEATURES, FactCheckEntry, FactCheckIndex
 from classifiers.text import curated, fingerprints, invisible, ngrams, normal_form
 
@@ -38,7 +38,16 @@ _ARRAYS = {
 _MEMBERS = {*(f"{name}.npy" for name in _ARRAYS), "meta.npy"}
 _ENTRY_FIELDS = ("key", "title", "url", "claim", "pk", "publisher", "verdict")
 # The code that turns a debunk into index rows: a change to any of it makes old files stale.
-_MATCH_CODE = (normal_form, curated, fingerprints, invisible, ngrams, text_module, verdicts)
+_MATCH_CODE = (
+    normal_form,
+    curated,
+    fingerprints,
+    invisible,
+    ngrams,
+    hashing,
+    text_module,
+    verdicts,
+)
 
 
 class IndexFileError(ValueError):
