@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,16 +15,22 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from classifiers.factcheck.hashing import CHAR_RANGE, N_FEATURES, WORD, featurize_texts
 from classifiers.factcheck.text import match_text
-from classifiers.text.ngrams import WordCache, char_wb_grams, count_matrix, hashed_index, word_grams
 
-N_FEATURES = 2**20
+__all__ = [
+    "CHAR_RANGE",
+    "N_FEATURES",
+    "WORD",
+    "FactCheckEntry",
+    "FactCheckIndex",
+    "featurize_texts",
+]
+
 # Per (text, debunk row): cosine, share of the debunk covered, share of the text covered.
 PAIR_FEATURES = ("cos_char", "cos_word", "cover_char", "cover_word", "covered_char", "covered_word")
 N_PAIR_FEATURES = len(PAIR_FEATURES)
 N_CHANNELS = 2  # char n-grams, word n-grams
-WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens as they are
-CHAR_RANGE = (3, 5)
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ class RowWords:
 
 @dataclass(frozen=True)
 class RowArrays:
-    """One row's unique words as arrays, for batch features (valid until the next add)."""
+    """Every row's unique words as flat arrays, for batch features (valid until the next add)."""
 
+    ptr: np.ndarray  # int64, n_rows + 1: row r's words are ptr[r]:ptr[r + 1]
     ids: np.ndarray  # int64 word ids (see `FactCheckIndex.word_id`)
     freq: np.ndarray  # float64 document frequency of each word among rows
     nondigit: np.ndarray  # bool: the word is not all digits
@@ -86,45 +92,6 @@ class _Prepared:
     weights: list[np.ndarray]  # per channel: idf^2 per feature
     row_norm: list[np.ndarray]  # per channel: sum of idf^2 over the row's features
     join: list[np.ndarray]  # per channel: idf^2 where the feature is rare enough to join on
-
-
-def _hash_words(words: list[str]) -> list[list[int]]:
-    # All n-grams of all unseen words hashed in one vectorised call, then split per word.
-    grams = [char_wb_grams(w, *CHAR_RANGE) for w in words]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    out, start = [], 0
-    for gs in grams:
-        out.append(flat[start : start + len(gs)])
-        start += len(gs)
-    return out
-
-
-# Per distinct word: its hashed char n-grams (a debunk base and posts reuse few words).
-_CHAR_CACHE = WordCache(_hash_words)
-
-
-def _binary(rows: list[list[int]]) -> sp.csr_matrix:
-    mat = count_matrix(rows, N_FEATURES, np.float32)
-    mat.data.fill(1.0)
-    return mat
-
-
-def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
-    """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
-
-    The same columns sklearn's `HashingVectorizer(alternate_sign=False, binary=True)` gives
-    (MurmurHash3, 2**20 columns), computed without importing sklearn.
-    """
-    split = [t.split() for t in texts]
-    cache = _CHAR_CACHE.lookup([w for ws in split for w in ws])
-    chars = _binary([[j for w in ws for j in cache[w]] for ws in split])
-    grams = [word_grams(WORD.findall(t)) for t in texts]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    rows, start = [], 0
-    for gs in grams:
-        rows.append(flat[start : start + len(gs)])
-        start += len(gs)
-    return [chars, _binary(rows)]
 
 
 def _rare(q: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
@@ -160,7 +127,7 @@ class FactCheckIndex:
         self.word_df: Counter[str] = Counter()
         self._row_words: dict[int, RowWords] = {}
         self._row_idf: dict[int, dict[str, float]] = {}
-        self._row_arrays: dict[int, RowArrays] = {}
+        self._flat: RowArrays | None = None
         # Every word seen in a row gets a stable integer id (batch features compare ids).
         self.word_ids: dict[str, int] = {}
 
@@ -221,8 +188,40 @@ class FactCheckIndex:
         self._n_rows += len(texts)
         self._cache = None
         self._row_idf = {}  # document frequencies moved
-        self._row_arrays = {}
+        self._flat = None
         return added
+
+    def restore(
+        self,
+        entries: Sequence[FactCheckEntry],
+        texts: Sequence[str],
+        owners: np.ndarray,
+        channels: Sequence[sp.csr_matrix],
+    ) -> None:
+        """Fill an empty index from saved rows (see `index_file`): no normalising, no hashing."""
+        if self.entries:
+            raise ValueError("restore needs an empty index")
+        self.entries = list(entries)
+        self._keys = {(e.key, e.pk) for e in self.entries}
+        self.row_texts = list(texts)
+        self._row_lengths = [len(t.split()) for t in texts]
+        for text in texts:
+            self.word_df.update(set(text.split()))
+        for channel, mat in enumerate(channels):
+            self._pending[channel].append(mat)
+            self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)
+        self._owner_blocks = [np.asarray(owners, dtype=np.int64)]
+        self._n_rows = len(texts)
+
+    def channel_rows(self) -> list[sp.csr_matrix]:
+        """Return every indexed row's binary features per channel (what `index_file` saves)."""
+        prep = self._prepared()
+        if prep.delta is None:
+            return list(prep.main.rows)
+        return [
+            sp.vstack([m, d], format="csr")
+            for m, d in zip(prep.main.rows, prep.delta.rows, strict=True)
+        ]
 
     def row_words(self, row: int) -> RowWords:
         """Return the words, numbers and word pairs of one indexed row (cached)."""
@@ -245,21 +244,24 @@ class FactCheckIndex:
             self._row_lengths_arr = np.asarray(self._row_lengths, dtype=np.float64)
         return self._row_lengths_arr
 
-    def row_arrays(self, row: int) -> RowArrays:
-        """Return a row's unique words as id, frequency and not-a-number arrays (cached)."""
-        got = self._row_arrays.get(row)
+    def word_arrays(self) -> RowArrays:
+        """Return every row's unique words, flattened (row r is `ptr[r]:ptr[r+1]`; cached)."""
+        got = self._flat
         if got is None:
-            words = self.row_words(row).words
             ids = self.word_ids
+            unique = [list(dict.fromkeys(t.split())) for t in self.row_texts]
+            words = [w for ws in unique for w in ws]
             for w in words:
                 if w not in ids:
                     ids[w] = len(ids)
+            df = self.word_df
             got = RowArrays(
+                np.concatenate([[0], np.cumsum([len(ws) for ws in unique])]).astype(np.int64),
                 np.fromiter((ids[w] for w in words), dtype=np.int64, count=len(words)),
-                np.fromiter((self.word_df.get(w, 0) for w in words), np.float64, len(words)),
+                np.fromiter((df.get(w, 0) for w in words), np.float64, len(words)),
                 np.fromiter((not w.isdigit() for w in words), dtype=bool, count=len(words)),
             )
-            self._row_arrays[row] = got
+            self._flat = got
         return got
 
     def row_idf(self, row: int) -> dict[str, float]:

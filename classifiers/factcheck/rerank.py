@@ -282,12 +282,14 @@ def chance_features(
         return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     n_rows = max(index.n_rows, 1)
     rare_df = max(3.0, RARE_SHARE * n_rows)
-    arrays = [index.row_arrays(int(r)) for r in pair_rows]
-    lengths = np.fromiter((len(a.ids) for a in arrays), dtype=np.int64, count=n_pairs)
+    flat = index.word_arrays()
+    starts = flat.ptr[pair_rows]
+    lengths = flat.ptr[pair_rows + 1] - starts
     owner = np.repeat(np.arange(n_pairs), lengths)
-    ids = np.concatenate([a.ids for a in arrays])
-    freq = np.concatenate([a.freq for a in arrays])
-    nondigit = np.concatenate([a.nondigit for a in arrays])
+    # Position of every word of every pair's row in the flat arrays, without a Python loop.
+    offsets = np.cumsum(lengths) - lengths
+    pos = np.arange(int(lengths.sum())) - offsets[owner] + starts[owner]
+    ids, freq, nondigit = flat.ids[pos], flat.freq[pos], flat.nondigit[pos]
     per_word = np.array([len(t) for t in token_lists], dtype=np.float64) / (n_rows * ROW_WORDS)
     chance = np.minimum(CHANCE_CAP, (freq + 1.0) * per_word[pair_text][owner])
     # A row word is present when (text, word id) is among the text's own (text, word id) keys.

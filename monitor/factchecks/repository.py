@@ -32,6 +32,22 @@ def after_id(session: Session, last_id: int, limit: int = 5000) -> Sequence[Fact
     return session.scalars(stmt).all()
 
 
+def all_rows(
+    session: Session,
+) -> Sequence[Row[tuple[int, str, str, str, str | None, str | None, str | None]]]:
+    """Return (id, publisher, external id, title, url, claim, verdict) of every fact-check by id."""
+    cols = (
+        FactCheck.id,
+        FactCheck.publisher,
+        FactCheck.external_id,
+        FactCheck.title,
+        FactCheck.url,
+        FactCheck.claim,
+        FactCheck.verdict,
+    )
+    return session.execute(select(*cols).order_by(FactCheck.id)).all()
+
+
 def count_and_max_id(session: Session) -> tuple[int, int]:
     """Return how many fact-checks exist and the largest id (0 when empty)."""
     count, max_id = session.execute(select(func.count(FactCheck.id), func.max(FactCheck.id))).one()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
+from classifiers.factcheck.index_file import build_or_load
 from classifiers.factcheck.matcher import FactCheckMatcher
 from monitor.factchecks import repository
 from monitor.factchecks.models import FactCheck
@@ -76,16 +79,50 @@ def import_records(
 
 def entry_of(row: FactCheck) -> FactCheckEntry:
     """Return the index entry of one fact-check row."""
-    key = f"{row.publisher}:{row.external_id}" if row.publisher else row.external_id
+    return _entry(
+        row.id, row.publisher, row.external_id, row.title, row.url, row.claim, row.verdict
+    )
+
+
+def _entry(
+    pk: int,
+    publisher: str | None,
+    external_id: str,
+    title: str,
+    url: str | None,
+    claim: str | None,
+    verdict: str | None,
+) -> FactCheckEntry:
+    key = f"{publisher}:{external_id}" if publisher else external_id
     return FactCheckEntry(
         key=key,
-        title=row.title,
-        url=row.url,
-        claim=row.claim,
-        pk=row.id,
-        publisher=row.publisher or None,
-        verdict=row.verdict,
+        title=title,
+        url=url,
+        claim=claim,
+        pk=pk,
+        publisher=publisher or None,
+        verdict=verdict,
     )
+
+
+def index_path(store: Path, url: str) -> Path:
+    """Return where the saved index of the database at `url` lives under `store`."""
+    return store / f"factcheck-index-{hashlib.sha256(url.encode()).hexdigest()[:16]}.npz"
+
+
+def _from_store(session: Session, url: str, store: Path) -> FactCheckMatcher:
+    # Reading the rows costs milliseconds; normalising and hashing them costs seconds.
+    entries = [_entry(*row) for row in repository.all_rows(session)]
+    path = index_path(store, url)
+    try:
+        index, why = build_or_load(entries, path)
+    except OSError as exc:  # a read-only data directory: build in memory, say so once
+        log.warning("fact-check index not saved", extra={"path": str(path), "error": str(exc)})
+        index, why = FactCheckIndex(), None
+        index.add(entries)
+    if why:
+        log.warning("fact-check index rebuilt", extra={"path": str(path), "reason": why})
+    return FactCheckMatcher(index)
 
 
 _matchers: dict[str, FactCheckMatcher] = {}
@@ -109,11 +146,19 @@ def _newest_still_stored(session: Session, index: FactCheckIndex) -> bool:
     return row is not None and entry_of(row) == newest
 
 
-def load_matcher(session: Session) -> FactCheckMatcher | None:
+def save_index(session: Session, store: Path) -> None:
+    """Build the saved index of the database's debunks under `store` unless it is current."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    _from_store(session, url, store)
+
+
+def load_matcher(session: Session, store: Path | None = None) -> FactCheckMatcher | None:
     """Return a matcher over the database's fact-checks (None when there are none).
 
     The index is cached per database and grows by id: rows written since the last call (an
-    import, a fact-checker collector) are added without re-indexing the rest.
+    import, a fact-checker collector) are added without re-indexing the rest. With `store`
+    (the data directory), a process's first call reads the index saved there when it matches
+    the debunks exactly, and otherwise builds and saves it (`classifiers.factcheck.index_file`).
     """
     count, max_id = repository.count_and_max_id(session)
     if count == 0:
@@ -121,6 +166,10 @@ def load_matcher(session: Session) -> FactCheckMatcher | None:
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _lock:
         matcher = _matchers.get(url)
+        if matcher is None and store is not None:
+            matcher = _from_store(session, url, store)
+            _matchers[url] = matcher
+            _text_lengths[url] = repository.text_length(session, matcher.index.max_pk)
         # Fewer rows or a lower max id than indexed: rows were deleted or rolled back. The
         # newest indexed row must also still be what the database holds under its id (SQLite
         # reuses the ids of rolled-back rows), and the indexed rows' text must not have been

@@ -89,7 +89,7 @@ def classify_command(
     with ready_runtime() as rt:
         clf = classifier_for(rt, model)
         with rt.session() as session:
-            matcher = load_matcher(session)
+            matcher = load_matcher(session, rt.settings.data_dir)
     source = input.open("rb") if input is not None else sys.stdin.buffer
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
     try:

@@ -48,10 +48,15 @@ def import_file(
             f"{len(parsed.errors)} bad lines, nothing imported "
             "(fix them, or pass --skip-invalid to import the valid lines)"
         )
-    with runtime() as rt, rt.session() as s:
-        counts = service.import_records(s, [r for _, r in parsed.records])
-        # New debunks meet the posts already scored, in the same transaction as the import.
-        matched = rematch_debunks(s, rt.settings, counts.changed_ids)
+    with runtime() as rt:
+        with rt.session() as s:
+            counts = service.import_records(s, [r for _, r in parsed.records])
+            # New debunks meet the posts already scored, in the same transaction as the import.
+            matched = rematch_debunks(s, rt.settings, counts.changed_ids)
+        if counts.inserted or counts.updated:
+            # After the commit: `waspada classify` then starts from the saved index.
+            with rt.session() as s:
+                service.save_index(s, rt.settings.data_dir)
     typer.echo(
         f"fact-checks: {counts.inserted} inserted, {counts.updated} updated, "
         f"{counts.unchanged} unchanged, {len(parsed.errors)} lines refused "

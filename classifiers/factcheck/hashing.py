@@ -1,0 +1,54 @@
+"""Hashed char_wb 3-5 and word 1-2 n-gram features of normalised texts (no scikit-learn)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from classifiers.text.ngrams import WordCache, char_wb_grams, count_matrix, hashed_index, word_grams
+
+N_FEATURES = 2**20
+WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens as they are
+CHAR_RANGE = (3, 5)
+
+
+def _hash_words(words: list[str]) -> list[list[int]]:
+    # All n-grams of all unseen words hashed in one vectorised call, then split per word.
+    grams = [char_wb_grams(w, *CHAR_RANGE) for w in words]
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
+    out, start = [], 0
+    for gs in grams:
+        out.append(flat[start : start + len(gs)])
+        start += len(gs)
+    return out
+
+
+# Per distinct word: its hashed char n-grams (a debunk base and posts reuse few words).
+_CHAR_CACHE = WordCache(_hash_words)
+
+
+def _binary(rows: list[list[int]]) -> sp.csr_matrix:
+    mat = count_matrix(rows, N_FEATURES, np.float32)
+    mat.data.fill(1.0)
+    return mat
+
+
+def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
+    """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
+
+    The same columns sklearn's `HashingVectorizer(alternate_sign=False, binary=True)` gives
+    (MurmurHash3, 2**20 columns), computed without importing sklearn.
+    """
+    split = [t.split() for t in texts]
+    cache = _CHAR_CACHE.lookup([w for ws in split for w in ws])
+    chars = _binary([[j for w in ws for j in cache[w]] for ws in split])
+    grams = [word_grams(WORD.findall(t)) for t in texts]
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
+    rows, start = [], 0
+    for gs in grams:
+        rows.append(flat[start : start + len(gs)])
+        start += len(gs)
+    return [chars, _binary(rows)]
