@@ -25,8 +25,15 @@ def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Sessio
         yield session
 
 
-def get_read_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+def get_read_session(
+    rt: Annotated[Runtime, Depends(get_runtime)],
+    primary: Annotated[Session, Depends(get_session)],
+) -> Iterator[Session]:
     """Yield a session for long reads (exports, figures): the replica when one is configured."""
+    if rt.read_factory is None:
+        # No replica: the request's own unit of work (one transaction, one connection).
+        yield primary
+        return
     with rt.read_session() as session:
         yield session
 

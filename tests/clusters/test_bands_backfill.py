@@ -18,6 +18,7 @@ from monitor.posts.canonical import content_hash
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from tests.clusters.test_clusters import COPIES, UNRELATED
+from tests.support.oldschema import later_columns
 
 _BEFORE = "a4c7e2d9f150"  # lazy clusters: signatures copied from clusters, no bands
 
@@ -56,7 +57,7 @@ def _old_cluster(s: Session, n: str, text: str, last_seen_days: float) -> int:
 def test_hot_clusters_get_bands_and_their_copies_join_them(fresh_db_url: str) -> None:
     engine = make_engine(fresh_db_url)
     _alembic(engine, "downgrade", "b7e4c2a91f03")
-    with Session(engine) as s:
+    with later_columns(engine), Session(engine) as s:
         hot = _old_cluster(s, "hot", COPIES[0], last_seen_days=1)
         cold = _old_cluster(s, "cold", UNRELATED[0], last_seen_days=30)
         s.commit()
@@ -82,7 +83,7 @@ def test_hot_clusters_get_bands_and_their_copies_join_them(fresh_db_url: str) ->
 def test_the_migration_keeps_existing_bands(fresh_db_url: str) -> None:
     engine = make_engine(fresh_db_url)
     _alembic(engine, "downgrade", _BEFORE)
-    with Session(engine) as s:
+    with later_columns(engine), Session(engine) as s:
         item = PostIn.model_validate({"platform": "x", "external_id": "a", "text": COPIES[0]})
         # The previous schema's rows, written as its code wrote them (id, seen_at per band).
         post = Post(

@@ -14,6 +14,7 @@ from monitor.core.db import make_engine
 from monitor.posts.canonical import content_hash
 from monitor.posts.models import Post
 from monitor.sources.models import Source
+from tests.support.oldschema import later_columns
 
 _BEFORE = "5d1e0a7c9b21"
 _REV = "b7e4c2a91f03"
@@ -42,7 +43,7 @@ def _post(source: Source | None, external_id: str, text: str, **extra: object) -
 def test_old_rss_rows_are_rekeyed_by_source_and_nothing_is_lost(fresh_db_url: str) -> None:
     engine = make_engine(fresh_db_url)
     _alembic(engine, "downgrade", _BEFORE)
-    with Session(engine) as s:
+    with later_columns(engine), Session(engine) as s:
         ekonomi = Source(name="tempo-ekonomi", kind="rss", url="https://rss.tempo.co/ekonomi")
         hukum = Source(name="tempo-hukum", kind="rss", url="https://rss.tempo.co/hukum")
         wp = Source(name="situs", kind="wordpress", url="https://situs.example")
@@ -102,7 +103,7 @@ def test_old_rss_rows_are_rekeyed_by_source_and_nothing_is_lost(fresh_db_url: st
 
     # And back: bare keys return where they are free.
     _alembic(engine, "downgrade", _BEFORE)
-    with Session(engine) as s:
+    with later_columns(engine), Session(engine) as s:
         keys = set(s.scalars(select(Post.external_id)))
         assert {"1", "2", "5", "tempo-ekonomi:5", "situs:77"} <= keys
         assert s.query(Post).count() == before

@@ -62,7 +62,8 @@ def test_scoring_job_can_leave_the_scheduler(rt: Runtime) -> None:
     assert "score" not in [j.name for j in default_jobs(off)]
     assert {j.name for j in default_jobs(off) if j.once} == {
         "alerts-evaluate",
-        "clusters-priority",
+        "priority-refresh",
+        "clusters-prune",
         "drift-watch",
         "audit-checkpoint",
     }
