@@ -21,6 +21,7 @@ from monitor.keys.principal import SYSTEM
 from monitor.keys.service import create_key
 from monitor.modelversions import service as models
 from monitor.regions.tasks import load_regions_step
+from monitor.research.promote import promote
 
 SEEDS = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "seeds"
 PLACE = " Kejadian di Kabupaten Bogor, Jawa Barat."
@@ -130,7 +131,7 @@ def prepare(rt: Runtime, webhook: str) -> str:
     trained = train(rt.settings.data_dir, config)
     with rt.session() as s:
         row = models.register(s, rt.settings.data_dir, trained, version="fleet-1")
-        models.promote(s, row.version, actor="test:fleet")
+        promote(s, rt.settings.data_dir, row.version, None, actor="test:fleet")
         _, plaintext = create_key(s, "fleet-admin", "admin")
         req = subscriptions.SubscriptionRequest(
             name="desk", channel="webhook", target=webhook, secret="fleet-webhook-secret-0123"
