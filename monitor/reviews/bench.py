@@ -125,9 +125,19 @@ def _scenarios(
         params = {"status": "new", "limit": "50", "mix": "uncertain"}
         return lambda c: c.get("/api/v1/items", params=params, headers=rh)
 
+    def grouped_req() -> benchload.Request:
+        params = {**next(filters), "limit": "50", "group": "cluster"}
+        return lambda c: c.get("/api/v1/items", params=params, headers=rh)
+
+    def grouped_liaison_req() -> benchload.Request:
+        params = {"status": "new", "limit": "50", "group": "cluster"}
+        return lambda c: c.get("/api/v1/items", params=params, headers=lh)
+
     return {
         "queue": queue_req,
         "queue-liaison": liaison_req,
+        "grouped": grouped_req,
+        "grouped-liaison": grouped_liaison_req,
         "detail": detail_req,
         "decision": decision_req,
         "queue-mix": mix_req,
@@ -275,7 +285,14 @@ def _run(
         await closed_loop(base, "warmup", scenarios["queue"], 4, min(2.0, seconds))
         out = [
             await timed(open_loop(base, name, scenarios[name], rate, seconds, conns))
-            for name in ("queue", "queue-liaison", "queue-mix", "detail")
+            for name in (
+                "queue",
+                "queue-liaison",
+                "grouped",
+                "grouped-liaison",
+                "queue-mix",
+                "detail",
+            )
         ]
         out.append(
             await timed(
