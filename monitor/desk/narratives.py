@@ -35,6 +35,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from monitor.clusters import scoped
 from monitor.clusters.models import Cluster
+from monitor.desk import pagerows
 from monitor.keys.principal import Principal
 from monitor.posts import queue
 from monitor.posts.models import Post
@@ -53,7 +54,7 @@ class Narrative:
     n_sources: int
     first_seen: datetime
     last_seen: datetime
-    copies: list[Post] = field(default_factory=list)
+    copies: list[Any] = field(default_factory=list)  # Core rows of `pagerows.select_rows`
     cluster: Cluster | None = None
     growth_rate: float = 0.0  # copies per hour (within the caller's regions when limited)
 
@@ -63,7 +64,7 @@ class Narrative:
         return self.key if self.key > 0 else None
 
     @property
-    def top(self) -> Post:
+    def top(self) -> Any:
         """Return the copy the row shows: the best by the queue's order."""
         return self.copies[0]
 
@@ -216,17 +217,17 @@ def _attach_copies(
     )
     in_page = or_(Post.cluster_id.in_(clusters), Post.id.in_(singles))
     ranked = select(Post.id, rank).where(and_(true(), *where), in_page).subquery()
-    rows = session.scalars(
-        select(Post)
+    rows = session.execute(
+        pagerows.select_rows(session)
         .join(ranked, ranked.c.id == Post.id)
         .where(ranked.c.rank <= MAX_COPIES)
         .order_by(ranked.c.rank)
     ).all()
     by_key = {n.key: n for n in narratives}
-    for post in rows:
-        key = post.cluster_id if post.cluster_id is not None else -post.id
+    for row in rows:
+        key = row.cluster_id if row.cluster_id is not None else -row.id
         if key in by_key:
-            by_key[key].copies.append(post)
+            by_key[key].copies.append(row)
 
 
 def _attach_clusters(session: Session, principal: Principal, narratives: list[Narrative]) -> None:
