@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     distinct,
@@ -132,6 +133,21 @@ def first_of_group(
     return or_(Post.cluster_id.is_(None), ~better)
 
 
+def tops_statement(
+    where: list[ColumnElement[bool]],
+    ordering: queue.Ordering,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Select[Any]:
+    """Return the SELECT of a page's groups: each group's best copy, in queue order."""
+    stmt = select(Post.id, Post.cluster_id, ordering.column.label("best")).where(
+        and_(true(), *where), first_of_group(where, ordering)
+    )
+    if cursor:
+        stmt = stmt.where(ordering.after(*decode_cursor(ordering, cursor)))
+    return stmt.order_by(*ordering.order_by()).limit(limit)
+
+
 def page(
     session: Session,
     principal: Principal,
@@ -144,12 +160,7 @@ def page(
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
     where = queue.conditions(session, principal, filters)
-    stmt = select(Post.id, Post.cluster_id, ordering.column.label("best")).where(
-        and_(true(), *where), first_of_group(where, ordering)
-    )
-    if cursor:
-        stmt = stmt.where(ordering.after(*decode_cursor(ordering, cursor)))
-    tops = session.execute(stmt.order_by(*ordering.order_by()).limit(limit + 1)).all()
+    tops = session.execute(tops_statement(where, ordering, cursor, limit + 1)).all()
     more = len(tops) > limit
     tops = tops[:limit]
     figures = _figures(session, where, [t.cluster_id for t in tops if t.cluster_id is not None])

@@ -112,6 +112,22 @@ def by_ids(session: Session, ids: Sequence[int], zone: str | None = None) -> lis
     return [queue_row(found[i], zone) for i in ids if i in found]
 
 
+def flat_statement(
+    session: Session,
+    principal: Principal,
+    filters: queue.ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Select[Any]:
+    """Return the per-post queue page's one SELECT (also for `waspada bench api` plans)."""
+    ordering = queue.queue_order(sort)
+    where = queue.conditions(session, principal, filters)
+    if cursor:
+        where.append(ordering.after(*queue.decode_cursor(ordering, cursor)))
+    return select_rows(session).where(*where).order_by(*ordering.order_by()).limit(limit)
+
+
 def flat_page(
     session: Session,
     principal: Principal,
@@ -124,10 +140,7 @@ def flat_page(
     """Return one page of the per-post queue and the next cursor (QueryError on bad input)."""
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
-    where = queue.conditions(session, principal, filters)
-    if cursor:
-        where.append(ordering.after(*queue.decode_cursor(ordering, cursor)))
-    stmt = select_rows(session).where(*where).order_by(*ordering.order_by()).limit(limit + 1)
+    stmt = flat_statement(session, principal, filters, sort, cursor, limit + 1)
     rows = session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -26,6 +26,7 @@ from sqlalchemy.sql import Select
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
+from monitor.desk import narratives, pagerows
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.posts import queue
@@ -88,8 +89,14 @@ def _plans(engine: Engine, principal: Principal, liaison: Principal) -> None:
             (principal, "queue q=amplop", queue.ItemFilters(statuses=("new",), q="amplop")),
         ]
         for who, label, filters in cases:
-            statement = queue.statement(session, who, filters, "priority", None, 51)
+            statement = pagerows.flat_statement(session, who, filters, "priority", None, 51)
             typer.echo(f"\n-- plan: {label}")
+            for line in explain(session, statement):
+                typer.echo(f"   {line}")
+        for who, label, filters in (cases[0], cases[3]):
+            where = queue.conditions(session, who, filters)
+            statement = narratives.tops_statement(where, queue.queue_order("priority"), None, 51)
+            typer.echo(f"\n-- plan: grouped {label}")
             for line in explain(session, statement):
                 typer.echo(f"   {line}")
         session.rollback()
