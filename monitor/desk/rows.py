@@ -60,7 +60,8 @@ def grouped_rows(
 ) -> list[QueueRow]:
     """Return one row per narrative: the best copy's row plus the group's figures."""
     now = utcnow()
-    parts = flow_priority.priority_parts(session, [g.top.id for g in groups], now)
+    known = {g.cluster.id: g.cluster for g in groups if g.cluster is not None}
+    parts = flow_priority.priority_parts(session, [g.top.id for g in groups], now, known)
     rows: list[QueueRow] = []
     for group in groups:
         row = pagerows.queue_row(group.top, zone)
