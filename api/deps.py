@@ -13,8 +13,12 @@ from monitor.core.settings import Settings
 from monitor.reviews import repository as review_repo
 
 
-def get_runtime(request: Request) -> Runtime:
-    """Return the runtime the app was built with."""
+async def get_runtime(request: Request) -> Runtime:
+    """Return the runtime the app was built with.
+
+    Why async: FastAPI runs a plain `def` dependency in a worker thread; a hop costs
+    more than this attribute read, and every request resolves it.
+    """
     rt: Runtime = request.app.state.runtime
     return rt
 
@@ -38,7 +42,7 @@ def get_read_session(
         yield session
 
 
-def get_app_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
+async def get_app_settings(rt: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     """Return the settings."""
     return rt.settings
 

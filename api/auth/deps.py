@@ -132,7 +132,8 @@ def require(action: str) -> Any:
     """Return a dependency that yields the caller after checking the policy for `action`."""
     policy.roles_for(action)  # fail at import time for an action missing from the table
 
-    def check(principal: PrincipalDep) -> Principal:
+    # Async on purpose: no I/O here, so no worker-thread hop (see api.deps.get_runtime).
+    async def check(principal: PrincipalDep) -> Principal:
         if not policy.allowed(principal, action):
             raise Forbidden("error.role_forbidden", role=principal.role, action=action)
         return principal

@@ -17,7 +17,7 @@ from api.deps import SessionDep, SettingsDep, begin_review_write
 from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
 from monitor.core.errors import Conflict, MethodNotAllowed, NotFound
 from monitor.core.localtime import ZONES
-from monitor.desk import detail, queue
+from monitor.desk import detail, pagerows, queue
 from monitor.desk import explore as explore_mod
 from monitor.desk import rows as desk_rows
 from monitor.desk.schemas import QueuePage
@@ -119,16 +119,16 @@ def list_items(
             limit,
             explore_mod.Mix(explore=explore, band=band),
         )
-        items = desk_rows.flat_rows(session, [e.post for e in entries], zone)
-        for item, entry in zip(items, entries, strict=True):
-            item.why_in_queue = entry.why
-            item.uncertainty = entry.margin
+        items = pagerows.by_ids(session, [e.post.id for e in entries], zone)
+        why = {e.post.id: e for e in entries}
+        for item in items:
+            item.why_in_queue = why[item.id].why
+            item.uncertainty = why[item.id].margin
         return _page_response(QueuePage(items=items, next_cursor=next_cursor))
     if group == "cluster":
         rows, next_cursor = desk_rows.page(session, principal, filters, sort, cursor, limit, zone)
         return _page_response(QueuePage(items=rows, next_cursor=next_cursor))
-    posts, next_cursor = queue.page(session, principal, filters, sort, cursor, limit)
-    flat = desk_rows.flat_rows(session, posts, zone)
+    flat, next_cursor = pagerows.flat_page(session, principal, filters, sort, cursor, limit, zone)
     return _page_response(QueuePage(items=flat, next_cursor=next_cursor))
 
 

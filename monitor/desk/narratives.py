@@ -1,9 +1,10 @@
 """The narrative-first queue: one row per cluster (its best copy on top), single posts alone.
 
-Two queries per page, both over the same filters and region scope as the flat queue: one
-GROUP BY over the matching posts (ordered by the group's best sort key, keyset-paged) and one
-for the page's copies (a window function keeps at most MAX_COPIES per group). A post whose
-cluster is NULL (clusters are created lazily, on the second copy) is a group of its own.
+Three small queries per page, all over the same filters and region scope as the flat queue:
+the flat queue's keyset walk keeping only each group's best copy (a group sits where its best
+copy sits), the page's clusters' figures (copies, sources, first/last seen), and the page's
+copies (a window function keeps at most MAX_COPIES per group). A post whose cluster is NULL
+(clusters are created lazily, on the second copy) is a group of its own.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import binascii
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
+    Select,
     and_,
     case,
     distinct,
+    exists,
     func,
     literal,
     or_,
@@ -30,11 +32,11 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from monitor.clusters import scoped
 from monitor.clusters.models import Cluster
-from monitor.core.base import UTCDateTime
-from monitor.desk import queue
+from monitor.desk import pagerows, queue
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
 
@@ -52,7 +54,7 @@ class Narrative:
     n_sources: int
     first_seen: datetime
     last_seen: datetime
-    copies: list[Post] = field(default_factory=list)
+    copies: list[Any] = field(default_factory=list)  # Core rows of `pagerows.select_rows`
     cluster: Cluster | None = None
     growth_rate: float = 0.0  # copies per hour (within the caller's regions when limited)
 
@@ -62,9 +64,12 @@ class Narrative:
         return self.key if self.key > 0 else None
 
     @property
-    def top(self) -> Post:
+    def top(self) -> Any:
         """Return the copy the row shows: the best by the queue's order."""
         return self.copies[0]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def group_key() -> ColumnElement[int]:
@@ -77,30 +82,69 @@ def _sort_column(ordering: queue.Ordering) -> Any:
 
 
 def encode_cursor(ordering: queue.Ordering, narrative: Narrative) -> str:
-    """Return an opaque cursor pointing just after a group."""
+    """Return an opaque cursor pointing just after a group (after its best copy)."""
     value = narrative.sort_key
     raw = value.isoformat() if isinstance(value, datetime) else value
-    payload = json.dumps({"s": ordering.name, "m": "cluster", "k": raw, "g": narrative.key})
+    payload = json.dumps({"s": ordering.name, "m": "cluster", "k": raw, "i": narrative.top.id})
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
 def decode_cursor(ordering: queue.Ordering, cursor: str) -> tuple[Any, int]:
-    """Return (sort key, group key) from a grouped cursor of the same sort, or raise QueryError."""
+    """Return (sort key, post id) from a grouped cursor of the same sort, or raise QueryError."""
     try:
         if len(cursor) > 400:
             raise ValueError("too long")
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, dict) or raw.get("s") != ordering.name or raw.get("m") != "cluster":
             raise ValueError("other sort or grouping")
-        key = raw["g"]
-        if isinstance(key, bool) or not isinstance(key, int) or not 0 < abs(key) < 2**31:
-            raise ValueError("bad group")
+        post_id = raw["i"]
+        if isinstance(post_id, bool) or not isinstance(post_id, int) or not 0 < post_id < 2**31:
+            raise ValueError("bad id")
         value = ordering.parse_key(raw["k"])
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("not finite")
-        return value, key
+        return value, post_id
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise queue.QueryError("error.bad_group_cursor") from None
+
+
+def first_of_group(
+    where: list[ColumnElement[bool]], ordering: queue.Ordering
+) -> ColumnElement[bool]:
+    """Match posts that are the best matching copy of their cluster (or have no cluster).
+
+    Why this shape: a group's row sits where its best copy sits in the flat queue, so the
+    page is the flat queue's index walk minus later copies; each clustered candidate costs
+    one probe of `ix_posts_cluster_id` instead of grouping every matching post per page.
+    """
+    other = Post.__table__.alias("better")
+    adapt = ClauseAdapter(other).traverse
+    column = other.c[ordering.column.key]
+    better = exists(
+        select(literal(1))
+        .select_from(other)
+        .where(
+            other.c.cluster_id == Post.cluster_id,
+            tuple_(column, other.c.id) > tuple_(ordering.column, Post.id),
+            *[adapt(c) for c in where],
+        )
+    )
+    return or_(Post.cluster_id.is_(None), ~better)
+
+
+def tops_statement(
+    where: list[ColumnElement[bool]],
+    ordering: queue.Ordering,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Select[Any]:
+    """Return the SELECT of a page's groups: each group's best copy, in queue order."""
+    stmt = select(Post.id, Post.cluster_id, ordering.column.label("best")).where(
+        and_(true(), *where), first_of_group(where, ordering)
+    )
+    if cursor:
+        stmt = stmt.where(ordering.after(*decode_cursor(ordering, cursor)))
+    return stmt.order_by(*ordering.order_by()).limit(limit)
 
 
 def page(
@@ -115,45 +159,53 @@ def page(
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
     where = queue.conditions(session, principal, filters)
-    gkey = group_key()
-    best = func.max(_sort_column(ordering))
-    stmt = (
-        select(
-            gkey.label("g"),
-            best.label("best"),
-            func.count().label("n"),
-            func.count(distinct(Post.source_id)).label("sources"),
-            func.min(Post.fetched_at).label("first"),
-            func.max(Post.fetched_at).label("last"),
-        )
-        .where(and_(true(), *where))
-        .group_by(gkey)
-        .order_by(best.desc(), gkey.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        value, key = decode_cursor(ordering, cursor)
-        kind = UTCDateTime() if ordering.name == "time" else Float()
-        stmt = stmt.having(tuple_(best, gkey) < tuple_(literal(value, kind), literal(key)))
-    groups = session.execute(stmt).all()
-    more = len(groups) > limit
-    groups = groups[:limit]
+    tops = session.execute(tops_statement(where, ordering, cursor, limit + 1)).all()
+    more = len(tops) > limit
+    tops = tops[:limit]
+    figures = _figures(session, where, [t.cluster_id for t in tops if t.cluster_id is not None])
     narratives = [
         Narrative(
-            key=int(g.g),
-            sort_key=g.best,
-            count=int(g.n),
-            n_sources=int(g.sources),
-            first_seen=g.first,
-            last_seen=g.last,
+            key=int(t.cluster_id) if t.cluster_id is not None else -int(t.id),
+            sort_key=t.best,
+            count=0,
+            n_sources=0,
+            first_seen=_EPOCH,
+            last_seen=_EPOCH,
         )
-        for g in groups
+        for t in tops
     ]
     _attach_copies(session, where, ordering, narratives)
+    for n in narratives:
+        if n.key > 0 and n.key in figures:
+            n.count, n.n_sources, n.first_seen, n.last_seen = figures[n.key]
+        elif n.copies:  # a single post is its own figures
+            top = n.top
+            n.count, n.n_sources = 1, int(top.source_id is not None)
+            n.first_seen = n.last_seen = top.fetched_at
     _attach_clusters(session, principal, narratives)
-    narratives = [n for n in narratives if n.copies]  # vanished between the two queries
+    narratives = [n for n in narratives if n.copies]  # vanished between the queries
     next_cursor = encode_cursor(ordering, narratives[-1]) if more and narratives else None
     return narratives, next_cursor
+
+
+def _figures(
+    session: Session, where: list[ColumnElement[bool]], cluster_ids: list[int]
+) -> dict[int, tuple[int, int, datetime, datetime]]:
+    """Return (copies, sources, first, last) of the page's clusters over matching copies."""
+    if not cluster_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Post.cluster_id,
+            func.count(),
+            func.count(distinct(Post.source_id)),
+            func.min(Post.fetched_at),
+            func.max(Post.fetched_at),
+        )
+        .where(and_(true(), *where), Post.cluster_id.in_(cluster_ids))
+        .group_by(Post.cluster_id)
+    ).all()
+    return {int(r[0]): (int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
 
 
 def _attach_copies(
@@ -175,17 +227,17 @@ def _attach_copies(
     )
     in_page = or_(Post.cluster_id.in_(clusters), Post.id.in_(singles))
     ranked = select(Post.id, rank).where(and_(true(), *where), in_page).subquery()
-    rows = session.scalars(
-        select(Post)
+    rows = session.execute(
+        pagerows.select_rows(session)
         .join(ranked, ranked.c.id == Post.id)
         .where(ranked.c.rank <= MAX_COPIES)
         .order_by(ranked.c.rank)
     ).all()
     by_key = {n.key: n for n in narratives}
-    for post in rows:
-        key = post.cluster_id if post.cluster_id is not None else -post.id
+    for row in rows:
+        key = row.cluster_id if row.cluster_id is not None else -row.id
         if key in by_key:
-            by_key[key].copies.append(post)
+            by_key[key].copies.append(row)
 
 
 def _attach_clusters(session: Session, principal: Principal, narratives: list[Narrative]) -> None:

@@ -88,8 +88,8 @@ class Ordering:
             literal(value, self.column.type), literal(post_id)
         )
 
-    def key_of(self, post: Post) -> Any:
-        """Return a post's sort key in cursor (JSON) form."""
+    def key_of(self, post: Any) -> Any:
+        """Return a post's (or a Core row's) sort key in cursor (JSON) form."""
         value = getattr(post, self.column.key)
         return value.isoformat() if isinstance(value, datetime) else value
 
@@ -121,7 +121,7 @@ def queue_order(sort: str = "priority") -> Ordering:
     raise QueryError("error.bad_sort", choices=", ".join(SORTS))
 
 
-def encode_cursor(ordering: Ordering, post: Post) -> str:
+def encode_cursor(ordering: Ordering, post: Any) -> str:
     """Return an opaque cursor pointing just after `post`."""
     payload = json.dumps({"s": ordering.name, "k": ordering.key_of(post), "i": post.id})
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,7 @@ from monitor.clusters.models import Cluster
 from monitor.clusters.service import spread_parts
 from monitor.core.base import utcnow
 from monitor.core.localtime import local_iso, pick_zone
-from monitor.desk import detail, narratives, queue
+from monitor.desk import detail, narratives, pagerows, queue
 from monitor.desk.schemas import Narrative, PriorityParts, QueueRow
 from monitor.desk.views import ItemSummary
 from monitor.flows import priority as flow_priority
@@ -20,7 +21,7 @@ from monitor.posts.models import Post
 
 
 def priority_parts(
-    post: Post, cluster: Cluster | None, parts: flow_priority.PriorityParts | None, now: datetime
+    post: Any, cluster: Cluster | None, parts: flow_priority.PriorityParts | None, now: datetime
 ) -> PriorityParts:
     """Split a post's stored priority into the weighted parts `flows.priority` blends."""
     spread = spread_parts(cluster, now)
@@ -56,17 +57,16 @@ def flat_rows(session: Session, posts: Sequence[Post], zone: str | None = None) 
 def grouped_rows(
     session: Session, groups: Sequence[narratives.Narrative], zone: str | None = None
 ) -> list[QueueRow]:
-    """Return one row per narrative: the best copy's summary plus the group's figures."""
+    """Return one row per narrative: the best copy's row plus the group's figures."""
     now = utcnow()
-    tops = detail.summaries(session, [g.top for g in groups])
-    copy_regions = queue.regions_of(session, [c.id for g in groups for c in g.copies])
-    parts = flow_priority.priority_parts(session, [g.top.id for g in groups], now)
+    known = {g.cluster.id: g.cluster for g in groups if g.cluster is not None}
+    parts = flow_priority.priority_parts(session, [g.top.id for g in groups], now, known)
     rows: list[QueueRow] = []
-    for group, summary in zip(groups, tops, strict=True):
-        row = as_row(summary, zone)
+    for group in groups:
+        row = pagerows.queue_row(group.top, zone)
         row.priority_parts = priority_parts(group.top, group.cluster, parts.get(group.top.id), now)
         if group.cluster_id is not None:
-            regions = sorted({code for c in group.copies for code in copy_regions[c.id]})
+            regions = sorted({code for c in group.copies for code in pagerows.regions_of(c)})
             row.narrative = Narrative(
                 cluster_id=group.cluster_id,
                 copies=group.count,

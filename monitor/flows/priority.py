@@ -5,13 +5,14 @@ regions' election risk and its recency. The flows are its only writers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from monitor.clusters.models import Cluster
 from monitor.clusters.service import GROWTH_WINDOW, cluster_priority
 from monitor.core.base import utcnow
 from monitor.flows import repository
@@ -64,16 +65,31 @@ def recency(seen: datetime | None, now: datetime) -> float:
 
 
 def priority_parts(
-    session: Session, post_ids: Sequence[int], now: datetime | None = None
+    session: Session,
+    post_ids: Sequence[int],
+    now: datetime | None = None,
+    known: Mapping[int, Cluster] | None = None,
 ) -> dict[int, PriorityParts]:
-    """Read every part of these posts' priorities with a few grouped queries."""
+    """Read every part of these posts' priorities with a few grouped queries.
+
+    `known`: clusters the caller already loaded (the queue page has them), not read again.
+    """
     now = now or utcnow()
-    return _parts(session, repository.scored_parts(session, list(post_ids)), now)
+    return _parts(session, repository.scored_parts(session, list(post_ids)), now, known)
 
 
-def _parts(session: Session, rows: Sequence[Any], now: datetime) -> dict[int, PriorityParts]:
+def _parts(
+    session: Session,
+    rows: Sequence[Any],
+    now: datetime,
+    known: Mapping[int, Cluster] | None = None,
+) -> dict[int, PriorityParts]:
     flagged = [int(r[0]) for r in rows if r[1]]
-    clusters = repository.clusters(session, sorted({r[4] for r in rows if r[4] and r[1]}))
+    wanted = sorted({r[4] for r in rows if r[4] and r[1]})
+    clusters = dict(known or {})
+    missing = [c for c in wanted if c not in clusters]
+    if missing:
+        clusters.update(repository.clusters(session, missing))
     risk = repository.region_risk(session, flagged) if flagged else {}
     out: dict[int, PriorityParts] = {}
     for post_id, is_flagged, best, seen, cluster_id, _ in rows:

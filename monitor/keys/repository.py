@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
@@ -15,6 +16,27 @@ from monitor.keys.models import ApiKey, RevokedSession
 def by_prefix(session: Session, prefix: str) -> ApiKey | None:
     """Return the key with this lookup prefix, if any."""
     return session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+
+
+def auth_row(session: Session, prefix: str) -> Any:
+    """Return the columns a key check needs for this prefix (a Core row), if any.
+
+    Why not the ORM object: every API request checks its key; a plain row skips the
+    identity map and attribute instrumentation, and is read fresh each time, so a
+    revocation or expiry counts on the very next request.
+    """
+    return session.execute(
+        select(
+            ApiKey.id,
+            ApiKey.name,
+            ApiKey.role,
+            ApiKey.regions,
+            ApiKey.key_hash,
+            ApiKey.revoked_at,
+            ApiKey.expires_at,
+            ApiKey.last_used_at,
+        ).where(ApiKey.prefix == prefix)
+    ).first()
 
 
 def by_id(session: Session, key_id: int) -> ApiKey | None:

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.audit import service as audit
 from monitor.core.base import utcnow
@@ -139,7 +138,7 @@ def verify_key(session: Session, plaintext: str) -> Principal | None:
     prefix = hashing.parse(plaintext)
     if prefix is None:
         return None
-    key = repository.by_prefix(session, prefix)
+    key = repository.auth_row(session, prefix)
     if key is None:
         return None
     fp = hashing.fingerprint(plaintext)
@@ -151,11 +150,11 @@ def verify_key(session: Session, plaintext: str) -> Principal | None:
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         return None
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
-        _touch(session, key, now)
+        _touch(session, key.id, now)
     return principal_of(key)
 
 
-def _touch(session: Session, key: ApiKey, now: datetime) -> None:
+def _touch(session: Session, key_id: int, now: datetime) -> None:
     """Record when a key was last used, throttled and best effort.
 
     Why a savepoint: many requests with one key arrive together, and on SQLite all but one
@@ -166,17 +165,16 @@ def _touch(session: Session, key: ApiKey, now: datetime) -> None:
         with session.begin_nested():
             session.execute(
                 update(ApiKey)
-                .where(ApiKey.id == key.id)
+                .where(ApiKey.id == key_id)
                 .values(last_used_at=now)
                 .execution_options(synchronize_session=False)
             )
     except OperationalError:
         return
-    set_committed_value(key, "last_used_at", now)  # in sync, without a second UPDATE
 
 
-def principal_of(key: ApiKey) -> Principal:
-    """Return the Principal a key row stands for."""
+def principal_of(key: Any) -> Principal:
+    """Return the Principal a key (ORM object or Core row) stands for."""
     return Principal(key_id=key.id, name=key.name, role=key.role, regions=tuple(key.regions or ()))
 
 

@@ -89,7 +89,11 @@ class PostRegion(Base):
     """A region a post is about, with the evidence for it."""
 
     __tablename__ = "post_regions"
-    __table_args__ = (CheckConstraint("origin IN ('sender', 'source', 'text')", name="origin"),)
+    __table_args__ = (
+        CheckConstraint("origin IN ('sender', 'source', 'text')", name="origin"),
+        # A liaison's scope probe (post id + province) answered from the index alone.
+        Index("ix_post_regions_post_province", "post_id", "province_code"),
+    )
 
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True

@@ -29,7 +29,7 @@ from monitor.cli.bench import reviews_refs as benchrefs
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
-from monitor.desk import queue
+from monitor.desk import narratives, pagerows, queue
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
@@ -90,8 +90,14 @@ def _plans(engine: Engine, principal: Principal, liaison: Principal) -> None:
             (principal, "queue q=amplop", queue.ItemFilters(statuses=("new",), q="amplop")),
         ]
         for who, label, filters in cases:
-            statement = queue.statement(session, who, filters, "priority", None, 51)
+            statement = pagerows.flat_statement(session, who, filters, "priority", None, 51)
             typer.echo(f"\n-- plan: {label}")
+            for line in explain(session, statement):
+                typer.echo(f"   {line}")
+        for who, label, filters in (cases[0], cases[3]):
+            where = queue.conditions(session, who, filters)
+            statement = narratives.tops_statement(where, queue.queue_order("priority"), None, 51)
+            typer.echo(f"\n-- plan: grouped {label}")
             for line in explain(session, statement):
                 typer.echo(f"   {line}")
         session.rollback()
@@ -128,9 +134,19 @@ def _scenarios(
         params = {"status": "new", "limit": "50", "mix": "uncertain"}
         return lambda c: c.get("/api/v1/items", params=params, headers=rh)
 
+    def grouped_req() -> benchload.Request:
+        params = {**next(filters), "limit": "50", "group": "cluster"}
+        return lambda c: c.get("/api/v1/items", params=params, headers=rh)
+
+    def grouped_liaison_req() -> benchload.Request:
+        params = {"status": "new", "limit": "50", "group": "cluster"}
+        return lambda c: c.get("/api/v1/items", params=params, headers=lh)
+
     return {
         "queue": queue_req,
         "queue-liaison": liaison_req,
+        "grouped": grouped_req,
+        "grouped-liaison": grouped_liaison_req,
         "detail": detail_req,
         "decision": decision_req,
         "queue-mix": mix_req,
@@ -269,7 +285,7 @@ def _run(
         cpu = benchload.tree_cpu(pid)
         result = await run
         result.server_cpu = benchload.tree_cpu(pid) - cpu
-        typer.echo(f"  done: {result.name} ({len(result.latencies)} ok)", err=True)
+        typer.echo(f"  done: {result.line()}", err=True)
         await benchload.drain(base)
         return result
 
@@ -287,6 +303,13 @@ def _run(
         )
         out.append(
             await timed(closed_loop(base, "queue (ceiling)", scenarios["queue"], workers, seconds))
+        )
+        # Last: a slow grouped page must not leave a backlog that skews the others.
+        out.extend(
+            [
+                await timed(open_loop(base, name, scenarios[name], rate, seconds, conns))
+                for name in ("grouped", "grouped-liaison")
+            ]
         )
         return out
 

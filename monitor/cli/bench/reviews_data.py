@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
+from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.posts.models import Post, PostRegion
 from monitor.predictions.models import Prediction
@@ -61,6 +62,9 @@ LABEL_WEIGHTS: dict[str, float] = {
     "identity_politics": 0.12,
 }
 FLAGGED_SHARE = 0.15  # most collected posts are ordinary news
+# Among flagged posts: the share that are copies of a narrative (clusters of 2-8 copies),
+# so the grouped queue (`group=cluster`) has real groups to fold.
+CLUSTERED_SHARE = 0.3
 STATUS_WEIGHTS: dict[str, float] = {
     "new": 0.8,
     "confirmed": 0.1,
@@ -159,11 +163,38 @@ def _batches(n: int, batch: int, seed: int) -> Iterator[list[dict[str, Any]]]:
                     "priority": round(score * rng.uniform(0.6, 1.0), 6) if flagged else 0.0,
                     "review_status": rng.choices(statuses, sw)[0] if flagged else "new",
                     "classified_at": now,
+                    "cluster_id": None,
                     "_province": rng.choices(codes, weights)[0] if rng.random() < 0.9 else None,
                     "_label": label,
                 }
             )
         yield rows
+
+
+def _clusters(rows: list[dict[str, Any]], next_id: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Group a share of a batch's flagged rows into clusters; return the cluster rows."""
+    flagged = [r for r in rows if r["flagged"] and rng.random() < CLUSTERED_SHARE]
+    out: list[dict[str, Any]] = []
+    while len(flagged) >= 2:
+        members, flagged = flagged[: rng.randint(2, 8)], flagged[8:]
+        seen = [m["fetched_at"] for m in members]
+        out.append(
+            {
+                "id": next_id,
+                "representative_post_id": members[0]["id"],
+                "size": len(members),
+                "first_seen": min(seen),
+                "last_seen": max(seen),
+                "n_sources": 1,
+                "n_accounts": len(members),
+                "n_regions": 1,
+                "growth_rate": 0.0,
+            }
+        )
+        for m in members:
+            m["cluster_id"] = next_id
+        next_id += 1
+    return out
 
 
 def seed(conn: Connection, n: int, batch: int = 20_000, seed: int = 7) -> Seeded:
@@ -172,6 +203,8 @@ def seed(conn: Connection, n: int, batch: int = 20_000, seed: int = 7) -> Seeded
     out = Seeded(posts=n)
     first = int(conn.scalar(select(func.coalesce(func.max(Post.id), 0))) or 0) + 1
     next_id = first
+    next_cluster = int(conn.scalar(select(func.coalesce(func.max(Cluster.id), 0))) or 0) + 1
+    rng = random.Random(seed + 1)
     for rows in _batches(n, batch, seed):
         regions, preds = [], []
         for row in rows:
@@ -203,6 +236,10 @@ def seed(conn: Connection, n: int, batch: int = 20_000, seed: int = 7) -> Seeded
                 out.flagged.append(row["id"])
                 if row["review_status"] == "new":
                     out.flagged_new.append(row["id"])
+        clusters = _clusters(rows, next_cluster, rng)
+        next_cluster += len(clusters)
+        if clusters:
+            conn.execute(insert(Cluster), clusters)
         conn.execute(insert(Post), rows)
         if regions:
             conn.execute(insert(PostRegion), regions)
