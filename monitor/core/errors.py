@@ -94,3 +94,11 @@ class TooManyRequests(WaspadaError):
     status = 429
     code = "too_many_requests"
     default_key = "error.rate_limited"
+
+
+class Unavailable(WaspadaError):
+    """A part this request needs is not installed or not reachable here (try again later)."""
+
+    status = 503
+    code = "unavailable"
+    default_key = "error.unavailable"

@@ -322,6 +322,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "problem.422": ("Isi tidak dapat diproses", "Unprocessable Content"),
     "problem.429": ("Terlalu banyak permintaan", "Too Many Requests"),
     "problem.500": ("Kesalahan server", "Internal Server Error"),
+    "problem.503": ("Layanan tidak tersedia", "Service Unavailable"),
+    "error.unavailable": (
+        "Layanan ini belum tersedia di sini.",
+        "This service is not available here.",
+    ),
+    "error.pdf_renderer": (
+        "PDF tidak dapat dibuat di server ini (WeasyPrint butuh pango: apt-get install "
+        "libpango-1.0-0 libpangoft2-1.0-0); versi HTML tetap bisa dibuka.",
+        "PDFs cannot be made on this server (WeasyPrint needs pango: apt-get install "
+        "libpango-1.0-0 libpangoft2-1.0-0); the HTML version still works.",
+    ),
     "problem.other": ("Kesalahan", "Error"),
     "error.bad_request": ("Permintaan tidak valid.", "Bad request."),
     "error.unauthorized": ("Silakan masuk lagi.", "Log in again."),

@@ -185,3 +185,17 @@ def test_cli_writes_pdf_and_html_and_keeps_a_keys_scope(committed: Runtime, tmp_
     assert res.exit_code == 2
     res = runner.invoke(app, ["brief", "15", "--out", str(out), "--from", "kemarin"], env=env)
     assert res.exit_code == 2
+
+
+def test_a_server_without_pango_answers_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No PDF renderer: a translated 503 naming the packages, never a traceback."""
+    import sys
+
+    from monitor.core.errors import Unavailable
+    from monitor.desk.brief import render
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as without pango
+    with pytest.raises(Unavailable) as raised:
+        render.pdf("<p>x</p>")
+    assert raised.value.status == 503
+    assert "libpango-1.0-0" in raised.value.message("id")

@@ -7,6 +7,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from monitor.core.errors import Unavailable
 from monitor.core.i18n import translate
 from monitor.desk.brief.charts import bars
 from monitor.desk.brief.content import Brief, totals
@@ -38,7 +39,10 @@ def html(brief: Brief) -> str:
 def pdf(document: str) -> bytes:
     """Render HTML to PDF bytes with WeasyPrint (no network: the document is self-contained)."""
     # Imported here: WeasyPrint loads pango/cairo and fonts, which only brief rendering needs.
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):  # OSError: the pango system library is missing
+        raise Unavailable("error.pdf_renderer") from None
 
     def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
         # Why: a brief must never reach out (SSRF, offline installs); links stay links.
