@@ -1,0 +1,195 @@
+"""Error strings of the one translation table: problem titles and `monitor.core.errors` messages.
+
+Kept apart only for the file's length; `monitor.core.i18n` merges them into its table.
+"""
+
+ERROR_STRINGS: dict[str, tuple[str, str]] = {
+    "problem.400": ("Permintaan tidak valid", "Bad Request"),
+    "problem.401": ("Perlu autentikasi", "Unauthorized"),
+    "problem.403": ("Tidak diizinkan", "Forbidden"),
+    "problem.404": ("Tidak ditemukan", "Not Found"),
+    "problem.405": ("Metode tidak diizinkan", "Method Not Allowed"),
+    "problem.409": ("Konflik", "Conflict"),
+    "problem.413": ("Isi permintaan terlalu besar", "Content Too Large"),
+    "problem.422": ("Isi tidak dapat diproses", "Unprocessable Content"),
+    "problem.429": ("Terlalu banyak permintaan", "Too Many Requests"),
+    "problem.500": ("Kesalahan server", "Internal Server Error"),
+    "problem.503": ("Layanan tidak tersedia", "Service Unavailable"),
+    "error.unavailable": (
+        "Layanan ini belum tersedia di sini.",
+        "This service is not available here.",
+    ),
+    "error.pdf_renderer": (
+        "PDF tidak dapat dibuat di server ini (WeasyPrint butuh pango: apt-get install "
+        "libpango-1.0-0 libpangoft2-1.0-0); versi HTML tetap bisa dibuka.",
+        "PDFs cannot be made on this server (WeasyPrint needs pango: apt-get install "
+        "libpango-1.0-0 libpangoft2-1.0-0); the HTML version still works.",
+    ),
+    "problem.other": ("Kesalahan", "Error"),
+    "error.bad_request": ("Permintaan tidak valid.", "Bad request."),
+    "error.unauthorized": ("Silakan masuk lagi.", "Log in again."),
+    "error.conflict": ("Item ini baru saja diubah orang lain.", "Someone else just changed this."),
+    "error.method_not_allowed": (
+        "Metode ini tidak didukung di alamat ini.",
+        "This method is not supported at this address.",
+    ),
+    "error.rate_limited": (
+        "Batas permintaan untuk kunci ini terlampaui; perlambat.",
+        "Rate limit for this key exceeded; slow down.",
+    ),
+    "error.auth_failures": (
+        "Terlalu banyak autentikasi gagal; perlambat.",
+        "Too many failed authentications; slow down.",
+    ),
+    "error.key_invalid": (
+        "Kunci API tidak valid, kedaluwarsa, atau dicabut.",
+        "The API key is invalid, expired or revoked.",
+    ),
+    "error.key_missing": (
+        "Kirim kunci API sebagai 'Authorization: Bearer <kunci>' atau 'X-API-Key'.",
+        "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'.",
+    ),
+    "error.role_forbidden": (
+        "Peran '{role}' tidak boleh melakukan tindakan '{action}'.",
+        "Role '{role}' may not perform '{action}'.",
+    ),
+    "error.invalid_decision": ("Keputusan tidak valid: {problems}", "Invalid decision: {problems}"),
+    "error.body_parse": (
+        "Isi permintaan bukan JSON atau formulir yang valid.",
+        "The request body is not valid JSON or form data.",
+    ),
+    "error.validation": ("Validasi permintaan gagal.", "Request validation failed."),
+    "error.too_large": (
+        "Isi permintaan melebihi {limit} bita.",
+        "Request body exceeds {limit} bytes.",
+    ),
+    "error.unexpected": (
+        "Terjadi kesalahan tak terduga; sudah dicatat.",
+        "An unexpected error occurred; it has been logged.",
+    ),
+    "error.bulk_post_only": (
+        "Gunakan POST untuk keputusan massal.",
+        "Use POST for bulk decisions.",
+    ),
+    "error.no_item": ("Tidak ada item dengan id ini.", "No item with this id."),
+    "error.no_cluster": ("Tidak ada klaster dengan id ini.", "No cluster with this id."),
+    "error.no_region": (
+        "Wilayah {code} tidak ada dalam cakupan Anda.",
+        "No region {code} within your scope.",
+    ),
+    "error.no_alert": (
+        "Peringatan {alert_id} tidak ada dalam cakupan Anda.",
+        "No alert {alert_id} within your scope.",
+    ),
+    "error.no_subscription": (
+        "Anda tidak punya langganan {sub_id}.",
+        "No subscription {sub_id} of yours.",
+    ),
+    "error.no_source": ("Tidak ada sumber bernama {name}.", "No source named {name}."),
+    "error.claimed_by": (
+        "Sedang diklaim oleh {holder} sampai {until}.",
+        "Claimed by {holder} until {until}.",
+    ),
+    "error.claimed_just_now": (
+        "Peninjau lain baru saja mengklaim item ini.",
+        "Another reviewer claimed this item a moment ago.",
+    ),
+    "error.claimed_not_by_you": (
+        "Diklaim oleh {holder}, bukan oleh Anda.",
+        "Claimed by {holder}, not by you.",
+    ),
+    "error.claims_need_key": ("Klaim memerlukan kunci API.", "Claims need an API key."),
+    "error.decided_by": (
+        "Item ini sudah berstatus \u201c{status}\u201d (diputuskan {who} pada {when}), "
+        "bukan lagi \u201c{expected}\u201d; muat ulang dan putuskan lagi bila perlu.",
+        "This item is already \u201c{status}\u201d (decided by {who} on {when}), "
+        "no longer \u201c{expected}\u201d; reload and decide again if needed.",
+    ),
+    "error.decided_already": (
+        "Item ini sekarang berstatus \u201c{status}\u201d, bukan \u201c{expected}\u201d; "
+        "muat ulang dan putuskan lagi bila perlu.",
+        "This item is now \u201c{status}\u201d, not \u201c{expected}\u201d; "
+        "reload and decide again if needed.",
+    ),
+    "error.concurrent": (
+        "Peninjau lain mengubah item ini pada saat yang sama; muat ulang dan coba lagi.",
+        "Another reviewer changed this item at the same moment; reload and retry.",
+    ),
+    "error.not_in_cluster": (
+        "Item ini tidak termasuk klaster mana pun.",
+        "This item is not in a cluster.",
+    ),
+    "error.cluster_needs_all_regions": (
+        "Keputusan klaster memerlukan kunci tanpa batas wilayah.",
+        "Cluster decisions need a key without region limits.",
+    ),
+    "error.bad_label": (
+        "Label harus salah satu dari {choices}.",
+        "Label must be one of {choices}.",
+    ),
+    "error.bad_status": (
+        "Status harus salah satu dari {choices}.",
+        "Status must be one of {choices}.",
+    ),
+    "error.bad_sort": ("Urutan harus salah satu dari {choices}.", "Sort must be one of {choices}."),
+    "error.bad_mix": ("mix harus 'uncertain' atau kosong.", "mix must be 'uncertain' or empty."),
+    "error.brief_level": (
+        "Laporan hanya dibuat untuk provinsi dan kabupaten/kota, bukan {code}.",
+        "Briefs are made for provinces and kabupaten/kota only, not {code}.",
+    ),
+    "error.bad_group_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan dan "
+        "pengelompokan yang sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort and group.",
+    ),
+    "error.bad_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan yang sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort.",
+    ),
+    "error.bad_mix_cursor": (
+        "Kursor tidak valid; pakai next_cursor dari halaman sebelumnya dengan urutan dan mix sama.",
+        "Invalid cursor; use the next_cursor of a previous page with the same sort and mix.",
+    ),
+    "error.bad_explore": (
+        "explore harus dalam 0..1 dan band dalam (0, 1].",
+        "explore must be within 0..1 and band within (0, 1].",
+    ),
+    "error.date_range": (
+        "'{name}' di luar rentang tanggal yang didukung.",
+        "'{name}' is outside the supported date range.",
+    ),
+    "error.too_many_filters": (
+        "Terlalu banyak nilai filter berulang.",
+        "Too many repeated filter values.",
+    ),
+    "error.min_over_max": (
+        "min_score lebih besar dari max_score.",
+        "min_score is greater than max_score.",
+    ),
+    "error.since_after_until": (
+        "'since' harus sebelum 'until'.",
+        "'since' must be before 'until'.",
+    ),
+    "error.needs_timezone": (
+        "'{name}' perlu zona waktu, misalnya Z.",
+        "'{name}' needs a timezone, e.g. Z.",
+    ),
+    "error.until_too_early": (
+        "'until' terlalu awal untuk jendela itu.",
+        "'until' is too early for that window.",
+    ),
+    "error.period_too_long": (
+        "Periode paling panjang {days} hari.",
+        "The period may span at most {days} days.",
+    ),
+    "error.subscription": ("Langganan tidak valid: {reason}", "Invalid subscription: {reason}"),
+    "error.alert_not_open": (
+        "Peringatan {alert_id} berstatus {status}, tidak terbuka.",
+        "Alert {alert_id} is {status}, not open.",
+    ),
+    "error.alert_resolved": (
+        "Peringatan {alert_id} sudah selesai.",
+        "Alert {alert_id} is already resolved.",
+    ),
+    "error.alert_action": ("Tindakan tidak dikenal: {action}.", "Unknown action {action}."),
+}
