@@ -102,6 +102,10 @@ def error_response(request: Request, exc: WaspadaError) -> Response:
         if exc.redirect and page:
             return to_login(request, "ended" if exc.ended else None)
         page = False  # a fragment fetched by the page's script gets problem details
+    elif page and exc.key == "error.key_missing":
+        # A page that also takes API keys (the map): a browser with neither a key nor a
+        # session is sent to the login form, like every other page, not shown a bare 401.
+        return to_login(request)
     if page:
         user = getattr(request.state, "web_user", None)
         response: Response = render(

@@ -155,7 +155,14 @@ def test_bad_table_parameters_are_422(
 
 
 def test_map_needs_a_key(rt: Runtime, client: TestClient) -> None:
-    assert client.get("/ui/map").status_code == 401
+    # A script asking JSON gets the 401; a logged-out browser goes to the login form.
+    res = client.get("/ui/map", headers={"Accept": "application/json"})
+    assert res.status_code == 401
+    page = client.get("/ui/map?days=7", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/ui/login?next=%2Fui%2Fmap%3Fdays%3D7"
+    bad = client.get("/ui/map", headers=auth("wsp_not_a_key"), follow_redirects=False)
+    assert bad.status_code == 401  # a wrong key is an error, not a login prompt
 
 
 def test_map_page_has_the_ui_frame_and_headers_and_a_partial(
