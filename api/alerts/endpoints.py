@@ -11,7 +11,7 @@ from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
 from monitor.alerts import repository, service, subscriptions
-from monitor.core.errors import Invalid, NotFound
+from monitor.core.errors import NotFound
 from monitor.core.outbound import policy_for
 from monitor.keys.principal import Principal
 
@@ -112,10 +112,8 @@ def create_subscription(
         rules=tuple(body.rules),
         secret=body.secret,
     )
-    try:
-        sub, generated = subscriptions.create(session, principal, req, policy=policy_for(settings))
-    except subscriptions.SubscriptionError as exc:
-        raise Invalid("error.subscription", reason=str(exc)) from None
+    # A SubscriptionError is a 422 in the caller's language, answered by the one handler.
+    sub, generated = subscriptions.create(session, principal, req, policy=policy_for(settings))
     out = subscriptions.describe(sub)
     if generated:
         out["secret"] = generated

@@ -17,6 +17,7 @@ from monitor.alerts.channels import CHANNELS
 from monitor.alerts.models import Subscription
 from monitor.alerts.rules import RAISED_ELSEWHERE, RULES
 from monitor.audit import service as audit
+from monitor.core.errors import Invalid
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.keys.principal import Principal
 from monitor.regions.gazetteer import RegionRecord, default_gazetteer
@@ -29,8 +30,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CHAT_ID = re.compile(r"^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$")
 
 
-class SubscriptionError(ValueError):
-    """Invalid subscription parameters; the message says which and why."""
+class SubscriptionError(Invalid):
+    """Invalid subscription parameters; the key names which and why (422 at the API)."""
 
 
 class SubscriptionNotFound(LookupError):
@@ -71,47 +72,47 @@ def _check(
     req: SubscriptionRequest, owner: Principal, trusted: bool, policy: OutboundPolicy
 ) -> None:
     if not 1 <= len(req.name.strip()) <= 200:
-        raise SubscriptionError("name must be 1-200 characters")
+        raise SubscriptionError("error.sub.name")
     if req.channel not in CHANNELS:
-        raise SubscriptionError(f"channel must be one of {', '.join(CHANNELS)}")
+        raise SubscriptionError("error.sub.channel", known=", ".join(CHANNELS))
     if req.channel == "webhook":
         parts = urlsplit(req.target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SubscriptionError("webhook target must be an http(s) URL")
+            raise SubscriptionError("error.sub.webhook_url")
         if req.secret is not None and len(req.secret) < 16:
-            raise SubscriptionError("webhook secret must be at least 16 characters")
+            raise SubscriptionError("error.sub.secret")
         # Why: a webhook makes the server send requests; a liaison key must not be able to
         # aim them at the server's own network, nor send alert details in clear text.
         if not trusted and _internal_host(parts.hostname):
-            raise SubscriptionError(
-                "webhook target must be a public address; an admin can add internal receivers"
-            )
+            raise SubscriptionError("error.sub.webhook_internal")
         # Admins and operators too: the outbound policy (with its explicit allow-list) decides.
         try:
             policy.check_url(req.target)
         except OutboundRefused as exc:
-            raise SubscriptionError(f"webhook target refused: {exc}") from None
+            raise SubscriptionError("error.sub.webhook_refused", detail=str(exc)) from None
         if not trusted and parts.scheme != "https":
-            raise SubscriptionError("webhook target must use https; an admin can allow http")
+            raise SubscriptionError("error.sub.webhook_https")
     elif req.channel == "telegram" and not _CHAT_ID.match(req.target):
-        raise SubscriptionError("telegram target must be a numeric chat id or @channelname")
+        raise SubscriptionError("error.sub.telegram")
     elif req.channel == "email" and (len(req.target) > 254 or not _EMAIL.match(req.target)):
-        raise SubscriptionError("email target must be an address")
+        raise SubscriptionError("error.sub.email")
     regions = default_gazetteer().regions
     for code in req.region_codes:
         if code not in regions:
-            raise SubscriptionError(f"unknown region code {code[:20]!r}")
+            raise SubscriptionError("error.sub.region_unknown", code=repr(code[:20]))
         if not owner.covers(code):
-            raise SubscriptionError(f"region {code} is outside this key's scope")
+            raise SubscriptionError("error.sub.region_scope", code=code)
     if owner.region_limited and not req.region_codes:
-        raise SubscriptionError("a region-scoped key must name the regions it subscribes to")
+        raise SubscriptionError("error.sub.regions_needed")
     for label in req.labels:
         if label not in LABELS:
-            raise SubscriptionError(f"unknown label {label[:40]!r}; one of {', '.join(LABELS)}")
+            raise SubscriptionError(
+                "error.sub.label", label=repr(label[:40]), known=", ".join(LABELS)
+            )
     for rule in req.rules:
         if rule not in (*RULES, *RAISED_ELSEWHERE, BRIEF_RULE):
             known = ", ".join((*RULES, *RAISED_ELSEWHERE, BRIEF_RULE))
-            raise SubscriptionError(f"unknown rule {rule[:40]!r}; one of {known}")
+            raise SubscriptionError("error.sub.rule", rule=repr(rule[:40]), known=known)
     if BRIEF_RULE in req.rules:
         _check_brief(req, regions)
 
@@ -119,14 +120,14 @@ def _check(
 def _check_brief(req: SubscriptionRequest, regions: dict[str, RegionRecord]) -> None:
     # The brief is its own kind: a PDF by e-mail for named provinces or kabupaten/kota.
     if len(req.rules) != 1:
-        raise SubscriptionError(f"{BRIEF_RULE} is a subscription of its own; name no other rule")
+        raise SubscriptionError("error.sub.brief_alone", rule=BRIEF_RULE)
     if req.channel != "email":
-        raise SubscriptionError(f"{BRIEF_RULE} is sent by email only")
+        raise SubscriptionError("error.sub.brief_email", rule=BRIEF_RULE)
     if not req.region_codes:
-        raise SubscriptionError(f"{BRIEF_RULE} needs the regions whose brief to send")
+        raise SubscriptionError("error.sub.brief_regions", rule=BRIEF_RULE)
     for code in req.region_codes:
         if regions[code].level not in BRIEF_LEVELS:
-            raise SubscriptionError(f"{BRIEF_RULE}: {code} is not a province or kabupaten/kota")
+            raise SubscriptionError("error.sub.brief_level", rule=BRIEF_RULE, code=code)
 
 
 def create(

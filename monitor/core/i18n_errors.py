@@ -182,7 +182,82 @@ ERROR_STRINGS: dict[str, tuple[str, str]] = {
         "Periode paling panjang {days} hari.",
         "The period may span at most {days} days.",
     ),
-    "error.subscription": ("Langganan tidak valid: {reason}", "Invalid subscription: {reason}"),
+    # Subscriptions (monitor/alerts/subscriptions.py): one key per reason, so the whole
+    # sentence is in the caller's language.
+    "error.sub.name": (
+        "Langganan tidak valid: nama harus 1-200 karakter.",
+        "Invalid subscription: name must be 1-200 characters",
+    ),
+    "error.sub.channel": (
+        "Langganan tidak valid: kanal harus salah satu dari {known}.",
+        "Invalid subscription: channel must be one of {known}",
+    ),
+    "error.sub.webhook_url": (
+        "Langganan tidak valid: target webhook harus URL http(s).",
+        "Invalid subscription: webhook target must be an http(s) URL",
+    ),
+    "error.sub.secret": (
+        "Langganan tidak valid: rahasia webhook minimal 16 karakter.",
+        "Invalid subscription: webhook secret must be at least 16 characters",
+    ),
+    "error.sub.webhook_internal": (
+        "Langganan tidak valid: target webhook harus alamat publik; admin dapat menambahkan "
+        "penerima internal.",
+        "Invalid subscription: webhook target must be a public address; an admin can add "
+        "internal receivers",
+    ),
+    "error.sub.webhook_refused": (
+        "Langganan tidak valid: target webhook ditolak kebijakan koneksi keluar ({detail}).",
+        "Invalid subscription: webhook target refused: {detail}",
+    ),
+    "error.sub.webhook_https": (
+        "Langganan tidak valid: target webhook harus memakai https; admin dapat mengizinkan http.",
+        "Invalid subscription: webhook target must use https; an admin can allow http",
+    ),
+    "error.sub.telegram": (
+        "Langganan tidak valid: target Telegram harus ID chat berupa angka atau @namakanal.",
+        "Invalid subscription: telegram target must be a numeric chat id or @channelname",
+    ),
+    "error.sub.email": (
+        "Langganan tidak valid: target e-mail harus berupa alamat.",
+        "Invalid subscription: email target must be an address",
+    ),
+    "error.sub.region_unknown": (
+        "Langganan tidak valid: kode wilayah {code} tidak dikenal.",
+        "Invalid subscription: unknown region code {code}",
+    ),
+    "error.sub.region_scope": (
+        "Langganan tidak valid: wilayah {code} di luar cakupan kunci ini.",
+        "Invalid subscription: region {code} is outside this key's scope",
+    ),
+    "error.sub.regions_needed": (
+        "Langganan tidak valid: kunci berwilayah harus menyebut wilayah yang dilanggan.",
+        "Invalid subscription: a region-scoped key must name the regions it subscribes to",
+    ),
+    "error.sub.label": (
+        "Langganan tidak valid: label {label} tidak dikenal; pilih salah satu dari {known}.",
+        "Invalid subscription: unknown label {label}; one of {known}",
+    ),
+    "error.sub.rule": (
+        "Langganan tidak valid: aturan {rule} tidak dikenal; pilih salah satu dari {known}.",
+        "Invalid subscription: unknown rule {rule}; one of {known}",
+    ),
+    "error.sub.brief_alone": (
+        "Langganan tidak valid: {rule} adalah langganan tersendiri; jangan sebut aturan lain.",
+        "Invalid subscription: {rule} is a subscription of its own; name no other rule",
+    ),
+    "error.sub.brief_email": (
+        "Langganan tidak valid: {rule} hanya dikirim lewat e-mail.",
+        "Invalid subscription: {rule} is sent by email only",
+    ),
+    "error.sub.brief_regions": (
+        "Langganan tidak valid: {rule} perlu wilayah yang ringkasannya dikirim.",
+        "Invalid subscription: {rule} needs the regions whose brief to send",
+    ),
+    "error.sub.brief_level": (
+        "Langganan tidak valid: {rule}: {code} bukan provinsi atau kabupaten/kota.",
+        "Invalid subscription: {rule}: {code} is not a province or kabupaten/kota",
+    ),
     "error.alert_not_open": (
         "Peringatan {alert_id} berstatus {status}, tidak terbuka.",
         "Alert {alert_id} is {status}, not open.",

@@ -133,7 +133,19 @@ def test_subscriptions_api_is_scoped_owned_and_audited(
     outside = client.post(
         "/api/v1/alerts/subscriptions", headers=jakarta, json={**body, "region_codes": ["15"]}
     )
-    assert outside.status_code == 422 and "outside this key's scope" in outside.json()["detail"]
+    # The whole sentence is in the caller's language (Indonesian unless asked otherwise).
+    assert outside.status_code == 422
+    assert outside.json()["detail"] == (
+        "Langganan tidak valid: wilayah 15 di luar cakupan kunci ini."
+    )
+    english = client.post(
+        "/api/v1/alerts/subscriptions",
+        headers={**jakarta, "Accept-Language": "en"},
+        json={**body, "region_codes": ["15"]},
+    )
+    assert english.json()["detail"] == (
+        "Invalid subscription: region 15 is outside this key's scope"
+    )
     for bad in (
         {"channel": "sms"},
         {"secret": "short"},

@@ -100,7 +100,7 @@ def test_alerts_commands_end_to_end(committed: Runtime, receivers: Receivers) ->
         str(key_id),
         code=2,
     )
-    assert "outside this key's scope" in bad.stderr
+    assert "wilayah 31 di luar cakupan kunci ini" in bad.stderr
     assert (
         "no active API key"
         in run(
@@ -117,7 +117,7 @@ def test_alerts_commands_end_to_end(committed: Runtime, receivers: Receivers) ->
         ).stderr
     )
     assert (
-        "unknown region code"
+        "kode wilayah '99.99' tidak dikenal"
         in run(
             "subscribe",
             "--name",

@@ -218,7 +218,7 @@ def test_cli_subscribes_to_the_brief(mail_rt: Runtime) -> None:
         app, [*base, "--target", "k@example.id", "--region", "31", "--brief", "--key-id",
               str(key_id)], env=env,
     )  # fmt: skip
-    assert res.exit_code == 2 and "outside this key's scope" in res.output
+    assert res.exit_code == 2 and "di luar cakupan kunci ini" in res.output
     res = runner.invoke(app, [*ok, "--rule", "volume_spike"], env=env)
     assert res.exit_code == 2 and "--brief takes no --rule" in res.output
 

@@ -63,7 +63,7 @@ def subscribe(
                 s, owner, req, trusted=True, policy=policy_for(rt.settings)
             )
         except subscriptions.SubscriptionError as exc:
-            raise fail(str(exc), 2) from None
+            raise fail(exc.message("id"), 2) from None  # CLI error lines are Indonesian
         sub_id = sub.id
     typer.echo(f"subscription {sub_id} created")
     if generated:
