@@ -174,6 +174,31 @@ def test_a_failed_send_is_retried_and_a_narrowed_key_gets_nothing(
         assert mailing.due(s, mail_rt.settings, later) == []
 
 
+def test_a_claim_abandoned_mid_send_is_sent_later_once(mail_rt: Runtime, mailbox: Mailbox) -> None:
+    _subscribe(mail_rt, ("15",))
+    now = utcnow()
+    with mail_rt.session() as s:
+        (brief,) = mailing.due(s, mail_rt.settings, now)
+        assert mailing.claim(s, brief, now)  # a scheduler claims it, then dies before finish
+    with mail_rt.session() as s:
+        # Within the lease the claim is someone else's send in progress: not due.
+        assert mailing.due(s, mail_rt.settings, now + timedelta(minutes=5)) == []
+        later = now + mailing.CLAIM_LEASE + timedelta(seconds=1)
+        (again,) = mailing.due(s, mail_rt.settings, later)
+        assert (again.key, again.attempts, again.status) == (brief.key, 1, "sending")
+        assert mailing.claim(s, again, later)
+        assert not mailing.claim(s, again, later)  # a second scheduler with the same read loses
+    with mail_rt.session() as s:
+        row = s.scalars(select(BriefSend)).one()
+        assert (row.status, row.attempts) == ("sending", 2)
+        row.attempts = mailing.MAX_ATTEMPTS
+    with mail_rt.session() as s:
+        # Abandoned too often: left for an operator (the row shows it), not retried forever.
+        far = now + 3 * mailing.CLAIM_LEASE
+        assert mailing.due(s, mail_rt.settings, far) == []
+    assert mailbox.messages == []
+
+
 @pytest.mark.parametrize(
     ("regions", "channel", "error"),
     [

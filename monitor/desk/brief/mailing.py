@@ -33,6 +33,10 @@ WEEK = timedelta(days=7)
 # A scheduler that was down at the hour still sends later that day, never days late.
 CATCH_UP = timedelta(days=1)
 MAX_ATTEMPTS = 3
+# A claim still "sending" after this long belongs to a scheduler that died mid-send (rendering
+# and SMTP take seconds): the brief is offered again rather than lost for the week. The price
+# is a possible second copy if the dead process had in fact handed the mail to SMTP.
+CLAIM_LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class DueBrief:
     region_code: str
     target: str
     period: Period
-    attempts: int | None = None  # None: never claimed; n: failed after n attempts
+    attempts: int | None = None  # None: never claimed; n: failed or abandoned after n attempts
+    status: str | None = None  # the claim's status when retaken: failed, or sending (abandoned)
 
 
 def scheduled_at(now: datetime, code: str, weekday: int, hour: int) -> datetime:
@@ -99,15 +104,20 @@ def due(session: Session, settings: Settings, now: datetime) -> list[DueBrief]:
         row = sent.get(d.key)
         if row is None:
             out.append(d)
-        elif row.status == "failed" and row.attempts < MAX_ATTEMPTS:
-            out.append(replace(d, attempts=row.attempts))
+        elif row.attempts >= MAX_ATTEMPTS:
+            continue
+        elif row.status == "failed" or (
+            row.status == "sending" and row.claimed_at <= now - CLAIM_LEASE
+        ):
+            out.append(replace(d, attempts=row.attempts, status=row.status))
     return out
 
 
 def claim(session: Session, brief: DueBrief, now: datetime) -> bool:
     """Claim a brief for this scheduler; a second claim raises IntegrityError (new) or is False."""
     if brief.attempts is not None:
-        return repository.retake_send(session, brief.key, brief.attempts, now)
+        stale = now - CLAIM_LEASE if brief.status == "sending" else None
+        return repository.retake_send(session, brief.key, brief.attempts, now, stale_before=stale)
     repository.insert_send(
         session,
         BriefSend(

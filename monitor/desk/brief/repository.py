@@ -93,15 +93,19 @@ def insert_send(session: Session, row: BriefSend) -> None:
     session.flush()
 
 
-def retake_send(session: Session, key: str, attempts: int, now: datetime) -> bool:
-    """Claim a failed send again if nobody else did since we read it (compare and swap)."""
+def retake_send(
+    session: Session, key: str, attempts: int, now: datetime, stale_before: datetime | None = None
+) -> bool:
+    """Claim a failed (or, with stale_before, an abandoned) send again (compare and swap)."""
+    # The attempts count is the version: a second scheduler reading the same row loses.
+    status = (
+        BriefSend.status == "failed"
+        if stale_before is None
+        else (BriefSend.status == "sending") & (BriefSend.claimed_at <= stale_before)
+    )
     result = session.execute(
         update(BriefSend)
-        .where(
-            BriefSend.dedup_key == key,
-            BriefSend.status == "failed",
-            BriefSend.attempts == attempts,
-        )
+        .where(BriefSend.dedup_key == key, status, BriefSend.attempts == attempts)
         .values(status="sending", attempts=attempts + 1, claimed_at=now, last_error=None)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
