@@ -17,7 +17,7 @@ from api.web.rendering import render, request_lang, secure
 from monitor.alerts import repository as alert_repository
 from monitor.alerts.models import Alert
 from monitor.core.i18n import keys, translate
-from monitor.core.localtime import local, local_text, pick_zone
+from monitor.core.localtime import common_zone, local, local_text
 from monitor.desk import figures
 from monitor.keys.principal import Principal
 
@@ -96,7 +96,7 @@ def map_page(
     # Listed: anything with confirmed flags, open alerts or fresh flags, in ranking order.
     ranked = [r for r in rows if r["score"] > 0 or r["open_alerts"] or r["flagged"]]
     lang = request_lang(request)
-    zone = pick_zone(None, principal.regions)
+    zone = common_zone(principal.regions)
     recent = alert_repository.list_alerts(
         session, principal, status=None, region=None, rule=None, limit=50, before_id=None
     )
@@ -106,7 +106,8 @@ def map_page(
     ctx = {
         "map": tile_map(rows),
         "days": days,
-        # A national map has no one region: the caller's own regions pick the zone (else WIB).
+        # A national map has no one region: the caller's regions pick the zone when they share
+        # one; a scope across zones (or none) reads national time, WIB.
         "period": f"{local_text(p.since, zone)} – {local_text(p.until, zone)}",
         "ranked": ranked,
         "alerts": alerts,

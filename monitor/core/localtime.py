@@ -38,6 +38,12 @@ def zone_of_regions(codes: Iterable[str]) -> str:
     return DEFAULT_ZONE
 
 
+def common_zone(codes: Iterable[str]) -> str:
+    """Return the one zone all regions share (a liaison's scope), else WIB (national time)."""
+    zones = {zone_of(code) for code in codes}
+    return zones.pop() if len(zones) == 1 else DEFAULT_ZONE
+
+
 def tz_of(region_code: str | None) -> timezone:
     """Return the tzinfo (fixed offset, no DST in Indonesia) of a region code's province."""
     return ZONES[zone_of(region_code)]

@@ -35,7 +35,12 @@ def _late_evening_post(rt: Runtime) -> tuple[dict[str, str], datetime]:
         post(s, BURST_TEXTS[0], flagged=True, labels=["money_politics"], at=at)
         plain = {
             name: keys.create_key(s, name, "liaison", regions)[1]
-            for name, regions in (("jambi", ["15"]), ("sulsel", ["73"]))
+            for name, regions in (
+                ("jambi", ["15"]),
+                ("sulsel", ["73"]),
+                ("bali-ntb", ["51", "52"]),  # both WITA
+                ("sulsel-jambi", ["73", "15"]),  # across zones: national time
+            )
         }
         s.flush()
     return plain, at
@@ -75,7 +80,8 @@ def test_liaison_page_says_its_period_in_the_regions_zone(rt: Runtime) -> None:
 
 def test_map_page_period_is_local_to_the_callers_regions(rt: Runtime, client: TestClient) -> None:
     plain, _at = _late_evening_post(rt)
-    for name, zone in (("jambi", "WIB"), ("sulsel", "WITA")):
+    cases = (("jambi", "WIB"), ("sulsel", "WITA"), ("bali-ntb", "WITA"), ("sulsel-jambi", "WIB"))
+    for name, zone in cases:
         html = client.get("/ui/map", headers=auth(plain[name])).text
         found = re.search(r'<p class="meta" id="map-period">Periode: ([^<]+)</p>', html)
         assert found, name
