@@ -24,8 +24,8 @@ from monitor.keys.principal import SYSTEM
 from monitor.keys.service import principal_of
 from monitor.posts.models import Post
 from monitor.sources import service as sources
-from monitor.sources.fetchers.base import FetchState, SourceConfig
-from monitor.sources.fetchers.rss import RssFetcher
+from monitor.sources.fetching import FetchState, SourceConfig
+from monitor.collectors.fetchers.rss import RssFetcher
 from monitor.sources.http import FetchError, HttpClient
 from monitor.sources.schemas import SourceSpec
 

@@ -6,12 +6,12 @@ plus a line in FETCHERS.
 
 from __future__ import annotations
 
-from monitor.sources.fetchers.base import Fetcher, FetchState, HttpFetcher, SourceConfig
-from monitor.sources.fetchers.mastodon import MastodonFetcher
-from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.rss import RssFetcher
-from monitor.sources.fetchers.telegram import TelegramFetcher
-from monitor.sources.fetchers.wordpress import WordPressFetcher
+from monitor.collectors.fetchers.base import Fetcher, FetchState, HttpFetcher, SourceConfig
+from monitor.collectors.fetchers.mastodon import MastodonFetcher
+from monitor.collectors.fetchers.reddit import RedditFetcher
+from monitor.collectors.fetchers.rss import RssFetcher
+from monitor.collectors.fetchers.telegram import TelegramFetcher
+from monitor.collectors.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 
 FETCHERS: dict[str, type[HttpFetcher]] = {
