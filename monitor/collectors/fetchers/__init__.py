@@ -1,7 +1,7 @@
 """Fetchers: one small class per source kind, registered by `kind`.
 
 Adding X, YouTube or Bluesky is one more class with `kind` and `fetch(source, state)`,
-plus a line in FETCHERS.
+plus a line in FETCHERS and its kind in `monitor.sources.schemas.KINDS` (a test compares them).
 """
 
 from __future__ import annotations
