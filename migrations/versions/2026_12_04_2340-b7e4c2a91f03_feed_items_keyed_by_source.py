@@ -44,7 +44,7 @@ _posts = sa.table(
 
 
 def _scoped(scope: str, native: str) -> str:
-    # Frozen copy of monitor.sources.fetchers.base.scoped_id as of this revision.
+    # Frozen copy of monitor.collectors.fetchers.base.scoped_id (then monitor.sources.fetchers.base) as of this revision.
     key = f"{scope}:{native}"
     if len(key) <= 500:
         return key

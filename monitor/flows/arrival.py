@@ -27,11 +27,11 @@ from monitor.flows.priority import priorities_after_clustering
 from monitor.flows.scoring import loaded_model
 from monitor.posts.language import CLASSIFIABLE
 from monitor.posts.models import Post
+from monitor.posts.regiontags import tag_posts
 from monitor.posts.schemas import PostIn
 from monitor.posts.service import IngestOutcome, ingest
 from monitor.predictions import service as predictions
 from monitor.predictions.repository import Pending
-from monitor.regions.service import tag_posts
 from monitor.reviews.service import inherit_cluster_decisions
 
 log = logging.getLogger(__name__)

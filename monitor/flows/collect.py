@@ -19,6 +19,9 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from monitor.collectors.fetchers import fetcher_for
+from monitor.collectors.fetchers.base import FetchState
+from monitor.collectors.verdicts import to_record
 from monitor.core.base import utcnow
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
@@ -29,10 +32,7 @@ from monitor.flows.debunks import rematch_debunks
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
-from monitor.sources.fetchers import fetcher_for
-from monitor.sources.fetchers.base import FetchState
 from monitor.sources.http import FetchError, HttpClient
-from monitor.sources.verdicts import to_record
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Every query the regions domain runs (regions, post_regions, IKP scores)."""
+"""Every query the regions domain runs (regions, IKP scores)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.posts.models import PostRegion
 from monitor.regions.models import IkpScore, Region
-from monitor.sources.models import Source
 
 
 def region_count(session: Session) -> int:
@@ -72,43 +70,6 @@ def regions_at(session: Session, levels: Iterable[str]) -> list[Region]:
     return list(
         session.scalars(select(Region).where(Region.level.in_(list(levels))).order_by(Region.code))
     )
-
-
-def source_regions(session: Session, source_ids: Iterable[int]) -> dict[int, str]:
-    """Map source ids to their default region codes (sources without one are left out)."""
-    ids = list(set(source_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Source.id, Source.default_region_code).where(
-            Source.id.in_(ids), Source.default_region_code.is_not(None)
-        )
-    )
-    return {sid: code for sid, code in rows if code}
-
-
-def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[str, Any]]) -> None:
-    """Replace the text-matched tags of posts; declared tags stay (re-tagging is idempotent).
-
-    A row for a region the post already carries (declared by its sender or source) is
-    skipped, so a declaration is never overwritten by a text match of the same region.
-    """
-    if not post_ids:
-        return
-    session.execute(
-        delete(PostRegion).where(PostRegion.post_id.in_(post_ids), PostRegion.origin == "text")
-    )
-    if rows:
-        insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # executemany of one cached statement (a literal VALUES list compiled anew per page).
-        session.execute(insert_fn(PostRegion).on_conflict_do_nothing(), list(rows))
-    session.flush()
-
-
-def post_regions(session: Session, post_id: int) -> list[PostRegion]:
-    """Return the region tags of one post."""
-    stmt = select(PostRegion).where(PostRegion.post_id == post_id).order_by(PostRegion.region_code)
-    return list(session.scalars(stmt))
 
 
 def upsert_ikp(session: Session, scores: dict[str, float], now: datetime) -> None:

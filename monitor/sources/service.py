@@ -21,7 +21,7 @@ from monitor.core.base import utcnow
 from monitor.core.outbound import OutboundPolicy, OutboundRefused
 from monitor.core.settings import Settings
 from monitor.sources import repository
-from monitor.sources.fetchers.base import FetchState, SourceConfig
+from monitor.sources.fetching import FetchState, SourceConfig
 from monitor.sources.http import FetchError
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceOut, SourceSpec

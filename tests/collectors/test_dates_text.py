@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from pytest_httpserver import HTTPServer
 
-from monitor.sources.fetchers.base import FetchState, SourceConfig, html_to_text, parse_time
-from monitor.sources.fetchers.dates import parse_local_date
-from monitor.sources.fetchers.rss import RssFetcher
+from monitor.collectors.fetchers.base import FetchState, SourceConfig, html_to_text, parse_time
+from monitor.collectors.fetchers.dates import parse_local_date
+from monitor.collectors.fetchers.rss import RssFetcher
 from monitor.sources.http import HttpClient
 
 

@@ -22,11 +22,12 @@ from monitor.core.runtime import Runtime
 from monitor.flows import arrival
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
+from monitor.posts import repository as posts_repo
 from monitor.posts.models import Post
+from monitor.posts.regiontags import tag_posts
 from monitor.posts.schemas import PostIn
 from monitor.posts.scope import visible_posts
-from monitor.regions import repository as regions_repo
-from monitor.regions.service import load_regions, tag_posts
+from monitor.regions.service import load_regions
 
 JAMBI = Principal(key_id=None, name="Bawaslu Jambi", role="liaison", regions=("15",))
 # 15.05 is Kabupaten Tebo; neither text names it, the second names a Jakarta city instead.
@@ -54,7 +55,7 @@ def _visible(session: Session, principal: Principal) -> set[str]:
 def _origins(session: Session, external_id: str) -> dict[str, str]:
     pid = session.scalar(select(Post.id).where(Post.external_id == external_id))
     assert pid is not None
-    return {r.region_code: r.origin for r in regions_repo.post_regions(session, pid)}
+    return {r.region_code: r.origin for r in posts_repo.post_regions(session, pid)}
 
 
 def test_declared_region_survives_tagging_with_and_without_a_place_name(db: Session) -> None:

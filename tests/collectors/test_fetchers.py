@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.sources.fetchers.base import FetchState, SourceConfig
-from monitor.sources.fetchers.mastodon import MastodonFetcher
-from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.rss import RssFetcher
-from monitor.sources.fetchers.telegram import TelegramFetcher
-from monitor.sources.fetchers.wordpress import WordPressFetcher
+from monitor.collectors.fetchers import FETCHERS
+from monitor.collectors.fetchers.mastodon import MastodonFetcher
+from monitor.collectors.fetchers.reddit import RedditFetcher
+from monitor.collectors.fetchers.rss import RssFetcher
+from monitor.collectors.fetchers.telegram import TelegramFetcher
+from monitor.collectors.fetchers.wordpress import WordPressFetcher
+from monitor.sources.fetching import FetchState, SourceConfig
 from monitor.sources.http import HttpClient
+from monitor.sources.schemas import KINDS, SourceSpec
 from tests.collectors.conftest import fixture_bytes
 
 
@@ -189,3 +192,10 @@ def test_reddit_listing(httpserver: HTTPServer, client: HttpClient) -> None:
     assert state.cursor == repr(1705140000.0)
     again, _ = RedditFetcher(client).fetch(src, state)
     assert again == []  # everything is at or before the cursor
+
+
+def test_source_kinds_match_the_fetchers() -> None:
+    # Sources sit below collectors, so they validate `kind` against their own copy of the list.
+    assert set(KINDS) == set(FETCHERS)
+    with pytest.raises(ValueError, match="kind 'x' unknown; known: mastodon, reddit, rss"):
+        SourceSpec(name="a", kind="x", url="https://example.org/feed")

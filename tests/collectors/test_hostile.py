@@ -12,12 +12,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from monitor.collectors.fetchers.reddit import RedditFetcher
+from monitor.collectors.fetchers.rss import RssFetcher
+from monitor.collectors.fetchers.telegram import TelegramFetcher
+from monitor.collectors.fetchers.wordpress import WordPressFetcher
 from monitor.core.outbound import OutboundPolicy
-from monitor.sources.fetchers.base import FetchState, SourceConfig
-from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.rss import RssFetcher
-from monitor.sources.fetchers.telegram import TelegramFetcher
-from monitor.sources.fetchers.wordpress import WordPressFetcher
+from monitor.sources.fetching import FetchState, SourceConfig
 from monitor.sources.http import FetchError, HttpClient, decode_body, parse_retry_after
 from tests.collectors.conftest import fixture_bytes
 

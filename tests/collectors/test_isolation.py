@@ -11,15 +11,15 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
+from monitor.collectors.fetchers.base import FetchState, SourceConfig, parse_time
+from monitor.collectors.fetchers.mastodon import MastodonFetcher
+from monitor.collectors.fetchers.reddit import RedditFetcher
+from monitor.collectors.fetchers.telegram import TelegramFetcher
+from monitor.collectors.fetchers.wordpress import WordPressFetcher
 from monitor.core.runtime import Runtime
 from monitor.flows.collect import collect_due
 from monitor.posts.models import Post
 from monitor.sources import service
-from monitor.sources.fetchers.base import FetchState, SourceConfig, parse_time
-from monitor.sources.fetchers.mastodon import MastodonFetcher
-from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.telegram import TelegramFetcher
-from monitor.sources.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 from monitor.sources.schemas import SourceSpec
 from tests.collectors.conftest import LOCAL, fixture_bytes, test_settings

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
 from monitor.posts.models import Post
-from monitor.regions.service import load_regions, tag_posts
+from monitor.posts.regiontags import tag_posts
+from monitor.regions.service import load_regions
 from monitor.sources.models import Source
 
 _ids = itertools.count(1)

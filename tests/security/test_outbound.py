@@ -15,6 +15,7 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from monitor.alerts import channels, subscriptions
+from monitor.collectors.fetchers.rss import RssFetcher
 from monitor.core.outbound import OutboundPolicy, OutboundRefused, blocked, system_resolver
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
@@ -24,8 +25,7 @@ from monitor.keys.principal import SYSTEM
 from monitor.keys.service import principal_of
 from monitor.posts.models import Post
 from monitor.sources import service as sources
-from monitor.sources.fetchers.base import FetchState, SourceConfig
-from monitor.sources.fetchers.rss import RssFetcher
+from monitor.sources.fetching import FetchState, SourceConfig
 from monitor.sources.http import FetchError, HttpClient
 from monitor.sources.schemas import SourceSpec
 

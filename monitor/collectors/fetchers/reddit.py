@@ -7,14 +7,14 @@ import math
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from monitor.posts.schemas import FUTURE_SLACK, PostIn
-from monitor.sources.fetchers.base import (
+from monitor.collectors.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
     first_error,
     parse_time,
 )
+from monitor.posts.schemas import FUTURE_SLACK, PostIn
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from monitor.posts.schemas import FUTURE_SLACK, PostIn
-from monitor.sources.fetchers.base import (
+from monitor.collectors.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
@@ -17,6 +16,7 @@ from monitor.sources.fetchers.base import (
     int_or_none,
     parse_time,
 )
+from monitor.posts.schemas import FUTURE_SLACK, PostIn
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,7 @@ from typing import ClassVar
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode
 
-from monitor.posts.schemas import PostIn
-from monitor.sources.fetchers.base import (
+from monitor.collectors.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
@@ -19,6 +18,7 @@ from monitor.sources.fetchers.base import (
     int_or_none,
     parse_time,
 )
+from monitor.posts.schemas import PostIn
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from monitor.posts.schemas import PostIn
-from monitor.sources.fetchers.base import (
+from monitor.collectors.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
@@ -17,6 +16,7 @@ from monitor.sources.fetchers.base import (
     parse_time,
     scoped_id,
 )
+from monitor.posts.schemas import PostIn
 from monitor.sources.http import FetchError
 
 log = logging.getLogger(__name__)

@@ -6,42 +6,18 @@ import hashlib
 import html as htmllib
 import logging
 import re
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from monitor.collectors.fetchers.dates import parse_local_date
 from monitor.posts.schemas import PostIn, in_sane_range
-from monitor.sources.fetchers.dates import parse_local_date
+from monitor.sources.fetching import FetchState, SourceConfig
 from monitor.sources.http import HttpClient
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """The parts of a source row a fetcher may read."""
-
-    name: str
-    kind: str
-    url: str
-    config: dict[str, Any] = field(default_factory=dict)
-    is_factchecker: bool = False
-
-
-@dataclass(frozen=True)
-class FetchState:
-    """Conditional-GET validators and the kind-specific cursor, carried between runs."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    cursor: str | None = None
-
-    def with_(self, **changes: Any) -> FetchState:
-        """Return a copy with some fields replaced."""
-        return replace(self, **changes)
 
 
 class Fetcher(Protocol):

@@ -10,11 +10,8 @@ from typing import Any, ClassVar
 
 import feedparser
 
-from monitor.factchecks import claimreview
-from monitor.posts.canonical import derived_id
-from monitor.posts.schemas import PostIn, in_sane_range
-from monitor.sources.fetchers.article import extract_main_text
-from monitor.sources.fetchers.base import (
+from monitor.collectors.fetchers.article import extract_main_text
+from monitor.collectors.fetchers.base import (
     FetchState,
     HttpFetcher,
     SourceConfig,
@@ -24,8 +21,11 @@ from monitor.sources.fetchers.base import (
     parse_time,
     scoped_id,
 )
+from monitor.collectors.verdicts import CLAIM_REVIEW
+from monitor.factchecks import claimreview
+from monitor.posts.canonical import derived_id
+from monitor.posts.schemas import PostIn, in_sane_range
 from monitor.sources.http import FetchError
-from monitor.sources.verdicts import CLAIM_REVIEW
 
 log = logging.getLogger(__name__)
 

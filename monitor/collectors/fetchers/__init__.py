@@ -1,17 +1,17 @@
 """Fetchers: one small class per source kind, registered by `kind`.
 
 Adding X, YouTube or Bluesky is one more class with `kind` and `fetch(source, state)`,
-plus a line in FETCHERS.
+plus a line in FETCHERS and its kind in `monitor.sources.schemas.KINDS` (a test compares them).
 """
 
 from __future__ import annotations
 
-from monitor.sources.fetchers.base import Fetcher, FetchState, HttpFetcher, SourceConfig
-from monitor.sources.fetchers.mastodon import MastodonFetcher
-from monitor.sources.fetchers.reddit import RedditFetcher
-from monitor.sources.fetchers.rss import RssFetcher
-from monitor.sources.fetchers.telegram import TelegramFetcher
-from monitor.sources.fetchers.wordpress import WordPressFetcher
+from monitor.collectors.fetchers.base import Fetcher, FetchState, HttpFetcher, SourceConfig
+from monitor.collectors.fetchers.mastodon import MastodonFetcher
+from monitor.collectors.fetchers.reddit import RedditFetcher
+from monitor.collectors.fetchers.rss import RssFetcher
+from monitor.collectors.fetchers.telegram import TelegramFetcher
+from monitor.collectors.fetchers.wordpress import WordPressFetcher
 from monitor.sources.http import HttpClient
 
 FETCHERS: dict[str, type[HttpFetcher]] = {

@@ -1,0 +1,1 @@
+"""collectors domain: fetchers turn a source into posts' and fact-checks' input records."""
