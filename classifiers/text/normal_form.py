@@ -111,7 +111,39 @@ def parse_table(table: str) -> dict[str, str]:
         key, _, value = line.partition("\t")
         if key:
             out[key] = value
+    _remember_table(out)
     return out
+
+
+# Slang tables nobody mutates (the curated one and those `parse_table` returns), each with the
+# token -> fixed token answers already computed: a post's tokens are mostly seen before, and a
+# dictionary lookup is several times cheaper than `_fix_token`'s checks and regex. The table
+# itself is held, so its id cannot be reused by another object while the entry lives.
+_FIXED: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+FIXED_LIMIT = 200_000  # answers kept per table (cleared when full: bounded memory)
+
+
+def _remember_table(slang: Mapping[str, str]) -> None:
+    if len(_FIXED) >= 16:
+        _FIXED.clear()
+        _FIXED[id(CURATED_SLANG)] = (CURATED_SLANG, {})
+    _FIXED[id(slang)] = (slang, {})
+
+
+def _fix_tokens(tokens: list[str], slang: Mapping[str, str]) -> str:
+    entry = _FIXED.get(id(slang))
+    if entry is None or entry[0] is not slang:
+        return " ".join(_fix_token(t, slang) for t in tokens)
+    known = entry[1]
+    if len(known) > FIXED_LIMIT:
+        known.clear()
+    out = []
+    for tok in tokens:
+        fixed = known.get(tok)
+        if fixed is None:
+            fixed = known[tok] = _fix_token(tok, slang)
+        out.append(fixed)
+    return " ".join(out)
 
 
 def build_table(mapping: Mapping[str, str]) -> str:
@@ -175,7 +207,7 @@ def normalize(
         if len(_STAGED) >= STAGED_LIMIT:
             _STAGED.clear()
         _STAGED[text] = staged
-    return " ".join(_fix_token(t, slang) for t in staged.tokens)
+    return _fix_tokens(staged.tokens, slang)
 
 
 def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> _Staged:
@@ -233,3 +265,6 @@ def as_text_list(X: Any) -> list[str]:
         if not isinstance(item, str):
             raise ValueError(f"expected texts (str), got {type(item).__name__}")
     return out
+
+
+_remember_table(CURATED_SLANG)

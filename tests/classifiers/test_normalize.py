@@ -213,3 +213,19 @@ def _real_texts(root: Path) -> list[dict[str, str]]:
     with pilpres.open(encoding="utf-8", errors="replace", newline="") as fh:
         rows += [{"text": r["tweet"]} for r in itertools.islice(csv.DictReader(fh), 1500)]
     return rows
+
+
+def test_remembered_slang_answers_equal_fresh_ones(shared_data: Path) -> None:
+    texts = [row["text"] for row in _real_texts(shared_data)][:1500]
+    table = parse_table(build_table({"yg": "yang", "gk": "tidak", "bgt": "banget", "sy": "saya"}))
+    plain_copy = dict(table)  # not a remembered table: always the slow path
+    for slang in (table, normal_form.CURATED_SLANG):
+        normal_form._STAGED.clear()
+        first = [normal_form.normalize(t, slang) for t in texts]  # fills the answers
+        again = [normal_form.normalize(t, slang) for t in texts]  # reads them
+        assert first == again
+    normal_form._STAGED.clear()
+    assert [normal_form.normalize(t, plain_copy) for t in texts] == [
+        normal_form.normalize(t, table) for t in texts
+    ]
+    assert id(table) in normal_form._FIXED and id(plain_copy) not in normal_form._FIXED
