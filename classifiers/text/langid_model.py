@@ -118,7 +118,7 @@ def identifier_arrays(cache_dir: Path) -> dict[str, np.ndarray]:
 
 def cached_identifier(cache_dir: Path) -> Any:
     """Return py3langid's `LanguageIdentifier` (normalised probabilities) from the cache."""
-    from py3langid.langid import LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier  # only when a post needs py3langid
 
     a = identifier_arrays(cache_dir)
     return LanguageIdentifier(
