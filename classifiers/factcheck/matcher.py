@@ -10,6 +10,7 @@ from typing import Protocol, cast
 import numpy as np
 
 from classifiers.contracts import FactCheckMatch
+from classifiers.factcheck.bounds import batch_upper_bounds
 from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
 from classifiers.factcheck.rerank import Reranker, chance_features, load_reranker
 from classifiers.factcheck.text import match_text, prose_words
@@ -24,6 +25,9 @@ FEATURES = PAIR_FEATURES + tuple(f"{name}_gap" for name in _RELATIVE)
 MIN_TOKENS = 3
 # Rows re-scored exactly per text after the pruned candidate join.
 CANDIDATES = 30
+# The batch bound may differ from the per-text one in the last bits (another summation
+# order); a text is skipped only when clearly under, so no text that could match is skipped.
+MARGIN = 1e-9
 
 
 @dataclass(frozen=True)
@@ -179,17 +183,20 @@ class FactCheckMatcher:
         """
         ranked: list[list[Ranked]] = []
         chance = self._chance(normalised, candidates)
+        lengths = [len(text.split()) for text in normalised]
+        bounds = None
+        if only_possible_matches and chance is not None:
+            reranker = cast(Reranker, self.scorer)
+            bounds = batch_upper_bounds(reranker, self.index, lengths, candidates, chance)
         for i, (text, cands) in enumerate(zip(normalised, candidates, strict=True)):
-            if len(text.split()) < MIN_TOKENS or len(cands.rows) == 0:
+            if lengths[i] < MIN_TOKENS or len(cands.rows) == 0:
                 ranked.append([])
                 continue
             if chance is not None:
                 lo, hi = chance[0][i], chance[0][i + 1]
                 part = (chance[1][lo:hi], chance[2][lo:hi], chance[3][lo:hi], chance[4][lo:hi])
                 reranker = cast(Reranker, self.scorer)
-                if only_possible_matches and reranker.upper_bound(
-                    self.index, text, cands, part
-                ) < reranker.threshold_for(len(text.split())):
+                if bounds is not None and bounds[i] < reranker.threshold_for(lengths[i]) - MARGIN:
                     ranked.append([])
                     continue
                 probs, feats = reranker.score(self.index, text, cands, part)

@@ -15,11 +15,13 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pycld2
 
 from classifiers.text.invisible import clean_text
+from classifiers.text.langid_model import LangidCacheError, cached_identifier
 
 UNDETERMINED = "und"
 # Scored languages: Indonesian, Malay (Indonesian chat is often detected as Malay) and
@@ -85,18 +87,32 @@ class _LangId:
     def __init__(self) -> None:
         self._ident: Any = None
         self._lock = threading.Lock()
+        self.cache_dir: Path | None = None
+
+    def _load(self) -> Any:
+        if self.cache_dir is not None:
+            try:
+                return cached_identifier(self.cache_dir)
+            except (OSError, LangidCacheError):
+                pass  # a read-only or full data directory: decompress as without a cache
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
     def rank(self, text: str) -> list[tuple[str, float]]:
         if self._ident is None:
             with self._lock:
                 if self._ident is None:
-                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                    self._ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                    self._ident = self._load()
         return [(str(k), float(v)) for k, v in self._ident.rank(text)]
 
 
 _LANGID = _LangId()
+
+
+def use_model_cache(cache_dir: Path | None) -> None:
+    """Keep py3langid's model decompressed in `cache_dir` (see `langid_model`); None: never."""
+    _LANGID.cache_dir = cache_dir
 
 
 def _prepare(text: str) -> str:

@@ -9,6 +9,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,39 @@ def parse_table(table: str) -> dict[str, str]:
         key, _, value = line.partition("\t")
         if key:
             out[key] = value
+    _remember_table(out)
     return out
+
+
+# Slang tables nobody mutates (the curated one and those `parse_table` returns), each with the
+# token -> fixed token answers already computed: a post's tokens are mostly seen before, and a
+# dictionary lookup is several times cheaper than `_fix_token`'s checks and regex. The table
+# itself is held, so its id cannot be reused by another object while the entry lives.
+_FIXED: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+FIXED_LIMIT = 200_000  # answers kept per table (cleared when full: bounded memory)
+
+
+def _remember_table(slang: Mapping[str, str]) -> None:
+    if len(_FIXED) >= 16:
+        _FIXED.clear()
+        _FIXED[id(CURATED_SLANG)] = (CURATED_SLANG, {})
+    _FIXED[id(slang)] = (slang, {})
+
+
+def _fix_tokens(tokens: list[str], slang: Mapping[str, str]) -> str:
+    entry = _FIXED.get(id(slang))
+    if entry is None or entry[0] is not slang:
+        return " ".join(_fix_token(t, slang) for t in tokens)
+    known = entry[1]
+    if len(known) > FIXED_LIMIT:
+        known.clear()
+    out = []
+    for tok in tokens:
+        fixed = known.get(tok)
+        if fixed is None:
+            fixed = known[tok] = _fix_token(tok, slang)
+        out.append(fixed)
+    return " ".join(out)
 
 
 def build_table(mapping: Mapping[str, str]) -> str:
@@ -133,6 +166,33 @@ def _fix_token(tok: str, slang: Mapping[str, str]) -> str:
     return mapped if mapped is not None else tok
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """A text's tokens before slang, and what they depended on (see `normalize`)."""
+
+    tokens: list[str]
+    length: int  # characters after fingerprints and escapes, before any cut
+    max_chars: int | None
+    vocab: Mapping[str, Any] | None
+    hashtags: bool  # a hashtag was split (so the tokens depend on the vocabulary)
+
+    def serves(self, vocab: Mapping[str, Any] | None, max_chars: int | None) -> bool:
+        """Tell whether a call with these arguments would produce the same tokens."""
+        same_cut = max_chars == self.max_chars or (
+            (self.max_chars is None or self.length <= self.max_chars)
+            and (max_chars is None or self.length <= max_chars)
+        )
+        return same_cut and (not self.hashtags or vocab is self.vocab)
+
+
+# Why: `waspada classify` normalises each post for the model and again for the fact-check
+# matcher, with other slang tables and hashtag vocabularies. Everything before the slang step
+# is the same work whenever no hashtag or cut tells the two calls apart, so the tokens of the
+# last texts are kept and only the slang step runs twice. Bounded: cleared when full.
+_STAGED: dict[str, _Staged] = {}
+STAGED_LIMIT = 4096
+
+
 def normalize(
     text: str,
     slang: Mapping[str, str] | None = None,
@@ -141,8 +201,19 @@ def normalize(
 ) -> str:
     """Normalise one post: fingerprints, escapes, invisibles, NFKC, URL/mention/hashtag, slang."""
     slang = CURATED_SLANG if slang is None else slang
+    staged = _STAGED.get(text)
+    if staged is None or not staged.serves(vocab, max_chars):
+        staged = _stage(text, vocab, max_chars)
+        if len(_STAGED) >= STAGED_LIMIT:
+            _STAGED.clear()
+        _STAGED[text] = staged
+    return _fix_tokens(staged.tokens, slang)
+
+
+def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> _Staged:
     # Mastheads and scraping debris go first, in training and at classification alike.
-    text = decode_escapes(strip_fingerprints(text))
+    text = decode_escapes(strip_fingerprints(raw))
+    length = len(text)
     if max_chars is not None and len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
         text = text[: cut if cut > max_chars // 2 else max_chars]
@@ -154,7 +225,7 @@ def normalize(
     text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)
     text = re.sub(r"\bURL\b", f" {URL_TOKEN} ", text)
     text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
-    text = _HASHTAG.sub(
+    text, hashtags = _HASHTAG.subn(
         lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
     )
     text = _replace_emoji(text).lower().replace('"', f" {QUOTE_TOKEN} ")
@@ -162,7 +233,7 @@ def normalize(
     text = _REDUP_HYPHEN.sub(r"\1 \1", text)
     text = _REDUP_TWO.sub(r"\1 \1", text)
     text = _PUNCT_RUN.sub(r"\1", text)
-    return " ".join(_fix_token(t, slang) for t in _TOKEN.findall(text))
+    return _Staged(_TOKEN.findall(text), length, max_chars, vocab, hashtags > 0)
 
 
 def as_text_list(X: Any) -> list[str]:
@@ -194,3 +265,6 @@ def as_text_list(X: Any) -> list[str]:
         if not isinstance(item, str):
             raise ValueError(f"expected texts (str), got {type(item).__name__}")
     return out
+
+
+_remember_table(CURATED_SLANG)

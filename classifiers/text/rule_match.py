@@ -56,8 +56,8 @@ class _Gated:
     """A compiled rule pattern behind its cheap necessary-condition gates."""
 
     def __init__(self, rule: Rule, cache: dict[str, list[str] | None] | None = None) -> None:
-        self.pattern = re.compile(rule.pattern)
-        self.gates = [re.compile(g) for g in rule.gates]
+        self._sources = (rule.pattern, rule.gates)
+        self._compiled: tuple[re.Pattern[str], list[re.Pattern[str]]] | None = None
         self.outside_quotes = rule.outside_quotes
         # Literal sets the pattern and each gate need (see `prefilter`): cheap to test first.
         patterns = (rule.pattern, *rule.gates)
@@ -65,6 +65,26 @@ class _Gated:
         # Big sets cost scan and start-up time and filter little when a smaller one exists.
         small = [n for n in needs if len(n) <= MAX_NEED]
         self.needs = small or sorted(needs, key=len)[:1]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Return the compiled pattern (compiled on first use, see `_patterns`)."""
+        return self._patterns()[0]
+
+    @property
+    def gates(self) -> list[re.Pattern[str]]:
+        """Return the compiled gates."""
+        return self._patterns()[1]
+
+    def _patterns(self) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
+        # Why lazy: compiling all rules costs 60 ms of every start (`waspada classify` must
+        # answer its first line in under 2 s), and most texts rule most patterns out first.
+        got = self._compiled
+        if got is None:
+            pattern, gates = self._sources
+            got = (re.compile(pattern), [re.compile(g) for g in gates])
+            self._compiled = got
+        return got
 
     def possible(self, found: set[str]) -> bool:
         """Tell whether the text's literals (from `SCANNER`) leave this rule a chance to fire."""
@@ -76,10 +96,8 @@ class _Gated:
 
     def matches(self, prepared: str) -> bool:
         """Search a text already passed through `unquoted` or `plain` (as the rule asks)."""
-        return (
-            all(g.search(prepared) for g in self.gates)
-            and self.pattern.search(prepared) is not None
-        )
+        pattern, gates = self._patterns()
+        return all(g.search(prepared) for g in gates) and pattern.search(prepared) is not None
 
 
 def compiled_rules() -> list[tuple[Rule, _Gated]]:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from classifiers.text import normal_form
+from classifiers.text.normal_form import build_table, parse_table
 from classifiers.text.normalize import Normalizer, decode_escapes, normalize, split_hashtag
 from classifiers.text.rules import RuleFeatures, fired
 from classifiers.text.stem import Stemmer, cache_size, stem_word
@@ -149,3 +155,77 @@ def test_rule_gates_never_change_what_fires() -> None:
         # Quote-aware rules read the text with quoted passages blanked (not a gate).
         want = [n for n, p, q in raw if p.search(unquoted(text) if q else plain(text))]
         assert [r.name for r in fired(text)] == want, ex.text
+
+
+def _fresh(text: str, *args: object) -> str:
+    normal_form._STAGED.clear()
+    return normal_form.normalize(text, *args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pilih #JanganGolput #pemiluDamai nomor 2, dapet 50rb!! @kpu_ri http://t.co/x",
+        "#savekpu #pilpresjujur lahhh gmn nih, 'usir cina' katanya",
+        "cek \\xf0\\x9f\\x98\\x82 fakta\\n" + "kata " * 400 + "#tagarpanjang di akhir",
+        "ASLI BUKAN HOAX: bagi amplop serangan fajar seratus ribu per kepala",
+        "",
+        "\x00\ud800 ✓ " * 30,
+    ],
+)
+def test_normalising_twice_with_other_tables_equals_normalising_fresh(text: str) -> None:
+    # The model's call (big slang, hashtag vocabulary, a cut) then the matcher's (curated
+    # slang, no vocabulary, no cut) must each give what a first call would.
+    slang = {"gmn": "gimana", "dapet": "dapat", "lahh": "lah"}
+    vocab = {"jangan": 0, "golput": 1, "save": 2, "kpu": 3, "pilpres": 4, "jujur": 5}
+    want_model, want_match = _fresh(text, slang, vocab, 300), _fresh(text)
+    normal_form._STAGED.clear()
+    assert normal_form.normalize(text, slang, vocab, 300) == want_model
+    assert normal_form.normalize(text) == want_match
+    assert normal_form.normalize(text, slang, vocab, 300) == want_model
+    assert normal_form.normalize(text, slang, dict(vocab), None) == _fresh(text, slang, dict(vocab))
+
+
+def test_shared_normalisation_equals_fresh_on_real_texts(shared_data: Path) -> None:
+    texts = [row["text"] for row in _real_texts(shared_data)]
+    assert len(texts) > 1000
+    slang = parse_table(build_table({"yg": "yang", "gk": "tidak", "bgt": "banget"}))
+    vocab = {w: 0 for w in ("jokowi", "prabowo", "pilpres", "ganti", "presiden", "tetap")}
+    fresh = [(_fresh(t, slang, vocab, 1500), _fresh(t)) for t in texts]
+    normal_form._STAGED.clear()
+    shared = []
+    for t in texts:
+        model = normal_form.normalize(t, slang, vocab, 1500)
+        shared.append((model, normal_form.normalize(t)))
+    assert shared == fresh
+    assert len(normal_form._STAGED) <= normal_form.STAGED_LIMIT
+
+
+def _real_texts(root: Path) -> list[dict[str, str]]:
+    # Tweets (Ibrohim & Budi 2019, Pilpres 2019) and news bodies (IndoSum), each its register.
+    rows: list[dict[str, str]] = []
+    ibrohim = root / "ibrohim2019_hs_abusive" / "re_dataset.csv"
+    pilpres = root / "pilpres2019_sentiment" / "tweet.csv"
+    if not ibrohim.is_file() or not pilpres.is_file():
+        pytest.skip("shared tweet datasets absent")
+    with ibrohim.open(encoding="cp1252", errors="replace", newline="") as fh:
+        rows += [{"text": r["Tweet"]} for r in itertools.islice(csv.DictReader(fh), 3000)]
+    with pilpres.open(encoding="utf-8", errors="replace", newline="") as fh:
+        rows += [{"text": r["tweet"]} for r in itertools.islice(csv.DictReader(fh), 1500)]
+    return rows
+
+
+def test_remembered_slang_answers_equal_fresh_ones(shared_data: Path) -> None:
+    texts = [row["text"] for row in _real_texts(shared_data)][:1500]
+    table = parse_table(build_table({"yg": "yang", "gk": "tidak", "bgt": "banget", "sy": "saya"}))
+    plain_copy = dict(table)  # not a remembered table: always the slow path
+    for slang in (table, normal_form.CURATED_SLANG):
+        normal_form._STAGED.clear()
+        first = [normal_form.normalize(t, slang) for t in texts]  # fills the answers
+        again = [normal_form.normalize(t, slang) for t in texts]  # reads them
+        assert first == again
+    normal_form._STAGED.clear()
+    assert [normal_form.normalize(t, plain_copy) for t in texts] == [
+        normal_form.normalize(t, table) for t in texts
+    ]
+    assert id(table) in normal_form._FIXED and id(plain_copy) not in normal_form._FIXED

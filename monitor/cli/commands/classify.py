@@ -17,6 +17,7 @@ import typer
 from classifiers.contracts import Classifier
 from classifiers.models.compile import NotCompilable
 from classifiers.models.safety import UnsafeModel
+from classifiers.text.language import use_model_cache
 from monitor.cli.common import echo_err, fail, runtime
 from monitor.cli.db import migrate_or_exit
 from monitor.core import migrate
@@ -90,6 +91,7 @@ def classify_command(
         clf = classifier_for(rt, model)
         with rt.session() as session:
             matcher = load_matcher(session, rt.settings.data_dir)
+        use_model_cache(rt.settings.data_dir)
     source = input.open("rb") if input is not None else sys.stdin.buffer
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
     try:
