@@ -52,7 +52,7 @@ def stored_band_keys_many(signatures: Sequence[Signature]) -> list[list[int]]:
         key = key * _MIX + rows[:, :, r]
     key ^= np.arange(BANDS, dtype=np.uint64) * _MIX
     # Two's complement view = the signed 64-bit integer a database column holds.
-    return key.view(np.int64).tolist()  # type: ignore[no-any-return]
+    return key.view(np.int64).tolist()
 
 
 class NearDupIndex:

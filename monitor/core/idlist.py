@@ -24,7 +24,7 @@ def int_in(column: Any, values: Iterable[int], dialect: str) -> ColumnElement[bo
     if dialect == "postgresql":
         literal = "{" + ",".join(map(str, ints)) + "}"
         param = bindparam(None, literal, type_=String)
-        return column == any_(cast(param, ARRAY(BigInteger)))  # type: ignore[no-any-return]
+        return column == any_(cast(param, ARRAY(BigInteger)))
     param = bindparam(None, "[" + ",".join(map(str, ints)) + "]", type_=String)
     listed = func.json_each(param).table_valued("value")
-    return column.in_(select(listed.c.value))  # type: ignore[no-any-return]
+    return column.in_(select(listed.c.value))
