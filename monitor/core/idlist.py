@@ -10,10 +10,11 @@ column is still used (checked with EXPLAIN on both engines).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, String, any_, bindparam, cast, func, select
+from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,4 +28,13 @@ def int_in(column: Any, values: Iterable[int], dialect: str) -> ColumnElement[bo
         return column == any_(cast(param, ARRAY(BigInteger)))
     param = bindparam(None, "[" + ",".join(map(str, ints)) + "]", type_=String)
     listed = func.json_each(param).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+def str_in(column: Any, values: Iterable[str], dialect: str) -> ColumnElement[bool]:
+    """Return `column IN values` for strings, sent as one parameter (text[] or JSON)."""
+    texts = [str(v) for v in values]
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, texts, type_=ARRAY(Text)))
+    listed = func.json_each(bindparam(None, json.dumps(texts), type_=String)).table_valued("value")
     return column.in_(select(listed.c.value))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from monitor.core.idlist import int_in
 from monitor.posts.models import PostRegion
 from monitor.regions.models import IkpScore, Region
 from monitor.sources.models import Source
@@ -95,14 +96,17 @@ def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[
     """
     if not post_ids:
         return
-    session.execute(
-        delete(PostRegion).where(PostRegion.post_id.in_(post_ids), PostRegion.origin == "text")
+    dialect = session.get_bind().dialect.name
+    # On the table, not the entity: no walk of the session's objects, no ORM bulk path.
+    table = cast(Table, PostRegion.__table__)
+    conn = session.connection()
+    conn.execute(
+        delete(table).where(int_in(table.c.post_id, post_ids, dialect), table.c.origin == "text")
     )
     if rows:
-        insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
         # executemany of one cached statement (a literal VALUES list compiled anew per page).
-        session.execute(insert_fn(PostRegion).on_conflict_do_nothing(), list(rows))
-    session.flush()
+        conn.execute(insert_fn(table).on_conflict_do_nothing(), list(rows))
 
 
 def post_regions(session: Session, post_id: int) -> list[PostRegion]:
