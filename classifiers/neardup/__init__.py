@@ -1,12 +1,18 @@
 """Near-duplicate detection: MinHash signatures over word shingles and a banded LSH index."""
 
-from classifiers.neardup.lsh import MAX_CANDIDATES, NearDupIndex, stored_band_keys
+from classifiers.neardup.lsh import (
+    MAX_CANDIDATES,
+    NearDupIndex,
+    stored_band_keys,
+    stored_band_keys_many,
+)
 from classifiers.neardup.minhash import (
     Signature,
     cluster_text,
     names_of,
     signature,
     text_signature,
+    text_signatures,
 )
 
 __all__ = [
@@ -17,5 +23,7 @@ __all__ = [
     "names_of",
     "signature",
     "stored_band_keys",
+    "stored_band_keys_many",
     "text_signature",
+    "text_signatures",
 ]

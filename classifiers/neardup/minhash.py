@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,9 @@ NAMES_AGREE = 0.5
 _rng = np.random.Generator(np.random.PCG64(20240214))
 _A = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False) | np.uint64(1)
 _B = _rng.integers(0, 2**64, size=NUM_PERM, dtype=np.uint64, endpoint=False)
+# Shingle rows hashed at once by `text_signatures`: 512 x 64 uint64 = 256 KB stays in the
+# CPU cache (a 16 MB block ran at half the speed of one text at a time).
+_ROWS_AT_ONCE = 512
 # Words are runs of letters and digits, lower-cased. Deliberately not the classifier's
 # normaliser: stored signatures must not change when that normaliser is tuned, and this is
 # about 7x cheaper (11 vs 76 us a post) with the same membership figures on the labelled set.
@@ -142,3 +146,52 @@ def text_signature(text: str) -> Signature | None:
     """Return the signature of a raw text with its names, or None when it is too short."""
     words = cluster_text(text)
     return None if words is None else signature(words, names_of(text))
+
+
+def text_signatures(texts: Sequence[str]) -> list[Signature | None]:
+    """Return `text_signature` of every text, hashing the shingles of all of them at once."""
+    # Why per page: the numpy calls of one tweet cost more than its arithmetic; one pass over
+    # the page's shingles gives the same minima (a min ignores repeated shingles and order).
+    words = [cluster_text(t) for t in texts]
+    blobs = [" ".join(w).encode() for w in words if w is not None]
+    minima = iter(_minhash_many(blobs))
+    out: list[Signature | None] = []
+    for text, w in zip(texts, words, strict=True):
+        out.append(None if w is None else Signature(next(minima), names_of(text)))
+    return out
+
+
+def _minhash_many(blobs: Sequence[bytes]) -> list[np.ndarray]:
+    """Return the MinHash values of each byte string (same as `signature` computes)."""
+    if any(len(b) < SHINGLE for b in blobs):  # never for MIN_WORDS words; kept exact anyway
+        return [signature(b.decode().split()).values for b in blobs]
+    if not blobs:
+        return []
+    lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).astype(np.uint64)
+    n = len(raw) - SHINGLE + 1
+    hashed = np.zeros(n, dtype=np.uint64)
+    for offset in range(SHINGLE):
+        hashed = hashed * np.uint64(257) + raw[offset : offset + n]
+    # Keep the windows that lie inside one text (none spans the join of two).
+    counts = lengths - SHINGLE + 1
+    starts = np.cumsum(lengths) - lengths
+    firsts = np.cumsum(counts) - counts
+    index = np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
+    shingles = hashed[index]
+    mixed = (shingles * np.uint64(0x9E3779B97F4A7C15)) ^ (shingles >> np.uint64(29))
+    values = np.empty((len(blobs), NUM_PERM), dtype=np.uint32)
+    ends = firsts + counts
+    lo = 0
+    while lo < len(blobs):
+        # The texts whose shingles fit in one block (at least one text, however long).
+        hi = max(int(np.searchsorted(ends, firsts[lo] + _ROWS_AT_ONCE, side="right")), lo + 1)
+        block = mixed[firsts[lo] : ends[hi - 1]]
+        permuted = block[:, None] * _A[None, :]
+        permuted += _B[None, :]
+        # The top 32 bits of the minimum are the minimum of the top 32 bits (a shift is
+        # monotone), so one shift per text instead of one per shingle.
+        lowest = np.minimum.reduceat(permuted, firsts[lo:hi] - firsts[lo], axis=0)
+        values[lo:hi] = lowest >> np.uint64(32)
+        lo = hi
+    return list(values)

@@ -7,10 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
     Table,
-    any_,
     bindparam,
     delete,
     distinct,
@@ -20,101 +17,144 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from monitor.clusters.models import Cluster, PostBand, PostSignature
+from monitor.core.idlist import int_in
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.scope import region_match
 from monitor.predictions.models import Prediction
-
-_BIGINT_ARRAY = ARRAY(BigInteger())
 
 # When a copy was seen: its publication time when the platform gives one, else arrival.
 SEEN_AT = func.coalesce(Post.published_at, Post.fetched_at)
 
 
-# Band keys per IN list: 16 keys a post, so one page of 1,000 posts is two statements on
-# SQLite (under its 32,766 parameters) and one on PostgreSQL (an array parameter).
-KEYS_PER_QUERY = 16_000
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def band_posts(
     session: Session, keys: Sequence[int], since: datetime, per_key: int
 ) -> list[tuple[int, int]]:
     """Return (band key, post id) of the hot index, newest `per_key` posts per key."""
-    out: list[tuple[int, int]] = []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    size = len(keys) if postgres else KEYS_PER_QUERY // 2
-    for start in range(0, len(keys), max(size, 1)):
-        part = list(keys[start : start + size])
-        match = (
-            PostBand.band_key == any_(bindparam("keys", part, type_=_BIGINT_ARRAY))
-            if postgres
-            else PostBand.band_key.in_(part)
+    if not keys:
+        return []
+    # Why the window function: a template flood shares bands across hundreds of posts;
+    # only the newest few per band are worth verifying (bounded work per lookup).
+    ranked = (
+        select(
+            PostBand.band_key,
+            PostBand.post_id,
+            func.row_number()
+            .over(partition_by=PostBand.band_key, order_by=PostBand.post_id.desc())
+            .label("n"),
         )
-        # Why the window function: a template flood shares bands across hundreds of posts;
-        # only the newest few per band are worth verifying (bounded work per lookup).
-        ranked = (
-            select(
-                PostBand.band_key,
-                PostBand.post_id,
-                func.row_number()
-                .over(partition_by=PostBand.band_key, order_by=PostBand.post_id.desc())
-                .label("n"),
-            )
-            .join(PostSignature, PostSignature.post_id == PostBand.post_id)
-            .where(match, PostSignature.seen_at >= since)
-            .subquery()
-        )
-        stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
-        out.extend((int(k), int(p)) for k, p in session.execute(stmt))
-    return out
+        .join(PostSignature, PostSignature.post_id == PostBand.post_id)
+        .where(int_in(PostBand.band_key, keys, _dialect(session)), PostSignature.seen_at >= since)
+        .subquery()
+    )
+    stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
+    return [(int(k), int(p)) for k, p in session.execute(stmt).tuples()]
 
 
 def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[object, int | None]]:
     """Return, per first copy, its stored signature and its cluster (None while alone)."""
-    found: dict[int, tuple[object, int | None]] = {}
-    for start in range(0, len(post_ids), 5000):
-        part = post_ids[start : start + 5000]
-        stmt = (
-            select(PostSignature.post_id, PostSignature.signature, Post.cluster_id)
-            .join(Post, Post.id == PostSignature.post_id)
-            .where(PostSignature.post_id.in_(part))
-        )
-        found.update({int(p): (sig, c) for p, sig, c in session.execute(stmt)})
-    return found
+    if not post_ids:
+        return {}
+    stmt = (
+        select(PostSignature.post_id, PostSignature.signature, Post.cluster_id)
+        .join(Post, Post.id == PostSignature.post_id)
+        .where(int_in(PostSignature.post_id, post_ids, _dialect(session)))
+    )
+    return {int(p): (sig, c) for p, sig, c in session.execute(stmt)}
 
 
 def add_heads(
-    session: Session, signatures: Sequence[dict[str, Any]], bands: Sequence[dict[str, Any]]
+    session: Session, signatures: Sequence[dict[str, Any]], bands: Sequence[tuple[int, int]]
 ) -> None:
-    """Store first copies' signatures and their bands (two bulk INSERTs)."""
+    """Store first copies' signatures and their (band key, post id) rows (two bulk INSERTs)."""
     # Core executemany, not the ORM's bulk path: 16 band rows a post, no objects wanted.
     conn = session.connection()
     if signatures:
         conn.execute(insert(cast(Table, PostSignature.__table__)), list(signatures))
-    if bands:
-        # The driver's executemany on plain tuples: SQLAlchemy's per-row parameter processing
-        # cost more than the insert itself for 16 integer pairs a post.
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    if not bands:
+        return
+    if conn.dialect.name == "postgresql":
+        # Two array parameters and one statement: psycopg's executemany would send 16,000
+        # statements a page through its pipeline.
+        keys = "{" + ",".join(str(k) for k, _ in bands) + "}"
+        posts = "{" + ",".join(str(p) for _, p in bands) + "}"
         conn.exec_driver_sql(
-            f"INSERT INTO post_bands (band_key, post_id) VALUES ({mark}, {mark})",  # noqa: S608
-            [(b["band_key"], b["post_id"]) for b in bands],
+            "INSERT INTO post_bands (band_key, post_id) "
+            "SELECT * FROM unnest(%s::bigint[], %s::integer[])",
+            (keys, posts),
         )
+    else:
+        # The driver's executemany on plain tuples: SQLAlchemy's per-row parameter
+        # processing cost more than the insert itself for 16 integer pairs a post.
+        conn.exec_driver_sql("INSERT INTO post_bands (band_key, post_id) VALUES (?, ?)", bands)
 
 
 def touch_heads(session: Session, post_ids: Sequence[int], now: datetime) -> None:
     """Keep messages that just gained a copy in the hot index (one row per message)."""
-    for start in range(0, len(post_ids), 5000):
-        part = post_ids[start : start + 5000]
+    if post_ids:
         session.execute(
-            update(PostSignature).where(PostSignature.post_id.in_(part)).values(seen_at=now)
+            update(PostSignature)
+            .where(int_in(PostSignature.post_id, post_ids, _dialect(session)))
+            .values(seen_at=now)
+            .execution_options(synchronize_session=False)
         )
 
 
+def insert_clusters(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert cluster rows; return their ids in the order of `rows`."""
+    if not rows:
+        return []
+    table = cast(Table, Cluster.__table__)
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.connection().execute(stmt, list(rows)).scalars()]
+
+
+_SET_CLUSTER = (
+    update(cast(Table, Post.__table__))
+    .where(cast(Table, Post.__table__).c.id == bindparam("post"))
+    .values(cluster_id=bindparam("cluster"))
+)
+
+
 def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> None:
-    """Point stored posts (first copies not loaded in this session) at their new cluster."""
-    if pairs:
-        session.execute(update(Post), [{"id": p, "cluster_id": c} for p, c in pairs])
+    """Point posts at their cluster, one (post id, cluster id) pair each (one executemany)."""
+    if not pairs:
+        return
+    session.connection().execute(_SET_CLUSTER, [{"post": p, "cluster": c} for p, c in pairs])
+    # Posts this session holds show their new cluster without a reload (no change to flush).
+    for post_id, cluster_id in pairs:
+        held = session.identity_map.get(identity_key(Post, post_id))
+        if held is not None:
+            set_committed_value(held, "cluster_id", cluster_id)
+
+
+def store_stats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write cluster statistics, one dict per cluster (`cluster` = its id)."""
+    table = cast(Table, Cluster.__table__)
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+    for shape, part in by_shape.items():
+        names = [n for n in shape if n != "cluster"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("cluster"))
+            .values({n: bindparam(f"new_{n}") for n in names})
+        )
+        params = [{"cluster": r["cluster"], **{f"new_{n}": r[n] for n in names}} for r in part]
+        session.connection().execute(stmt, params)
+    # Cluster objects this session already holds would otherwise show the old figures.
+    for row in rows:
+        held = session.identity_map.get(identity_key(Cluster, row["cluster"]))
+        if held is not None:
+            session.expire(held)
 
 
 def prune_bands(session: Session, before: datetime) -> int:

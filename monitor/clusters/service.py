@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,8 +19,8 @@ from classifiers.neardup import (
     MAX_CANDIDATES,
     NearDupIndex,
     Signature,
-    stored_band_keys,
-    text_signature,
+    stored_band_keys_many,
+    text_signatures,
 )
 from monitor.clusters import repository
 from monitor.clusters.models import Cluster
@@ -45,7 +46,7 @@ PER_BAND = 8
 class Assignment:
     """What clustering did to one page of arrivals."""
 
-    clusters: list[Cluster] = field(default_factory=list)  # touched: created or grown
+    cluster_ids: list[int] = field(default_factory=list)  # touched: created or grown
     created: int = 0
     backfilled: list[int] = field(default_factory=list)  # first copies given a cluster now
 
@@ -110,10 +111,11 @@ def assign_clusters(
     """
     now = now or utcnow()
     done = Assignment()
-    sigs = {p.id: s for p in posts if (s := text_signature(p.text or "")) is not None}
+    computed = text_signatures([p.text or "" for p in posts])
+    sigs = {p.id: s for p, s in zip(posts, computed, strict=True) if s is not None}
     if not sigs:
         return done
-    keys = {pid: stored_band_keys(sig) for pid, sig in sigs.items()}
+    keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
     candidates, stored = _stored_heads(session, sigs, keys, now)
     local = NearDupIndex()
     page_heads: dict[int, _Head] = {}
@@ -132,8 +134,7 @@ def assign_clusters(
             joins.append((post, head))
     _link(session, joins, now, done)
     _index_heads(session, page_heads, keys, now)
-    refresh_many(session, done.clusters)
-    session.flush()
+    refresh_ids(session, done.cluster_ids)
     return done
 
 
@@ -141,40 +142,32 @@ def _link(
     session: Session, joins: Sequence[tuple[Post, _Head]], now: datetime, done: Assignment
 ) -> None:
     """Create the clusters copies need (backfilling first copies), then join the copies."""
-    existing = {h.cluster_id for _, h in joins if h.cluster_id is not None}
-    clusters = {c.id: c for c in repository.many(session, sorted(existing))}
-    created: dict[int, tuple[_Head, Cluster]] = {}
+    # Core statements, not ORM flushes: a page joins hundreds of copies (the repository
+    # updates the rows this session holds in place, so later steps read the new cluster).
+    created: dict[int, tuple[_Head, dict[str, Any]]] = {}
     for post, head in joins:
         if head.cluster_id is None and head.post_id not in created:
             seen = post.published_at or post.fetched_at or now
-            created[head.post_id] = (
-                head,
-                Cluster(
-                    representative_post_id=head.post_id,
-                    signature=head.signature.to_json(),
-                    first_seen=seen,
-                    last_seen=seen,
-                    size=0,
-                ),
-            )
-    session.add_all(c for _, c in created.values())
-    session.flush()  # one INSERT round for every new cluster of the page
-    backfill: list[tuple[int, int]] = []
-    for head, cluster in created.values():
-        clusters[cluster.id] = cluster
-        head.cluster_id = cluster.id
-        if head.post is not None:
-            head.post.cluster_id = cluster.id
-        else:
-            backfill.append((head.post_id, cluster.id))
-    repository.set_post_clusters(session, backfill)
+            row = {
+                "representative_post_id": head.post_id,
+                "signature": head.signature.to_json(),
+                "first_seen": seen,
+                "last_seen": seen,
+                "size": 0,
+            }
+            created[head.post_id] = (head, row)
+    ids = repository.insert_clusters(session, [row for _, row in created.values()])
+    for (head, _), cluster_id in zip(created.values(), ids, strict=True):
+        head.cluster_id = cluster_id
+    moves: dict[int, int] = {h.post_id: h.cluster_id for h, _ in created.values() if h.cluster_id}
     for post, head in joins:
-        post.cluster_id = head.cluster_id
+        if head.cluster_id is not None:
+            moves[post.id] = head.cluster_id
+    repository.set_post_clusters(session, sorted(moves.items()))
     repository.touch_heads(session, sorted({h.post_id for _, h in joins if h.post is None}), now)
-    session.flush()
     done.created = len(created)
     done.backfilled = sorted(created)
-    done.clusters = [clusters[c] for c in sorted({h.cluster_id for _, h in joins if h.cluster_id})]
+    done.cluster_ids = sorted({h.cluster_id for _, h in joins if h.cluster_id})
 
 
 def _index_heads(
@@ -185,7 +178,7 @@ def _index_heads(
         {"post_id": h.post_id, "signature": h.signature.to_json(), "seen_at": now}
         for h in heads.values()
     ]
-    bands = [{"band_key": k, "post_id": h.post_id} for h in heads.values() for k in keys[h.post_id]]
+    bands = [(k, h.post_id) for h in heads.values() for k in keys[h.post_id]]
     repository.add_heads(session, signatures, bands)
 
 
@@ -211,10 +204,24 @@ def refresh_stats(session: Session, cluster: Cluster) -> Cluster:
 
 def refresh_many(session: Session, clusters: Sequence[Cluster]) -> None:
     """Recompute the statistics of several clusters with a few grouped queries."""
+    stats = _statistics(session, [c.id for c in clusters])
+    for cluster in clusters:
+        for name, value in stats[cluster.id].items():
+            setattr(cluster, name, value)
+
+
+def refresh_ids(session: Session, cluster_ids: Sequence[int]) -> None:
+    """Recompute and store the statistics of clusters by id (one UPDATE executemany)."""
+    stats = _statistics(session, cluster_ids)
+    repository.store_stats(session, [{"cluster": c, **v} for c, v in stats.items()])
+
+
+def _statistics(session: Session, cluster_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Return the new statistics of each cluster (size, seen times, reach, growth)."""
     # Why grouped: an arrival batch touches hundreds of clusters, most of them new.
-    for start in range(0, len(clusters), 500):
-        chunk = {c.id: c for c in clusters[start : start + 500]}
-        ids = list(chunk)
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(cluster_ids), 500):
+        ids = list(cluster_ids[start : start + 500])
         stats = repository.member_stats(session, ids)
         regions = repository.region_counts(session, ids)
         growing = [i for i in ids if stats.get(i, (0,))[0] > 1]
@@ -224,15 +231,19 @@ def refresh_many(session: Session, clusters: Sequence[Cluster]) -> None:
             if growing and since is not None
             else {}
         )
-        for cluster_id, cluster in chunk.items():
+        for cluster_id in ids:
             size, first, last, sources, accounts = stats.get(cluster_id, (0, None, None, 0, 0))
-            cluster.size = size
+            values: dict[str, Any] = {
+                "size": size,
+                "n_sources": sources,
+                "n_accounts": accounts,
+                "n_regions": regions.get(cluster_id, 0),
+            }
             if first is not None and last is not None:
-                cluster.first_seen, cluster.last_seen = first, last
-                cluster.growth_rate = round(growth_rate(times.get(cluster_id, []), last), 4)
-            cluster.n_sources = sources
-            cluster.n_accounts = accounts
-            cluster.n_regions = regions.get(cluster_id, 0)
+                values["first_seen"], values["last_seen"] = first, last
+                values["growth_rate"] = round(growth_rate(times.get(cluster_id, []), last), 4)
+            out[cluster_id] = values
+    return out
 
 
 def cluster_priority(cluster: Cluster | None, now: datetime | None = None) -> float:

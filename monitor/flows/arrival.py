@@ -113,7 +113,7 @@ def process(
     with _timed("priority"):
         # Unscored arrivals stay at 0: only scored ones and the flagged copies of clusters
         # that just grew can move.
-        priorities_after_clustering(session, scored, [c.id for c in grown.clusters], now)
+        priorities_after_clustering(session, scored, grown.cluster_ids, now)
 
 
 def score_inline(

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.util import identity_key
 
+from monitor.core.idlist import int_in, str_in
 from monitor.posts.models import Post, PostRegion
 from monitor.sources.models import Source
 
@@ -44,8 +47,9 @@ def stored_by_key(
     for platform, external_id in keys:
         by_platform[platform].append(external_id)
     found: dict[tuple[str, str], Stored] = {}
+    dialect = session.get_bind().dialect.name
     for platform, ids in by_platform.items():
-        for part in _chunks(ids):
+        for part in _chunks(ids, 5000):
             rows = session.execute(
                 select(
                     Post.id,
@@ -55,7 +59,7 @@ def stored_by_key(
                     Post.title,
                     Post.author,
                     Post.classified_at,
-                ).where(Post.platform == platform, Post.external_id.in_(part))
+                ).where(Post.platform == platform, str_in(Post.external_id, part, dialect))
             )
             for r in rows:
                 found[(platform, r.external_id)] = Stored(
@@ -67,10 +71,11 @@ def stored_by_key(
 def originals_by_hash(session: Session, hashes: Iterable[str]) -> dict[str, int]:
     """Return, per content hash, the id of the first stored post with that text."""
     found: dict[str, int] = {}
-    for part in _chunks(sorted(set(hashes))):
+    dialect = session.get_bind().dialect.name
+    for part in _chunks(sorted(set(hashes)), 5000):
         rows = session.execute(
             select(Post.content_hash, func.min(Post.id))
-            .where(Post.content_hash.in_(part), Post.duplicate_of_id.is_(None))
+            .where(str_in(Post.content_hash, part, dialect), Post.duplicate_of_id.is_(None))
             .group_by(Post.content_hash)
         )
         found.update({h: int(i) for h, i in rows})
@@ -130,31 +135,74 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[tuple[s
         return {}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(Post)
+        insert(_POSTS)
         # Why: two collectors storing the same item at once must not fail the whole batch.
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-        .returning(Post.id, Post.platform, Post.external_id)
+        .returning(_POSTS.c.id, _POSTS.c.platform, _POSTS.c.external_id)
     )
     # executemany with RETURNING: SQLAlchemy batches it into multi-row statements itself
-    # ("insertmanyvalues") and caches the compiled form, unlike a literal VALUES list.
+    # ("insertmanyvalues") and caches the compiled form, unlike a literal VALUES list. On the
+    # table, not the entity: the ORM's bulk path walked every row through its own machinery.
     ids: dict[tuple[str, str], int] = {}
-    for r in session.execute(stmt, list(rows)):
-        ids[(r.platform, r.external_id)] = r.id
+    for post_id, platform, external_id in session.connection().execute(stmt, list(rows)):
+        ids[(platform, external_id)] = post_id
     return ids
+
+
+_POSTS = cast(Table, Post.__table__)
+_POST_CLASS = inspect(Post).class_manager
+# What a freshly inserted post holds in the columns ingest does not write.
+_FRESH = {
+    "cluster_id": None,
+    "classified_at": None,
+    "model_version": None,
+    "max_score": None,
+    "flagged": False,
+    "priority": 0.0,
+    "review_status": "new",
+    "uncertainty": None,
+    "score_lease_owner": None,
+    "score_lease_expires_at": None,
+}
+
+
+def attach_inserted(
+    session: Session, rows: Sequence[dict[str, Any]], ids: dict[tuple[str, str], int]
+) -> list[Post]:
+    """Return the posts just inserted as session objects built from the rows, in id order.
+
+    Why not SELECT them back: the rows are what was written, and reading 1,000 posts back
+    as ORM objects cost a fifth of storing them. Every column is set, so no attribute
+    triggers a load; the objects are persistent and clean (nothing to flush).
+    """
+    posts: list[Post] = []
+    for row in rows:
+        post_id = ids.get((row["platform"], row["external_id"]))
+        if post_id is None:
+            continue  # another writer stored this key first
+        # A row a rolled-back transaction left in the session (SQLite reuses its id).
+        stale = session.identity_map.get(identity_key(Post, post_id))
+        if stale is not None:
+            session.expunge(stale)
+        # Straight into the instance's state: the mapped constructor's per-attribute events
+        # cost four times as much, and make_transient_to_detached marks it all as loaded.
+        post = _POST_CLASS.new_instance()
+        values = instance_state(post).dict
+        values.update(_FRESH)
+        values.update(row)
+        values["labels"] = []
+        values["id"] = post_id
+        make_transient_to_detached(post)
+        posts.append(post)
+    posts.sort(key=lambda p: p.id)
+    session.add_all(posts)
+    return posts
 
 
 def update_changed(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Apply per-post updates (each dict carries its `id`)."""
     if rows:
         session.execute(update(Post), list(rows))
-
-
-def load(session: Session, ids: Sequence[int]) -> list[Post]:
-    """Return posts by id, in id order."""
-    posts: list[Post] = []
-    for part in _chunks(sorted(ids)):
-        posts.extend(session.scalars(select(Post).where(Post.id.in_(part)).order_by(Post.id)))
-    return posts
 
 
 def texts_after(
@@ -211,14 +259,17 @@ def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[
     """
     if not post_ids:
         return
-    session.execute(
-        delete(PostRegion).where(PostRegion.post_id.in_(post_ids), PostRegion.origin == "text")
+    dialect = session.get_bind().dialect.name
+    # On the table, not the entity: no walk of the session's objects, no ORM bulk path.
+    table = cast(Table, PostRegion.__table__)
+    conn = session.connection()
+    conn.execute(
+        delete(table).where(int_in(table.c.post_id, post_ids, dialect), table.c.origin == "text")
     )
     if rows:
-        insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
         # executemany of one cached statement (a literal VALUES list compiled anew per page).
-        session.execute(insert_fn(PostRegion).on_conflict_do_nothing(), list(rows))
-    session.flush()
+        conn.execute(insert_fn(table).on_conflict_do_nothing(), list(rows))
 
 
 def post_regions(session: Session, post_id: int) -> list[PostRegion]:

@@ -226,7 +226,7 @@ def _ingest_chunk(
     outcome.report.duplicates += sum(
         1 for r in fresh if r.get("duplicate_of_id") and (r["platform"], r["external_id"]) in ids
     )
-    new_posts = repository.load(session, list(ids.values()))
+    new_posts = repository.attach_inserted(session, [*first, *copies], ids)
     outcome.new_posts.extend(new_posts)
     outcome.declared_regions.update(
         {pid: item.region_code for item in items if item.region_code and (pid := ids.get(item.key))}

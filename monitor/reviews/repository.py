@@ -9,6 +9,7 @@ from sqlalchemy import CursorResult, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
+from monitor.core.idlist import int_in
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
 from monitor.posts.scope import visible_posts
@@ -132,6 +133,18 @@ def live_claims(session: Session, post_ids: Sequence[int], now: datetime) -> dic
 def cluster(session: Session, cluster_id: int) -> Cluster | None:
     """Return a cluster row."""
     return session.get(Cluster, cluster_id)
+
+
+def decided_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, int]:
+    """Return, for the clusters among these that carry a decision, its review id."""
+    if not cluster_ids:
+        return {}
+    stmt = select(Cluster.id, Cluster.decision_review_id).where(
+        int_in(Cluster.id, cluster_ids, session.get_bind().dialect.name),
+        Cluster.decision.is_not(None),
+        Cluster.decision_review_id.is_not(None),
+    )
+    return {int(c): int(r) for c, r in session.execute(stmt)}
 
 
 def cluster_members_to_inherit(session: Session, cluster_id: int, exclude: int) -> list[int]:

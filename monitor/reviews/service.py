@@ -285,13 +285,11 @@ def inherit_cluster_decisions(session: Session, posts: Sequence[Post]) -> None:
     for p in posts:
         if p.cluster_id is not None and p.review_status == "new":
             by_cluster.setdefault(p.cluster_id, []).append(p.id)
-    for cluster_id, ids in by_cluster.items():
-        cluster = repo.cluster(session, cluster_id)
-        if cluster is None or cluster.decision is None or cluster.decision_review_id is None:
-            continue
-        source = session.get(Review, cluster.decision_review_id)
+    # One query for the page: almost no cluster carries a decision.
+    for cluster_id, review_id in repo.decided_clusters(session, sorted(by_cluster)).items():
+        source = session.get(Review, review_id)
         if source is not None:
-            _inherit(session, ids, source)
+            _inherit(session, by_cluster[cluster_id], source)
 
 
 def bulk_decide(session: Session, principal: Principal, body: BulkDecisionIn) -> BulkDecisionOut:

@@ -11,11 +11,13 @@ from monitor.cli.main import app
 
 def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
     args = ["bench", "ingest", "--posts", "300", "--stored", "200", "--per-source", "100"]
+    args += ["--seeded", "150"]
     args += ["--no-sqlite", "--database-url", fresh_db_url]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.stdout + res.stderr
     out = res.stdout
     assert "stored first through the flow: 200 posts" in out
+    assert re.search(r"seeded in bulk: 150 posts \((\d+) first copies, \d+ bands", out), out
     for path in ("waspada ingest", "collectors"):
         found = re.search(
             rf"{path} \(\w+\): 300 posts \((\d+) new\) in [\d.]+s = [\d,]+ posts/s", out

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from monitor.cli.bench.sources_base import bare_insert, baseline_classifier, server_cpu_seconds
 from monitor.cli.bench.sources_data import FeedServer, rss_feed, wordpress_pages
+from monitor.cli.bench.sources_seed import seed
 from monitor.cli.bench.sources_texts import bench_posts, real_tweets
 from monitor.cli.commands.posts import flush_batch
 from monitor.cli.common import fail
@@ -42,6 +43,9 @@ PAGE = 1000  # as `waspada ingest` commits
 def bench_ingest(
     posts: Annotated[int, typer.Option(help="fresh posts per path")] = 20_000,
     stored: Annotated[int, typer.Option(help="posts stored through the flow first")] = 0,
+    seeded: Annotated[
+        int, typer.Option(help="posts bulk-stored first as distinct first copies (hot index)")
+    ] = 0,
     per_source: Annotated[int, typer.Option(help="posts per source (feed)")] = 1000,
     kind: Annotated[str, typer.Option(help="wordpress (paged JSON) or rss")] = "wordpress",
     database_url: Annotated[
@@ -64,14 +68,14 @@ def bench_ingest(
             database_url or []
         )
         for url in urls:
-            _run(Path(tmp), url, posts, stored, per_source, kind, tweets, classify)
+            _run(Path(tmp), url, posts, (seeded, stored), per_source, kind, tweets, classify)
 
 
 def _run(
     tmp: Path,
     url: str,
     n: int,
-    stored: int,
+    before: tuple[int, int],
     per_source: int,
     kind: str,
     tweets: list[str],
@@ -102,13 +106,22 @@ def _run(
     # As `waspada up` does at start-up: the region list is loaded before posts arrive.
     load_regions_step(rt)
     typer.echo(f"== {backend}: {n} posts per path, kind {kind}")
+    seeded, stored = before
+    if seeded:
+        t0 = time.perf_counter()
+        heads = seed(rt, seeded, tweets)
+        typer.echo(
+            f"seeded in bulk: {seeded} posts ({heads} first copies, {16 * heads} bands in the "
+            f"hot index) in {time.perf_counter() - t0:.1f}s"
+        )
     if stored:
         t0 = time.perf_counter()
-        _prefill(rt, stored, tweets)
+        _prefill(rt, stored, tweets, seeded)
         typer.echo(
             f"stored first through the flow: {stored} posts in {time.perf_counter() - t0:.1f}s"
         )
     arrival.take_step_seconds()
+    stored += seeded
     file_posts = bench_posts(n, tweets, seed=11, id_offset=stored + 1)
     _file_path(rt, file_posts, backend)
     feed_posts = bench_posts(n, tweets, seed=13, id_offset=stored + n + 1)
@@ -135,9 +148,11 @@ def _run(
     rt.close()
 
 
-def _prefill(rt: Runtime, stored: int, tweets: list[str]) -> None:
+def _prefill(rt: Runtime, stored: int, tweets: list[str], offset: int) -> None:
     for start in range(0, stored, PAGE):
-        part = bench_posts(min(PAGE, stored - start), tweets, seed=5 + start, id_offset=start)
+        part = bench_posts(
+            min(PAGE, stored - start), tweets, seed=5 + start, id_offset=offset + start
+        )
         items = [_item("prefill", p) for p in part]
         with rt.session() as s:
             arrival.arrive(s, items)
