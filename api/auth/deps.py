@@ -91,9 +91,11 @@ def authenticate(request: Request, session: Session, plaintext: str) -> Principa
     """
     guard = failure_limiter(request)
     tags = failure_tags(request, plaintext)
-    wait = guard.wait(tags)
-    if wait > 0 and not keys.known_good(plaintext):
-        raise too_many_failures(wait)
+    # Known good first: it is a dict lookup, while the shared buckets are a round trip.
+    if not keys.known_good(plaintext):
+        wait = guard.wait(tags)
+        if wait > 0:
+            raise too_many_failures(wait)
     principal = keys.verify_key(session, plaintext)
     if principal is None:
         guard.fail(tags)

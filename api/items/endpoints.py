@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -119,17 +120,20 @@ def list_items(
             limit,
             explore_mod.Mix(explore=explore, band=band),
         )
-        items = pagerows.by_ids(session, [e.post.id for e in entries], zone)
+        rows = pagerows.rows_by_ids(session, [e.post.id for e in entries])
         why = {e.post.id: e for e in entries}
+        items = [pagerows.row_dict(r, zone) for r in rows]
         for item in items:
-            item.why_in_queue = why[item.id].why
-            item.uncertainty = why[item.id].margin
-        return _page_response(QueuePage(items=items, next_cursor=next_cursor))
+            item["why_in_queue"] = why[item["id"]].why
+            item["uncertainty"] = why[item["id"]].margin
+        return _json_page(items, next_cursor)
     if group == "cluster":
-        rows, next_cursor = desk_rows.page(session, principal, filters, sort, cursor, limit, zone)
-        return _page_response(QueuePage(items=rows, next_cursor=next_cursor))
-    flat, next_cursor = pagerows.flat_page(session, principal, filters, sort, cursor, limit, zone)
-    return _page_response(QueuePage(items=flat, next_cursor=next_cursor))
+        grouped, next_cursor = desk_rows.page(
+            session, principal, filters, sort, cursor, limit, zone
+        )
+        return _page_response(QueuePage(items=grouped, next_cursor=next_cursor))
+    flat, next_cursor = pagerows.flat_rows(session, principal, filters, sort, cursor, limit)
+    return _json_page([pagerows.row_dict(r, zone) for r in flat], next_cursor)
 
 
 def _page_response(page: QueuePage) -> Response:
@@ -140,6 +144,15 @@ def _page_response(page: QueuePage) -> Response:
     The page is built from the same model, so the check can only repeat itself.
     """
     return Response(content=page.model_dump_json(), media_type="application/json")
+
+
+def _json_page(items: list[dict[str, Any]], next_cursor: str | None) -> Response:
+    """Serialise a page of `pagerows.row_dict` rows with orjson, as `QueuePage` would.
+
+    OPT_UTC_Z writes UTC times as `Z`, the way pydantic does (tests compare both outputs).
+    """
+    body = orjson.dumps({"items": items, "next_cursor": next_cursor}, option=orjson.OPT_UTC_Z)
+    return Response(content=body, media_type="application/json")
 
 
 @router.post(
