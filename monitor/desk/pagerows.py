@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
@@ -26,13 +37,25 @@ from monitor.posts.models import Post, PostRegion
 from monitor.reviews.models import Claim
 
 
-def _regions(session: Session) -> ColumnElement[Any]:
-    """Return the post's region codes, space-separated, as a correlated aggregate."""
+def id_in(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """Return `column IN ids`; on PostgreSQL `column = ANY(:array)`, one parameter.
+
+    Why: psycopg parses a statement once and caches it, but not when it has more than 50
+    parameters, and SQLAlchemy expands an IN list into one parameter per id; a page's
+    50-id lists made both redo their work on every request.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def region_codes_of(session: Session, post_id: Any) -> ColumnElement[Any]:
+    """Return the region codes of the post `post_id` names, space-separated (correlated)."""
     if session.get_bind().dialect.name == "postgresql":
         agg = func.string_agg(PostRegion.region_code, literal_column("' '"))
     else:
         agg = func.group_concat(PostRegion.region_code, " ")
-    return select(agg).where(PostRegion.post_id == Post.id).scalar_subquery()
+    return select(agg).where(PostRegion.post_id == post_id).scalar_subquery()
 
 
 def select_rows(session: Session, now: datetime | None = None) -> Select[Any]:
@@ -55,7 +78,7 @@ def select_rows(session: Session, now: datetime | None = None) -> Select[Any]:
             Post.priority,
             Post.review_status,
             Post.cluster_id,
-            _regions(session).label("region_codes"),
+            region_codes_of(session, Post.id).label("region_codes"),
             ApiKey.name.label("claimed_by"),
             Claim.expires_at.label("claim_expires"),
             Claim.key_id.label("claim_key"),
@@ -130,6 +153,7 @@ def row_dict(row: Any, zone: str | None = None) -> dict[str, Any]:
         claimed_by,
         claim_expires,
         claim_key,
+        *_,  # a narrative's head carries its priority's inputs after these
     ) = row
     text = text or ""
     regions = sorted(region_codes.split()) if region_codes else []
@@ -169,7 +193,9 @@ def rows_by_ids(session: Session, ids: Sequence[int]) -> list[Any]:
     """Return the Core rows of these post ids, in the given order (one query)."""
     if not ids:
         return []
-    found = {r.id: r for r in _execute(session, select_rows(session).where(Post.id.in_(ids)))}
+    found = {
+        r.id: r for r in execute(session, select_rows(session).where(id_in(session, Post.id, ids)))
+    }
     return [found[i] for i in ids if i in found]
 
 
@@ -178,7 +204,7 @@ def by_ids(session: Session, ids: Sequence[int], zone: str | None = None) -> lis
     return [queue_row(r, zone) for r in rows_by_ids(session, ids)]
 
 
-def _execute(session: Session, stmt: Select[Any]) -> Sequence[Any]:
+def execute(session: Session, stmt: Select[Any]) -> Sequence[Any]:
     """Run a page statement on the session's connection: plain rows, no ORM loading step.
 
     Why: the statement names only columns, so the ORM's result machinery (identity map,
@@ -229,7 +255,7 @@ def flat_rows(
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
     stmt = flat_statement(session, principal, filters, sort, cursor, limit + 1)
-    rows = _execute(session, stmt)
+    rows = execute(session, stmt)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = queue.encode_cursor(ordering, rows[-1]) if more and rows else None
