@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
 from api.auth.ratelimit import SharedFailureLimiter, failure_limiter_for, limiter_for
+from api.deps import SessionDep
 from monitor.core.runtime import Runtime, build_runtime
 from monitor.core.settings import load_settings
 from monitor.keys.models import RateBucket
@@ -122,6 +123,19 @@ def test_api_statements_are_cut_off_after_the_timeout(fresh_db_url: str, tmp_pat
                 conn.execute(text("SELECT pg_sleep(2)"))
         with other.engine.connect() as conn:  # the CLI's and scheduler's engine: no limit
             assert conn.scalar(text("SHOW statement_timeout")) == "0"
+        # Through a request: a clear 503 with Retry-After, not a bare 500.
+        app = create_app(api)
+
+        @app.get("/slow-for-test")
+        def slow(session: SessionDep) -> dict[str, str]:
+            session.execute(text("SELECT pg_sleep(2)"))
+            return {"never": "here"}
+
+        res = TestClient(app, raise_server_exceptions=False).get(
+            "/slow-for-test", headers={"Accept-Language": "en"}
+        )
+        assert res.status_code == 503 and res.headers["Retry-After"] == "5", res.text
+        assert "took too long" in res.json()["detail"]
     finally:
         api.close()
         other.close()

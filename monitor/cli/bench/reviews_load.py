@@ -78,7 +78,7 @@ def database_pid(engine: Engine) -> int | None:
 
 
 def tree_cpu(pid: int) -> float:
-    """Return user+system CPU seconds of a process and its descendants (nan without /proc)."""
+    """Return CPU seconds of a process and its descendants, live or exited (nan without /proc)."""
     try:
         tick = os.sysconf("SC_CLK_TCK")
         stats: dict[int, tuple[int, float]] = {}
@@ -87,7 +87,9 @@ def tree_cpu(pid: int) -> float:
                 continue
             with contextlib.suppress(OSError, ValueError, IndexError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                # utime + stime, plus cutime + cstime: the CPU of children that already
+                # exited (PostgreSQL backends come and go; a restarted worker too).
+                used = sum(int(f) for f in fields[11:15]) / tick
                 stats[int(entry.name)] = (int(fields[1]), used)
     except OSError:
         return float("nan")
