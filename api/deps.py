@@ -40,6 +40,11 @@ async def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIter
         with anyio.CancelScope(shield=True):  # a cancelled request still returns its connection
             await run_in_threadpool(_end, session, False)
         raise
+    if not session.in_transaction():
+        # The endpoint ended its transaction itself (in its own worker thread): closing
+        # does no I/O, so no second hop.
+        session.close()
+        return
     await run_in_threadpool(_end, session, True)
 
 

@@ -109,6 +109,28 @@ def list_items(
     ] = explore_mod.DEFAULT_BAND,
 ) -> Response:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
+    response = _list_page(
+        session, filters, principal, sort, cursor, limit, group, tz, mix, explore, band
+    )
+    # The edge ends its transaction here, in this worker thread (see api.deps.get_session).
+    session.commit()
+    return response
+
+
+def _list_page(
+    session: Session,
+    filters: queue.ItemFilters,
+    principal: Principal,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    group: str,
+    tz: str | None,
+    mix: str,
+    explore: float,
+    band: float,
+) -> Response:
+    """Build one page of `list_items` (any mode) as a finished JSON response."""
     zone = tz if tz in ZONES else None
     if mix == "uncertain":
         entries, next_cursor = explore_mod.mixed_page(
