@@ -56,8 +56,11 @@ def make_engine(
             # Set at connect (libpq options): no round trip per request, and only this
             # engine's sessions are cut off (the scheduler's own engine is not).
             ms = max(1, round(statement_timeout.total_seconds() * 1000))
+            # Keep any `?options=...` of the URL: connect_args would replace it otherwise.
+            given = make_url(url).query.get("options", "")
             args = kwargs.setdefault("connect_args", {})
-            args["options"] = f"{args.get('options', '')} -c statement_timeout={ms}".strip()
+            before = args.get("options") or (given if isinstance(given, str) else " ".join(given))
+            args["options"] = f"{before} -c statement_timeout={ms}".strip()
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from api.app import create_app
 from api.auth.ratelimit import SharedFailureLimiter, failure_limiter_for, limiter_for
 from api.deps import SessionDep
+from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, build_runtime
 from monitor.core.settings import load_settings
 from monitor.keys.models import RateBucket
@@ -123,6 +124,12 @@ def test_api_statements_are_cut_off_after_the_timeout(fresh_db_url: str, tmp_pat
                 conn.execute(text("SELECT pg_sleep(2)"))
         with other.engine.connect() as conn:  # the CLI's and scheduler's engine: no limit
             assert conn.scalar(text("SHOW statement_timeout")) == "0"
+        # Options already in the URL are kept beside the timeout.
+        both = make_engine(f"{fresh_db_url}?options=-c%20work_mem%3D8MB", statement_timeout=limit)
+        with both.connect() as conn:
+            assert conn.scalar(text("SHOW work_mem")) == "8MB"
+            assert conn.scalar(text("SHOW statement_timeout")) == "300ms"
+        both.dispose()
         # Through a request: a clear 503 with Retry-After, not a bare 500.
         app = create_app(api)
 
