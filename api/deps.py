@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from monitor.core.runtime import Runtime
@@ -23,10 +25,41 @@ async def get_runtime(request: Request) -> Runtime:
     return rt
 
 
-def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
-    """Yield a session: committed when the endpoint returns, rolled back if it raises."""
-    with rt.session() as session:
+async def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[Session]:
+    """Yield a session: committed when the endpoint returns, rolled back if it raises.
+
+    Why async: opening a session does no I/O (the connection is taken at the first
+    query, in the endpoint's thread), so only the commit or rollback needs a worker
+    thread; as a plain generator it cost a thread hop to enter and another to leave.
+    """
+    session = rt.factory()
+    session.info["settings"] = rt.settings
+    try:
         yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):  # a cancelled request still returns its connection
+            await run_in_threadpool(_end, session, False)
+        raise
+    if not session.in_transaction():
+        # The endpoint ended its transaction itself (in its own worker thread): closing
+        # does no I/O, so no second hop.
+        session.close()
+        return
+    await run_in_threadpool(_end, session, True)
+
+
+def _end(session: Session, commit: bool) -> None:
+    """Commit (or roll back) and close a request's session, as `Runtime.session` does."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def get_read_session(

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -129,6 +130,10 @@ def error_response(request: Request, exc: WaspadaError) -> Response:
     return response
 
 
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (or a cancel request).
+QUERY_CANCELED = "57014"
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem details (or a page)."""
 
@@ -163,6 +168,18 @@ def install(app: FastAPI) -> None:
         return problem_response(
             422, title_of(lang, 422), translate(lang, "error.validation"), errors=errors
         )
+
+    @app.exception_handler(OperationalError)
+    async def _cancelled(request: Request, exc: OperationalError) -> Response:
+        if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+            raise exc  # any other database failure: a logged 500 (RequestContextMiddleware)
+        # WASPADA_API_STATEMENT_TIMEOUT cut a statement off: the service is overloaded or
+        # the query is too wide; the client may retry later or narrow its filters.
+        log.warning("statement timeout", extra={"path": request.url.path})
+        lang = api_lang(request)
+        problem = problem_response(503, title_of(lang, 503), translate(lang, "error.too_slow"))
+        problem.headers["Retry-After"] = "5"
+        return problem
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:

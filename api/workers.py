@@ -32,7 +32,7 @@ def app_from_env() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     WorkerH11.header_timeout = settings.http_header_timeout
-    return create_app(build_runtime(settings))
+    return create_app(build_runtime(settings, api=True))
 
 
 def workers_config(settings: Settings, workers: int) -> uvicorn.Config:

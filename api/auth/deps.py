@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth import policy
-from api.auth.ratelimit import FailureLimiter, RateLimiter, limiter_for
+from api.auth.ratelimit import FailureLimiter, RateLimiter, failure_limiter_for, limiter_for
 from api.deps import SessionDep
 from api.problems import WWW_AUTH
 from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
@@ -46,7 +46,7 @@ def rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
         rt = request.app.state.runtime
-        limiter = limiter_for(rt.engine, rt.settings.api_rate_limit, rt.settings.api_rate_burst)
+        limiter = limiter_for(rt, rt.settings.api_rate_limit, rt.settings.api_rate_burst)
         request.app.state.rate_limiter = limiter
     return limiter
 
@@ -55,8 +55,9 @@ def failure_limiter(request: Request) -> FailureLimiter:
     """Return the app's failed-authentication limiter (created on first use)."""
     limiter: FailureLimiter | None = getattr(request.app.state, "failure_limiter", None)
     if limiter is None:
-        settings = request.app.state.runtime.settings
-        limiter = FailureLimiter(settings.auth_failure_rate, settings.auth_failure_burst)
+        rt = request.app.state.runtime
+        settings = rt.settings
+        limiter = failure_limiter_for(rt, settings.auth_failure_rate, settings.auth_failure_burst)
         request.app.state.failure_limiter = limiter
     return limiter
 
@@ -90,9 +91,11 @@ def authenticate(request: Request, session: Session, plaintext: str) -> Principa
     """
     guard = failure_limiter(request)
     tags = failure_tags(request, plaintext)
-    wait = guard.wait(tags)
-    if wait > 0 and not keys.known_good(plaintext):
-        raise too_many_failures(wait)
+    # Known good first: it is a dict lookup, while the shared buckets are a round trip.
+    if not keys.known_good(plaintext):
+        wait = guard.wait(tags)
+        if wait > 0:
+            raise too_many_failures(wait)
     principal = keys.verify_key(session, plaintext)
     if principal is None:
         guard.fail(tags)

@@ -1,5 +1,5 @@
-"""Per-key token buckets: in the database on PostgreSQL (shared by every API process), in
-memory on SQLite (one process on one machine)."""
+"""Per-key token buckets and failed-try buckets: in the database on PostgreSQL (shared by every
+API process), in memory on SQLite (one process on one machine)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from monitor.core.db import once_more
+from monitor.core.runtime import Runtime
 from monitor.keys import repository as keys_repo
 
 # Why: a reviewer clicking through the queue makes a few requests a second; scripts
@@ -50,8 +52,9 @@ class RateLimiter:
 class SharedRateLimiter(RateLimiter):
     """The same token bucket kept in `api_rate_buckets`, so N API processes share one limit.
 
-    Why its own short transaction: inside the request's transaction the row lock would be
-    held until the response, serialising every request of one key.
+    Why its own short transaction, on its own pool: inside the request's transaction the
+    row lock would be held until the response, serialising every request of one key; the
+    pool (`Runtime.autocommit`) is AUTOCOMMIT and skips the pre-ping round trip.
     """
 
     def __init__(self, engine: Engine, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST):
@@ -60,16 +63,16 @@ class SharedRateLimiter(RateLimiter):
 
     def take(self, who: str) -> float:
         """Spend one token; return 0 when allowed, else the seconds until one is available."""
-        # Autocommit: the one statement is its own transaction, one round trip.
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            allowed, tokens = keys_repo.take_token(conn, who, self.rate, self.burst)
+        allowed, tokens = once_more(
+            self.engine, lambda conn: keys_repo.take_token(conn, who, self.rate, self.burst)
+        )
         return 0.0 if allowed else max(0.0, 1 - tokens) / self.rate
 
 
-def limiter_for(engine: Engine, rate: float, burst: int) -> RateLimiter:
+def limiter_for(rt: Runtime, rate: float, burst: int) -> RateLimiter:
     """Return the shared limiter on PostgreSQL, the in-memory one elsewhere (SQLite)."""
-    if engine.dialect.name == "postgresql":
-        return SharedRateLimiter(engine, rate, burst)
+    if rt.engine.dialect.name == "postgresql":
+        return SharedRateLimiter(rt.autocommit(), rate, burst)
     return RateLimiter(rate, burst)
 
 
@@ -116,3 +119,38 @@ class FailureLimiter:
             for tag in tags:
                 bucket = self._level(tag, now)
                 bucket.tokens = max(0.0, bucket.tokens - 1)
+
+
+class SharedFailureLimiter(FailureLimiter):
+    """The failed-authentication buckets in `api_rate_buckets` (PostgreSQL), shared by every
+    API process, so N workers do not give a guesser N times the budget.
+
+    Tags are stored as `fail:<tag>`, apart from the per-key request buckets.
+    """
+
+    def __init__(self, engine: Engine, rate: float, burst: int) -> None:
+        super().__init__(rate, burst)
+        self.engine = engine
+
+    def wait(self, tags: list[str]) -> float:
+        """Return 0 when every tag may try again, else the seconds until all can."""
+        names = [f"fail:{t}" for t in tags]
+        levels = once_more(
+            self.engine, lambda conn: keys_repo.bucket_levels(conn, names, self.rate, self.burst)
+        )
+        waits = [(1 - level) / self.rate for level in levels.values() if level < 1]
+        return max(waits, default=0.0)
+
+    def fail(self, tags: list[str]) -> None:
+        """Record one failed authentication against every tag."""
+        names = [f"fail:{t}" for t in tags]
+        once_more(
+            self.engine, lambda conn: keys_repo.spend_tokens(conn, names, self.rate, self.burst)
+        )
+
+
+def failure_limiter_for(rt: Runtime, rate: float, burst: int) -> FailureLimiter:
+    """Return the shared failure limiter on PostgreSQL, the in-memory one elsewhere (SQLite)."""
+    if rt.engine.dialect.name == "postgresql":
+        return SharedFailureLimiter(rt.autocommit(), rate, burst)
+    return FailureLimiter(rate, burst)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import Depends, Query
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
 from api.deps import SessionDep
@@ -48,7 +49,7 @@ def aware_utc(value: datetime | None, name: str) -> datetime | None:
         raise Invalid("error.date_range", name=name) from None
 
 
-def item_filters(
+async def item_filters(
     session: SessionDep,
     label: Annotated[list[LabelName], Query(description="Model label; repeat for any-of")] = [],  # noqa: B006
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -77,7 +78,11 @@ def item_filters(
         str | None, Query(max_length=200, description="Words in the text", examples=["amplop"])
     ] = None,
 ) -> queue.ItemFilters:
-    """Build the filters from query parameters (region names resolve via the regions table)."""
+    """Build the filters from query parameters (region names resolve via the regions table).
+
+    Async: most requests name no region, so no I/O and no worker-thread hop; a region
+    lookup runs in a worker thread.
+    """
     if len(region) > 50 or len(label) > 10 or len(status) > 10:
         raise Invalid("error.too_many_filters")
     if min_score is not None and max_score is not None and min_score > max_score:
@@ -94,7 +99,9 @@ def item_filters(
         min_score=min_score,
         max_score=max_score,
         statuses=tuple(sorted(set(status))),
-        region_codes=queue.resolve_regions(session, regions) if regions else (),
+        region_codes=(
+            await run_in_threadpool(queue.resolve_regions, session, regions) if regions else ()
+        ),
         regions_requested=bool(regions),
         source_id=source,
         platform=clean_text(platform) if platform else None,

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from starlette.responses import Response
 
 from api.auth import deps as auth_deps
-from api.auth.ratelimit import RateLimiter
+from api.auth.ratelimit import RateLimiter, limiter_for
 from api.deps import SessionDep, SettingsDep
 from api.web import auth as webauth
 from api.web import session as websession
@@ -33,7 +33,9 @@ MAX_KEY_CHARS = 200
 def _login_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter | None = getattr(request.app.state, "web_login_limiter", None)
     if limiter is None:
-        limiter = request.app.state.web_login_limiter = RateLimiter(_LOGIN_RATE, _LOGIN_BURST)
+        # Shared through PostgreSQL like the API limiter: N workers, one budget per client.
+        limiter = limiter_for(request.app.state.runtime, _LOGIN_RATE, _LOGIN_BURST)
+        request.app.state.web_login_limiter = limiter
     return limiter
 
 

@@ -40,12 +40,15 @@ def settings_or_exit() -> Settings:
 
 @contextmanager
 def runtime(
-    settings: Settings | None = None, *, wait: bool = True, schema: bool = True
+    settings: Settings | None = None, *, wait: bool = True, schema: bool = True, api: bool = False
 ) -> Iterator[Runtime]:
-    """Open the runtime for a command (schema checked unless `schema=False`) and close it."""
+    """Open the runtime for a command (schema checked unless `schema=False`) and close it.
+
+    `api=True`: the API's runtime (statements cut off after `api_statement_timeout`).
+    """
     settings = settings or settings_or_exit()
     try:
-        rt = build_runtime(settings, wait=wait)
+        rt = build_runtime(settings, wait=wait, api=api)
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:

@@ -150,7 +150,13 @@ def up(workers: WorkersOption = None) -> None:
             scheduler.start()
             log.info("scheduler started", extra={"jobs": len(scheduler.get_jobs())})
             try:
-                _serve(rt, n)
+                if n == 1 and not settings.is_sqlite:
+                    # The API's own pool, whose statements PostgreSQL cuts off after
+                    # api_statement_timeout; the scheduler's long jobs keep theirs uncut.
+                    with runtime(settings, schema=False, api=True) as api_rt:
+                        _serve(api_rt, n)
+                else:
+                    _serve(rt, n)
             finally:
                 log.info("shutting down")
                 scheduler.shutdown(wait=False)
@@ -164,7 +170,7 @@ def api(workers: WorkersOption = None) -> None:
     """Serve the API only (deployments that run the scheduler separately)."""
     settings = settings_or_exit()
     n = _workers(settings, workers)
-    with runtime(settings) as rt:
+    with runtime(settings, api=True) as rt:
         _serve(rt, n)
 
 

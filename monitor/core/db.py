@@ -5,18 +5,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -33,12 +37,30 @@ def _sqlite_path(url: str) -> Path | None:
 SQLITE_BEGIN_MODES = ("DEFERRED", "IMMEDIATE")
 
 
-def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL."""
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_s: float = 30.0,
+    statement_timeout: timedelta | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL.
+
+    `statement_timeout` (PostgreSQL): the server cancels any statement running longer.
+    """
     # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
     # text, names and URLs, into logs (issue 13); logs carry ids instead.
     kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
+        if statement_timeout is not None and statement_timeout.total_seconds() > 0:
+            # Set at connect (libpq options): no round trip per request, and only this
+            # engine's sessions are cut off (the scheduler's own engine is not).
+            ms = max(1, round(statement_timeout.total_seconds() * 1000))
+            # Keep any `?options=...` of the URL: connect_args would replace it otherwise.
+            given = make_url(url).query.get("options", "")
+            args = kwargs.setdefault("connect_args", {})
+            before = args.get("options") or (given if isinstance(given, str) else " ".join(given))
+            args["options"] = f"{before} -c statement_timeout={ms}".strip()
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
@@ -80,6 +102,54 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0, **kwargs: Any) -> Eng
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+# One AUTOCOMMIT pool per engine, however many runtimes wrap that engine (tests build many).
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_AUTOCOMMIT_LOCK = threading.Lock()
+
+
+def autocommit_engine(engine: Engine, pool_size: int = 5) -> Engine:
+    """Return a second pool on the same database for one-statement writes (the shared limiters).
+
+    Why its own pool: each statement is its own transaction (AUTOCOMMIT), so a bucket's row
+    lock is never held for a whole request, and without `pool_pre_ping` a checkout costs no
+    extra round trip; callers retry once on a dropped connection instead (`once_more`).
+    """
+    with _AUTOCOMMIT_LOCK:
+        found = _AUTOCOMMIT.get(engine)
+        if found is None:
+            found = _AUTOCOMMIT[engine] = create_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_size=pool_size,
+                max_overflow=2 * pool_size,
+                hide_parameters=True,
+            )
+        return found
+
+
+def dispose_autocommit(engine: Engine) -> None:
+    """Close the AUTOCOMMIT pool of `engine`, if one was built."""
+    with _AUTOCOMMIT_LOCK:
+        found = _AUTOCOMMIT.pop(engine, None)
+    if found is not None:
+        found.dispose()
+
+
+def once_more(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run `work` on a pooled connection, again on a fresh one if the first had been dropped."""
+    try:
+        with engine.connect() as conn:
+            return work(conn)
+    except DBAPIError as exc:
+        # A database restart leaves stale pooled connections; SQLAlchemy then invalidates
+        # the pool, so the second try connects afresh. Any other error is the caller's.
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return work(conn)
 
 
 def read_connection(engine: Engine) -> Connection:

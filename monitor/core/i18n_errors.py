@@ -267,4 +267,9 @@ ERROR_STRINGS: dict[str, tuple[str, str]] = {
         "Alert {alert_id} is already resolved.",
     ),
     "error.alert_action": ("Tindakan tidak dikenal: {action}.", "Unknown action {action}."),
+    # API statement timeout (api3)
+    "error.too_slow": (
+        "Permintaan ini terlalu lama di basis data; coba lagi nanti atau persempit filternya.",
+        "This request took too long in the database; try again later or narrow the filters.",
+    ),
 }

@@ -10,7 +10,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.db import make_engine, make_session_factory, session_scope, wait_for_database
+from monitor.core.db import (
+    autocommit_engine,
+    dispose_autocommit,
+    make_engine,
+    make_session_factory,
+    session_scope,
+    wait_for_database,
+)
 from monitor.core.settings import Settings, get_settings
 
 
@@ -23,6 +30,10 @@ class Runtime:
     factory: sessionmaker[Session] = field(repr=False)
     # A read replica (WASPADA_READ_DATABASE_URL) for exports and figures; None: the primary.
     read_factory: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def autocommit(self) -> Engine:
+        """Return the pool for one-statement writes outside any request transaction (built once)."""
+        return autocommit_engine(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -42,6 +53,7 @@ class Runtime:
     def close(self) -> None:
         """Dispose of the connection pools."""
         self.engine.dispose()
+        dispose_autocommit(self.engine)
         if self.read_factory is not None and self.read_factory.kw.get("bind") is not None:
             self.read_factory.kw["bind"].dispose()
 
@@ -54,18 +66,29 @@ def private_dir(path: Path) -> None:
         path.chmod(0o700)  # mkdir's mode is filtered by the umask
 
 
-def build_runtime(settings: Settings | None = None, *, wait: bool = True) -> Runtime:
-    """Create the engine (waiting for the database if asked) and the session factory."""
+def build_runtime(
+    settings: Settings | None = None, *, wait: bool = True, api: bool = False
+) -> Runtime:
+    """Create the engine (waiting for the database if asked) and the session factory.
+
+    `api=True`: the API's runtime, whose statements PostgreSQL cuts off after
+    `api_statement_timeout` (the scheduler's and the CLI's are not limited).
+    """
     settings = settings or get_settings()
     private_dir(settings.data_dir)
+    limit = settings.api_statement_timeout if api else None
     engine = make_engine(
-        settings.db_url, busy_timeout_s=settings.sqlite_busy_timeout.total_seconds()
+        settings.db_url,
+        busy_timeout_s=settings.sqlite_busy_timeout.total_seconds(),
+        statement_timeout=limit,
     )
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())
     read = None
     if settings.read_database_url:
-        read = make_session_factory(make_engine(settings.read_database_url))
+        read = make_session_factory(
+            make_engine(settings.read_database_url, statement_timeout=limit)
+        )
     return Runtime(
         settings=settings, engine=engine, factory=make_session_factory(engine), read_factory=read
     )

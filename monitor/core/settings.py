@@ -134,6 +134,11 @@ class Settings(BaseSettings):
         le=64,
         description="API worker processes (`waspada api`/`up`); more than 1 needs PostgreSQL",
     )
+    api_statement_timeout: timedelta = Field(
+        default=timedelta(seconds=30),
+        description="Longest one SQL statement of an API request may run on PostgreSQL "
+        "(0: no limit); a client that gave up no longer leaves its query running",
+    )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
     )

@@ -21,7 +21,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     distinct,
     exists,
     func,
@@ -37,6 +36,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from monitor.clusters import scoped
 from monitor.clusters.models import Cluster
 from monitor.desk import pagerows, queue
+from monitor.flows import repository as flows_repo
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
 
@@ -54,7 +54,11 @@ class Narrative:
     n_sources: int
     first_seen: datetime
     last_seen: datetime
-    copies: list[Any] = field(default_factory=list)  # Core rows of `pagerows.select_rows`
+    # The row the queue shows: `pagerows.select_rows` columns plus its priority's inputs
+    # (`flagged`, `best_score`, `seen`, `risk`); None when it vanished between the queries.
+    head: Any = None
+    # Up to MAX_COPIES matching copies, best first: (id, cluster_id, platform, region_codes).
+    copies: list[Any] = field(default_factory=list)
     cluster: Cluster | None = None
     growth_rate: float = 0.0  # copies per hour (within the caller's regions when limited)
 
@@ -66,15 +70,10 @@ class Narrative:
     @property
     def top(self) -> Any:
         """Return the copy the row shows: the best by the queue's order."""
-        return self.copies[0]
+        return self.head
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def group_key() -> ColumnElement[int]:
-    """Return the grouping expression: the cluster id, or minus the post id when unclustered."""
-    return case((Post.cluster_id.is_(None), -Post.id), else_=Post.cluster_id)
 
 
 def _sort_column(ordering: queue.Ordering) -> Any:
@@ -174,16 +173,17 @@ def page(
         )
         for t in tops
     ]
+    _attach_heads(session, where, narratives, tops)
+    narratives = [n for n in narratives if n.head is not None]  # vanished between the queries
     _attach_copies(session, where, ordering, narratives)
     for n in narratives:
         if n.key > 0 and n.key in figures:
             n.count, n.n_sources, n.first_seen, n.last_seen = figures[n.key]
-        elif n.copies:  # a single post is its own figures
+        else:  # a single post is its own figures
             top = n.top
             n.count, n.n_sources = 1, int(top.source_id is not None)
             n.first_seen = n.last_seen = top.fetched_at
     _attach_clusters(session, principal, narratives)
-    narratives = [n for n in narratives if n.copies]  # vanished between the queries
     next_cursor = encode_cursor(ordering, narratives[-1]) if more and narratives else None
     return narratives, next_cursor
 
@@ -202,10 +202,35 @@ def _figures(
             func.min(Post.fetched_at),
             func.max(Post.fetched_at),
         )
-        .where(and_(true(), *where), Post.cluster_id.in_(cluster_ids))
+        .where(and_(true(), *where), pagerows.id_in(session, Post.cluster_id, cluster_ids))
         .group_by(Post.cluster_id)
     ).all()
     return {int(r[0]): (int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
+
+
+def _attach_heads(
+    session: Session, where: list[ColumnElement[bool]], narratives: list[Narrative], tops: Any
+) -> None:
+    """Load each group's shown row (its best copy) with its priority's inputs, in one query.
+
+    Why folded here: the row's priority parts (best flagged score, regions' IKP) used to
+    take two more queries per page; as correlated columns of these 50 rows they cost little.
+    """
+    wanted = {int(t.id): n for t, n in zip(tops, narratives, strict=True)}
+    if not wanted:
+        return
+    stmt = (
+        pagerows.select_rows(session)
+        .add_columns(
+            Post.flagged.label("flagged"),
+            flows_repo.best_score_column().label("best_score"),
+            func.coalesce(Post.published_at, Post.fetched_at).label("seen"),
+            flows_repo.region_risk_column().label("risk"),
+        )
+        .where(and_(true(), *where), pagerows.id_in(session, Post.id, list(wanted)))
+    )
+    for row in pagerows.execute(session, stmt):
+        wanted[row.id].head = row
 
 
 def _attach_copies(
@@ -214,37 +239,50 @@ def _attach_copies(
     ordering: queue.Ordering,
     narratives: list[Narrative],
 ) -> None:
-    """Load the page's copies in one query, best first, at most MAX_COPIES per group."""
+    """Load the page's clusters' copies in one query, best first, at most MAX_COPIES each.
+
+    Only what the narrative lists (id, platform, regions): the shown row is the head.
+    """
+    for n in narratives:
+        if n.key < 0:
+            n.copies = [n.head]
     clusters = [n.key for n in narratives if n.key > 0]
-    singles = [-n.key for n in narratives if n.key < 0]
-    if not narratives:
+    if not clusters:
         return
-    gkey = group_key()
     rank = (
         func.row_number()
-        .over(partition_by=gkey, order_by=(_sort_column(ordering).desc(), Post.id.desc()))
+        .over(
+            partition_by=Post.cluster_id,
+            order_by=(_sort_column(ordering).desc(), Post.id.desc()),
+        )
         .label("rank")
     )
-    in_page = or_(Post.cluster_id.in_(clusters), Post.id.in_(singles))
-    ranked = select(Post.id, rank).where(and_(true(), *where), in_page).subquery()
-    rows = session.execute(
-        pagerows.select_rows(session)
-        .join(ranked, ranked.c.id == Post.id)
+    ranked = (
+        select(Post.id, Post.cluster_id, Post.platform, rank)
+        .where(and_(true(), *where), pagerows.id_in(session, Post.cluster_id, clusters))
+        .subquery()
+    )
+    regions = pagerows.region_codes_of(session, ranked.c.id)
+    rows = pagerows.execute(
+        session,
+        select(ranked.c.id, ranked.c.cluster_id, ranked.c.platform, regions.label("region_codes"))
         .where(ranked.c.rank <= MAX_COPIES)
-        .order_by(ranked.c.rank)
-    ).all()
+        .order_by(ranked.c.cluster_id, ranked.c.rank),
+    )
     by_key = {n.key: n for n in narratives}
     for row in rows:
-        key = row.cluster_id if row.cluster_id is not None else -row.id
-        if key in by_key:
-            by_key[key].copies.append(row)
+        if row.cluster_id in by_key:
+            by_key[row.cluster_id].copies.append(row)
 
 
 def _attach_clusters(session: Session, principal: Principal, narratives: list[Narrative]) -> None:
     ids = [n.key for n in narratives if n.key > 0]
     if not ids:
         return
-    found = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(ids)))}
+    found = {
+        c.id: c
+        for c in session.scalars(select(Cluster).where(pagerows.id_in(session, Cluster.id, ids)))
+    }
     # Why scoped: whole-cluster growth would tell a liaison how fast it spreads elsewhere.
     figures = scoped.figures(session, ids, principal.regions) if principal.region_limited else {}
     for n in narratives:

@@ -93,15 +93,27 @@ def _parts(
     risk = repository.region_risk(session, flagged) if flagged else {}
     out: dict[int, PriorityParts] = {}
     for post_id, is_flagged, best, seen, cluster_id, _ in rows:
-        score = float(best or 0.0) if is_flagged else 0.0
         cluster = clusters.get(cluster_id) if cluster_id else None
-        out[int(post_id)] = PriorityParts(
-            score=score,
-            cluster=cluster_priority(cluster, now) if cluster is not None else 0.0,
-            region_risk=round(min(risk.get(post_id, 0.0) / 100, 1.0), 4),
-            recency=recency(seen, now),
-        )
+        out[int(post_id)] = parts_of(is_flagged, best, seen, cluster, risk.get(post_id), now)
     return out
+
+
+def parts_of(
+    is_flagged: bool,
+    best: float | None,
+    seen: datetime | None,
+    cluster: Cluster | None,
+    risk: float | None,
+    now: datetime,
+) -> PriorityParts:
+    """Return one post's parts from what was read: its best flagged score, when it was seen,
+    its cluster and its regions' highest IKP (0-100; None when there is none)."""
+    return PriorityParts(
+        score=float(best or 0.0) if is_flagged else 0.0,
+        cluster=cluster_priority(cluster, now) if cluster is not None else 0.0,
+        region_risk=round(min((risk or 0.0) / 100, 1.0), 4),
+        recency=recency(seen, now),
+    )
 
 
 def update_priorities(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ScalarSelect, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
@@ -22,9 +22,9 @@ def _chunks(values: Sequence[int]) -> list[Sequence[int]]:
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-def scored_parts(session: Session, post_ids: Sequence[int]) -> list[Any]:
-    """Return (id, best flagged score, seen at, cluster id) of these posts."""
-    best = (
+def best_score_column() -> ScalarSelect[Any]:
+    """Return a post's best flagged score of its current model, as a correlated subquery."""
+    return (
         select(func.max(Prediction.score))
         .where(
             Prediction.post_id == Post.id,
@@ -33,6 +33,21 @@ def scored_parts(session: Session, post_ids: Sequence[int]) -> list[Any]:
         )
         .scalar_subquery()
     )
+
+
+def region_risk_column() -> ScalarSelect[Any]:
+    """Return the highest imported IKP score (0-100) of a post's regions, correlated (or NULL)."""
+    return (
+        select(func.max(IkpScore.score))
+        .join(PostRegion, PostRegion.region_code == IkpScore.region_code)
+        .where(PostRegion.post_id == Post.id)
+        .scalar_subquery()
+    )
+
+
+def scored_parts(session: Session, post_ids: Sequence[int]) -> list[Any]:
+    """Return (id, best flagged score, seen at, cluster id) of these posts."""
+    best = best_score_column()
     rows: list[Any] = []
     for part in _chunks(post_ids):
         stmt = select(

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
-from monitor.keys.models import ApiKey, RevokedSession
+from monitor.keys.models import ApiKey, RateBucket, RevokedSession
 
 
 def by_prefix(session: Session, prefix: str) -> ApiKey | None:
@@ -95,3 +95,50 @@ def take_token(conn: Connection, actor: str, rate: float, burst: int) -> tuple[b
     """Spend one token of `actor`'s shared bucket (PostgreSQL); return (allowed, tokens left)."""
     row = conn.execute(_TAKE_TOKEN, {"actor": actor, "rate": rate, "burst": burst}).one()
     return bool(row[0]), float(row[1])
+
+
+# Level of a bucket now, without spending: what a missing row (a full bucket) would say too.
+_LEVELS = text(
+    """
+    SELECT actor,
+           least(:burst, tokens + greatest(extract(epoch FROM clock_timestamp()) - stamp, 0)
+                 * :rate) AS level
+    FROM api_rate_buckets WHERE actor = ANY(:actors)
+    """
+)
+
+# Spend one token of each bucket (floored at 0, never refused): failed tries are counted,
+# the refusal is decided by `bucket_levels` before the next try.
+_SPEND = text(
+    """
+    INSERT INTO api_rate_buckets AS b (actor, tokens, stamp, allowed)
+    SELECT a, greatest(:burst - 1, 0), extract(epoch FROM clock_timestamp()), false
+    FROM unnest(CAST(:actors AS text[])) AS a
+    ON CONFLICT (actor) DO UPDATE SET
+      tokens = greatest(
+        least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) - 1, 0),
+      stamp = greatest(EXCLUDED.stamp, b.stamp),
+      allowed = false
+    """
+)
+
+
+def bucket_levels(
+    conn: Connection, actors: Sequence[str], rate: float, burst: int
+) -> dict[str, float]:
+    """Return the current level of these shared buckets (PostgreSQL); missing ones are full."""
+    rows = conn.execute(_LEVELS, {"actors": list(actors), "rate": rate, "burst": burst})
+    levels = {str(r[0]): float(r[1]) for r in rows}
+    return {a: levels.get(a, float(burst)) for a in actors}
+
+
+def spend_tokens(conn: Connection, actors: Sequence[str], rate: float, burst: int) -> None:
+    """Spend one token of each of these shared buckets, down to 0 (PostgreSQL)."""
+    # Sorted: two processes spending the same tags lock the rows in one order (no deadlock).
+    conn.execute(_SPEND, {"actors": sorted(set(actors)), "rate": rate, "burst": burst})
+
+
+def prune_buckets(session: Session, before: float) -> int:
+    """Delete token buckets untouched since `before` (epoch seconds); return how many."""
+    result = session.execute(delete(RateBucket).where(RateBucket.stamp < before))
+    return int(getattr(result, "rowcount", 0) or 0)

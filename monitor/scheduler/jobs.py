@@ -19,6 +19,7 @@ from monitor.desk.brief.tasks import brief_job
 from monitor.drift.tasks import drift_job
 from monitor.flows.collect import collect_due
 from monitor.flows.tasks import refresh_priority_job, score_pending
+from monitor.keys.tasks import prune_buckets_job
 from monitor.scheduler import repository
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def _domain_jobs(tick: float, settings: Settings) -> list[JobSpec]:
         JobSpec("priority-refresh", max(tick, 60.0), refresh_priority_job, once=True),
         # messages quiet for a week leave the near-copy index (bounded band lookups)
         JobSpec("clusters-prune", 3600.0, prune_cold_job, once=True),
+        # rate-limit buckets (API keys, failed logins) idle past their refill: delete the rows
+        JobSpec("rate-buckets-prune", 3600.0, prune_buckets_job, once=True),
         # promoted model's last-day scores vs its validation profile -> score_drift alerts
         JobSpec("drift-watch", settings.drift_interval.total_seconds(), drift_job, once=True),
         # each weekly_brief subscription's regions: the brief as a PDF e-mail, once a week

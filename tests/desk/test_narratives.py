@@ -9,10 +9,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.items.endpoints import _json_page
 from monitor.core.runtime import Runtime
 from monitor.desk import narratives, queue
+from monitor.desk import rows as desk_rows
+from monitor.desk.schemas import QueuePage
+from monitor.flows import priority as flow_priority
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
+from monitor.regions.models import IkpScore
 from tests.web.seed import seed
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
@@ -140,3 +145,33 @@ def test_the_api_groups_on_request_and_explains_the_priority(rt: Runtime) -> Non
     )
     assert bad.status_code == 400 and "next_cursor" in bad.json()["detail"]
     assert client.get("/api/v1/items", headers=headers, params={"tz": "UTC+7"}).status_code == 422
+
+
+def test_folded_priority_parts_match_the_writers_parts(db: Session) -> None:
+    seeded = seed(db)
+    db.add(IkpScore(region_code="15.71", score=80.0))  # the cluster's copies are in 15.71
+    db.flush()
+    groups, _ = narratives.page(db, ADMIN, queue.ItemFilters())
+    rows = desk_rows.grouped_rows(db, groups)
+    # The writer's own reading (flows.priority), query by query, as the page did before.
+    known = {g.cluster.id: g.cluster for g in groups if g.cluster is not None}
+    expected = flow_priority.priority_parts(db, [r.id for r in rows], known=known)
+    assert len(rows) == len(expected) == len(groups)
+    for row in rows:
+        want, got = expected[row.id], row.priority_parts
+        assert got is not None
+        assert got.score == round(want.score, 4)
+        assert got.region_risk == round(flow_priority.REGION_WEIGHT * want.region_risk, 4)
+        assert got.recency == pytest.approx(flow_priority.RECENCY_WEIGHT * want.recency, abs=1e-3)
+    top = next(r for r in rows if r.id == seeded.cluster_post_id)
+    assert top.priority_parts is not None and top.priority_parts.region_risk == 0.08
+
+
+def test_grouped_plain_rows_serialise_exactly_as_the_models_do(db: Session) -> None:
+    seed(db)
+    groups, cursor = narratives.page(db, ADMIN, queue.ItemFilters(), limit=3)
+    assert any(g.cluster_id for g in groups) and cursor
+    for zone in (None, "WITA"):
+        fast = _json_page(desk_rows.grouped_dicts(groups, zone), cursor).body
+        model = QueuePage(items=desk_rows.grouped_rows(db, groups, zone), next_cursor=cursor)
+        assert fast == model.model_dump_json().encode()

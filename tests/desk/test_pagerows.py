@@ -9,9 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.items.endpoints import _json_page
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.desk import narratives, pagerows, queue
+from monitor.desk.schemas import QueuePage
 from monitor.desk.views import SNIPPET_CHARS
 from monitor.keys import service as keys
 from monitor.keys.principal import Principal
@@ -108,3 +110,36 @@ def test_a_revoked_key_is_refused_on_the_very_next_request(rt: Runtime) -> None:
     assert (
         client.get("/api/v1/items", headers=headers, params={"group": "cluster"}).status_code == 401
     )
+
+
+def test_plain_rows_serialise_exactly_as_the_model_does(db: Session) -> None:
+    ids = _seed(db)
+    # A post with a publication time, microseconds, no score and a non-UTC local zone.
+    post = db.get(Post, ids["hostile"])
+    assert post is not None
+    post.published_at = utcnow().replace(microsecond=123456) - timedelta(days=3)
+    post.max_score = None
+    post.labels = ["hoax", "money_politics"]
+    db.add(
+        PostRegion(
+            post_id=post.id, region_code="15.71", province_code="15", origin="text", evidence="x"
+        )
+    )
+    db.flush()
+    rows, cursor = pagerows.flat_rows(db, ADMIN, queue.ItemFilters(statuses=("new",)), limit=2)
+    assert cursor is not None
+    for zone in (None, "WIT"):
+        fast = _json_page([pagerows.row_dict(r, zone) for r in rows], cursor).body
+        model = QueuePage(items=[pagerows.queue_row(r, zone) for r in rows], next_cursor=cursor)
+        assert fast == model.model_dump_json().encode()
+    rest, _ = pagerows.flat_rows(db, ADMIN, queue.ItemFilters(statuses=("new",)), cursor=cursor)
+    every = [*rows, *rest]
+    assert {r.id for r in every} == {ids["long"], ids["exact"], ids["hostile"]}
+    fast = _json_page([pagerows.row_dict(r) for r in every], None).body
+    assert (
+        fast
+        == QueuePage(items=[pagerows.queue_row(r) for r in every], next_cursor=None)
+        .model_dump_json()
+        .encode()
+    )
+    assert b'"claim":{"claimed_by":"claimer","expires_at":"' in fast

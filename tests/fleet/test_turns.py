@@ -64,6 +64,7 @@ def test_scoring_job_can_leave_the_scheduler(rt: Runtime) -> None:
         "alerts-evaluate",
         "priority-refresh",
         "clusters-prune",
+        "rate-buckets-prune",
         "drift-watch",
         "audit-checkpoint",
     }

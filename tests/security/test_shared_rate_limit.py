@@ -17,6 +17,7 @@ from monitor.keys.models import RateBucket
 from tests.support.processes import free_port, start_waspada, wait_http, waspada_env
 
 BURST = 7
+FAILURES = 3
 
 
 def _key(url: str) -> str:
@@ -75,6 +76,38 @@ def test_two_api_processes_share_one_limit(fresh_db_url: str, tmp_path: Path) ->
     # One bucket for the key, whichever process answered; it is spent.
     assert len(buckets) == 1 and buckets[0].actor.startswith("key:")
     assert buckets[0].tokens < 1 and buckets[0].allowed is False
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_two_api_processes_share_the_failed_try_budget(fresh_db_url: str, tmp_path: Path) -> None:
+    ports = [free_port(), free_port()]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for i, port in enumerate(ports):
+            env = waspada_env(
+                tmp_path / f"data{i}",
+                fresh_db_url,
+                WASPADA_API_PORT=str(port),
+                WASPADA_AUTH_FAILURE_RATE="0.001",  # nothing refills during the test
+                WASPADA_AUTH_FAILURE_BURST=str(FAILURES),
+            )
+            procs.append(start_waspada(["api"], env, tmp_path / f"api{i}.log"))
+        for port, proc in zip(ports, procs, strict=True):
+            wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        codes = []
+        # Alternating processes: with a budget per process both would still answer 401.
+        for i in range(FAILURES + 2):
+            url = f"http://127.0.0.1:{ports[i % 2]}/api/v1/items?limit=1"
+            guess = {"Authorization": f"Bearer wsp_{i:012d}_{'Z' * 43}"}
+            codes.append(httpx.get(url, headers=guess, timeout=30).status_code)
+    finally:
+        _stop(procs)
+    assert codes == [401] * FAILURES + [429, 429]
+    engine = make_engine(fresh_db_url)
+    with Session(engine) as s:
+        actors = set(s.scalars(select(RateBucket.actor)))
+    engine.dispose()
+    assert actors >= {"fail:addr:127.0.0.1"}
 
 
 @pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)

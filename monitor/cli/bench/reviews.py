@@ -170,6 +170,9 @@ def bench_api(
         bool, typer.Option(help="reuse posts an earlier run seeded in --database-url")
     ] = False,
     plans: Annotated[bool, typer.Option(help="print the queue's query plans")] = True,
+    single: Annotated[
+        bool, typer.Option(help="with --processes N, also run every scenario on one process")
+    ] = True,
 ) -> None:
     """Seed N posts, start the API on 127.0.0.1 and print req/s and p50/p95/p99 latency."""
     if posts < 1000 or rate <= 0 or decision_rate <= 0 or seconds <= 0 or connections < 1:
@@ -194,6 +197,7 @@ def bench_api(
     if plans:
         _plans(engine, reviewer_p, liaison_p)
     references = benchrefs.measure(engine, reviewer)
+    db_pid = benchload.database_pid(engine)
     engine.dispose()
 
     scenarios = _scenarios(seeded, reviewer, liaison, random.Random(11))
@@ -202,7 +206,7 @@ def bench_api(
         raise fail(f"--posts too small for {needed} decisions; raise --posts or lower rates")
     tables: list[tuple[int, Sequence[benchload.Result]]] = []
     try:
-        for n in sorted({1, processes}):
+        for n in sorted({1, processes}) if single else [processes]:
             port = benchload.free_port()
             base = f"http://127.0.0.1:{port}"
             log = data_dir / f"api-{n}.log"
@@ -210,7 +214,15 @@ def bench_api(
             try:
                 benchload.wait(base, proc, log)
                 results = _run(
-                    base, scenarios, rate, decision_rate, seconds, connections, workers, proc.pid
+                    base,
+                    scenarios,
+                    rate,
+                    decision_rate,
+                    seconds,
+                    connections,
+                    workers,
+                    proc.pid,
+                    db_pid,
                 )
                 if any(k.startswith("5") for r in results for k in r.errors):
                     typer.echo(
@@ -278,13 +290,17 @@ def _run(
     conns: int,
     workers: int,
     pid: int,
+    db_pid: int | None = None,
 ) -> Sequence[benchload.Result]:
     open_loop, closed_loop = benchload.open_loop, benchload.closed_loop
 
     async def timed(run: Awaitable[benchload.Result]) -> benchload.Result:
         cpu = benchload.tree_cpu(pid)
+        db = benchload.tree_cpu(db_pid) if db_pid else float("nan")
         result = await run
         result.server_cpu = benchload.tree_cpu(pid) - cpu
+        if db_pid:
+            result.db_cpu = benchload.tree_cpu(db_pid) - db
         typer.echo(f"  done: {result.line()}", err=True)
         await benchload.drain(base)
         return result

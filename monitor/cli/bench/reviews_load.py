@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from monitor.cli.common import fail
 
@@ -30,6 +32,7 @@ class Result:
     seconds: float = 0.0
     offered: float = 0.0  # requests/s scheduled (0 for closed loop)
     server_cpu: float = float("nan")  # CPU seconds the server's processes spent meanwhile
+    db_cpu: float = float("nan")  # CPU seconds of the PostgreSQL cluster meanwhile (if local)
 
     def percentile(self, p: float) -> float:
         """Return the p-th percentile latency in ms (nearest rank)."""
@@ -48,20 +51,34 @@ class Result:
             f"{self.name:<16}{offered} {rps:8.1f} {done:7d} {bad:6d} "
             f"{self.percentile(50):8.1f} {self.percentile(95):8.1f} "
             f"{self.percentile(99):8.1f} {max(self.latencies, default=float('nan')):8.1f} "
-            f"{self.server_cpu * 1000 / max(1, done + bad):8.2f}"
+            f"{self.server_cpu * 1000 / max(1, done + bad):8.2f} "
+            f"{self.db_cpu * 1000 / max(1, done + bad):7.2f}"
         )
 
 
 HEADER = (
     f"{'scenario':<16}{'offered':>7} {'req/s':>8} {'ok':>7} {'errors':>6} "
-    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'cpu ms':>8}"
+    f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'cpu ms':>8} {'db ms':>7}"
 )
 # Why a CPU column: on a shared host wall-clock figures move with the neighbours' load;
 # the server's own CPU time per request (all its processes, from /proc) is the steady one.
+# `db ms`: the same for the PostgreSQL cluster (every backend), when it runs on this host.
+
+
+def database_pid(engine: Engine) -> int | None:
+    """Return the PostgreSQL postmaster's pid when its data directory is readable here."""
+    if engine.dialect.name != "postgresql":
+        return None
+    try:
+        with engine.connect() as conn:
+            directory = conn.scalar(text("SELECT current_setting('data_directory')"))
+        return int((Path(str(directory)) / "postmaster.pid").read_text().split()[0])
+    except (DBAPIError, OSError, ValueError, IndexError):
+        return None  # another host, or no right to read it: the column says nan
 
 
 def tree_cpu(pid: int) -> float:
-    """Return user+system CPU seconds of a process and its descendants (nan without /proc)."""
+    """Return CPU seconds of a process and its descendants, live or exited (nan without /proc)."""
     try:
         tick = os.sysconf("SC_CLK_TCK")
         stats: dict[int, tuple[int, float]] = {}
@@ -70,7 +87,9 @@ def tree_cpu(pid: int) -> float:
                 continue
             with contextlib.suppress(OSError, ValueError, IndexError):
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                # utime + stime, plus cutime + cstime: the CPU of children that already
+                # exited (PostgreSQL backends come and go; a restarted worker too).
+                used = sum(int(f) for f in fields[11:15]) / tick
                 stats[int(entry.name)] = (int(fields[1]), used)
     except OSError:
         return float("nan")
