@@ -187,7 +187,8 @@ def bench_day(
     for i in range(1 if sqlite else schedulers):
         procs.append(_start(["scheduler"], env, logs / f"scheduler-{i}.log"))
     for i in range(0 if sqlite else workers):
-        procs.append(_start(["worker", "score", "--idle", "0.2"], env, logs / f"worker-{i}.log"))
+        # The default --idle: arrivals wake the workers (NOTIFY), no fast polling needed.
+        procs.append(_start(["worker", "score"], env, logs / f"worker-{i}.log"))
     base = f"http://127.0.0.1:{api_port}"
     poll_out = Poll()
     watch = Watch()
