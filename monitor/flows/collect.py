@@ -214,60 +214,22 @@ def _relink(rt: Runtime, report: service.RunReport) -> None:
         )
 
 
-# Parallel fetches per process on PostgreSQL (SQLite has one writer: one lane).
-LANES = 4
-
-
 def collect_due(
     rt: Runtime, client: HttpClient | None = None, worker: str | None = None
 ) -> list[service.RunReport]:
-    """Collect due sources, up to `collect_batch` per call, in parallel lanes on PostgreSQL.
-
-    Each lane leases one due source when it is free, not a batch up front: a source waiting
-    behind a slow one would otherwise sit leased to this process while another scheduler
-    idles, and a burst's sources are re-fetched as soon as any lane frees up.
-    """
+    """Claim due sources and collect them (in parallel on PostgreSQL)."""
     worker = worker or worker_id()
     client = client or shared_client(rt.settings)
-    budget = rt.settings.collect_batch
-    lanes = 1 if rt.settings.is_sqlite else min(LANES, budget)
-    taken = [0]
-    lock = threading.Lock()
-
-    def next_due() -> service.Claimed | None:
-        with lock:
-            if taken[0] >= budget:
-                return None
-            taken[0] += 1
-        try:
-            with rt.session() as s:
-                claimed = service.claim_due(s, rt.settings, worker, 1)
-        except SQLAlchemyError as exc:
-            # The runs already made are reported; the next tick claims again.
-            log.warning("claiming the next source failed", extra={"error": str(exc)[:300]})
-            return None
-        return claimed[0] if claimed else None
-
-    def lane(start: service.Claimed | None) -> list[service.RunReport]:
-        reports: list[service.RunReport] = []
-        while start is not None:
-            reports.append(collect_one(rt, start, client, worker))
-            start = next_due()
-        return reports
-
-    # The first claim is made here: an idle tick costs one query and no threads, and a
-    # database that is down raises to the job wrapper.
     with rt.session() as s:
-        first = service.claim_due(s, rt.settings, worker, 1)
-    if not first:
+        claimed = service.claim_due(s, rt.settings, worker, rt.settings.collect_batch)
+    if not claimed:
         return []
-    taken[0] = 1
-    if lanes == 1:
-        return lane(first[0])
-    with ThreadPoolExecutor(lanes, thread_name_prefix="collect") as pool:
-        futures = [pool.submit(lane, first[0])]
-        futures += [pool.submit(lambda: lane(next_due())) for _ in range(lanes - 1)]
-        return [report for future in futures for report in future.result()]
+    # SQLite has one writer: collect sequentially there; PostgreSQL takes parallel runs.
+    workers = 1 if rt.settings.is_sqlite else min(4, len(claimed))
+    if workers == 1:
+        return [collect_one(rt, c, client, worker) for c in claimed]
+    with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
+        return list(pool.map(lambda c: collect_one(rt, c, client, worker), claimed))
 
 
 def run_now(rt: Runtime, name: str, client: HttpClient | None = None) -> service.RunReport:

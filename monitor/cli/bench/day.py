@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from classifiers.models.train import TrainConfig, train
 from monitor.cli.bench import day_data as daydata
 from monitor.cli.bench.day_report import flagged_links, report
-from monitor.cli.bench.day_watch import Poll, Watch, watch_db
+from monitor.cli.bench.day_watch import Poll, Watch, fold_copies, watch_db
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.base import utcnow
@@ -69,6 +69,8 @@ def _poll_queue(
             for item in r.json()["items"]:
                 if item.get("url"):
                     out.seen.setdefault(item["url"], now)
+                for copy in (item.get("narrative") or {}).get("copy_ids") or []:
+                    out.seen_ids.setdefault(int(copy), now)
             stop.wait(every)
 
 
@@ -224,6 +226,7 @@ def bench_day(
             except subprocess.TimeoutExpired:
                 p.kill()
         server.shutdown()
+    fold_copies(database_url, poll_out)
     report(database_url, posts, day, poll_out, watch, seconds, logs)
     tmp.cleanup()
 
@@ -242,6 +245,7 @@ def _drain(url: str, day: daydata.DayFeeds, out: Poll, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         served = set(day.first_served)
+        fold_copies(url, out)
         if len(served) == len(day.posts) and flagged_links(url) <= set(out.seen):
             return
         time.sleep(1)

@@ -31,8 +31,28 @@ class Poll:
     """What the queue poller saw: first sighting per link, and each request's latency."""
 
     seen: dict[str, float] = field(default_factory=dict)
+    # Copies listed under a cluster's row (`narrative.copy_ids`): the reviewer sees them there.
+    seen_ids: dict[int, float] = field(default_factory=dict)
     latency: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
+
+
+def fold_copies(url: str, out: Poll) -> None:
+    """Count a copy as seen when its cluster's row listed it (the queue groups by cluster)."""
+    if not out.seen_ids:
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Post.id, Post.url).where(Post.id.in_(list(out.seen_ids)))
+            ).all()
+    finally:
+        engine.dispose()
+    for row in rows:
+        if row.url:
+            at = out.seen_ids[row.id]
+            out.seen[row.url] = min(out.seen.get(row.url, at), at)
 
 
 @dataclass
