@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifiers.models.train import TrainConfig, train
 from monitor.core.db import make_engine, transient_conflict
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows import arrival, scoring
+from monitor.flows import repository as flows_repository
 from monitor.flows.collect import collect_due, make_client
 from monitor.modelversions import service as models
 from monitor.posts.models import Post
@@ -187,3 +188,30 @@ def _fail_writes_again(engine: Engine, times: int) -> None:
                 "RETURN NULL; END $$"
             )
         )
+
+
+def test_priorities_are_written_in_id_order(rt: Runtime) -> None:
+    with rt.session() as s:
+        items = [
+            PostIn(platform="whatsapp", external_id=f"p-{i}", text=f"Kabar TPS nomor {i} hari ini.")
+            for i in range(4)
+        ]
+        ids = [p.id for p in arrival.arrive(s, items, default_language="id").new_posts]
+        written: list[list[int]] = []
+
+        def capture(
+            conn: object, cursor: object, statement: str, params: object, *_: object
+        ) -> None:
+            # ... SET priority=? WHERE posts.id = ?: the id is each row's last parameter.
+            if statement.startswith("UPDATE posts SET priority") and isinstance(params, list):
+                written.append(
+                    [int(list(r.values())[-1] if isinstance(r, dict) else r[-1]) for r in params]
+                )
+
+        engine = s.get_bind().engine
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            flows_repository.write_priorities(s, [(i, 0.5) for i in reversed(ids)])
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+    assert written == [sorted(ids)]
