@@ -4,7 +4,9 @@ Posts arrive through RSS feeds on 127.0.0.1 and through both APIs (every batch s
 at once). Proved at the end: each feed fetched once, each post stored once, scored once (one
 prediction per label and model version, and the workers' own counts add up to the posts),
 each alert delivered once to a webhook receiver, and the posts a SIGKILLed worker held were
-scored by another once its lease ran out.
+scored by another once its lease ran out. Every process starts at once and the test waits
+on conditions with deadlines, never fixed sleeps, except two seconds of extra ticks at the
+end (what would run twice must have had the chance to).
 """
 
 from __future__ import annotations
