@@ -13,6 +13,7 @@ from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.core.runtime import Runtime
 from monitor.flows import scoring as scoring
 from monitor.flows.priority import update_priorities
+from monitor.predictions.wakeup import ArrivalListener
 from monitor.scheduler import repository as heartbeats
 
 log = logging.getLogger("waspada")
@@ -34,7 +35,11 @@ def _beater(rt: Runtime) -> Callable[[str], None]:
 
 @app.command("score")
 def score(
-    idle: float = typer.Option(1.0, min=0.05, help="Seconds to wait when no post is pending."),
+    idle: float = typer.Option(
+        5.0,
+        min=0.05,
+        help="Longest wait when no post is pending (arrivals wake the worker at once).",
+    ),
 ) -> None:
     """Score pending posts from the shared queue until stopped (PostgreSQL; run several)."""
     settings = settings_or_exit()
@@ -50,5 +55,16 @@ def score(
     with runtime(settings) as rt:
         log.info("scoring worker started", extra={"worker": scoring.worker_id()})
         # The flow's priority step runs in each batch's transaction, as in the scheduler.
-        total = scoring.work(rt, stop, idle, beat=_beater(rt), after_store=update_priorities)
+        listener = ArrivalListener(rt.engine, stop)
+        try:
+            total = scoring.work(
+                rt,
+                stop,
+                idle,
+                beat=_beater(rt),
+                after_store=update_priorities,
+                wait=listener.wait,
+            )
+        finally:
+            listener.close()
         log.info("scoring worker stopped", extra={"posts": total})

@@ -245,3 +245,14 @@ def wait_for_database(engine: Engine, timeout: float, first_delay: float = 0.5) 
             )
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 10.0)
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+# whole and the same work, run again, normally succeeds.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def transient_conflict(exc: BaseException) -> bool:
+    """Tell whether a database error is a deadlock or serialization conflict worth a retry."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES

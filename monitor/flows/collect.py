@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ from monitor.collectors.fetchers import fetcher_for
 from monitor.collectors.fetchers.base import FetchState
 from monitor.collectors.verdicts import to_record
 from monitor.core.base import utcnow
+from monitor.core.db import transient_conflict
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
@@ -137,10 +139,7 @@ def collect_one(
         log.exception("fetcher crashed", extra={"source": claimed.name})
         error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
     try:
-        with rt.session() as s:
-            report = store_run(
-                s, rt.settings, claimed, worker, items, state, error, started, dropped
-            )
+        report = _store_retrying(rt, claimed, worker, items, state, error, started, dropped)
     except SQLAlchemyError as exc:
         reason = f"database error while storing: {type(exc).__name__}"
         log.error("source run not stored", extra={"source": claimed.name, "error": str(exc)[:300]})
@@ -166,6 +165,40 @@ def collect_one(
         },
     )
     return report
+
+
+# Why retry: parallel runs on PostgreSQL can deadlock on shared rows (a cluster's first copy,
+# a priority); the loser's transaction is rolled back whole. The fetched items are still in
+# hand, so storing them again at once beats dropping the run and waiting out a backoff.
+STORE_ATTEMPTS = 4
+
+
+def _store_retrying(
+    rt: Runtime,
+    claimed: service.Claimed,
+    worker: str,
+    items: Sequence[PostIn],
+    state: FetchState,
+    error: FetchError | None,
+    started: datetime,
+    dropped: Sequence[str],
+) -> service.RunReport:
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with rt.session() as s:
+                return store_run(
+                    s, rt.settings, claimed, worker, items, state, error, started, dropped
+                )
+        except SQLAlchemyError as exc:
+            if attempt == STORE_ATTEMPTS or not transient_conflict(exc):
+                raise
+            log.warning(
+                "source run conflicted with another writer; storing it again",
+                extra={"source": claimed.name, "attempt": attempt},
+            )
+            # Jitter: the two losers of one deadlock should not collide again in step.
+            time.sleep(random.uniform(0.05, 0.25) * attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _relink(rt: Runtime, report: service.RunReport) -> None:

@@ -106,6 +106,9 @@ def refresh_candidates(session: Session, recent: datetime, active: datetime) -> 
 
 
 def write_priorities(session: Session, values: Sequence[tuple[int, float]]) -> None:
-    """Store new priorities (one executemany)."""
+    """Store new priorities (one executemany, in id order)."""
     if values:
-        session.execute(update(Post), [{"id": i, "priority": p} for i, p in values])
+        # Why id order: scoring workers, arrivals and the refresh job update overlapping
+        # posts at once; taking row locks in one order keeps them from deadlocking.
+        rows = [{"id": i, "priority": p} for i, p in sorted(values)]
+        session.execute(update(Post), rows)

@@ -6,20 +6,25 @@ another version become pending again, so the same job re-scores them in the back
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from classifiers.contracts import Classifier, Matcher
+from classifiers.contracts import Classification, Classifier, Matcher
+from monitor.core.db import transient_conflict
 from monitor.core.runtime import Runtime
 from monitor.factchecks.service import load_matcher
 from monitor.predictions import loader, repository, service
+from monitor.predictions.repository import Pending
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +110,44 @@ def score_batch(
         with rt.session() as s:
             repository.release(s, [p.id for p in batch], worker)
         raise
-    with rt.session() as s:
-        stored = service.store(s, worker, classifier.version, batch, results)
-        if after_store is not None:
-            after_store(s, [p.id for p in batch])
+    stored = _store_retrying(rt, worker, classifier.version, batch, results, after_store)
     # Per batch, so a worker killed mid-run still accounts for what it stored (debug level).
     log.debug("batch scored", extra={"posts": stored, "worker": worker})
     return stored
+
+
+# Why retry: the priority step and the collectors' cluster links update the same post rows;
+# PostgreSQL breaks a deadlock by rolling one transaction back whole. The classification is
+# still valid, so storing it again at once beats leaving the batch leased for `score_lease`.
+STORE_ATTEMPTS = 4
+
+
+def _store_retrying(
+    rt: Runtime,
+    worker: str,
+    version: str,
+    batch: Sequence[Pending],
+    results: Sequence[Classification],
+    after_store: AfterStore | None,
+) -> int:
+    ids = [p.id for p in batch]
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with rt.session() as s:
+                stored = service.store(s, worker, version, batch, results)
+                if after_store is not None:
+                    after_store(s, ids)
+            return stored
+        except SQLAlchemyError as exc:
+            if attempt < STORE_ATTEMPTS and transient_conflict(exc):
+                log.warning("scored batch conflicted; storing it again", extra={"attempt": attempt})
+                time.sleep(random.uniform(0.05, 0.25) * attempt)
+                continue
+            # Let another worker take the batch now rather than after `score_lease`.
+            with contextlib.suppress(SQLAlchemyError), rt.session() as s:
+                repository.release(s, ids, worker)
+            raise
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def score_pending(
@@ -147,12 +183,14 @@ def work(
     worker: str | None = None,
     beat: Callable[[str], None] | None = None,
     after_store: AfterStore | None = None,
+    wait: Callable[[float], object] | None = None,
 ) -> int:
-    """Score from the shared queue until `stop` is set; wait `idle` seconds when it is empty.
+    """Score from the shared queue until `stop` is set; wait up to `idle` seconds when empty.
 
     Several such loops (on one or many machines) share the queue: each batch is claimed
     with `FOR UPDATE SKIP LOCKED` and leased; a worker killed mid-batch loses its lease
-    after `score_lease` and the next claim takes those posts.
+    after `score_lease` and the next claim takes those posts. `wait` (an arrival listener's)
+    returns early when posts arrive; without it the loop sleeps `idle`.
     """
     worker = worker or worker_id()
     total = 0
@@ -162,8 +200,16 @@ def work(
         classifier, matcher = current_model(rt)
         scored = 0
         if classifier is not None:
-            scored = score_pending(rt, classifier, matcher, worker, after_store=after_store)
+            try:
+                scored = score_pending(rt, classifier, matcher, worker, after_store=after_store)
+            except SQLAlchemyError as exc:
+                # A worker outlives a database hiccup: its batch was released (or its lease
+                # runs out) and the next round claims again.
+                log.error("scoring round failed", extra={"error": str(exc)[:300]})
         total += scored
         if scored == 0:
-            stop.wait(idle)
+            if wait is not None:
+                wait(idle)
+            else:
+                stop.wait(idle)
     return total

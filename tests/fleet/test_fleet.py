@@ -4,7 +4,9 @@ Posts arrive through RSS feeds on 127.0.0.1 and through both APIs (every batch s
 at once). Proved at the end: each feed fetched once, each post stored once, scored once (one
 prediction per label and model version, and the workers' own counts add up to the posts),
 each alert delivered once to a webhook receiver, and the posts a SIGKILLed worker held were
-scored by another once its lease ran out.
+scored by another once its lease ran out. Every process starts at once and the test waits
+on conditions with deadlines, never fixed sleeps, except two seconds of extra ticks at the
+end (what would run twice must have had the chance to).
 """
 
 from __future__ import annotations
@@ -137,7 +139,6 @@ def test_fleet_shares_the_work_once(fresh_db_url: str, tmp_path: Path, server: H
     data_dir = tmp_path / "data"  # one model store for all (as an NFS mount would be)
     engine = make_engine(fresh_db_url)
     rt = runtime_for_engine(load_settings(data_dir=data_dir, database_url=fresh_db_url), engine)
-    key = world.prepare(rt, server.url_for("/hook"))
 
     env = waspada_env(
         data_dir,
@@ -164,25 +165,32 @@ def test_fleet_shares_the_work_once(fresh_db_url: str, tmp_path: Path, server: H
         return procs[name]
 
     try:
+        # Every process starts at once and cold-starts while this one prepares the world:
+        # nothing is due and no model is promoted until `prepare` commits.
         ports = [free_port(), free_port()]
         for i, port in enumerate(ports):
             start(f"api-{i}", ["api"], WASPADA_API_PORT=str(port))
         start("scheduler-0", ["scheduler"])
         start("scheduler-1", ["scheduler"])
         debug = {"WASPADA_LOG_LEVEL": "DEBUG"}  # per-batch counts
-        first = start("worker-killed", ["worker", "score", "--idle", "0.2"], **debug)
+        idle = ["--idle", "0.5"]  # the fallback poll; arrivals wake the workers (NOTIFY)
+        first = start("worker-killed", ["worker", "score", *idle], **debug)
+        start("worker-0", ["worker", "score", *idle], **debug)
+        start("worker-1", ["worker", "score", *idle], **debug)
+        key = world.prepare(rt, server.url_for("/hook"))
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for i, base in enumerate(bases):
             # Generous: start-up is seconds alone, but a busy CI box runs seven at once.
             wait_http(f"{base}/healthz", procs[f"api-{i}"], timeout=180)
-        _push_everywhere(bases, key)
-        held = _kill_holding_a_lease(engine, first)
-        start("worker-0", ["worker", "score", "--idle", "0.2"], **debug)
-        start("worker-1", ["worker", "score", "--idle", "0.2"], **debug)
         # The operator's `waspada sources sync`, in this process (one cold start fewer).
         specs = sourcesfile.load(world.sources_toml(tmp_path / "s.toml", server, SOURCES))
         with rt.session() as s:
             sources_service.sync(s, specs, policy=policy_for(rt.settings))
+        # The three workers share the API posts; one is frozen and killed holding a batch.
+        with ThreadPoolExecutor(1) as background:
+            pushing = background.submit(_push_everywhere, bases, key)
+            held = _kill_holding_a_lease(engine, first)
+            pushing.result(timeout=120)  # re-raises what went wrong in the push
 
         classifiable = select(func.count()).where(
             Post.language.in_(CLASSIFIABLE), Post.duplicate_of_id.is_(None)
@@ -197,7 +205,7 @@ def test_fleet_shares_the_work_once(fresh_db_url: str, tmp_path: Path, server: H
             "an alert delivered",
             lambda: _count(engine, alerts) > 0 and _count(engine, undelivered) == 0,
         )
-        time.sleep(3)  # more ticks of everything: nothing runs twice
+        time.sleep(2)  # more ticks of everything (1 s ticks, 2 s alert turns): nothing twice
         for name, proc in procs.items():
             assert proc.poll() is None or name == "worker-killed", logs[name].read_text()
     finally:

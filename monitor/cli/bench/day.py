@@ -13,23 +13,22 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from classifiers.models.train import TrainConfig, train
 from monitor.cli.bench import day_data as daydata
+from monitor.cli.bench.day_report import flagged_links, report
+from monitor.cli.bench.day_watch import Poll, Watch, fold_copies, watch_db
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.base import utcnow
@@ -43,34 +42,11 @@ from monitor.regions.tasks import load_regions_step
 from monitor.research.promote import promote
 from monitor.sources.models import Source
 
-SEEDS = Path(__file__).resolve().parents[2] / "classifiers" / "data" / "seeds"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-@dataclass
-class Poll:
-    """What the queue poller saw: first sighting per link, and each request's latency."""
-
-    seen: dict[str, float] = field(default_factory=dict)
-    latency: dict[str, list[float]] = field(default_factory=dict)
-    errors: int = 0
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-def _fmt(values: list[float], unit: float = 1.0) -> str:
-    if not values:
-        return "n/a"
-    return (
-        f"p50 {_pct(values, 50) * unit:,.1f}  p95 {_pct(values, 95) * unit:,.1f}  "
-        f"max {max(values) * unit:,.1f}  (n={len(values):,})"
-    )
+# The repository root is four levels up (monitor/cli/bench/day.py); the public datasets
+# sit beside the repository, as tests/conftest.py expects them.
+ROOT = Path(__file__).resolve().parents[3]
+SEEDS = ROOT / "classifiers" / "data" / "seeds"
+SHARED = ROOT.parent / "shared" / "data"
 
 
 def _poll_queue(
@@ -93,6 +69,8 @@ def _poll_queue(
             for item in r.json()["items"]:
                 if item.get("url"):
                     out.seen.setdefault(item["url"], now)
+                for copy in (item.get("narrative") or {}).get("copy_ids") or []:
+                    out.seen_ids.setdefault(int(copy), now)
             stop.wait(every)
 
 
@@ -164,6 +142,9 @@ def bench_day(
     poll: Annotated[float, typer.Option(help="seconds between queue polls")] = 0.5,
     drain: Annotated[float, typer.Option(help="seconds to wait after the day for stragglers")] = 90,
     shared: Annotated[Path, typer.Option(help="public datasets directory")] = SHARED,
+    logs_dir: Annotated[
+        Path | None, typer.Option("--logs", help="keep the processes' logs here")
+    ] = None,
 ) -> None:
     """Replay a compressed election day through feeds and processes; print fetch-to-queue."""
     if minutes <= 0 or peak <= 0 or not 0 < flagged_share < 1 or feeds < 1 or interval < 1:
@@ -199,17 +180,20 @@ def bench_day(
         WASPADA_HTTP_HOST_CONCURRENCY="8",
         WASPADA_API_PORT=str(api_port),
         WASPADA_SCHEDULER_SCORE="true" if sqlite or workers == 0 else "false",
-        WASPADA_LOG_LEVEL="WARNING",
+        # INFO: each source run's and scoring run's seconds feed the split of the report.
+        WASPADA_LOG_LEVEL="INFO",
     )
-    logs = data_dir / "logs"
-    logs.mkdir()
-    procs = [_start(["api"], env, logs / "api.log")]
+    logs = logs_dir or data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = [_start(["api"], {**env, "WASPADA_LOG_LEVEL": "WARNING"}, logs / "api.log")]
     for i in range(1 if sqlite else schedulers):
         procs.append(_start(["scheduler"], env, logs / f"scheduler-{i}.log"))
     for i in range(0 if sqlite else workers):
-        procs.append(_start(["worker", "score", "--idle", "0.2"], env, logs / f"worker-{i}.log"))
+        # The default --idle: arrivals wake the workers (NOTIFY), no fast polling needed.
+        procs.append(_start(["worker", "score"], env, logs / f"worker-{i}.log"))
     base = f"http://127.0.0.1:{api_port}"
     poll_out = Poll()
+    watch = Watch()
     phase = ["idle"]
     stop = threading.Event()
     try:
@@ -218,6 +202,10 @@ def bench_day(
             target=_poll_queue, args=(base, key, phase, stop, poll, poll_out), daemon=True
         )
         poller.start()
+        watcher = threading.Thread(
+            target=watch_db, args=(database_url, stop, 0.25, watch), daemon=True
+        )
+        watcher.start()
         time.sleep(10)  # the reference: queue latency with nothing arriving
         day.start_clock()
         t0 = time.monotonic()
@@ -238,7 +226,8 @@ def bench_day(
             except subprocess.TimeoutExpired:
                 p.kill()
         server.shutdown()
-    _report(database_url, posts, day, poll_out, seconds, logs)
+    fold_copies(database_url, poll_out)
+    report(database_url, posts, day, poll_out, watch, seconds, logs)
     tmp.cleanup()
 
 
@@ -251,90 +240,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _stage_times(url: str) -> dict[str, tuple[float, float]]:
-    """Per flagged post's link: when it was stored (fetched_at) and scored (classified_at)."""
-    engine = make_engine(url)
-    with Session(engine) as s:
-        rows = s.execute(
-            select(Post.url, Post.fetched_at, Post.classified_at).where(Post.flagged.is_(True))
-        ).all()
-    engine.dispose()
-    return {
-        r.url: (r.fetched_at.timestamp(), r.classified_at.timestamp())
-        for r in rows
-        if r.url and r.classified_at is not None
-    }
-
-
-def _flagged_links(url: str) -> set[str]:
-    engine = make_engine(url)
-    with Session(engine) as s:
-        links = set(s.scalars(select(Post.url).where(Post.flagged.is_(True))))
-    engine.dispose()
-    return {link for link in links if link}
-
-
 def _drain(url: str, day: daydata.DayFeeds, out: Poll, timeout: float) -> None:
     """Wait until every flagged, stored post of the day has reached the queue (or time out)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         served = set(day.first_served)
-        if len(served) == len(day.posts) and _flagged_links(url) <= set(out.seen):
+        fold_copies(url, out)
+        if len(served) == len(day.posts) and flagged_links(url) <= set(out.seen):
             return
         time.sleep(1)
-
-
-def _report(
-    url: str,
-    posts: list[daydata.DayPost],
-    day: daydata.DayFeeds,
-    out: Poll,
-    seconds: float,
-    logs: Path,
-) -> None:
-    flagged = _flagged_links(url)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        stored = int(conn.scalar(select(func.count()).select_from(Post)) or 0)
-    engine.dispose()
-    share_of = {p.link: p.at / seconds for p in posts}
-    publish_to_fetch = [
-        day.first_served[p.link] - (day.started + p.at) for p in posts if p.link in day.first_served
-    ]
-    all_lat: list[float] = []
-    burst_lat: list[float] = []
-    missing = 0
-    for link in flagged:
-        if link not in out.seen or link not in day.first_served:
-            missing += 1
-            continue
-        delay = out.seen[link] - day.first_served[link]
-        all_lat.append(delay)
-        if daydata.in_burst(share_of.get(link, 0.0)):
-            burst_lat.append(delay)
-    typer.echo(
-        f"\nstored {stored:,} of {len(posts):,} published posts; "
-        f"{len(flagged):,} flagged by the model; {missing:,} flagged never seen in the queue"
-    )
-    typer.echo(f"publish -> fetch (s):        {_fmt(publish_to_fetch)}")
-    typer.echo(f"fetch -> queue, whole day (s): {_fmt(all_lat)}")
-    typer.echo(f"fetch -> queue, burst (s):     {_fmt(burst_lat)}   goal: p95 <= 60")
-    # Where the time goes, for the burst's flagged posts: store, score, then the queue poll.
-    stages = _stage_times(url)
-    burst = [
-        (day.first_served[k], *stages[k], out.seen[k])
-        for k in flagged
-        if k in stages and k in out.seen and k in day.first_served
-        if daydata.in_burst(share_of.get(k, 0.0))
-    ]
-    # fetched_at is set when the row is flushed, before the arrival steps and the commit.
-    typer.echo(f"  burst fetch -> row flushed (s): {_fmt([b[1] - b[0] for b in burst])}")
-    typer.echo(f"  burst flushed -> scored (s):    {_fmt([b[2] - b[1] for b in burst])}")
-    typer.echo(f"  burst scored -> queue (s):      {_fmt([b[3] - b[2] for b in burst])}")
-    for name in ("idle", "day", "burst", "after"):
-        typer.echo(f"queue latency {name:>5} (ms):   {_fmt(out.latency.get(name, []), 1000)}")
-    if out.errors:
-        typer.echo(f"queue requests failed: {out.errors}")
-    tracebacks = [p.name for p in sorted(logs.glob("*.log")) if "Traceback" in p.read_text()]
-    if tracebacks:
-        typer.echo(f"tracebacks in: {', '.join(tracebacks)}")
