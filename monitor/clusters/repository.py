@@ -127,7 +127,10 @@ def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> Non
     """Point posts at their cluster, one (post id, cluster id) pair each (one executemany)."""
     if not pairs:
         return
-    session.connection().execute(_SET_CLUSTER, [{"post": p, "cluster": c} for p, c in pairs])
+    # In post-id order: concurrent arrivals and workers then take row locks in one order, so
+    # they wait for each other instead of deadlocking (PostgreSQL, several source runs at once).
+    ordered = sorted(pairs)
+    session.connection().execute(_SET_CLUSTER, [{"post": p, "cluster": c} for p, c in ordered])
     # Posts this session holds show their new cluster without a reload (no change to flush).
     for post_id, cluster_id in pairs:
         held = session.identity_map.get(identity_key(Post, post_id))
@@ -139,7 +142,7 @@ def store_stats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write cluster statistics, one dict per cluster (`cluster` = its id)."""
     table = cast(Table, Cluster.__table__)
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: int(r["cluster"])):  # one lock order (see above)
         by_shape.setdefault(tuple(sorted(row)), []).append(row)
     for shape, part in by_shape.items():
         names = [n for n in shape if n != "cluster"]
