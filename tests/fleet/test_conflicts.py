@@ -19,6 +19,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifiers.models.train import TrainConfig, train
+from monitor.clusters import repository as clusters_repository
 from monitor.core.db import make_engine, transient_conflict
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows import arrival, scoring
@@ -212,6 +213,34 @@ def test_priorities_are_written_in_id_order(rt: Runtime) -> None:
         event.listen(engine, "before_cursor_execute", capture)
         try:
             flows_repository.write_priorities(s, [(i, 0.5) for i in reversed(ids)])
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+    assert written == [sorted(ids)]
+
+
+def test_cluster_ids_are_written_in_post_id_order(rt: Runtime) -> None:
+    text = "Serangan fajar di TPS 12 Kelurahan Sukamaju, amplop 100rb per kepala, sebarkan!"
+    with rt.session() as s:
+        items = [PostIn(platform="whatsapp", external_id=f"c-{i}", text=text) for i in range(4)]
+        posts = arrival.arrive(s, items, default_language="id").new_posts
+        cluster_id = posts[0].cluster_id
+        assert cluster_id is not None  # the copies formed a cluster
+        ids = [p.id for p in posts]
+        written: list[list[int]] = []
+
+        def capture(
+            conn: object, cursor: object, statement: str, params: object, *_: object
+        ) -> None:
+            # ... SET cluster_id=? WHERE posts.id = ?: the post id is each row's last parameter.
+            if statement.startswith("UPDATE posts SET cluster_id") and isinstance(params, list):
+                written.append(
+                    [int(list(r.values())[-1] if isinstance(r, dict) else r[-1]) for r in params]
+                )
+
+        engine = s.get_bind().engine
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            clusters_repository.set_post_clusters(s, [(i, cluster_id) for i in reversed(ids)])
         finally:
             event.remove(engine, "before_cursor_execute", capture)
     assert written == [sorted(ids)]
