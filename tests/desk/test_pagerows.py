@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.desk import narratives, pagerows, queue
@@ -18,6 +16,7 @@ from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.regions.models import Region
 from monitor.reviews.models import Claim
+from tests.support.client import app_client
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
 
@@ -99,7 +98,7 @@ def test_a_revoked_key_is_refused_on_the_very_next_request(rt: Runtime) -> None:
         _seed(s)
         key, plaintext = keys.create_key(s, "soon-revoked", "reviewer")
         key_id = key.id
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     headers = {"Authorization": f"Bearer {plaintext}"}
     assert client.get("/api/v1/items", headers=headers).status_code == 200
     with rt.session() as s:
