@@ -23,6 +23,7 @@ from monitor.core import migrate
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings, load_settings
+from monitor.regions.service import load_regions
 from tests.support.client import app_client
 from tests.support.postgres import PgCluster, start_cluster
 
@@ -118,9 +119,51 @@ def db_engine(
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def regions_engine(
+    migrated_template: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Engine]]:
+    """Per backend, a copy of the template with provinces and kabupaten/kota loaded once."""
+    engines: dict[str, Engine] = {}
+
+    def get(backend: str) -> Engine:
+        if backend not in engines:
+            template = migrated_template(backend)
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("sqlite-regions") / "regions.db"
+                shutil.copy(template.removeprefix("sqlite:///"), path)
+                url = f"sqlite:///{path}"
+            else:
+                url = _create_pg_db(
+                    template.rsplit("/", 1)[0] + "/postgres",
+                    f"waspada_regions_{WORKER}",
+                    template=template.rsplit("/", 1)[1],
+                )
+            engine = make_engine(url)
+            with Session(engine) as s:
+                assert load_regions(s, with_districts=False).inserted == 552
+                s.commit()
+            engines[backend] = engine
+        return engines[backend]
+
+    yield get
+    for engine in engines.values():
+        engine.dispose()
+
+
 @pytest.fixture
-def db_connection(db_engine: Engine) -> Iterator[Connection]:
-    """A connection with an outer transaction that is rolled back after the test."""
+def db_connection(
+    request: pytest.FixtureRequest,
+    db_engine: Engine,
+    regions_engine: Callable[[str], Engine],
+) -> Iterator[Connection]:
+    """A connection with an outer transaction that is rolled back after the test.
+
+    Tests marked `regions` start from a database where the 552 regions are already loaded
+    (one load per session instead of one per test; `load_regions` then finds nothing to add).
+    """
+    if request.node.get_closest_marker("regions"):
+        db_engine = regions_engine(db_engine.dialect.name)
     conn = db_engine.connect()
     trans = conn.begin()
     try:

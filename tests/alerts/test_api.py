@@ -12,6 +12,9 @@ from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from tests.alerts.seed import HotJambi, auth, hot_jambi
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 
 @pytest.fixture
 def world(rt: Runtime) -> HotJambi:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from monitor.alerts import repository as alert_repository
@@ -18,6 +19,9 @@ from tests.alerts.seed import BURST_TEXTS, auth, hot_jambi
 from tests.regions.seed import load, post
 from tests.support.client import app_client
 from tests.web.conftest import web_login
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 def _late_evening_post(rt: Runtime) -> tuple[dict[str, str], datetime]:

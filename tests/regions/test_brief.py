@@ -23,6 +23,9 @@ from tests.alerts.seed import HotJambi, auth, hot_jambi
 from tests.support.client import app_client
 from tests.web.conftest import web_login
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 DEBUNK = {
     "id": "mafindo-777",
     "title": "[SALAH] Amplop Rp100 ribu dari KPU untuk pemilih Tanjab Timur",

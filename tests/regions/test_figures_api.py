@@ -12,6 +12,9 @@ from api.regions.tiles import NO_DATA, PALETTE
 from monitor.core.runtime import Runtime
 from tests.alerts.seed import HotJambi, auth, hot_jambi
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 
 def _world(rt: Runtime, confirmed: int = 0) -> HotJambi:
     with rt.session() as s:

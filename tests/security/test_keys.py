@@ -56,6 +56,7 @@ def _subscribe(rt: Runtime, receivers: Receivers, expires_in: timedelta) -> tupl
         return key.id, sub.id
 
 
+@pytest.mark.regions
 def test_an_expired_key_gets_no_alerts(rt: Runtime, receivers: Receivers) -> None:
     receivers.webhook("/hook", SECRET_15)
     # Two hours ago: expired whatever the minute, since `alert_now` is up to 50 minutes ahead of
@@ -70,6 +71,7 @@ def test_an_expired_key_gets_no_alerts(rt: Runtime, receivers: Receivers) -> Non
     assert receivers.at("/hook") == []
 
 
+@pytest.mark.regions
 def test_a_key_expiring_after_queueing_is_not_sent_to(rt: Runtime, receivers: Receivers) -> None:
     receivers.webhook("/hook", SECRET_15)
     key_id, sub_id = _subscribe(rt, receivers, expires_in=timedelta(hours=1))
