@@ -17,16 +17,18 @@ from monitor.posts.models import Post, PostRegion
 from monitor.regions.models import Region
 from monitor.reviews.models import Claim
 from tests.support.client import app_client
+from tests.support.posts import make_post
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
 
 
 def _post(session: Session, i: int, text: str, priority: float) -> Post:
     now = utcnow()
-    post = Post(
+    post = make_post(
+        session,
+        text,
         platform="telegram",
         external_id=f"rows-{i}",
-        text=text,
         fetched_at=now - timedelta(minutes=i),
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         flagged=True,
@@ -35,8 +37,6 @@ def _post(session: Session, i: int, text: str, priority: float) -> Post:
         priority=priority,
         review_status="new",
     )
-    session.add(post)
-    session.flush()
     return post
 
 
