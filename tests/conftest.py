@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,8 @@ from monitor.core import migrate
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings, load_settings
+from monitor.regions.service import load_regions
+from tests.support.client import app_client
 from tests.support.postgres import PgCluster, start_cluster
 
 # The suite's own servers listen on 127.0.0.1, which the outbound policy refuses unless
@@ -34,6 +37,9 @@ os.environ.setdefault("WASPADA_AUDIT_KEY", "test-audit-key-0123456789abcdef-0123
 os.environ.setdefault("WASPADA_SECRETS_KEY", "test-secrets-key-0123456789abcdef")
 
 BACKENDS = ["sqlite", "postgresql"]
+# Under pytest-xdist each worker has its own server; the suffix also keeps names apart when
+# every worker shares one server through WASPADA_TEST_POSTGRES_URL.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -81,7 +87,7 @@ def migrated_template(
                 url = f"sqlite:///{tmp_path_factory.mktemp('sqlite-template') / 'template.db'}"
             else:
                 pg = request.getfixturevalue("pg_cluster")
-                url = _create_pg_db(_pg_admin_url(pg), "waspada_template")
+                url = _create_pg_db(_pg_admin_url(pg), f"waspada_template_{WORKER}")
             engine = make_engine(url)
             migrate.upgrade(engine)
             engine.dispose()
@@ -104,16 +110,60 @@ def db_engine(
         url = f"sqlite:///{path}"
     else:
         url = _create_pg_db(
-            template.rsplit("/", 1)[0] + "/postgres", "waspada_shared", template="waspada_template"
+            template.rsplit("/", 1)[0] + "/postgres",
+            f"waspada_shared_{WORKER}",
+            template=template.rsplit("/", 1)[1],
         )
     engine = make_engine(url)
     yield engine
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def regions_engine(
+    migrated_template: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], Engine]]:
+    """Per backend, a copy of the template with provinces and kabupaten/kota loaded once."""
+    engines: dict[str, Engine] = {}
+
+    def get(backend: str) -> Engine:
+        if backend not in engines:
+            template = migrated_template(backend)
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("sqlite-regions") / "regions.db"
+                shutil.copy(template.removeprefix("sqlite:///"), path)
+                url = f"sqlite:///{path}"
+            else:
+                url = _create_pg_db(
+                    template.rsplit("/", 1)[0] + "/postgres",
+                    f"waspada_regions_{WORKER}",
+                    template=template.rsplit("/", 1)[1],
+                )
+            engine = make_engine(url)
+            with Session(engine) as s:
+                assert load_regions(s, with_districts=False).inserted == 552
+                s.commit()
+            engines[backend] = engine
+        return engines[backend]
+
+    yield get
+    for engine in engines.values():
+        engine.dispose()
+
+
 @pytest.fixture
-def db_connection(db_engine: Engine) -> Iterator[Connection]:
-    """A connection with an outer transaction that is rolled back after the test."""
+def db_connection(
+    request: pytest.FixtureRequest,
+    db_engine: Engine,
+    regions_engine: Callable[[str], Engine],
+) -> Iterator[Connection]:
+    """A connection with an outer transaction that is rolled back after the test.
+
+    Tests marked `regions` start from a database where the 552 regions are already loaded
+    (one load per session instead of one per test; `load_regions` then finds nothing to add).
+    """
+    if request.node.get_closest_marker("regions"):
+        db_engine = regions_engine(db_engine.dialect.name)
     conn = db_engine.connect()
     trans = conn.begin()
     try:
@@ -161,6 +211,13 @@ def rt(
             conn.execute(text("DELETE FROM api_rate_buckets"))
 
 
+@pytest.fixture
+def client(request: pytest.FixtureRequest, rt: Runtime) -> TestClient:
+    """The app in-process on `rt`; `@pytest.mark.client(unlimited=True, ...)` sets options."""
+    marker = request.node.get_closest_marker("client")
+    return app_client(rt, **(marker.kwargs if marker else {}))
+
+
 @pytest.fixture(params=BACKENDS)
 def fresh_db_url(
     request: pytest.FixtureRequest, migrated_template: Callable[[str], str], tmp_path: Path
@@ -175,7 +232,7 @@ def fresh_db_url(
         return
     name = f"fresh_{uuid.uuid4().hex[:10]}"
     admin = template.rsplit("/", 1)[0] + "/postgres"
-    url = _create_pg_db(admin, name, template="waspada_template")
+    url = _create_pg_db(admin, name, template=template.rsplit("/", 1)[1])
     yield url
     engine = make_engine(admin, isolation_level="AUTOCOMMIT", pool_size=1)
     with engine.connect() as conn:
@@ -191,16 +248,13 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-_BACKEND_OF: dict[str, str] = {}
-
-
 def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
-    """Remember which database backend each collected test runs on."""
+    """Tag each test with its database backend (a user property reaches the xdist controller)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         backend = params.get("db_engine") or params.get("fresh_db_url")
         if backend in BACKENDS:
-            _BACKEND_OF[item.nodeid] = backend
+            item.user_properties.append(("db_backend", backend))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +262,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
     counts = {b: {"passed": 0, "failed": 0, "skipped": 0} for b in BACKENDS}
     for outcome in ("passed", "failed", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
-            backend = _BACKEND_OF.get(report.nodeid)
+            backend = dict(getattr(report, "user_properties", ())).get("db_backend")
             if backend is None or (outcome != "skipped" and report.when != "call"):
                 continue
             counts[backend][outcome] += 1

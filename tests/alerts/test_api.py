@@ -7,16 +7,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.audit import service as audit
 from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from tests.alerts.seed import HotJambi, auth, hot_jambi
 
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 @pytest.fixture

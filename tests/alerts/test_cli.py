@@ -19,6 +19,9 @@ from monitor.keys import service as keys
 from tests.alerts.conftest import BOT_TOKEN, LOCAL, Receivers
 from tests.alerts.seed import burst, load, past_now
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 
 @pytest.fixture
 def committed(fresh_db_url: str, tmp_path: Path) -> Iterator[Runtime]:

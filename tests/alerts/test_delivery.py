@@ -34,6 +34,9 @@ from tests.alerts.conftest import BOT_TOKEN, LOCAL, SECRET_15, Mailbox, Receiver
 from tests.alerts.seed import alert_now, burst, load
 from tests.support.processes import free_port
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 FAST = DeliveryPolicy(max_attempts=3, base=timedelta(minutes=1), cap=timedelta(minutes=3))
 
 

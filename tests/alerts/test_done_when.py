@@ -14,6 +14,9 @@ from monitor.core.runtime import Runtime
 from tests.alerts.conftest import BOT_TOKEN, SECRET_15, SECRET_31, Receivers
 from tests.alerts.seed import alert_now, burst, liaison, load, post
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 CHAT_15 = "-1001500700"
 CHAT_31 = "-1003100100"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from monitor.alerts import service
@@ -21,6 +22,9 @@ from monitor.clusters.models import Cluster
 from monitor.posts.models import Post
 from monitor.reviews.models import Review
 from tests.alerts.seed import alert_now, burst, load, post
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 MP = ["money_politics"]
 

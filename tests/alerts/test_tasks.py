@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
+
 from monitor.alerts.rules import window_start
 from monitor.alerts.tasks import deliver_job, evaluate_job
 from monitor.core.base import utcnow
@@ -12,6 +14,9 @@ from monitor.core.runtime import Runtime
 from monitor.scheduler.jobs import default_jobs
 from tests.alerts.conftest import SECRET_15, Receivers
 from tests.alerts.seed import liaison, load, post
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 def test_alert_jobs_are_scheduled(rt: Runtime) -> None:

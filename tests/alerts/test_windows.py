@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from monitor.alerts import repository, service
@@ -16,6 +17,9 @@ from monitor.posts.models import Post
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 from tests.alerts.seed import load, post
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 MP = ["money_politics"]
 

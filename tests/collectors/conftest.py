@@ -29,7 +29,7 @@ def fixture_bytes(name: str) -> bytes:
 
 
 @pytest.fixture
-def client() -> Iterator[HttpClient]:
+def http_client() -> Iterator[HttpClient]:
     """An HTTP client with short timeouts and no per-host spacing (tests talk to 127.0.0.1)."""
     c = HttpClient(
         policy=LOCAL,

@@ -46,7 +46,7 @@ def _count(rt: Runtime, model: type = Post) -> int:
 
 
 def test_run_stores_items_then_waits_for_the_interval(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     def feed(request: Request) -> Response:
         if request.headers.get("If-None-Match") == '"e1"':
@@ -57,14 +57,14 @@ def test_run_stores_items_then_waits_for_the_interval(
 
     httpserver.expect_request("/feed").respond_with_handler(feed)
     _add(crt, "berita", "rss", httpserver.url_for("/feed"), interval="10m", language="id")
-    reports = collect_due(crt, client)
+    reports = collect_due(crt, http_client)
     assert [(r.name, r.new, r.error) for r in reports] == [("berita", 3, None)]
     row = _source(crt, "berita")
     assert row.etag == '"e1"' and row.failure_count == 0 and row.lease_owner is None
     assert row.next_fetch_at > utcnow() + timedelta(minutes=8)
     assert row.stats["total_new"] == 3 and row.stats["runs"] == 1
-    assert collect_due(crt, client) == []  # nothing due: the database is the schedule
-    again = run_now(crt, "berita", client)
+    assert collect_due(crt, http_client) == []  # nothing due: the database is the schedule
+    again = run_now(crt, "berita", http_client)
     assert again.new == 0 and again.error is None  # 304: nothing changed, nothing duplicated
     assert _count(crt) == 3
     with crt.session() as s:
@@ -74,13 +74,13 @@ def test_run_stores_items_then_waits_for_the_interval(
 
 
 def test_retry_after_backoff_and_system_disable(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     httpserver.expect_ordered_request("/feed").respond_with_data(
         "busy", status=429, headers={"Retry-After": "3600"}
     )
     _add(crt, "rapuh", "rss", httpserver.url_for("/feed"), interval="5m")
-    [report] = collect_due(crt, client)
+    [report] = collect_due(crt, http_client)
     assert report.error and "429" in report.error
     row = _source(crt, "rapuh")
     assert row.failure_count == 1 and row.next_fetch_at >= utcnow() + timedelta(minutes=59)
@@ -88,7 +88,7 @@ def test_retry_after_backoff_and_system_disable(
     httpserver.clear()
     httpserver.expect_request("/feed").respond_with_data("down", status=500)
     for expected in (2, 3):
-        report = run_now(crt, "rapuh", client)
+        report = run_now(crt, "rapuh", http_client)
         row = _source(crt, "rapuh")
         assert row.failure_count == expected
     assert report.disabled and row.system_disabled
@@ -96,7 +96,7 @@ def test_retry_after_backoff_and_system_disable(
     assert "HTTP 500" in row.disabled_reason
     with crt.session() as s:
         s.execute(update(Source).values(next_fetch_at=utcnow()))
-    assert collect_due(crt, client) == []  # system-disabled sources are never due
+    assert collect_due(crt, http_client) == []  # system-disabled sources are never due
     with crt.session() as s:
         service.set_enabled(s, "rapuh", True, "test")
     row = _source(crt, "rapuh")
@@ -113,7 +113,7 @@ def test_backoff_grows_caps_and_honours_retry_after() -> None:
 
 
 def test_failure_mid_pagination_keeps_pages_and_resumes(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     state = {"broken": True}
 
@@ -130,18 +130,18 @@ def test_failure_mid_pagination_keeps_pages_and_resumes(
 
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_handler(wp)
     _add(crt, "wp", "wordpress", httpserver.url_for("/"), config={"per_page": 2})
-    [report] = collect_due(crt, client)
+    [report] = collect_due(crt, http_client)
     assert report.error and report.new == 2  # page 1 stored despite page 2 failing
     row = _source(crt, "wp")
     assert row.cursor == "2024-01-10T02:00:00" and row.failure_count == 1
     state["broken"] = False
-    report = run_now(crt, "wp", client)
+    report = run_now(crt, "wp", http_client)
     assert report.error is None and report.new == 1
     assert _count(crt) == 3 and _source(crt, "wp").cursor == "2024-01-11T01:00:00"
 
 
 def test_factchecker_items_become_factchecks(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     def wp(request: Request) -> Response:
         body = fixture_bytes("wp_page1.json") if request.args.get("page") == "1" else b"[]"
@@ -157,7 +157,7 @@ def test_factchecker_items_become_factchecks(
         config={"publisher": "TurnBackHoax", "per_page": 2},
     )
     for _ in range(2):  # a re-fetch refreshes the records, never duplicates them
-        run_now(crt, "tbh", client)
+        run_now(crt, "tbh", http_client)
     with crt.session() as s:
         rows = s.scalars(select(FactCheck).order_by(FactCheck.external_id)).all()
         assert [(r.external_id, r.verdict, r.publisher) for r in rows] == [
@@ -171,13 +171,13 @@ def test_factchecker_items_become_factchecks(
 
 
 def test_same_items_from_two_sources_kept_per_source_and_linked_as_copies(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     httpserver.expect_request("/a").respond_with_data(fixture_bytes("rss2.xml"))
     httpserver.expect_request("/b").respond_with_data(fixture_bytes("rss2.xml"))
     _add(crt, "a", "rss", httpserver.url_for("/a"))
     _add(crt, "b", "rss", httpserver.url_for("/b"))
-    reports = {r.name: r for r in collect_due(crt, client)}
+    reports = {r.name: r for r in collect_due(crt, http_client)}
     # An item's identity is (source, its id): each source keeps its rows; the second copy of
     # each text points at the first, so it is scored and reviewed once.
     assert reports["a"].new == reports["b"].new == 3
@@ -185,9 +185,9 @@ def test_same_items_from_two_sources_kept_per_source_and_linked_as_copies(
     assert _count(crt) == 6
 
 
-def test_misconfigured_source_fails_without_crashing(crt: Runtime, client: HttpClient) -> None:
+def test_misconfigured_source_fails_without_crashing(crt: Runtime, http_client: HttpClient) -> None:
     _add(crt, "m", "mastodon", "https://mastodon.invalid")  # no tag or account_id
-    [report] = collect_due(crt, client)
+    [report] = collect_due(crt, http_client)
     assert report.error and "config.tag" in report.error
     assert _source(crt, "m").last_error == report.error
 

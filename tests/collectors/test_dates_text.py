@@ -94,12 +94,14 @@ UOL_LIKE = """<?xml version="1.0" encoding="ISO-8859-1"?>
 </channel></rss>"""
 
 
-def test_rss_local_dates_and_relative_links(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_rss_local_dates_and_relative_links(
+    httpserver: HTTPServer, http_client: HttpClient
+) -> None:
     httpserver.expect_request("/feed").respond_with_data(
         UOL_LIKE.encode("latin-1"), content_type="application/rss+xml; charset=ISO-8859-1"
     )
     src = SourceConfig("uol", "rss", httpserver.url_for("/feed"))
-    items, _ = RssFetcher(client).fetch(src, FetchState())
+    items, _ = RssFetcher(http_client).fetch(src, FetchState())
     first, second, third = items
     assert first.title == "Eleições: TSE divulga calendário"
     assert first.text == "O Tribunal Superior Eleitoral divulgou…"

@@ -91,7 +91,7 @@ def outage_rt(fresh_db_url: str, tmp_path: Path) -> Iterator[Runtime]:
 
 
 def test_database_lost_mid_fetch_then_next_run_stores_everything(
-    outage_rt: Runtime, fresh_db_url: str, httpserver: HTTPServer, client: HttpClient
+    outage_rt: Runtime, fresh_db_url: str, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     rt = outage_rt
     reached, go = threading.Event(), threading.Event()
@@ -116,7 +116,7 @@ def test_database_lost_mid_fetch_then_next_run_stores_everything(
 
     def run() -> None:
         try:
-            reports.extend(collect_due(rt, client, worker="w1"))
+            reports.extend(collect_due(rt, http_client, worker="w1"))
         except BaseException as exc:  # the assertion below reports it
             errors.append(exc)
 
@@ -142,7 +142,7 @@ def test_database_lost_mid_fetch_then_next_run_stores_everything(
         # The lease the dead run held makes the source wait, not vanish.
         assert row.lease_owner == "w1"
     time.sleep(1.1)  # the one-second lease expires
-    [again] = collect_due(rt, client, worker="w2")
+    [again] = collect_due(rt, http_client, worker="w2")
     assert again.error is None and again.new == 3
     with rt.session() as s:
         assert s.scalar(select(func.count()).select_from(Post)) == 3
@@ -151,13 +151,13 @@ def test_database_lost_mid_fetch_then_next_run_stores_everything(
 
 
 def test_claiming_while_the_database_is_down_raises_for_the_job_wrapper(
-    outage_rt: Runtime, fresh_db_url: str, client: HttpClient
+    outage_rt: Runtime, fresh_db_url: str, http_client: HttpClient
 ) -> None:
     outage = Outage(fresh_db_url)
     outage.start()
     try:
         with pytest.raises(OperationalError):
-            collect_due(outage_rt, client, worker="w1")
+            collect_due(outage_rt, http_client, worker="w1")
     finally:
         outage.stop()
-    assert collect_due(outage_rt, client, worker="w1") == []  # fine again once it is back
+    assert collect_due(outage_rt, http_client, worker="w1") == []  # fine again once it is back

@@ -11,12 +11,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.app import create_app
 from monitor.cli.main import app
 from monitor.core.runtime import Runtime
 from monitor.flows import arrival
@@ -28,6 +26,7 @@ from monitor.posts.regiontags import tag_posts
 from monitor.posts.schemas import PostIn
 from monitor.posts.scope import visible_posts
 from monitor.regions.service import load_regions
+from tests.support.client import app_client
 
 JAMBI = Principal(key_id=None, name="Bawaslu Jambi", role="liaison", regions=("15",))
 # 15.05 is Kabupaten Tebo; neither text names it, the second names a Jakarta city instead.
@@ -130,7 +129,7 @@ def test_ingest_cli_declared_region_reaches_the_liaison(fresh_rt: Runtime, tmp_p
 
 
 def test_push_api_declared_region_reaches_the_liaison(fresh_rt: Runtime) -> None:
-    api = TestClient(create_app(fresh_rt))
+    api = app_client(fresh_rt)
     with fresh_rt.session() as s:
         _, admin = keys.create_key(s, "partner", "admin", [])
         _, liaison = keys.create_key(s, "Bawaslu Jambi", "liaison", ["15"])

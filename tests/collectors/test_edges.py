@@ -12,7 +12,6 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from api.app import create_app
 from monitor.cli.main import app
 from monitor.core.outbound import OutboundPolicy
 from monitor.core.runtime import Runtime
@@ -21,6 +20,7 @@ from monitor.posts.models import Post
 from monitor.sources import service as sources
 from monitor.sources.schemas import SourceSpec
 from tests.collectors.conftest import fixture_bytes
+from tests.support.client import app_client
 
 GOOD = [
     {"platform": "tipline", "external_id": "t1", "text": "Ada bagi-bagi amplop di TPS 3 pagi ini"},
@@ -34,7 +34,7 @@ LOCAL = OutboundPolicy.allowing("127.0.0.1")
 @pytest.fixture
 def api(rt: Runtime) -> TestClient:
     """The real app on the test's rolled-back database."""
-    return TestClient(create_app(rt))
+    return app_client(rt)
 
 
 def _key(rt: Runtime, role: str, regions: tuple[str, ...] = ()) -> dict[str, str]:

@@ -82,7 +82,7 @@ def _scored_post(rt: Runtime, text: str) -> int:
 
 
 def test_claim_review_verdicts_and_rematch_through_the_collector(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     base = httpserver.url_for("").rstrip("/")
     httpserver.expect_request("/feed").respond_with_data(
@@ -122,7 +122,7 @@ def test_claim_review_verdicts_and_rematch_through_the_collector(
         service.add(s, spec, "test", policy=LOCAL)
     post_id = _scored_post(crt, CIRCULATING)
 
-    report = run_now(crt, "cekfakta", client)
+    report = run_now(crt, "cekfakta", http_client)
     assert report.error is None and report.factchecks == 3
 
     with crt.session() as s:

@@ -20,7 +20,7 @@ from monitor.sources.schemas import KINDS, SourceSpec
 from tests.collectors.conftest import fixture_bytes
 
 
-def test_rss2_items_and_conditional_get(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_rss2_items_and_conditional_get(httpserver: HTTPServer, http_client: HttpClient) -> None:
     seen_headers: list[dict[str, str]] = []
 
     def handler(request: Request) -> Response:
@@ -35,7 +35,7 @@ def test_rss2_items_and_conditional_get(httpserver: HTTPServer, client: HttpClie
 
     httpserver.expect_request("/feed.xml").respond_with_handler(handler)
     src = SourceConfig("berita", "rss", httpserver.url_for("/feed.xml"))
-    items, state = RssFetcher(client).fetch(src, FetchState())
+    items, state = RssFetcher(http_client).fetch(src, FetchState())
     assert [i.external_id for i in items] == [
         "berita:berita-1001",  # guids are unique only inside their feed: the source scopes them
         "berita:https://berita.example/politik/bawaslu-politik-uang",
@@ -51,17 +51,17 @@ def test_rss2_items_and_conditional_get(httpserver: HTTPServer, client: HttpClie
     assert state.etag == '"v1"' and state.last_modified
     assert seen_headers[0]["User-Agent"] == "WaspadaTest/1.0"
 
-    again, state2 = RssFetcher(client).fetch(src, state)
+    again, state2 = RssFetcher(http_client).fetch(src, state)
     assert again == [] and state2 == state
     assert seen_headers[1]["If-None-Match"] == '"v1"'
     assert seen_headers[1]["If-Modified-Since"] == "Mon, 08 Jan 2024 05:00:00 GMT"
 
 
-def test_atom_feed(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_atom_feed(httpserver: HTTPServer, http_client: HttpClient) -> None:
     httpserver.expect_request("/atom").respond_with_data(
         fixture_bytes("atom.xml"), content_type="application/atom+xml"
     )
-    items, _ = RssFetcher(client).fetch(
+    items, _ = RssFetcher(http_client).fetch(
         SourceConfig("cek", "rss", httpserver.url_for("/atom")), FetchState()
     )
     assert [i.external_id for i in items] == [
@@ -74,7 +74,7 @@ def test_atom_feed(httpserver: HTTPServer, client: HttpClient) -> None:
 
 
 def test_rss_full_text_respects_robots_and_extracts_article(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     article = (
         "<html><head><script>track()</script></head><body><nav><p>Beranda Politik Ekonomi</p>"
@@ -96,7 +96,7 @@ def test_rss_full_text_respects_robots_and_extracts_article(
     )
     httpserver.expect_request("/artikel/1").respond_with_data(article, content_type="text/html")
     src = SourceConfig("berita", "rss", httpserver.url_for("/feed"), {"full_text": True})
-    items, state = RssFetcher(client).fetch(src, FetchState())
+    items, state = RssFetcher(http_client).fetch(src, FetchState())
     by_url = {i.url: i for i in items}
     full = by_url[httpserver.url_for("/artikel/1")]
     assert full.text.startswith("Isi berita lengkap") and "Paragraf kedua" in full.text
@@ -108,7 +108,9 @@ def test_rss_full_text_respects_robots_and_extracts_article(
     assert state.cursor and "berita:berita-1001" in json.loads(state.cursor)["seen"]
 
 
-def test_wordpress_pages_and_modified_cursor(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_wordpress_pages_and_modified_cursor(
+    httpserver: HTTPServer, http_client: HttpClient
+) -> None:
     def handler(request: Request) -> Response:
         page = request.args.get("page")
         body = {"1": fixture_bytes("wp_page1.json"), "2": fixture_bytes("wp_page2.json")}.get(
@@ -118,13 +120,13 @@ def test_wordpress_pages_and_modified_cursor(httpserver: HTTPServer, client: Htt
 
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_handler(handler)
     src = SourceConfig("tbh", "wordpress", httpserver.url_for("/"), {"per_page": 2})
-    items, state = WordPressFetcher(client).fetch(src, FetchState())
+    items, state = WordPressFetcher(http_client).fetch(src, FetchState())
     assert [i.external_id for i in items] == ["tbh:501", "tbh:502", "tbh:503"]
     assert items[0].title and items[0].title.startswith("[SALAH]")
     assert items[0].published_at is not None and items[0].published_at.hour == 1
     assert state.cursor == "2024-01-11T01:00:00"
 
-    WordPressFetcher(client).fetch(src, state)
+    WordPressFetcher(http_client).fetch(src, state)
     last = httpserver.log[-1][0]
     assert last.args["modified_after"] == "2024-01-11T01:00:00" or last.args[
         "modified_after"
@@ -133,7 +135,7 @@ def test_wordpress_pages_and_modified_cursor(httpserver: HTTPServer, client: Htt
 
 
 def test_mastodon_tag_timeline_and_min_id_cursor(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     calls: list[dict[str, str]] = []
 
@@ -145,7 +147,7 @@ def test_mastodon_tag_timeline_and_min_id_cursor(
 
     httpserver.expect_request("/api/v1/timelines/tag/pemilu").respond_with_handler(handler)
     src = SourceConfig("m", "mastodon", httpserver.url_for("/"), {"tag": "#pemilu"})
-    items, state = MastodonFetcher(client).fetch(src, FetchState())
+    items, state = MastodonFetcher(http_client).fetch(src, FetchState())
     assert len(items) == 2
     assert (
         items[0].external_id == "https://mastodon.example/users/warga/statuses/111800000000000003"
@@ -155,18 +157,18 @@ def test_mastodon_tag_timeline_and_min_id_cursor(
     assert items[0].language == "id" and items[1].language == "en"
     assert items[1].author == "reporter@other.example"
     assert state.cursor == "111800000000000003"
-    items2, state2 = MastodonFetcher(client).fetch(src, state)
+    items2, state2 = MastodonFetcher(http_client).fetch(src, state)
     assert items2 == [] and state2.cursor == state.cursor
     assert calls[-1]["min_id"] == "111800000000000003"
 
 
-def test_telegram_preview_html(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_telegram_preview_html(httpserver: HTTPServer, http_client: HttpClient) -> None:
     httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     httpserver.expect_request("/s/kabarpemilu").respond_with_data(
         fixture_bytes("telegram.html"), content_type="text/html; charset=utf-8"
     )
     src = SourceConfig("tg", "telegram", httpserver.url_for("/"), {"channel": "@kabarpemilu"})
-    items, state = TelegramFetcher(client).fetch(src, FetchState())
+    items, state = TelegramFetcher(http_client).fetch(src, FetchState())
     # Message 122 is a photo without a caption: nothing to classify, skipped.
     assert [i.external_id for i in items] == ["kabarpemilu/120", "kabarpemilu/121"]
     assert items[0].text == (
@@ -176,21 +178,21 @@ def test_telegram_preview_html(httpserver: HTTPServer, client: HttpClient) -> No
     assert items[0].url == "https://t.me/kabarpemilu/120" and items[0].author == "Kabar Pemilu"
     assert items[1].published_at is not None and items[1].published_at.hour == 8
     assert state.cursor == "121"
-    again, state2 = TelegramFetcher(client).fetch(src, state)
+    again, state2 = TelegramFetcher(http_client).fetch(src, state)
     assert again == [] and state2.cursor == "121"
 
 
-def test_reddit_listing(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_reddit_listing(httpserver: HTTPServer, http_client: HttpClient) -> None:
     httpserver.expect_request("/r/indonesia/new.json").respond_with_data(
         fixture_bytes("reddit_new.json"), content_type="application/json"
     )
     src = SourceConfig("r", "reddit", httpserver.url_for("/"), {"subreddit": "r/indonesia"})
-    items, state = RedditFetcher(client).fetch(src, FetchState())
+    items, state = RedditFetcher(http_client).fetch(src, FetchState())
     assert [i.external_id for i in items] == ["t3_19abcde", "t3_19abcdd"]
     assert items[0].text.startswith("Pesan berantai soal syarat ke TPS\n\nDi grup WA")
     assert items[0].url and items[0].url.startswith("https://www.reddit.com/r/indonesia/")
     assert state.cursor == repr(1705140000.0)
-    again, _ = RedditFetcher(client).fetch(src, state)
+    again, _ = RedditFetcher(http_client).fetch(src, state)
     assert again == []  # everything is at or before the cursor
 
 

@@ -46,11 +46,11 @@ def _posts(rt: Runtime) -> list[Post]:
 
 
 def test_two_feeds_sharing_guids_keep_all_18_items(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     _serve_tempo(httpserver)
     _add_tempo(crt, httpserver)
-    reports = {r.name: r for r in collect_due(crt, client)}
+    reports = {r.name: r for r in collect_due(crt, http_client)}
     assert {n: (r.new, r.updated, r.error) for n, r in reports.items()} == {
         "tempo-ekonomi": (9, 0, None),
         "tempo-hukum": (9, 0, None),
@@ -79,7 +79,7 @@ def test_two_feeds_sharing_guids_keep_all_18_items(
 
     # Re-runs change nothing, in either order (the old keying flipped rows back and forth).
     for name in ("tempo-hukum", "tempo-ekonomi", "tempo-hukum"):
-        again = run_now(crt, name, client)
+        again = run_now(crt, name, http_client)
         assert (again.new, again.updated, again.error) == (0, 0, None)
     after = _posts(crt)
     assert [(p.id, p.source_id, p.title, p.content_hash) for p in after] == [
@@ -88,7 +88,7 @@ def test_two_feeds_sharing_guids_keep_all_18_items(
 
 
 def test_same_guid_within_one_feed_is_one_item(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     body = fixture_bytes("tempo_hukum.xml").replace(
         b'<guid isPermaLink="false">2</guid>', b'<guid isPermaLink="false">1</guid>'
@@ -97,7 +97,7 @@ def test_same_guid_within_one_feed_is_one_item(
     with crt.session() as s:
         spec = SourceSpec(name="h", kind="rss", url=httpserver.url_for("/hukum"))
         service.add(s, spec, "t", policy=LOCAL)
-    [report] = collect_due(crt, client)
+    [report] = collect_due(crt, http_client)
     assert report.new == 8  # a feed repeating its own guid names one item; the later copy wins
     with crt.session() as s:
         assert s.scalar(select(func.count()).select_from(Post)) == 8

@@ -12,6 +12,7 @@ from monitor.cli.main import app
 from monitor.core.runtime import Runtime
 from monitor.posts import service
 from monitor.posts.models import Post
+from tests.support.client import app_client
 
 VALID = [
     {"external_id": f"ok-{i}", "text": f"Warga desa {i} antusias menyambut pilkada serentak"}
@@ -86,12 +87,10 @@ def test_database_refusal_costs_only_the_refused_item(rt: Runtime) -> None:
 
 
 def test_push_api_edge_dates_are_clear_errors_never_a_lost_batch(rt: Runtime) -> None:
-    from fastapi.testclient import TestClient
 
-    from api.app import create_app
     from monitor.keys import service as keys
 
-    api = TestClient(create_app(rt))
+    api = app_client(rt)
     with rt.session() as s:
         _, plaintext = keys.create_key(s, "admin-key", "admin", [])
     admin = {"Authorization": f"Bearer {plaintext}"}
@@ -112,12 +111,9 @@ def test_push_api_edge_dates_are_clear_errors_never_a_lost_batch(rt: Runtime) ->
 def test_cursors_with_huge_ids_or_edge_dates_are_400_not_500(rt: Runtime) -> None:
     import base64
 
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from monitor.keys import service as keys
 
-    api = TestClient(create_app(rt))
+    api = app_client(rt)
     with rt.session() as s:
         _, plaintext = keys.create_key(s, "admin-key", "admin", [])
     admin = {"Authorization": f"Bearer {plaintext}"}

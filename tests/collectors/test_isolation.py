@@ -80,11 +80,11 @@ HOSTILE_WP = [
 
 
 def test_wordpress_hostile_page_stores_every_valid_post(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json(HOSTILE_WP)
     src = SourceConfig("situs", "wordpress", httpserver.url_for("/"))
-    fetcher = WordPressFetcher(client)
+    fetcher = WordPressFetcher(http_client)
     items, state = fetcher.fetch(src, FetchState())
     by_id = {i.raw["wp_id"] if i.raw else None: i for i in items}
     assert set(by_id) == {101, 102, 103, 104, 105, 106, 107, 2**70, 108, 109}
@@ -102,7 +102,9 @@ def test_wordpress_hostile_page_stores_every_valid_post(
     assert by_id[2**70].external_id == f"situs:{2**70}"
 
 
-def test_wordpress_poisoned_cursor_is_dropped(httpserver: HTTPServer, client: HttpClient) -> None:
+def test_wordpress_poisoned_cursor_is_dropped(
+    httpserver: HTTPServer, http_client: HttpClient
+) -> None:
     seen: list[dict[str, str]] = []
 
     def handler(request):  # type: ignore[no-untyped-def]
@@ -113,7 +115,7 @@ def test_wordpress_poisoned_cursor_is_dropped(httpserver: HTTPServer, client: Ht
 
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_handler(handler)
     src = SourceConfig("situs", "wordpress", httpserver.url_for("/"))
-    _, state = WordPressFetcher(client).fetch(src, FetchState(cursor="9999-12-31T23:59:59"))
+    _, state = WordPressFetcher(http_client).fetch(src, FetchState(cursor="9999-12-31T23:59:59"))
     assert "modified_after" not in seen[0]  # a cursor from the year 9999 is ignored
     assert state.cursor == "2026-11-30T03:00:00"
 
@@ -134,7 +136,7 @@ def _status(sid: Any, acct: str = "warga", **extra: Any) -> dict[str, Any]:
 
 
 def test_mastodon_ids_compared_as_integers_and_bounded(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     now_id = int(datetime.now(UTC).timestamp() * 1000) << 16
     rows = [
@@ -150,7 +152,7 @@ def test_mastodon_ids_compared_as_integers_and_bounded(
     ]
     httpserver.expect_request("/api/v1/timelines/tag/pilkada").respond_with_json(rows)
     src = SourceConfig("m", "mastodon", httpserver.url_for("/"), {"tag": "pilkada"})
-    fetcher = MastodonFetcher(client)
+    fetcher = MastodonFetcher(http_client)
     items, state = fetcher.fetch(src, FetchState())
     assert len(items) == 4 and len(fetcher.dropped) == 5
     assert state.cursor == str(now_id - 3)  # the largest integer id, not the longest string
@@ -162,13 +164,13 @@ def test_mastodon_ids_compared_as_integers_and_bounded(
     # A cursor poisoned before ids were bounded is ignored instead of asking for the year 3000.
     httpserver.clear()
     httpserver.expect_request("/api/v1/timelines/tag/pilkada").respond_with_json(rows[:1])
-    again, state2 = MastodonFetcher(client).fetch(src, FetchState(cursor=str(2**70)))
+    again, state2 = MastodonFetcher(http_client).fetch(src, FetchState(cursor=str(2**70)))
     assert len(again) == 1 and state2.cursor == str(now_id - 3)
     assert "min_id" not in httpserver.log[-1][0].args
 
 
 def test_reddit_far_future_timestamp_never_becomes_the_cursor(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     children = [
         {
@@ -207,7 +209,7 @@ def test_reddit_far_future_timestamp_never_becomes_the_cursor(
         {"data": {"children": children, "after": None}}
     )
     src = SourceConfig("r", "reddit", httpserver.url_for("/"), {"subreddit": "x"})
-    fetcher = RedditFetcher(client)
+    fetcher = RedditFetcher(http_client)
     items, state = fetcher.fetch(src, FetchState())
     assert [i.external_id for i in items] == ["t3_a1", "t3_a2"]
     assert len(fetcher.dropped) == 2
@@ -218,14 +220,14 @@ TELEGRAM = fixture_bytes("telegram_replies.html")
 
 
 def test_telegram_reply_keeps_its_own_text_and_service_messages_are_skipped(
-    httpserver: HTTPServer, client: HttpClient
+    httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
     httpserver.expect_request("/s/infopemilu").respond_with_data(
         TELEGRAM, content_type="text/html; charset=utf-8"
     )
     src = SourceConfig("tg", "telegram", httpserver.url_for("/"), {"channel": "infopemilu"})
-    fetcher = TelegramFetcher(client)
+    fetcher = TelegramFetcher(http_client)
     items, state = fetcher.fetch(src, FetchState())
     by_id = {i.external_id: i for i in items}
     assert sorted(by_id) == ["infopemilu/40", "infopemilu/41", "infopemilu/42"]
@@ -239,7 +241,7 @@ def test_telegram_reply_keeps_its_own_text_and_service_messages_are_skipped(
     assert len(fetcher.dropped) == 1 and "out of range" in fetcher.dropped[0]
     assert state.cursor == "42"  # the impossible id never becomes the cursor
     # A cursor poisoned before ids were bounded reads a fresh page instead of nothing.
-    again, _ = TelegramFetcher(client).fetch(src, FetchState(cursor="99999999999999999999"))
+    again, _ = TelegramFetcher(http_client).fetch(src, FetchState(cursor="99999999999999999999"))
     assert len(again) == 3
 
 
@@ -250,13 +252,13 @@ def crt(rt: Runtime, tmp_path: Path) -> Runtime:
 
 
 def test_hostile_page_stored_on_both_databases_and_drops_shown(
-    crt: Runtime, httpserver: HTTPServer, client: HttpClient
+    crt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
     httpserver.expect_request("/wp-json/wp/v2/posts").respond_with_json(HOSTILE_WP)
     with crt.session() as s:
         spec = SourceSpec(name="situs", kind="wordpress", url=httpserver.url_for("/"))
         service.add(s, spec, "t", policy=LOCAL)
-    [report] = collect_due(crt, client)
+    [report] = collect_due(crt, http_client)
     assert report.error is None and report.new == 10 and report.dropped == 2
     with crt.session() as s:
         posts = list(s.scalars(select(Post)))

@@ -36,6 +36,9 @@ from tests.alerts.conftest import Mailbox
 from tests.alerts.seed import hot_jambi
 from tests.support.processes import free_port
 
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
+
 LOCAL = OutboundPolicy.allowing("127.0.0.1")
 
 

@@ -9,7 +9,6 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
 from tests.review.seed import Seed, auth, seed
 
@@ -18,11 +17,6 @@ from tests.review.seed import Seed, auth, seed
 def seeded(rt: Runtime) -> Seed:
     with rt.session() as s:
         return seed(s)
-
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
 
 
 def _decide(client: TestClient, seeded: Seed, item: int, body: dict[str, object]) -> None:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.alerts import repository as alert_repository
 from monitor.alerts.service import message_for
 from monitor.core.base import utcnow
@@ -18,12 +17,11 @@ from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM
 from tests.alerts.seed import BURST_TEXTS, auth, hot_jambi
 from tests.regions.seed import load, post
+from tests.support.client import app_client
 from tests.web.conftest import web_login
 
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 def _late_evening_post(rt: Runtime) -> tuple[dict[str, str], datetime]:
@@ -62,7 +60,7 @@ def test_region_summary_counts_local_days_and_gives_offsets(
 
 def test_liaison_page_says_its_period_in_the_regions_zone(rt: Runtime) -> None:
     plain, at = _late_evening_post(rt)
-    browser = TestClient(create_app(rt), follow_redirects=False)
+    browser = app_client(rt, follow_redirects=False)
     web_login(browser, plain["jambi"])
     html = browser.get("/ui/liaison").text
     found = re.search(r'<span id="liaison-period">([^<]+)</span>', html)
@@ -72,7 +70,7 @@ def test_liaison_page_says_its_period_in_the_regions_zone(rt: Runtime) -> None:
     # The trend chart's last day is the local today, and the post sits on it.
     assert at.astimezone(ZONES["WIB"]).strftime("%d-%m-%Y") == today
 
-    sulsel = TestClient(create_app(rt), follow_redirects=False)
+    sulsel = app_client(rt, follow_redirects=False)
     web_login(sulsel, plain["sulsel"])
     other = re.search(r'<span id="liaison-period">([^<]+)</span>', sulsel.get("/ui/liaison").text)
     assert other and other.group(1).endswith(" WITA")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.items.endpoints import _json_page
 from monitor.core.runtime import Runtime
 from monitor.desk import narratives, queue
@@ -18,6 +16,7 @@ from monitor.flows import priority as flow_priority
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
 from monitor.regions.models import IkpScore
+from tests.support.client import app_client
 from tests.web.seed import seed
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
@@ -111,7 +110,7 @@ def test_hostile_cursors_are_refused_clearly(db: Session, cursor: str) -> None:
 def test_the_api_groups_on_request_and_explains_the_priority(rt: Runtime) -> None:
     with rt.session() as s:
         seeded = seed(s)
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     headers = {"Authorization": f"Bearer {seeded.keys['reviewer']}"}
     flat = client.get("/api/v1/items", headers=headers, params={"group": "none"}).json()
     assert len(flat["items"]) == len(seeded.post_ids)  # group=none: one row per post

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from api.items.endpoints import _json_page
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
@@ -20,16 +18,19 @@ from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
 from monitor.regions.models import Region
 from monitor.reviews.models import Claim
+from tests.support.client import app_client
+from tests.support.posts import make_post
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
 
 
 def _post(session: Session, i: int, text: str, priority: float) -> Post:
     now = utcnow()
-    post = Post(
+    post = make_post(
+        session,
+        text,
         platform="telegram",
         external_id=f"rows-{i}",
-        text=text,
         fetched_at=now - timedelta(minutes=i),
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         flagged=True,
@@ -38,8 +39,6 @@ def _post(session: Session, i: int, text: str, priority: float) -> Post:
         priority=priority,
         review_status="new",
     )
-    session.add(post)
-    session.flush()
     return post
 
 
@@ -101,7 +100,7 @@ def test_a_revoked_key_is_refused_on_the_very_next_request(rt: Runtime) -> None:
         _seed(s)
         key, plaintext = keys.create_key(s, "soon-revoked", "reviewer")
         key_id = key.id
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     headers = {"Authorization": f"Bearer {plaintext}"}
     assert client.get("/api/v1/items", headers=headers).status_code == 200
     with rt.session() as s:

@@ -11,6 +11,7 @@ from classifiers.contracts import LABELS
 from monitor.core.base import utcnow
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
+from tests.support.posts import make_post
 
 VERSION = "test-rematch"
 
@@ -18,10 +19,11 @@ VERSION = "test-rematch"
 def scored_post(db: Session, key: str, text: str, age: timedelta = timedelta(0)) -> Post:
     """Store a classified, unflagged post with its four label predictions."""
     now = utcnow()
-    post = Post(
+    post = make_post(
+        db,
+        text,
         platform="telegram",
         external_id=key,
-        text=text,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         fetched_at=now - age,
         classified_at=now - age,
@@ -31,8 +33,6 @@ def scored_post(db: Session, key: str, text: str, age: timedelta = timedelta(0))
         labels=[],
         priority=0.0,
     )
-    db.add(post)
-    db.flush()
     for label in LABELS:
         db.add(
             Prediction(

@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from api.app import create_app
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, build_runtime
 from monitor.core.settings import load_settings
 from monitor.keys.service import create_key
+from tests.support.client import app_client
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def test_exports_and_figures_read_the_replica(replica_rt: Runtime) -> None:
     with replica_rt.session() as s:
         assert s.scalar(text("SELECT current_user")) != "waspada_reader_t"
         _, key = create_key(s, "replica-admin", "admin")
-    client = TestClient(create_app(replica_rt))
+    client = app_client(replica_rt)
     headers = {"Authorization": f"Bearer {key}"}
     csv = client.get("/api/v1/export/items.csv", headers=headers)
     assert csv.status_code == 200 and csv.text.startswith("id,"), csv.text[:300]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
 from monitor.modelversions.models import ModelVersion
 from monitor.scheduler import repository as heartbeats
+from tests.support.client import app_client
 
 
 def test_healthz_and_request_id(rt: Runtime) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     res = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert res.status_code == 200 and res.json() == {"status": "ok"}
     assert res.headers["x-request-id"] == "abc-123"
@@ -21,7 +20,7 @@ def test_healthz_and_request_id(rt: Runtime) -> None:
 
 
 def test_readyz_reports_each_check(rt: Runtime, db: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     res = client.get("/readyz")
     assert res.status_code == 503
     checks = res.json()["checks"]
@@ -43,7 +42,7 @@ def test_readyz_reports_each_check(rt: Runtime, db: Session, tmp_path) -> None: 
 
 
 def test_errors_are_problem_details(rt: Runtime) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     res = client.get("/no-such-path")
     assert res.status_code == 404
     assert res.headers["content-type"].startswith("application/problem+json")
@@ -51,13 +50,13 @@ def test_errors_are_problem_details(rt: Runtime) -> None:
 
 
 def test_oversized_body_is_rejected(rt: Runtime) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     res = client.post("/healthz", content=b"x" * (6 * 1024 * 1024))
     assert res.status_code == 413
     assert res.json()["title"] == "Isi permintaan terlalu besar"
 
 
 def test_openapi_and_docs_are_served(rt: Runtime) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     assert client.get("/openapi.json").json()["info"]["title"] == "Waspada"
     assert client.get("/docs").status_code == 200

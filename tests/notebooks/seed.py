@@ -22,6 +22,7 @@ from monitor.regions.models import Region
 from monitor.reviews.models import Review
 from monitor.sources.models import Source
 from tests.conftest import SHARED_DATA
+from tests.support.posts import make_post, tag_region
 
 PROVINCES = [
     ("31", "DKI Jakarta"),
@@ -92,29 +93,20 @@ def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
         for i, ex in enumerate(examples):
             h = _digest(ex.id)
             at = now - timedelta(days=h % days, hours=h % 23, minutes=i)
-            post = Post(
+            post = make_post(
+                s,
+                ex.text,
                 source_id=sources[h % len(sources)].id,
                 platform="rss",
                 external_id=f"nb-{ex.id}",
                 url=f"https://example.id/{ex.id}",
-                text=ex.text,
                 language="id",
                 published_at=at,
                 fetched_at=at,
                 content_hash=hashlib.sha256(ex.text.encode()).hexdigest(),
             )
-            s.add(post)
-            s.flush()
             code = PROVINCES[(h // 7) % len(PROVINCES)][0]
-            s.add(
-                PostRegion(
-                    post_id=post.id,
-                    region_code=code,
-                    province_code=code,
-                    origin="text",
-                    evidence=code,
-                )
-            )
+            tag_region(s, post, code)
             truth[post.id] = [label for label, v in ex.labels.items() if v == 1]
     classifier = models_loaded(rt, version)
     score_pending(rt, classifier=classifier, matcher=None)

@@ -14,6 +14,7 @@ from monitor.posts.models import Post
 from monitor.posts.regiontags import tag_posts
 from monitor.regions.service import load_regions
 from monitor.sources.models import Source
+from tests.support.posts import make_post
 
 _ids = itertools.count(1)
 
@@ -47,11 +48,12 @@ def post(
 ) -> Post:
     """Add a post and run the region arrival hook on it."""
     n = next(_ids)
-    p = Post(
+    p = make_post(
+        session,
+        text,
         source_id=src.id if src else None,
         platform="test",
         external_id=f"p{n}-{hashlib.md5(text.encode()).hexdigest()[:8]}",
-        text=text,
         content_hash=hashlib.sha256(f"{n}{text}".encode()).hexdigest(),
         fetched_at=at or utcnow(),
         published_at=at,
@@ -60,8 +62,6 @@ def post(
         review_status=status,
         cluster_id=cluster_id,
     )
-    session.add(p)
-    session.flush()
     if tag:
         tag_posts(session, [p])
     return p

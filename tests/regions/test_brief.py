@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from api.app import create_app
 from monitor.cli.main import app
 from monitor.clusters.models import Cluster
 from monitor.core.db import make_engine
@@ -21,7 +20,11 @@ from monitor.keys import service as keys
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from tests.alerts.seed import HotJambi, auth, hot_jambi
+from tests.support.client import app_client
 from tests.web.conftest import web_login
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 DEBUNK = {
     "id": "mafindo-777",
@@ -31,11 +34,6 @@ DEBUNK = {
     "publisher": "Mafindo",
     "verdict": "false",
 }
-
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
 
 
 def _world(rt: Runtime) -> HotJambi:
@@ -113,7 +111,7 @@ def test_liaison_cannot_get_another_regions_brief(rt: Runtime, client: TestClien
     res = client.get("/api/v1/regions/15.99/brief", headers=auth(w.keys["liaison-15"]))
     assert res.status_code == 404
     # The liaison's page links their own region's brief; the browser session downloads it.
-    browser = TestClient(create_app(rt), follow_redirects=False)
+    browser = app_client(rt, follow_redirects=False)
     web_login(browser, w.keys["liaison-15"])
     page = browser.get("/ui/liaison")
     assert 'href="/api/v1/regions/15/brief?format=pdf"' in page.text

@@ -8,15 +8,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.regions.tiles import NO_DATA, PALETTE
 from monitor.core.runtime import Runtime
 from tests.alerts.seed import HotJambi, auth, hot_jambi
 
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 def _world(rt: Runtime, confirmed: int = 0) -> HotJambi:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
@@ -16,6 +17,9 @@ from monitor.keys.service import principal_of
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 from tests.regions.seed import load, post
+
+# One regions load per session (tests/conftest.py::regions_engine), not one per test.
+pytestmark = pytest.mark.regions
 
 
 def _liaison(db: Session) -> Principal:

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
 from monitor.modelversions.models import ModelVersion
-from monitor.posts.models import Post, PostRegion
+from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from monitor.predictions.service import refresh_uncertainty
 from monitor.regions.models import Region
+from tests.support.posts import make_post, tag_region
 
 THRESHOLDS = {"hoax": 0.6, "money_politics": 0.4, "black_campaign": 0.7, "identity_politics": 0.7}
 
@@ -40,11 +41,12 @@ def _post(
     thresholds: dict[str, float] = THRESHOLDS,
 ) -> Post:
     flags = {label: score >= thresholds[label] for label, score in scores.items()}
-    post = Post(
+    post = make_post(
+        s,
+        f"teks {n}",
         platform="rss",
         external_id=f"mix-{n}",
         url=f"https://example.id/mix/{n}",
-        text=f"teks {n}",
         fetched_at=utcnow() - timedelta(minutes=n),
         content_hash=hashlib.sha256(f"mix{n}".encode()).hexdigest(),
         model_version=version,
@@ -54,17 +56,7 @@ def _post(
         priority=1 - n / 100,
         classified_at=utcnow(),
     )
-    s.add(post)
-    s.flush()
-    s.add(
-        PostRegion(
-            post_id=post.id,
-            region_code=region,
-            province_code=region.split(".")[0],
-            origin="text",
-            evidence=region,
-        )
-    )
+    tag_region(s, post, region)
     for label, score in scores.items():
         s.add(
             Prediction(

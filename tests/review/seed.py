@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
-from monitor.posts.models import Post, PostRegion
+from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from monitor.regions.models import Region
+from tests.support.posts import make_post, tag_region
 
 REGIONS = [
     ("15", "Jambi", "province", None),
@@ -44,12 +45,13 @@ def add_post(
 ) -> Post:
     """Store one flagged post with a prediction and a region."""
     now = utcnow()
-    post = Post(
+    post = make_post(
+        session,
+        text,
         platform="rss",
         external_id=f"ext-{n}-{region}",
         url=f"https://example.id/{n}",
         title=f"Judul {n}",
-        text=text,
         fetched_at=now - timedelta(minutes=n),
         content_hash=hashlib.sha256(f"{n}{text}".encode()).hexdigest(),
         raw={"n": n},
@@ -61,17 +63,7 @@ def add_post(
         cluster_id=cluster_id,
         classified_at=now,
     )
-    session.add(post)
-    session.flush()
-    session.add(
-        PostRegion(
-            post_id=post.id,
-            region_code=region,
-            province_code=region.split(".")[0],
-            origin="text",
-            evidence=region,
-        )
-    )
+    tag_region(session, post, region)
     session.add(
         Prediction(
             post_id=post.id,

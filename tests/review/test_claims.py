@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.app import create_app
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.reviews.models import Claim
 from tests.review.seed import Seed, auth, seed
+from tests.support.client import app_client
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def _at(value: str) -> datetime:
 def test_one_reviewer_per_item_until_the_lease_expires(
     short_lease_rt: Runtime, seeded: Seed
 ) -> None:
-    client = TestClient(create_app(short_lease_rt))
+    client = app_client(short_lease_rt)
     a, b = auth(seeded.keys["reviewer"]), auth(seeded.keys["reviewer2"])
     item = seeded.jambi[0]
 
@@ -77,7 +76,7 @@ def test_one_reviewer_per_item_until_the_lease_expires(
 
 
 def test_released_items_return_to_everyone(rt: Runtime, seeded: Seed) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     a, b = auth(seeded.keys["reviewer"]), auth(seeded.keys["reviewer2"])
     item = seeded.jambi[1]
     assert client.post(f"/api/v1/items/{item}/claim", headers=a).status_code == 200

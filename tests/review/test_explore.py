@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
 from tests.review.mixseed import Mixed, seed_mix
 from tests.review.seed import auth
@@ -15,11 +14,6 @@ from tests.review.seed import auth
 def mixed(rt: Runtime) -> Mixed:
     with rt.session() as s:
         return seed_mix(s)
-
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
 
 
 def _page(client: TestClient, key: str, **params: object) -> dict[str, object]:

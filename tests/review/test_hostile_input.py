@@ -37,12 +37,7 @@ def seeded(rt: Runtime) -> Seed:
         return seed(s)
 
 
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    app = create_app(rt)
-    # These tests fire hundreds of probes with one key; the limit itself has its own test.
-    app.state.rate_limiter = RateLimiter(rate=1000.0, burst=10_000)
-    return TestClient(app)
+pytestmark = pytest.mark.client(unlimited=True)
 
 
 def test_hostile_filters_are_harmless(client: TestClient, seeded: Seed, rt: Runtime) -> None:

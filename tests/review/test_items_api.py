@@ -9,7 +9,6 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.audit import service as audit
 from monitor.core.runtime import Runtime
 from tests.review.seed import Seed, add_post, auth, seed
@@ -19,11 +18,6 @@ from tests.review.seed import Seed, add_post, auth, seed
 def seeded(rt: Runtime) -> Seed:
     with rt.session() as s:
         return seed(s)
-
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
 
 
 def test_queue_lists_pages_and_filters(client: TestClient, seeded: Seed) -> None:

@@ -20,9 +20,7 @@ def seeded(rt: Runtime) -> Seed:
         return seed(s)
 
 
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt), raise_server_exceptions=False)
+pytestmark = pytest.mark.client(raise_server_exceptions=False)
 
 
 def _problem(res: httpx.Response, status: int) -> dict[str, object]:

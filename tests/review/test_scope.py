@@ -10,7 +10,6 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
 from tests.review.seed import Seed, auth, seed
 
@@ -19,11 +18,6 @@ from tests.review.seed import Seed, auth, seed
 def seeded(rt: Runtime) -> Seed:
     with rt.session() as s:
         return seed(s)
-
-
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt))
 
 
 def _ids(res) -> set[int]:  # type: ignore[no-untyped-def]

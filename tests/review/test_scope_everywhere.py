@@ -17,8 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.app import create_app
-from api.auth.ratelimit import RateLimiter
 from monitor.alerts.models import Alert
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
@@ -67,11 +65,7 @@ def world(rt: Runtime) -> World:
         return World(seeded, only_jakarta.id, alerts)
 
 
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    app = create_app(rt)
-    app.state.rate_limiter = RateLimiter(rate=1000.0, burst=10_000)
-    return TestClient(app)
+pytestmark = pytest.mark.client(unlimited=True)
 
 
 def _clean(body: str) -> None:

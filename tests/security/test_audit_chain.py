@@ -14,12 +14,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.app import create_app
 from classifiers.models.train import TrainedModel
 from monitor.audit import checkpoints, keyring
 from monitor.audit import service as audit
@@ -32,6 +30,7 @@ from monitor.modelversions.loading import ModelRefused, load_promoted
 from monitor.research.promote import promote
 from monitor.scheduler import repository as heartbeats
 from tests.classifiers.conftest import small_model
+from tests.support.client import app_client
 
 __all__ = ["small_model"]  # the session fixture, shared with tests/classifiers
 
@@ -160,7 +159,7 @@ def test_decisions_promotions_and_thresholds_are_audited_and_edits_refused(
         with pytest.raises(ValueError, match="outside"):
             models.set_thresholds(s, row.version, {"hoax": 1.01}, actor="ops")
         assert load_promoted(s, rt.settings) is not None
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     with rt.session() as s:
         heartbeats.beat(s, "scheduler")
     assert client.get("/readyz").json()["checks"]["model"]["ok"] is True

@@ -31,6 +31,7 @@ from monitor.keys import service as keys
 from monitor.keys.service import principal_of
 from tests.alerts.conftest import LOCAL, SECRET_15, Receivers, receivers
 from tests.alerts.seed import alert_now, burst, load
+from tests.support.client import app_client
 from tests.support.processes import free_port
 from tests.web.conftest import csrf_of
 
@@ -55,6 +56,7 @@ def _subscribe(rt: Runtime, receivers: Receivers, expires_in: timedelta) -> tupl
         return key.id, sub.id
 
 
+@pytest.mark.regions
 def test_an_expired_key_gets_no_alerts(rt: Runtime, receivers: Receivers) -> None:
     receivers.webhook("/hook", SECRET_15)
     # Two hours ago: expired whatever the minute, since `alert_now` is up to 50 minutes ahead of
@@ -69,6 +71,7 @@ def test_an_expired_key_gets_no_alerts(rt: Runtime, receivers: Receivers) -> Non
     assert receivers.at("/hook") == []
 
 
+@pytest.mark.regions
 def test_a_key_expiring_after_queueing_is_not_sent_to(rt: Runtime, receivers: Receivers) -> None:
     receivers.webhook("/hook", SECRET_15)
     key_id, sub_id = _subscribe(rt, receivers, expires_in=timedelta(hours=1))
@@ -105,7 +108,7 @@ def scrypt_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_failed_keys_get_429_before_any_hashing(rt: Runtime, scrypt_calls: list[int]) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     with rt.session() as s:
         row, good = keys.create_key(s, "ani", "reviewer")
         prefix = row.prefix
@@ -144,7 +147,7 @@ def test_a_key_prefix_is_limited_across_addresses(rt: Runtime, scrypt_calls: lis
 def test_logout_ends_the_session_server_side(rt: Runtime) -> None:
     with rt.session() as s:
         _, key = keys.create_key(s, "cici", "reviewer")
-    client = TestClient(create_app(rt), follow_redirects=False)
+    client = app_client(rt, follow_redirects=False)
     page = client.get("/ui/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token
@@ -156,7 +159,7 @@ def test_logout_ends_the_session_server_side(rt: Runtime) -> None:
     assert queue.status_code == 200
     out = client.post("/ui/logout", data={"csrf_token": csrf_of(queue.text)})
     assert out.status_code == 303
-    replay = TestClient(create_app(rt), follow_redirects=False, cookies=stolen)
+    replay = app_client(rt, follow_redirects=False, cookies=stolen)
     assert replay.get("/ui/").status_code == 303  # back to the login page
     assert replay.get(ITEMS).status_code == 401
 

@@ -13,8 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from api.app import create_app
-from api.auth.ratelimit import RateLimiter
 from monitor.alerts import subscriptions
 from monitor.alerts.models import Subscription
 from monitor.core import migrate, secretbox
@@ -32,11 +30,7 @@ TOKEN = "tok3n-s3cret-value"
 PASSWORD = "pa55-w0rd-value"
 
 
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    app = create_app(rt)
-    app.state.rate_limiter = RateLimiter(rate=1000.0, burst=10_000)
-    return TestClient(app)
+pytestmark = pytest.mark.client(unlimited=True)
 
 
 def test_source_credentials_are_masked_for_non_admins(rt: Runtime, client: TestClient) -> None:

@@ -14,8 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.app import create_app
-from api.auth.ratelimit import RateLimiter
 from monitor.alerts import service as alerts
 from monitor.alerts.models import Alert
 from monitor.alerts.rules import RuleConfig
@@ -48,11 +46,7 @@ def world(rt: Runtime) -> tuple[dict[str, str], int, int]:
         return seeded.keys, cluster.id, jambi.id
 
 
-@pytest.fixture
-def client(rt: Runtime) -> TestClient:
-    app = create_app(rt)
-    app.state.rate_limiter = RateLimiter(rate=1000.0, burst=10_000)
-    return TestClient(app)
+pytestmark = pytest.mark.client(unlimited=True)
 
 
 def _no_whole_cluster_figures(blob: object) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
+from tests.support.client import app_client
 from tests.web.seed import Seeded, seed
 
 
@@ -42,7 +42,7 @@ def browser_as(rt: Runtime, seeded: Seeded) -> Callable[[str], tuple[TestClient,
     """Return a function giving a logged-in client (and its CSRF token) for a role."""
 
     def make(role: str) -> tuple[TestClient, str]:
-        client = TestClient(create_app(rt), follow_redirects=False)
+        client = app_client(rt, follow_redirects=False)
         return client, web_login(client, seeded.keys[role])
 
     return make

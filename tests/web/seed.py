@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
-from monitor.posts.models import Post, PostRegion
+from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from monitor.regions.models import Region
+from tests.support.posts import make_post, tag_region
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 MODEL = "test-model-1"
@@ -87,12 +88,13 @@ def _post(
     session: Session, i: int, text: str, labels: list[str], score: float, **kw: object
 ) -> Post:
     now = utcnow()
-    post = Post(
+    post = make_post(
+        session,
+        text,
         platform="whatsapp" if i % 2 else "twitter",
         external_id=f"web-seed-{i}",
         url=f"https://example.org/p/{i}",
         author=f"akun_{i}",
-        text=text,
         language="id",
         published_at=now - timedelta(hours=i),
         fetched_at=now - timedelta(hours=i),
@@ -106,8 +108,6 @@ def _post(
         review_status="new",
         **kw,
     )
-    session.add(post)
-    session.flush()
     return post
 
 
@@ -178,15 +178,7 @@ def seed(session: Session) -> Seeded:
         )
         _predict(session, post, labels, score, terms, debunk)
         province = region.split(".")[0]
-        session.add(
-            PostRegion(
-                post_id=post.id,
-                region_code=region,
-                province_code=province,
-                origin="text",
-                evidence=region,
-            )
-        )
+        tag_region(session, post, region)
         out.post_ids.append(post.id)
         (out.jambi_ids if province == "15" else out.jakarta_ids).append(post.id)
         if XSS in text:
@@ -198,15 +190,7 @@ def seed(session: Session) -> Seeded:
         copy = _post(session, j, text, ["hoax"], 0.8, cluster_id=cluster.id)
         copy.url = "javascript:alert(1)"  # a hostile source URL must never become a link
         _predict(session, copy, ["hoax"], 0.8, ["sudah dicoblos"])
-        session.add(
-            PostRegion(
-                post_id=copy.id,
-                region_code="15.71",
-                province_code="15",
-                origin="text",
-                evidence="kota jambi",
-            )
-        )
+        tag_region(session, copy, "15.71", "kota jambi")
         out.post_ids.append(copy.id)
         out.jambi_ids.append(copy.id)
     session.flush()

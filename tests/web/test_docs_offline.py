@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
 from monitor.core.runtime import Runtime
+from tests.support.client import app_client
 from tests.support.processes import free_port, start_waspada, wait_http, waspada_env
 from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS, _need_chromium
 
 
 def test_docs_page_names_only_local_assets(rt: Runtime) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     page = client.get("/docs")
     assert page.status_code == 200
     assert "http" not in page.text  # no CDN, no absolute URL of any kind

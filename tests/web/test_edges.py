@@ -22,6 +22,7 @@ from monitor.cli.main import error_line
 from monitor.core.errors import NotFound
 from monitor.core.messages import format_when, from_accept_language
 from monitor.core.runtime import Runtime
+from tests.support.client import app_client
 from tests.support.processes import waspada_env
 from tests.web.seed import Seeded
 
@@ -31,7 +32,7 @@ Login = Callable[[str], tuple[TestClient, str]]
 def test_problem_details_in_indonesian_by_default_and_english_on_request(
     rt: Runtime, seeded: Seeded
 ) -> None:
-    client = TestClient(create_app(rt))
+    client = app_client(rt)
     h = {"Authorization": f"Bearer {seeded.keys['reviewer']}"}
     res = client.get("/api/v1/items/2000000000", headers=h)
     assert res.status_code == 404 and res.headers["content-type"] == "application/problem+json"
@@ -82,7 +83,7 @@ def test_conflict_says_who_and_when_to_the_minute(browser_as: Login, seeded: See
 
 
 def test_login_dependency_redirects_and_refuses(browser_as: Login, rt: Runtime) -> None:
-    anonymous = TestClient(create_app(rt), follow_redirects=False)
+    anonymous = app_client(rt, follow_redirects=False)
     for page in ("/ui/", "/ui/liaison?region=15"):
         res = anonymous.get(page)
         assert res.status_code == 303 and res.headers["location"].startswith("/ui/login?next=")

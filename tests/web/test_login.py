@@ -8,17 +8,17 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.web import secret
 from api.web import session as websession
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
 from monitor.keys import service as keys
+from tests.support.client import app_client
 
 
 def _client(rt: Runtime) -> TestClient:
-    return TestClient(create_app(rt), follow_redirects=False)
+    return app_client(rt, follow_redirects=False)
 
 
 def _key(rt: Runtime, role: str = "reviewer", regions: tuple[str, ...] = ()) -> tuple[int, str]:
@@ -66,7 +66,7 @@ def test_login_sets_a_strict_httponly_cookie_and_logout_clears_it(rt: Runtime) -
 
 def test_cookie_is_secure_over_https(rt: Runtime) -> None:
     _, key = _key(rt)
-    client = TestClient(create_app(rt), base_url="https://testserver", follow_redirects=False)
+    client = app_client(rt, base_url="https://testserver", follow_redirects=False)
     res = client.post("/ui/login", data={"key": key, "csrf_token": _login_token(client)})
     cookie = next(
         v for k, v in res.headers.multi_items() if k == "set-cookie" and "waspada_session" in v

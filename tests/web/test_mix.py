@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from monitor.core.runtime import Runtime
 from tests.review.mixseed import seed_mix
+from tests.support.client import app_client
 from tests.web.conftest import web_login
 
 
@@ -19,7 +17,7 @@ def _rows(html: str) -> list[tuple[int, str]]:
 def test_toggle_interleaves_marked_uncertain_rows(rt: Runtime) -> None:
     with rt.session() as s:
         mixed = seed_mix(s)
-    client = TestClient(create_app(rt), follow_redirects=False)
+    client = app_client(rt, follow_redirects=False)
     web_login(client, mixed.keys["reviewer"])
 
     plain = client.get("/ui/", params={"status": "new"})
@@ -47,7 +45,7 @@ def test_toggle_interleaves_marked_uncertain_rows(rt: Runtime) -> None:
 def test_liaison_mix_stays_in_province_and_bad_mix_is_explained(rt: Runtime) -> None:
     with rt.session() as s:
         mixed = seed_mix(s)
-    client = TestClient(create_app(rt), follow_redirects=False)
+    client = app_client(rt, follow_redirects=False)
     web_login(client, mixed.keys["liaison"])
     page = client.get("/ui/", params={"mix": "uncertain"})
     ids = {i for i, _ in _rows(page.text)}
