@@ -22,6 +22,7 @@ from monitor.core.settings import load_settings
 from monitor.keys.models import RateBucket
 from monitor.keys.tasks import MIN_IDLE_SECONDS, idle_horizon, prune_buckets_job
 from monitor.scheduler.jobs import default_jobs
+from tests.support.client import app_client
 
 
 def _runtime(url: str, tmp_path: Path, name: str, **overrides: object) -> Runtime:
@@ -42,7 +43,7 @@ def test_two_apps_share_the_web_login_budget(fresh_db_url: str, tmp_path: Path) 
     # only the database. A high failure budget isolates the login limiter (10 tries).
     rts = [_runtime(fresh_db_url, tmp_path, f"d{i}", auth_failure_burst=1000) for i in (0, 1)]
     try:
-        clients = [TestClient(create_app(rt), follow_redirects=False) for rt in rts]
+        clients = [app_client(rt, follow_redirects=False) for rt in rts]
         codes = [_login(clients[i % 2], f"wsp_{i:012d}_{'Q' * 43}") for i in range(12)]
     finally:
         for rt in rts:
