@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         le=64,
         description="API worker processes (`waspada api`/`up`); more than 1 needs PostgreSQL",
     )
+    classify_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes `waspada classify` scores with (0: one per CPU; inputs under "
+        "three batches of 512 lines always use one)",
+    )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
     )
