@@ -6,7 +6,10 @@ import io
 import json
 import os
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+import pytest
 
 from classifiers.contracts import Classification, Classifier, Matcher
 from classifiers.factcheck.datasets import load_matching_data
@@ -47,7 +50,9 @@ class _Recording:
 
 
 def _lines(texts: list[str]) -> list[bytes]:
-    rows = [json.dumps({"id": i, "text": t}, ensure_ascii=False).encode() for i, t in enumerate(texts)]
+    rows = [
+        json.dumps({"id": i, "text": t}, ensure_ascii=False).encode() for i, t in enumerate(texts)
+    ]
     # Hostile lines spread through the batches, not only in the first one.
     step = max(1, len(rows) // len(HOSTILE))
     for k, bad in enumerate(HOSTILE):
@@ -55,7 +60,9 @@ def _lines(texts: list[str]) -> list[bytes]:
     return rows
 
 
-def _both(clf: Classifier, lines: list[bytes], matcher: Matcher | None, workers: int, size: int):  # type: ignore[no-untyped-def]
+def _both(
+    clf: Classifier, lines: list[bytes], matcher: Matcher | None, workers: int, size: int
+) -> tuple[tuple[int, int], str]:
     one, many = io.StringIO(), io.StringIO()
     warned_one: list[str] = []
     warned_many: list[str] = []
@@ -63,7 +70,12 @@ def _both(clf: Classifier, lines: list[bytes], matcher: Matcher | None, workers:
         clf, iter(lines), one, matcher=matcher, warn=warned_one.append, batch_size=size
     )
     got_many = parallel.run(
-        clf, iter(lines), many, matcher=matcher, warn=warned_many.append, workers=workers,
+        clf,
+        iter(lines),
+        many,
+        matcher=matcher,
+        warn=warned_many.append,
+        workers=workers,
         batch_size=size,
     )
     assert got_many == got_one and warned_many == warned_one
@@ -100,6 +112,33 @@ def test_pool_is_used_from_three_batches_and_not_below(small_model: TrainedModel
         expected = io.StringIO()
         stream.run(small_model.classifier(), iter(lines), expected, batch_size=size)
         assert out.getvalue() == expected.getvalue()
+
+
+class _DiesInWorker(_Recording):
+    """The real classifier in the parent; a worker process exits as if killed."""
+
+    def __init__(self, inner: Classifier) -> None:
+        super().__init__(inner)
+        self.parent = os.getpid()
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        if os.getpid() != self.parent:
+            os._exit(9)
+        return super().classify(texts, matcher)
+
+
+def test_a_dead_worker_stops_the_run_with_an_error(small_model: TrainedModel) -> None:
+    lines = _lines(["Cuaca cerah di Bandung"] * 100)
+    with pytest.raises(BrokenProcessPool):
+        parallel.run(
+            _DiesInWorker(small_model.classifier()),
+            iter(lines),
+            io.StringIO(),
+            workers=2,
+            batch_size=10,
+        )
 
 
 def test_worker_count_is_the_setting_or_the_cpus() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -103,6 +104,13 @@ def classify_command(
         ok, errors = parallel.run(
             clf, source, sink, matcher=matcher, warn=echo_err, workers=processes
         )
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, a signal): the lines written so far are a
+        # prefix of the answer; say so instead of a traceback.
+        raise fail(
+            "a worker process died; the output is incomplete. Rerun with --workers 1 "
+            "(or a lower --workers) to use less memory"
+        ) from None
     finally:
         if input is not None:
             source.close()
