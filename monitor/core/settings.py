@@ -139,6 +139,13 @@ class Settings(BaseSettings):
         description="Longest one SQL statement of an API request may run on PostgreSQL "
         "(0: no limit); a client that gave up no longer leaves its query running",
     )
+    classify_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes `waspada classify` scores with (0: one per CPU; inputs under "
+        "three batches of 512 lines always use one)",
+    )
     api_rate_limit: float = Field(
         default=20.0, gt=0, description="Requests per second per API key (token bucket)"
     )

@@ -89,7 +89,8 @@ def _decode(raw: bytes | str, n: int) -> str | Parsed:
         return Parsed(n, error=f"line {n}: not valid UTF-8")
 
 
-def _batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
+def batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
+    """Yield the parsed non-blank lines in batches of `size` (bad lines as error items)."""
     batch: list[Parsed] = []
     for n, raw in enumerate(lines, 1):
         line = _decode(raw, n)
@@ -106,6 +107,52 @@ def _batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
         yield batch
 
 
+def score_batch(
+    classifier: Classifier, batch: list[Parsed], matcher: Matcher | None = None
+) -> tuple[str, int, list[str]]:
+    """Return one batch's output lines (newline-terminated), its classified count, its errors."""
+    good = [p for p in batch if p.error is None]
+    # Foreign text is answered without the model: it was trained on Indonesian only.
+    langs = {id(p): detect_language(p.text or "") for p in good}
+    scored = [p for p in good if langs[id(p)].scored]
+    # Invisible padding is stripped before the model and the matcher read the text.
+    texts = [clean_text(p.text or "") for p in scored]
+    results = iter(classifier.classify(texts, matcher) if texts else [])
+    out = []
+    problems = []
+    for item in batch:
+        if item.error is None:
+            lang = langs[id(item)]
+            obj = (
+                result_json(item.id, next(results), lang)
+                if lang.scored
+                else abstained_json(item.id, lang)
+            )
+            out.append(json.dumps(obj, ensure_ascii=False))
+        else:
+            out.append(json.dumps(error_json(item), ensure_ascii=False))
+            problems.append(item.error or "")
+    return "\n".join(out) + "\n", len(good), problems
+
+
+def write_batches(
+    outputs: Iterable[tuple[str, int, list[str]]],
+    sink: TextIO,
+    warn: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
+    """Write scored batches to `sink` in the given order; return (classified, errors)."""
+    ok = errors = 0
+    for text, good, problems in outputs:
+        sink.write(text)
+        ok += good
+        errors += len(problems)
+        if warn is not None:
+            for problem in problems:
+                warn(f"waspada: warning: {problem}")
+    sink.flush()
+    return ok, errors
+
+
 def run(
     classifier: Classifier,
     source: Iterable[bytes | str],
@@ -116,31 +163,5 @@ def run(
     batch_size: int = BATCH,
 ) -> tuple[int, int]:
     """Stream JSONL from `source` to `sink` in order; return (classified, errors)."""
-    ok = errors = 0
-    for batch in _batches(source, batch_size):
-        good = [p for p in batch if p.error is None]
-        # Foreign text is answered without the model: it was trained on Indonesian only.
-        langs = {id(p): detect_language(p.text or "") for p in good}
-        scored = [p for p in good if langs[id(p)].scored]
-        # Invisible padding is stripped before the model and the matcher read the text.
-        texts = [clean_text(p.text or "") for p in scored]
-        results = iter(classifier.classify(texts, matcher) if texts else [])
-        out = []
-        for item in batch:
-            if item.error is None:
-                lang = langs[id(item)]
-                obj = (
-                    result_json(item.id, next(results), lang)
-                    if lang.scored
-                    else abstained_json(item.id, lang)
-                )
-                out.append(json.dumps(obj, ensure_ascii=False))
-                ok += 1
-            else:
-                out.append(json.dumps(error_json(item), ensure_ascii=False))
-                errors += 1
-                if warn is not None:
-                    warn(f"waspada: warning: {item.error}")
-        sink.write("\n".join(out) + "\n")
-    sink.flush()
-    return ok, errors
+    outputs = (score_batch(classifier, b, matcher) for b in batches(source, batch_size))
+    return write_batches(outputs, sink, warn)

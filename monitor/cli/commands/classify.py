@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
-from monitor.modelversions import repository, stream
+from monitor.modelversions import parallel, repository
+from monitor.modelversions.parallel import worker_count
 from monitor.modelversions.scoring import load_for_scoring
 
 
@@ -83,6 +85,9 @@ def classify_command(
     input: Path | None = typer.Option(None, "--input", help="JSONL file (default: stdin)"),
     output: Path | None = typer.Option(None, "--output", help="JSONL file (default: stdout)"),
     model: str | None = typer.Option(None, "--model", help="Version (default: promoted)"),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, max=64, help="Processes (default: setting classify_workers)"
+    ),
 ) -> None:
     """Classify JSON Lines ({"id","text"} per line) into labels, scores and explanations."""
     if input is not None and not input.is_file():
@@ -92,10 +97,20 @@ def classify_command(
         with rt.session() as session:
             matcher = load_matcher(session, rt.settings.data_dir)
         use_model_cache(rt.settings.data_dir)
+        processes = worker_count(rt.settings.classify_workers if workers is None else workers)
     source = input.open("rb") if input is not None else sys.stdin.buffer
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
     try:
-        ok, errors = stream.run(clf, source, sink, matcher=matcher, warn=echo_err)
+        ok, errors = parallel.run(
+            clf, source, sink, matcher=matcher, warn=echo_err, workers=processes
+        )
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, a signal): the lines written so far are a
+        # prefix of the answer; say so instead of a traceback.
+        raise fail(
+            "a worker process died; the output is incomplete. Rerun with --workers 1 "
+            "(or a lower --workers) to use less memory"
+        ) from None
     finally:
         if input is not None:
             source.close()

@@ -1,0 +1,146 @@
+"""`waspada classify` on several processes writes exactly what one process writes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+
+from classifiers.contracts import Classification, Classifier, Matcher
+from classifiers.factcheck.datasets import load_matching_data
+from classifiers.factcheck.evaluate import build_index
+from classifiers.factcheck.matcher import FactCheckMatcher
+from classifiers.models.train import TrainedModel
+from monitor.cli.bench.modelversions import real_tweets
+from monitor.modelversions import parallel, stream
+
+HOSTILE: list[bytes] = [
+    b"",
+    b"   ",
+    b"{not json",
+    b"[1, 2, 3]",
+    json.dumps({"id": True, "text": "id is a bool"}).encode(),
+    json.dumps({"id": "no-text"}).encode(),
+    b"\x00\xff\xfe binary \x80",
+    json.dumps({"id": "nul", "text": "\ud800 surat suara \udfff palsu \x00\x07"}).encode(),
+    json.dumps({"id": "long", "text": "pilih nomor 2 dapat 100rb " * 5_000}).encode(),
+    json.dumps({"id": "empty", "text": ""}).encode(),
+    b"[" * 100_000,
+]
+
+
+class _Recording:
+    """The real classifier, noting which process scored each batch."""
+
+    def __init__(self, inner: Classifier) -> None:
+        self.inner = inner
+        self.version = inner.version
+        self.pids: list[int] = []
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        self.pids.append(os.getpid())
+        return self.inner.classify(texts, matcher)
+
+
+def _lines(texts: list[str]) -> list[bytes]:
+    rows = [
+        json.dumps({"id": i, "text": t}, ensure_ascii=False).encode() for i, t in enumerate(texts)
+    ]
+    # Hostile lines spread through the batches, not only in the first one.
+    step = max(1, len(rows) // len(HOSTILE))
+    for k, bad in enumerate(HOSTILE):
+        rows.insert(k * step + k, bad)
+    return rows
+
+
+def _both(
+    clf: Classifier, lines: list[bytes], matcher: Matcher | None, workers: int, size: int
+) -> tuple[tuple[int, int], str]:
+    one, many = io.StringIO(), io.StringIO()
+    warned_one: list[str] = []
+    warned_many: list[str] = []
+    got_one = stream.run(
+        clf, iter(lines), one, matcher=matcher, warn=warned_one.append, batch_size=size
+    )
+    got_many = parallel.run(
+        clf,
+        iter(lines),
+        many,
+        matcher=matcher,
+        warn=warned_many.append,
+        workers=workers,
+        batch_size=size,
+    )
+    assert got_many == got_one and warned_many == warned_one
+    assert many.getvalue() == one.getvalue()
+    return got_one, one.getvalue()
+
+
+def test_two_processes_equal_one_on_real_tweets_claims_and_hostile_lines(
+    small_model: TrainedModel, shared_data: Path
+) -> None:
+    data = load_matching_data(shared_data)
+    matcher = FactCheckMatcher(build_index(data, with_bdc=False))
+    claims = [p.claim for p in data.test_pairs_2024][:300]
+    texts = [*real_tweets(1_200, shared_data), *claims]
+    lines = _lines(texts)
+    clf = _Recording(small_model.classifier())
+    (ok, errors), text = _both(clf, lines, matcher, workers=2, size=64)
+    assert ok == len(texts) + 3 and errors == 6  # bool id, no text, binary, 2 bad JSON, array
+    out = [json.loads(line) for line in text.splitlines()]
+    assert sum(o.get("factcheck") is not None for o in out) >= 50
+    # The one-process run scored every batch here; the pool's batches were scored elsewhere.
+    assert clf.pids and set(clf.pids) == {os.getpid()}
+    assert len(clf.pids) == (len(lines) - 2 + 63) // 64  # blank lines are skipped, not batched
+
+
+def test_pool_is_used_from_three_batches_and_not_below(small_model: TrainedModel) -> None:
+    texts = ["Besok pagi ada serangan fajar 100rb per kepala", "Cuaca cerah di Bandung"] * 40
+    lines = _lines(texts)
+    for size, in_pool in ((64, False), (20, True)):
+        clf = _Recording(small_model.classifier())
+        out = io.StringIO()
+        parallel.run(clf, iter(lines), out, workers=2, batch_size=size)
+        assert (clf.pids == []) == in_pool
+        expected = io.StringIO()
+        stream.run(small_model.classifier(), iter(lines), expected, batch_size=size)
+        assert out.getvalue() == expected.getvalue()
+
+
+class _DiesInWorker(_Recording):
+    """The real classifier in the parent; a worker process exits as if killed."""
+
+    def __init__(self, inner: Classifier) -> None:
+        super().__init__(inner)
+        self.parent = os.getpid()
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        if os.getpid() != self.parent:
+            os._exit(9)
+        return super().classify(texts, matcher)
+
+
+def test_a_dead_worker_stops_the_run_with_an_error(small_model: TrainedModel) -> None:
+    lines = _lines(["Cuaca cerah di Bandung"] * 100)
+    with pytest.raises(BrokenProcessPool):
+        parallel.run(
+            _DiesInWorker(small_model.classifier()),
+            iter(lines),
+            io.StringIO(),
+            workers=2,
+            batch_size=10,
+        )
+
+
+def test_worker_count_is_the_setting_or_the_cpus() -> None:
+    assert parallel.worker_count(3) == 3
+    assert parallel.worker_count(0) == len(os.sched_getaffinity(0)) >= 1
