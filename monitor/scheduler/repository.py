@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,13 +16,16 @@ from monitor.scheduler.models import Heartbeat, JobTurn
 
 def beat(session: Session, name: str, info: str | None = None) -> None:
     """Record that `name` is alive now."""
-    row = session.get(Heartbeat, name)
-    if row is None:
-        session.add(Heartbeat(name=name, beat_at=utcnow(), info=info))
-    else:
-        row.beat_at = utcnow()
-        row.info = info
-    session.flush()
+    # Why one upsert: every scheduler (or worker) of a fleet beats under the same name, and
+    # on a fresh database two first beats would both read "no row" and both INSERT.
+    insert_fn = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    stmt = insert_fn(Heartbeat).values(name=name, beat_at=now, info=info)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Heartbeat.name], set_={"beat_at": now, "info": info}
+        )
+    )
 
 
 def last_beat(session: Session, name: str) -> datetime | None:

@@ -8,9 +8,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core.base import utcnow
+from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.scheduler import repository
 from monitor.scheduler.jobs import JobSpec, default_jobs
@@ -31,6 +34,40 @@ def test_one_turn_per_period(db: Session) -> None:
     assert (turn.name, turn.owner) == ("evaluate", "host-b:2")
     # Another job has its own turn.
     assert repository.take_turn(db, "drift", now, until, "host-a:1")
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_two_first_heartbeats_at_once(fresh_db_url: str) -> None:
+    # Two schedulers of a fleet on a fresh database beat under one name: the second waits
+    # for the first's row lock and updates it instead of failing on the primary key (a
+    # Traceback in a fleet run's scheduler log before beats became one upsert).
+    engine = make_engine(fresh_db_url)
+    factory = sessionmaker(engine)
+    errors: list[BaseException] = []
+    try:
+        with factory() as first:
+            repository.beat(first, "scheduler", "host-a:1")  # holds the new row, uncommitted
+
+            def second() -> None:
+                try:
+                    with factory.begin() as s:
+                        repository.beat(s, "scheduler", "host-b:2")
+                except BaseException as exc:
+                    errors.append(exc)
+
+            other = threading.Thread(target=second)
+            other.start()
+            other.join(0.5)
+            assert other.is_alive()  # waiting on the first beat's row lock
+            first.commit()
+            other.join(30)
+        assert not errors, errors
+        with factory() as s:
+            assert repository.last_beat(s, "scheduler") is not None
+            (info,) = s.execute(text("SELECT info FROM heartbeats")).scalars()
+        assert info == "host-b:2"
+    finally:
+        engine.dispose()
 
 
 def test_two_schedulers_run_a_once_job_once(rt: Runtime) -> None:
