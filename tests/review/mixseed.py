@@ -14,8 +14,7 @@ from monitor.modelversions.models import ModelVersion
 from monitor.posts.models import Post
 from monitor.predictions.models import Prediction
 from monitor.predictions.service import refresh_uncertainty
-from monitor.regions.models import Region
-from tests.support.posts import make_post, tag_region
+from tests.support.posts import add_regions, make_scored_post
 
 THRESHOLDS = {"hoax": 0.6, "money_politics": 0.4, "black_campaign": 0.7, "identity_politics": 0.7}
 
@@ -40,48 +39,27 @@ def _post(
     version: str = "m2",
     thresholds: dict[str, float] = THRESHOLDS,
 ) -> Post:
-    flags = {label: score >= thresholds[label] for label, score in scores.items()}
-    post = make_post(
+    post = make_scored_post(
         s,
         f"teks {n}",
+        scores,
+        version=version,
+        flagged=[label for label, score in scores.items() if score >= thresholds[label]],
+        region=region,
         platform="rss",
         external_id=f"mix-{n}",
         url=f"https://example.id/mix/{n}",
         fetched_at=utcnow() - timedelta(minutes=n),
         content_hash=hashlib.sha256(f"mix{n}".encode()).hexdigest(),
-        model_version=version,
-        max_score=max(scores.values()),
-        flagged=any(flags.values()),
-        labels=sorted(label for label, f in flags.items() if f),
         priority=1 - n / 100,
-        classified_at=utcnow(),
     )
-    tag_region(s, post, region)
-    for label, score in scores.items():
-        s.add(
-            Prediction(
-                post_id=post.id,
-                label=label,
-                score=score,
-                flagged=flags[label],
-                model_version=version,
-                explanation={},
-            )
-        )
     s.flush()
     return post
 
 
 def seed_mix(s: Session) -> Mixed:
     """Store far, borderline, disputed and out-of-province posts, a model card and keys."""
-    for code, name, level, parent in [
-        ("15", "Jambi", "province", None),
-        ("15.71", "Kota Jambi", "city", "15"),
-        ("31", "DKI Jakarta", "province", None),
-        ("31.71", "Kota Jakarta Pusat", "city", "31"),
-    ]:
-        if s.get(Region, code) is None:
-            s.add(Region(code=code, name=name, level=level, parent_code=parent))
+    add_regions(s)
     s.add(
         ModelVersion(
             version="m2", path="m2.skops", sha256="0" * 64, card={"thresholds": THRESHOLDS}

@@ -12,16 +12,7 @@ from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
 from monitor.posts.models import Post
-from monitor.predictions.models import Prediction
-from monitor.regions.models import Region
-from tests.support.posts import make_post, tag_region
-
-REGIONS = [
-    ("15", "Jambi", "province", None),
-    ("15.71", "Kota Jambi", "city", "15"),
-    ("31", "DKI Jakarta", "province", None),
-    ("31.71", "Kota Jakarta Pusat", "city", "31"),
-]
+from tests.support.posts import add_regions, make_scored_post
 
 
 @dataclass
@@ -44,53 +35,34 @@ def add_post(
     priority: float | None = None,
 ) -> Post:
     """Store one flagged post with a prediction and a region."""
-    now = utcnow()
-    post = make_post(
+    score = 0.5 + (n % 50) / 100
+    explanation = {
+        "words": ["amplop"],
+        "factcheck": {"id": "fc1", "title": "Hoaks", "url": "https://cek.id/1", "score": 0.9},
+    }
+    return make_scored_post(
         session,
         text,
+        {label: score},
+        version="m1",
+        flagged=[label],
+        explanations={label: explanation},
+        region=region,
         platform="rss",
         external_id=f"ext-{n}-{region}",
         url=f"https://example.id/{n}",
         title=f"Judul {n}",
-        fetched_at=now - timedelta(minutes=n),
+        fetched_at=utcnow() - timedelta(minutes=n),
         content_hash=hashlib.sha256(f"{n}{text}".encode()).hexdigest(),
         raw={"n": n},
-        model_version="m1",
-        max_score=0.5 + (n % 50) / 100,
-        flagged=True,
-        labels=[label],
         priority=priority if priority is not None else (n % 7) / 7,
         cluster_id=cluster_id,
-        classified_at=now,
     )
-    tag_region(session, post, region)
-    session.add(
-        Prediction(
-            post_id=post.id,
-            label=label,
-            score=post.max_score or 0.5,
-            flagged=True,
-            model_version="m1",
-            explanation={
-                "words": ["amplop"],
-                "factcheck": {
-                    "id": "fc1",
-                    "title": "Hoaks",
-                    "url": "https://cek.id/1",
-                    "score": 0.9,
-                },
-            },
-        )
-    )
-    return post
 
 
 def seed(session: Session, per_province: int = 6) -> Seed:
     """Create regions, posts in Jambi (15) and Jakarta (31), one shared cluster, and keys."""
-    for code, name, level, parent in REGIONS:
-        if session.get(Region, code) is None:
-            session.add(Region(code=code, name=name, level=level, parent_code=parent))
-    session.flush()
+    add_regions(session)
     cluster = Cluster(size=4, n_regions=2, n_sources=2, n_accounts=3, growth_rate=1.5)
     session.add(cluster)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -12,9 +13,7 @@ from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.keys import service as keys
 from monitor.posts.models import Post
-from monitor.predictions.models import Prediction
-from monitor.regions.models import Region
-from tests.support.posts import make_post, tag_region
+from tests.support.posts import add_regions, make_scored_post, tag_region
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 MODEL = "test-model-1"
@@ -84,33 +83,6 @@ class Seeded:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def _post(
-    session: Session, i: int, text: str, labels: list[str], score: float, **kw: object
-) -> Post:
-    now = utcnow()
-    post = make_post(
-        session,
-        text,
-        platform="whatsapp" if i % 2 else "twitter",
-        external_id=f"web-seed-{i}",
-        url=f"https://example.org/p/{i}",
-        author=f"akun_{i}",
-        language="id",
-        published_at=now - timedelta(hours=i),
-        fetched_at=now - timedelta(hours=i),
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        classified_at=now,
-        model_version=MODEL,
-        max_score=score,
-        flagged=True,
-        labels=labels,
-        priority=score,
-        review_status="new",
-        **kw,
-    )
-    return post
-
-
 # A real rule per label, in the shape the classifier writes (`rules[].rule`, `top_ngrams`).
 RULE_OF = {
     "hoax": "hx_chain_claim",
@@ -122,48 +94,58 @@ RULE_OF = {
 NOISE = [["di", 0.31], ["dari", 0.22], ["lon", 0.12]]
 
 
-def _predict(
+def _post(
     session: Session,
-    post: Post,
+    i: int,
+    text: str,
     labels: list[str],
     score: float,
     terms: list[str],
     factcheck: dict[str, object] | None = None,
-) -> None:
-    for label in ("hoax", "black_campaign", "money_politics", "identity_politics"):
-        hit = label in labels
-        explanation: dict[str, object] = {
-            "top_ngrams": [[t, 1.5] for t in terms] + NOISE + [[f"rule:{RULE_OF[label]}", 0.9]]
-            if hit
-            else [],
-            "rules": [{"rule": RULE_OF[label], "label": label, "why": "-"}] if hit else [],
+    **kw: Any,
+) -> Post:
+    """Store one flagged post with the four labels' predictions, explained as the model does."""
+    now = utcnow()
+    explanations: dict[str, dict[str, object]] = {
+        label: {"top_ngrams": [], "rules": []} for label in RULE_OF
+    }
+    for label in labels:
+        explanations[label] = {
+            "top_ngrams": [[t, 1.5] for t in terms] + NOISE + [[f"rule:{RULE_OF[label]}", 0.9]],
+            "rules": [{"rule": RULE_OF[label], "label": label, "why": "-"}],
         }
-        if hit and factcheck:
-            explanation["factcheck"] = factcheck
-        session.add(
-            Prediction(
-                post_id=post.id,
-                label=label,
-                score=score if hit else 0.05,
-                flagged=hit,
-                model_version=MODEL,
-                explanation=explanation,
-            )
-        )
+        if factcheck:
+            explanations[label]["factcheck"] = factcheck
+    return make_scored_post(
+        session,
+        text,
+        {label: score if label in labels else 0.05 for label in RULE_OF},
+        version=MODEL,
+        flagged=labels,
+        explanations=explanations,
+        platform="whatsapp" if i % 2 else "twitter",
+        external_id=f"web-seed-{i}",
+        url=f"https://example.org/p/{i}",
+        author=f"akun_{i}",
+        language="id",
+        published_at=now - timedelta(hours=i),
+        fetched_at=now - timedelta(hours=i),
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        priority=score,
+        review_status="new",
+        **kw,
+    )
 
 
 def seed(session: Session) -> Seeded:
     """Insert regions, posts, predictions, a cluster and one key per role."""
     out = Seeded()
-    for code, name, level, parent in REGIONS:
-        session.add(Region(code=code, name=name, level=level, parent_code=parent))
-    session.flush()
+    add_regions(session, REGIONS)
     cluster = Cluster(size=3, n_sources=2, n_accounts=3, n_regions=1, growth_rate=2.5)
     session.add(cluster)
     session.flush()
     for i, (text, labels, score, region, terms) in enumerate(POSTS, start=1):
         is_hoax = labels == ["hoax"]
-        post = _post(session, i, text, labels, score, cluster_id=cluster.id if is_hoax else None)
         debunk = (
             {
                 "id": "tbh-1",
@@ -176,7 +158,8 @@ def seed(session: Session) -> Seeded:
             if is_hoax
             else None
         )
-        _predict(session, post, labels, score, terms, debunk)
+        in_cluster = cluster.id if is_hoax else None
+        post = _post(session, i, text, labels, score, terms, debunk, cluster_id=in_cluster)
         province = region.split(".")[0]
         tag_region(session, post, region)
         out.post_ids.append(post.id)
@@ -187,9 +170,9 @@ def seed(session: Session) -> Seeded:
             out.cluster_post_id = post.id
             cluster.representative_post_id = post.id
     for j, text in enumerate(CLUSTER_COPIES, start=len(POSTS) + 1):
-        copy = _post(session, j, text, ["hoax"], 0.8, cluster_id=cluster.id)
-        copy.url = "javascript:alert(1)"  # a hostile source URL must never become a link
-        _predict(session, copy, ["hoax"], 0.8, ["sudah dicoblos"])
+        # A hostile source URL must never become a link.
+        copy = _post(session, j, text, ["hoax"], 0.8, ["sudah dicoblos"], cluster_id=cluster.id)
+        copy.url = "javascript:alert(1)"
         tag_region(session, copy, "15.71", "kota jambi")
         out.post_ids.append(copy.id)
         out.jambi_ids.append(copy.id)
