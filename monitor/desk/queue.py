@@ -240,6 +240,35 @@ def page(
     return rows, encode_cursor(ordering, rows[-1]) if more and rows else None
 
 
+def key_page(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Any], str | None]:
+    """Return one page as (id, sort key) rows, same order and cursor as `page`.
+
+    Why: a caller that loads the rows it shows by id (the uncertainty mix) needs no `Post`.
+    """
+    ordering = queue_order(sort)
+    limit = max(1, min(limit, MAX_LIMIT))
+    where = conditions(session, principal, filters)
+    if cursor:
+        where.append(ordering.after(*decode_cursor(ordering, cursor)))
+    query = (
+        select(Post.id, ordering.column)
+        .where(and_(true(), *where))
+        .order_by(*ordering.order_by())
+        .limit(limit + 1)
+    )
+    rows = list(session.execute(query).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(ordering, rows[-1]) if more and rows else None
+
+
 def statement(
     session: Session,
     principal: Principal,
