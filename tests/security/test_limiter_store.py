@@ -154,3 +154,17 @@ def _runtime_api(url: str, tmp_path: Path, limit: timedelta) -> Runtime:
         data_dir=tmp_path / "api", database_url=url, api_statement_timeout=limit
     )
     return build_runtime(settings, api=True)
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_limiter_pool_does_not_wait_for_the_wal_flush(fresh_db_url: str, tmp_path: Path) -> None:
+    url = f"{fresh_db_url}?options=-c%20work_mem%3D8MB"
+    rt = _runtime(url, tmp_path, "sync")
+    try:
+        with rt.autocommit().connect() as conn:
+            assert conn.scalar(text("SHOW synchronous_commit")) == "off"
+            assert conn.scalar(text("SHOW work_mem")) == "8MB"  # the URL's options are kept
+        with rt.engine.connect() as conn:  # reviews and every other write still wait for it
+            assert conn.scalar(text("SHOW synchronous_commit")) == "on"
+    finally:
+        rt.close()
