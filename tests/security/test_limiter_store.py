@@ -173,3 +173,20 @@ def test_limiter_pool_does_not_wait_for_the_wal_flush(fresh_db_url: str, tmp_pat
             assert conn.scalar(source) != "client"
     finally:
         rt.close()
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_api_pages_are_planned_without_jit_or_parallel_workers(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    api = _runtime_api(fresh_db_url, tmp_path, timedelta(0))  # no timeout: options still set
+    other = _runtime(fresh_db_url, tmp_path, "cli")
+    show = "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    try:
+        with api.engine.connect() as conn:
+            assert tuple(conn.execute(text(show)).one()) == ("off", "0")
+        with other.engine.connect() as conn:  # jobs and the CLI keep the server's planning
+            assert tuple(conn.execute(text(show)).one()) != ("off", "0")
+    finally:
+        api.close()
+        other.close()
