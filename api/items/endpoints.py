@@ -142,8 +142,8 @@ def _list_page(
             limit,
             explore_mod.Mix(explore=explore, band=band),
         )
-        rows = pagerows.rows_by_ids(session, [e.post.id for e in entries])
-        why = {e.post.id: e for e in entries}
+        rows = pagerows.rows_by_ids(session, [e.id for e in entries])
+        why = {e.id: e for e in entries}
         items = [pagerows.row_dict(r, zone) for r in rows]
         for item in items:
             item["why_in_queue"] = why[item["id"]].why

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from api.auth import policy
 from api.web import views
 from classifiers.contracts import LABELS
-from monitor.desk import detail, explore, queue
+from monitor.desk import detail, explore, pagerows, queue
 from monitor.desk import rows as desk_rows
 from monitor.keys.principal import Principal
 
@@ -60,10 +60,8 @@ def queue_rows(
         entries, next_cursor = explore.mixed_page(
             session, principal, wanted, cursor=cursor, limit=limit
         )
-        flat = desk_rows.flat_rows(session, [e.post for e in entries])
-        rows = [
-            views.row(s, filters, e.why, lang, zone) for s, e in zip(flat, entries, strict=True)
-        ]
+        flat = {r.id: r for r in pagerows.by_ids(session, [e.id for e in entries])}
+        rows = [views.row(flat[e.id], filters, e.why, lang, zone) for e in entries if e.id in flat]
         return rows, next_cursor
     grouped, next_cursor = desk_rows.page(session, principal, wanted, cursor=cursor, limit=limit)
     return [views.row(r, filters, lang=lang, zone=zone) for r in grouped], next_cursor

@@ -42,25 +42,36 @@ def make_engine(
     *,
     busy_timeout_s: float = 30.0,
     statement_timeout: timedelta | None = None,
+    short_pages: bool = False,
     **kwargs: Any,
 ) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL.
 
     `statement_timeout` (PostgreSQL): the server cancels any statement running longer.
+    `short_pages` (PostgreSQL): no JIT and no parallel workers (the API's page queries).
     """
     # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
     # text, names and URLs, into logs (issue 13); logs carry ids instead.
     kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
+        extra: list[str] = []
         if statement_timeout is not None and statement_timeout.total_seconds() > 0:
             # Set at connect (libpq options): no round trip per request, and only this
             # engine's sessions are cut off (the scheduler's own engine is not).
             ms = max(1, round(statement_timeout.total_seconds() * 1000))
+            extra.append(f"-c statement_timeout={ms}")
+        if short_pages:
+            # Why: a queue page is a LIMIT 51 walk whose estimated total cost can cross
+            # jit_above_cost (44 ms of JIT compiling for a 67 ms page at 1 M posts) and whose
+            # sparse region walk ran on two parallel workers: 107 ms of server CPU per page
+            # instead of 31 ms without them (docs/benchmarks.md, api4).
+            extra.append("-c jit=off -c max_parallel_workers_per_gather=0")
+        if extra:
             # Keep any `?options=...` of the URL: connect_args would replace it otherwise.
             given = make_url(url).query.get("options", "")
             args = kwargs.setdefault("connect_args", {})
             before = args.get("options") or (given if isinstance(given, str) else " ".join(given))
-            args["options"] = f"{before} -c statement_timeout={ms}".strip()
+            args["options"] = " ".join([before, *extra]).strip()
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
@@ -115,10 +126,18 @@ def autocommit_engine(engine: Engine, pool_size: int = 5) -> Engine:
     Why its own pool: each statement is its own transaction (AUTOCOMMIT), so a bucket's row
     lock is never held for a whole request, and without `pool_pre_ping` a checkout costs no
     extra round trip; callers retry once on a dropped connection instead (`once_more`).
+    Commits do not wait for the WAL flush (`synchronous_commit=off`): a crash loses at most
+    the last fraction of a second of token spending, which refills anyway, and every
+    request no longer waits for a disk flush of its bucket row.
     """
     with _AUTOCOMMIT_LOCK:
         found = _AUTOCOMMIT.get(engine)
         if found is None:
+            args: dict[str, Any] = {}
+            if engine.dialect.name == "postgresql":
+                given = engine.url.query.get("options") or ""
+                before = given if isinstance(given, str) else " ".join(given)
+                args["options"] = f"{before} -c synchronous_commit=off".strip()
             found = _AUTOCOMMIT[engine] = create_engine(
                 engine.url,
                 isolation_level="AUTOCOMMIT",
@@ -126,6 +145,7 @@ def autocommit_engine(engine: Engine, pool_size: int = 5) -> Engine:
                 pool_size=pool_size,
                 max_overflow=2 * pool_size,
                 hide_parameters=True,
+                connect_args=args,
             )
         return found
 

@@ -72,7 +72,8 @@ def build_runtime(
     """Create the engine (waiting for the database if asked) and the session factory.
 
     `api=True`: the API's runtime, whose statements PostgreSQL cuts off after
-    `api_statement_timeout` (the scheduler's and the CLI's are not limited).
+    `api_statement_timeout` (the scheduler's and the CLI's are not limited), planned
+    without JIT or parallel workers (short pages; the read replica's long reads keep them).
     """
     settings = settings or get_settings()
     private_dir(settings.data_dir)
@@ -81,6 +82,7 @@ def build_runtime(
         settings.db_url,
         busy_timeout_s=settings.sqlite_busy_timeout.total_seconds(),
         statement_timeout=limit,
+        short_pages=api,
     )
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())

@@ -64,9 +64,9 @@ class Mix:
 
 @dataclass(frozen=True)
 class Entry:
-    """A queue row and why it is there."""
+    """A queue row's post id and why it is there (callers load the row they show)."""
 
-    post: Post
+    id: int
     why: Why
     margin: float | None  # distance to the nearest threshold (None for order rows)
 
@@ -158,14 +158,14 @@ def uncertain_set(
 
 def _uncertain_rows(
     session: Session, uset: Subquery, after: tuple[float, int] | None, limit: int
-) -> list[tuple[Post, float]]:
-    query: Select[tuple[Post, float]] = select(Post, uset.c.k).join(uset, uset.c.post_id == Post.id)
+) -> list[tuple[int, float]]:
+    query: Select[Any] = select(uset.c.post_id, uset.c.k)
     if after is not None:
         query = query.where(
-            tuple_(uset.c.k, Post.id) > tuple_(literal(after[0], Float()), literal(after[1]))
+            tuple_(uset.c.k, uset.c.post_id) > tuple_(literal(after[0], Float()), literal(after[1]))
         )
-    rows = session.execute(query.order_by(uset.c.k, Post.id).limit(limit))
-    return [(post, float(k)) for post, k in rows.tuples()]
+    rows = session.execute(query.order_by(uset.c.k, uset.c.post_id).limit(limit))
+    return [(int(post_id), float(k)) for post_id, k in rows]
 
 
 def _stored_rows(
@@ -175,19 +175,21 @@ def _stored_rows(
     band: float,
     after: tuple[float, int] | None,
     limit: int,
-) -> list[tuple[Post, float]]:
+) -> list[tuple[int, float]]:
     """The uncertain stream from `posts.uncertainty` (stored at scoring time): one index range.
 
     Same stream as `uncertain_set` without a label filter: disagreements are stored as -1,
-    every other scored post as its smallest distance to a threshold.
+    every other scored post as its smallest distance to a threshold. Ids and keys only:
+    the caller loads the rows it shows.
     """
     where = queue.conditions(session, principal, replace(filters, flagged_only=False))
     where.append(Post.uncertainty < band)
     if after is not None:
         key = tuple_(literal(after[0], Float()), literal(after[1]))
         where.append(tuple_(Post.uncertainty, Post.id) > key)
-    query = select(Post).where(*where).order_by(Post.uncertainty, Post.id).limit(limit)
-    return [(post, float(post.uncertainty or 0.0)) for post in session.scalars(query)]
+    query = select(Post.id, Post.uncertainty).where(*where)
+    rows = session.execute(query.order_by(Post.uncertainty, Post.id).limit(limit))
+    return [(int(post_id), float(k or 0.0)) for post_id, k in rows]
 
 
 def encode_cursor(sort: str, mix: Mix, state: _State) -> str:
@@ -269,18 +271,18 @@ def mixed_page(
         uset = uncertain_set(session, principal, filters, mix.band)
         partition = _not_uncertain(uset)
 
-        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[Post, float]]:
+        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[int, float]]:
             return _uncertain_rows(session, uset, after, n)
     else:
         partition = or_(Post.uncertainty.is_(None), Post.uncertainty >= mix.band)
 
-        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[Post, float]]:
+        def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[int, float]]:
             return _stored_rows(session, principal, filters, mix.band, after, n)
 
-    order_rows: list[Post] = []
+    order_rows: list[Any] = []
     order_next: str | None = None
     if not state.order_done:
-        order_rows, order_next = queue.page(
+        order_rows, order_next = queue.key_page(
             session,
             principal,
             replace(filters, extra=(*filters.extra, partition)),
@@ -293,24 +295,24 @@ def mixed_page(
     oi = ui = 0
     for wants_uncertain in _slots(limit, mix.explore):
         if ui < len(unc_rows) and (wants_uncertain or oi >= len(order_rows)):
-            post, k = unc_rows[ui]
+            post_id, k = unc_rows[ui]
             ui += 1
             entries.append(
-                Entry(post, DISAGREE if k < 0 else UNCERTAIN, None if k < 0 else round(k, 4))
+                Entry(post_id, DISAGREE if k < 0 else UNCERTAIN, None if k < 0 else round(k, 4))
             )
         elif oi < len(order_rows):
-            entries.append(Entry(order_rows[oi], ORDER, None))
+            entries.append(Entry(order_rows[oi].id, ORDER, None))
             oi += 1
         else:
             break
-    # queue.page returns a next cursor only when rows remain beyond the ones it gave.
+    # queue.key_page returns a next cursor only when rows remain beyond the ones it gave.
     order_more = oi < len(order_rows) or order_next is not None
     next_state = _State(
         order_cursor=queue.encode_cursor(ordering, order_rows[oi - 1])
         if oi
         else state.order_cursor,
         order_done=state.order_done or not order_more,
-        key=(unc_rows[ui - 1][1], unc_rows[ui - 1][0].id) if ui else state.key,
+        key=(unc_rows[ui - 1][1], unc_rows[ui - 1][0]) if ui else state.key,
         uncertain_done=state.uncertain_done or ui >= len(unc_rows),
     )
     if next_state.order_done and next_state.uncertain_done:

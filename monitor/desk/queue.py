@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    bindparam,
     exists,
     func,
     literal,
@@ -170,7 +172,17 @@ def labels_any(session: Session, labels: Sequence[str]) -> ColumnElement[bool]:
     """Match posts whose model labels include any of `labels` (JSON array, per dialect)."""
     if session.get_bind().dialect.name == "postgresql":
         labels_b = type_coerce(Post.labels, JSONB)
-        return or_(*[labels_b.contains([label]) for label in labels])
+        # Why a literal: the partial indexes ix_posts_label_<label> (migration f3a8c6d2b9e1)
+        # are usable only when the planner sees the label itself; a prepared statement's
+        # generic plan would not. Rendered by SQLAlchemy with quoting, never by hand.
+        return or_(
+            *[
+                labels_b.op("@>")(
+                    bindparam(None, json.dumps([label]), type_=String(), literal_execute=True)
+                )
+                for label in labels
+            ]
+        )
     each = func.json_each(Post.labels).table_valued("value").alias("each_label")
     return exists(select(literal(1)).select_from(each).where(each.c.value.in_(labels)))
 
@@ -235,6 +247,35 @@ def page(
     limit = max(1, min(limit, MAX_LIMIT))
     query = _select(session, principal, filters, ordering, cursor).limit(limit + 1)
     rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(ordering, rows[-1]) if more and rows else None
+
+
+def key_page(
+    session: Session,
+    principal: Principal,
+    filters: ItemFilters,
+    sort: str = "priority",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Any], str | None]:
+    """Return one page as (id, sort key) rows, same order and cursor as `page`.
+
+    Why: a caller that loads the rows it shows by id (the uncertainty mix) needs no `Post`.
+    """
+    ordering = queue_order(sort)
+    limit = max(1, min(limit, MAX_LIMIT))
+    where = conditions(session, principal, filters)
+    if cursor:
+        where.append(ordering.after(*decode_cursor(ordering, cursor)))
+    query = (
+        select(Post.id, ordering.column)
+        .where(and_(true(), *where))
+        .order_by(*ordering.order_by())
+        .limit(limit + 1)
+    )
+    rows = list(session.execute(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(ordering, rows[-1]) if more and rows else None

@@ -11,13 +11,10 @@ from sqlalchemy.orm import Session
 from monitor.clusters.models import Cluster
 from monitor.clusters.service import spread_parts
 from monitor.core.base import utcnow
-from monitor.core.localtime import local_iso, pick_zone
-from monitor.desk import detail, narratives, pagerows, queue
+from monitor.desk import narratives, pagerows, queue
 from monitor.desk.schemas import PriorityParts, QueueRow
-from monitor.desk.views import ItemSummary
 from monitor.flows import priority as flow_priority
 from monitor.keys.principal import Principal
-from monitor.posts.models import Post
 
 
 def priority_parts(
@@ -46,21 +43,6 @@ def parts_dict(
         "recency": round(flow_priority.RECENCY_WEIGHT * parts.recency, 4) if parts else 0.0,
         "recent": spread.active,
     }
-
-
-def as_row(item: ItemSummary, zone: str | None = None) -> QueueRow:
-    """Return a flat queue row (no narrative) with its local time."""
-    chosen = pick_zone(zone, item.regions)
-    return QueueRow(
-        **item.model_dump(),
-        timezone=chosen,
-        published_local=local_iso(item.published_at or item.fetched_at, chosen),
-    )
-
-
-def flat_rows(session: Session, posts: Sequence[Post], zone: str | None = None) -> list[QueueRow]:
-    """Return rows for posts one by one (the `group=none` queue and the uncertainty mix)."""
-    return [as_row(s, zone) for s in detail.summaries(session, list(posts))]
 
 
 def grouped_rows(

@@ -154,3 +154,39 @@ def _runtime_api(url: str, tmp_path: Path, limit: timedelta) -> Runtime:
         data_dir=tmp_path / "api", database_url=url, api_statement_timeout=limit
     )
     return build_runtime(settings, api=True)
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_limiter_pool_does_not_wait_for_the_wal_flush(fresh_db_url: str, tmp_path: Path) -> None:
+    url = f"{fresh_db_url}?options=-c%20work_mem%3D8MB"
+    rt = _runtime(url, tmp_path, "sync")
+    try:
+        with rt.autocommit().connect() as conn:
+            assert conn.scalar(text("SHOW synchronous_commit")) == "off"
+            assert conn.scalar(text("SHOW work_mem")) == "8MB"  # the URL's options are kept
+        # Reviews and every other write keep the server's setting (the suite's server turns
+        # it off for speed, so compare where the value comes from, not the value).
+        source = text("SELECT source FROM pg_settings WHERE name = 'synchronous_commit'")
+        with rt.autocommit().connect() as conn:
+            assert conn.scalar(source) == "client"
+        with rt.engine.connect() as conn:
+            assert conn.scalar(source) != "client"
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_api_pages_are_planned_without_jit_or_parallel_workers(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    api = _runtime_api(fresh_db_url, tmp_path, timedelta(0))  # no timeout: options still set
+    other = _runtime(fresh_db_url, tmp_path, "cli")
+    show = "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    try:
+        with api.engine.connect() as conn:
+            assert tuple(conn.execute(text(show)).one()) == ("off", "0")
+        with other.engine.connect() as conn:  # jobs and the CLI keep the server's planning
+            assert tuple(conn.execute(text(show)).one()) != ("off", "0")
+    finally:
+        api.close()
+        other.close()
