@@ -107,7 +107,21 @@ def scrypt_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_failed_keys_get_429_before_any_hashing(rt: Runtime, scrypt_calls: list[int]) -> None:
+@pytest.fixture
+def slow_refill(rt: Runtime) -> Runtime:
+    """The runtime with failed tries regained once an hour, not every 10 s.
+
+    Why: each failure runs a real scrypt check; on a loaded machine 20 of them take longer
+    than one refill, and the count of 401s before the first 429 would drift by one.
+    """
+    settings = rt.settings.model_copy(update={"auth_failure_rate": 1 / 3600})
+    return Runtime(settings=settings, engine=rt.engine, factory=rt.factory)
+
+
+def test_failed_keys_get_429_before_any_hashing(
+    slow_refill: Runtime, scrypt_calls: list[int]
+) -> None:
+    rt = slow_refill
     client = app_client(rt)
     with rt.session() as s:
         row, good = keys.create_key(s, "ani", "reviewer")
@@ -131,7 +145,10 @@ def test_failed_keys_get_429_before_any_hashing(rt: Runtime, scrypt_calls: list[
     assert client.get(ITEMS, headers={"X-API-Key": good}).status_code == 200
 
 
-def test_a_key_prefix_is_limited_across_addresses(rt: Runtime, scrypt_calls: list[int]) -> None:
+def test_a_key_prefix_is_limited_across_addresses(
+    slow_refill: Runtime, scrypt_calls: list[int]
+) -> None:
+    rt = slow_refill
     app = create_app(rt)
     with rt.session() as s:
         row, _ = keys.create_key(s, "budi", "reviewer")
