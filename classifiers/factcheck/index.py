@@ -316,6 +316,12 @@ class FactCheckIndex:
         self._cache = _Prepared(self._main, delta, self._n_main, owners, weights, norms, join)
         return self._cache
 
+    def warm(self) -> None:
+        """Build the arrays queries derive lazily (before forking processes that share them)."""
+        self._prepared()
+        self.word_arrays()
+        self.row_word_counts()
+
     @property
     def row_entry(self) -> np.ndarray:
         """Map each indexed row to its entry's position in `entries`."""
