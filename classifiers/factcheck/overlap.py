@@ -1,13 +1,17 @@
-"""Weighted overlap of (text, debunk row) pairs, as scipy's element-wise product gives it.
+"""Which features and words a text shares with its candidate debunk rows, batch at a time.
 
-`pair_overlap` returns, per pair, the float32 sum of `weight * row value` over the features
-the text and the row share: what `q.multiply(w)[text_of].multiply(R[rows]).sum(axis=1)` gives,
+`pair_overlap` returns, per (text, row) pair, the float32 sum of `weight * row value` over
+the features both share: what `q.multiply(w)[text_of].multiply(R[rows]).sum(axis=1)` gives,
 bit for bit, at about half the cost. Why the same bits: the shared features are taken in
 increasing column order (as scipy's product of two canonical matrices lists them), and summed
 with the same `np.add.reduceat` scipy's row sum uses, so the pairwise summation groups alike.
+`words_present` answers the re-ranker's "which row words does the text have" the same way:
+a dense mask lit per text, and one vectorised look-up of all its rows' entries.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,3 +69,43 @@ def pair_overlap(
     if len(filled):
         out[filled] = np.add.reduceat(values, ptr[filled])
     return out
+
+
+def words_present(
+    known: dict[str, int],
+    token_lists: Sequence[Sequence[str]],
+    entry_text: np.ndarray,
+    ids: np.ndarray,
+) -> np.ndarray:
+    """Tell per row word k (word id `ids[k]`) whether text `entry_text[k]` has that word."""
+    width = len(known) + 1
+    if len(entry_text) and np.all(entry_text[1:] >= entry_text[:-1]):
+        # Pairs grouped by text (both callers): light the text's words in a dense mask and
+        # look every row word up in one take; cheaper than a sorted search of all keys.
+        present = np.empty(len(ids), dtype=bool)
+        seen = np.zeros(width, dtype=bool)
+        ends = np.searchsorted(entry_text, np.arange(len(token_lists) + 1)).tolist()
+        for t, tokens in enumerate(token_lists):
+            lo, hi = ends[t], ends[t + 1]
+            if lo == hi:
+                continue
+            mine = [known[w] for w in set(tokens) if w in known]
+            seen[mine] = True
+            np.take(seen, ids[lo:hi], out=present[lo:hi])
+            seen[mine] = False
+        return present
+    # A row word is present when (text, word id) is among the text's own (text, word id) keys.
+    text_keys = np.fromiter(
+        (
+            t * width + known[w]
+            for t, tokens in enumerate(token_lists)
+            for w in set(tokens)
+            if w in known
+        ),
+        dtype=np.int64,
+    )
+    # Sorted lookup: the batch's text keys are few, the row words many (np.isin would sort all).
+    text_keys.sort()
+    keys = entry_text * width + ids
+    slot = np.minimum(np.searchsorted(text_keys, keys), max(len(text_keys) - 1, 0))
+    return text_keys[slot] == keys if len(text_keys) else np.zeros(len(keys), dtype=bool)

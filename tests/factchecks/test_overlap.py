@@ -13,7 +13,7 @@ from classifiers.factcheck.datasets import load_matching_data
 from classifiers.factcheck.evaluate import build_index
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.matcher import CANDIDATES, prepare
-from classifiers.factcheck.overlap import pair_overlap, row_weight_sums
+from classifiers.factcheck.overlap import pair_overlap, row_weight_sums, words_present
 
 
 def _scipy_overlap(
@@ -86,3 +86,42 @@ def test_explicit_zeros_empty_rows_and_no_shared_features() -> None:
     assert np.array_equal(got, _scipy_overlap(q, w, rows, pair_rows, pair_text))
     assert got[3] == 0.0 and got[2] == 0.0 and got[0] == w[1] + w[9]
     assert np.array_equal(row_weight_sums(q, w), [w[1] + w[5] + w[9], 0.0, w[2] + w[3] + w[60]])
+
+
+def _present_by_search(
+    known: dict[str, int], token_lists: list[list[str]], entry_text: np.ndarray, ids: np.ndarray
+) -> np.ndarray:
+    # The plain definition: is (text, word id) among the text's own (text, word id) pairs?
+    own = {(t, known[w]) for t, tokens in enumerate(token_lists) for w in tokens if w in known}
+    return np.array([(int(t), int(i)) in own for t, i in zip(entry_text, ids, strict=True)])
+
+
+def test_words_present_grouped_and_shuffled_equal_the_definition() -> None:
+    index = FactCheckIndex()
+    claims = [
+        "vaksin covid mengandung chip pelacak dari luar negeri",
+        "surat suara sudah dicoblos sebelum hari pemungutan",
+        "bantuan sosial dibagikan hanya untuk pemilih calon tertentu",
+    ]
+    index.add(FactCheckEntry(f"k{i}", c) for i, c in enumerate(claims))
+    flat = index.word_arrays()
+    texts = [
+        "katanya vaksin covid ada chip pelacak",
+        "",  # no words at all
+        "\x00 \ud800 kata-kata asing yang tidak dikenal",
+        "surat suara dicoblos duluan, bantuan sosial juga",
+    ]
+    tokens = [t.split() for t in texts]
+    pair_text = np.array([0, 0, 0, 2, 3, 3])
+    pair_rows = np.array([0, 1, 2, 0, 1, 2])
+    lengths = flat.ptr[pair_rows + 1] - flat.ptr[pair_rows]
+    entry_text = np.repeat(pair_text, lengths)
+    ids = np.concatenate([flat.ids[flat.ptr[r] : flat.ptr[r + 1]] for r in pair_rows])
+    want = _present_by_search(index.word_ids, tokens, entry_text, ids)
+    assert want.any() and not want.all()
+    assert np.array_equal(words_present(index.word_ids, tokens, entry_text, ids), want)
+    # Not grouped by text: the sorted-search path answers alike.
+    order = np.random.default_rng(3).permutation(len(ids))
+    shuffled = words_present(index.word_ids, tokens, entry_text[order], ids[order])
+    assert np.array_equal(shuffled, want[order])
+    assert len(words_present(index.word_ids, tokens, entry_text[:0], ids[:0])) == 0
