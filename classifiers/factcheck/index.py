@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classifiers.factcheck.hashing import CHAR_RANGE, N_FEATURES, WORD, featurize_texts
+from classifiers.factcheck.overlap import pair_overlap, row_weight_sums
 from classifiers.factcheck.text import match_text
 
 __all__ = [
@@ -315,6 +316,12 @@ class FactCheckIndex:
         self._cache = _Prepared(self._main, delta, self._n_main, owners, weights, norms, join)
         return self._cache
 
+    def warm(self) -> None:
+        """Build the arrays queries derive lazily (before forking processes that share them)."""
+        self._prepared()
+        self.word_arrays()
+        self.row_word_counts()
+
     @property
     def row_entry(self) -> np.ndarray:
         """Map each indexed row to its entry's position in `entries`."""
@@ -357,18 +364,21 @@ class FactCheckIndex:
             return np.zeros((0, N_PAIR_FEATURES))
         in_main = rows < prep.n_main
         cos, cover, covered = [], [], []
+        mask = np.zeros(N_FEATURES, dtype=bool)
         for channel, q in enumerate(queries):
-            qw = q.multiply(prep.weights[channel][None, :]).tocsr()
-            qn = np.maximum(np.asarray(qw.sum(axis=1)).ravel(), 1e-12)[text_of]
+            weights = prep.weights[channel]
+            qn = np.maximum(row_weight_sums(q, weights), 1e-12)[text_of]
             inter = np.zeros(len(rows))
-            for mask, segment, offset in (
+            for sel, segment, offset in (
                 (in_main, prep.main, 0),
                 (~in_main, prep.delta, prep.n_main),
             ):
-                if segment is None or not mask.any():
+                if segment is None or not sel.any():
                     continue
-                picked = segment.rows[channel][rows[mask] - offset]
-                inter[mask] = np.asarray(qw[text_of[mask]].multiply(picked).sum(axis=1)).ravel()
+                rows_of = segment.rows[channel]
+                inter[sel] = pair_overlap(
+                    q, weights, rows_of, rows[sel] - offset, text_of[sel], mask
+                )
             rn = np.maximum(prep.row_norm[channel][rows], 1e-12)
             cos.append(inter / np.sqrt(qn * rn))
             cover.append(inter / rn)

@@ -142,6 +142,10 @@ class FactCheckMatcher:
         self.scorer: Scorer = scorer if scorer is not None else default_scorer()
         self.batch_size = batch_size
 
+    def warm(self) -> None:
+        """Build what the first match would build lazily (forked workers then share it)."""
+        self.index.warm()
+
     @property
     def threshold(self) -> float:
         """Return the scorer's lowest operating threshold (texts of any length)."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
+from classifiers.factcheck.overlap import words_present
 
 # What each feature says, in the words the explanation and docs/factchecks.md use.
 FEATURE_HELP: dict[str, str] = {
@@ -292,23 +293,7 @@ def chance_features(
     ids, freq, nondigit = flat.ids[pos], flat.freq[pos], flat.nondigit[pos]
     per_word = np.array([len(t) for t in token_lists], dtype=np.float64) / (n_rows * ROW_WORDS)
     chance = np.minimum(CHANCE_CAP, (freq + 1.0) * per_word[pair_text][owner])
-    # A row word is present when (text, word id) is among the text's own (text, word id) keys.
-    width = len(index.word_ids) + 1
-    known = index.word_ids
-    text_keys = np.fromiter(
-        (
-            t * width + known[w]
-            for t, tokens in enumerate(token_lists)
-            for w in set(tokens)
-            if w in known
-        ),
-        dtype=np.int64,
-    )
-    # Sorted lookup: the batch's text keys are few, the row words many (np.isin would sort all).
-    text_keys.sort()
-    keys = pair_text[owner] * width + ids
-    slot = np.minimum(np.searchsorted(text_keys, keys), max(len(text_keys) - 1, 0))
-    present = text_keys[slot] == keys if len(text_keys) else np.zeros(len(keys), dtype=bool)
+    present = words_present(index.word_ids, token_lists, pair_text[owner], ids)
     with np.errstate(divide="ignore"):
         evidence = np.bincount(
             owner, weights=np.where(present, -np.log(chance), 0.0), minlength=n_pairs

@@ -101,6 +101,13 @@ class CompiledModel:
             self._state["coef"] = got
         return got
 
+    def warm(self) -> None:
+        """Compile the rule patterns and average the weights now, not on first use."""
+        _ = self.coef
+        for column in self._state["rules"]:
+            if column is not None:
+                column[1].compile()
+
     def rule_of_column(self) -> list[Rule | None]:
         """Return the rule behind each rule column (None for a rule no longer defined)."""
         return [c[0] if c is not None else None for c in self._state["rules"]]

@@ -63,6 +63,11 @@ class LoadedClassifier:
             raise AttributeError(f"model {self.version} was loaded for scoring only")
         return self.pipeline.steps[-1][1]
 
+    def warm(self) -> None:
+        """Build what scoring builds lazily (rule patterns, label weights, feature names)."""
+        self.compiled.warm()
+        self.feature_names()
+
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Return the feature matrix (normalise, stem, n-grams, rules) for texts."""
         return self.compiled.features(list(texts))

@@ -86,6 +86,10 @@ class _Gated:
             self._compiled = got
         return got
 
+    def compile(self) -> None:
+        """Compile the pattern and gates now (a parent does so before forking workers)."""
+        self._patterns()
+
     def possible(self, found: set[str]) -> bool:
         """Tell whether the text's literals (from `SCANNER`) leave this rule a chance to fire."""
         return all(not found.isdisjoint(need) for need in self.needs)

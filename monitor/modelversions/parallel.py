@@ -32,6 +32,19 @@ def _score_in_worker(batch: list[Parsed]) -> tuple[str, int, list[str]]:
     return score_batch(_LOADED["classifier"], batch, _LOADED["matcher"])
 
 
+def warm(*loaded: object) -> None:
+    """Build what the classifier and matcher would build lazily on their first batch.
+
+    Why before forking: each worker would otherwise build the same index arrays, rule
+    patterns and weights itself (about 0.4 s of CPU each); built once in the parent, the
+    workers share them copy-on-write. Objects without `warm` are left as they are.
+    """
+    for obj in loaded:
+        build = getattr(obj, "warm", None)
+        if callable(build):
+            build()
+
+
 def worker_count(setting: int) -> int:
     """Return the worker processes to use: `setting`, or one per CPU when it is 0 (auto)."""
     if setting > 0:
@@ -45,6 +58,7 @@ def _in_pool(
     todo: Iterable[list[Parsed]],
     workers: int,
 ) -> Iterator[tuple[str, int, list[str]]]:
+    warm(classifier, matcher)
     _LOADED.update(classifier=classifier, matcher=matcher)
     try:
         context = multiprocessing.get_context("fork")

@@ -14,6 +14,7 @@ import pytest
 from classifiers.contracts import Classification, Classifier, Matcher
 from classifiers.factcheck.datasets import load_matching_data
 from classifiers.factcheck.evaluate import build_index
+from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.matcher import FactCheckMatcher
 from classifiers.models.train import TrainedModel
 from monitor.cli.bench.modelversions import real_tweets
@@ -41,6 +42,14 @@ class _Recording:
         self.inner = inner
         self.version = inner.version
         self.pids: list[int] = []
+        self.warmed: list[int] = []
+
+    def warm(self) -> None:
+        """Build the real classifier's lazy parts, noting the process (the pool's parent)."""
+        self.warmed.append(os.getpid())
+        warm = getattr(self.inner, "warm", None)
+        if callable(warm):
+            warm()
 
     def classify(
         self, texts: Sequence[str], matcher: Matcher | None = None
@@ -98,6 +107,7 @@ def test_two_processes_equal_one_on_real_tweets_claims_and_hostile_lines(
     assert sum(o.get("factcheck") is not None for o in out) >= 50
     # The one-process run scored every batch here; the pool's batches were scored elsewhere.
     assert clf.pids and set(clf.pids) == {os.getpid()}
+    assert clf.warmed == [os.getpid()]  # once, in the parent, before the fork
     assert len(clf.pids) == (len(lines) - 2 + 63) // 64  # blank lines are skipped, not batched
 
 
@@ -109,6 +119,7 @@ def test_pool_is_used_from_three_batches_and_not_below(small_model: TrainedModel
         out = io.StringIO()
         parallel.run(clf, iter(lines), out, workers=2, batch_size=size)
         assert (clf.pids == []) == in_pool
+        assert clf.warmed == ([os.getpid()] if in_pool else [])
         expected = io.StringIO()
         stream.run(small_model.classifier(), iter(lines), expected, batch_size=size)
         assert out.getvalue() == expected.getvalue()
@@ -144,3 +155,15 @@ def test_a_dead_worker_stops_the_run_with_an_error(small_model: TrainedModel) ->
 def test_worker_count_is_the_setting_or_the_cpus() -> None:
     assert parallel.worker_count(3) == 3
     assert parallel.worker_count(0) == len(os.sched_getaffinity(0)) >= 1
+
+
+def test_warm_builds_the_lazy_parts_a_worker_would_build(small_model: TrainedModel) -> None:
+    index = FactCheckIndex()
+    index.add([FactCheckEntry("k1", "Surat suara sudah dicoblos sebelum hari pemungutan")])
+    clf = small_model.classifier()
+    parallel.warm(clf, FactCheckMatcher(index), None, object())  # no `warm`: left alone
+    assert index._cache is not None and index._flat is not None
+    compiled = clf.compiled
+    assert "coef" in compiled._state
+    rules = [c for c in compiled._state["rules"] if c is not None]
+    assert rules and all(gated._compiled is not None for _, gated in rules)
