@@ -11,14 +11,17 @@ from pathlib import Path
 
 from classifiers.data.corpus import EVAL_DIR, read_labelled_jsonl
 from classifiers.data.registry import datasets_dir
+from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, TrainedModel, train
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
-from monitor.modelversions import service as models
-from monitor.research.promote import promote
-from monitor.posts.models import Post, PostRegion
 from monitor.flows.scoring import score_pending
+from monitor.modelversions import repository
+from monitor.modelversions import service as models
+from monitor.modelversions.loading import load_version
+from monitor.posts.models import Post
 from monitor.regions.models import Region
+from monitor.research.promote import promote
 from monitor.reviews.models import Review
 from monitor.sources.models import Source
 from tests.conftest import SHARED_DATA
@@ -149,11 +152,8 @@ def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
     return out
 
 
-def models_loaded(rt: Runtime, version: str):  # type: ignore[no-untyped-def]
+def models_loaded(rt: Runtime, version: str) -> LoadedClassifier:
     """Load a registered version through the registry (checksums, trusted types)."""
-    from monitor.modelversions.loading import load_version
-    from monitor.modelversions import repository
-
     with rt.session() as s:
         row = repository.get(s, version)
         assert row is not None

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor import research as R
 from classifiers.contracts import LABELS
 from classifiers.models.train import TrainedModel
+from monitor import research as R
 from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine

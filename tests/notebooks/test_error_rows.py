@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from monitor.research.errors import NOT_FLAGGED, count_by, false_positives
 from monitor.predictions.models import Prediction
+from monitor.research.errors import NOT_FLAGGED, count_by, false_positives
 from monitor.reviews.models import Review
 from tests.factchecks.scored import scored_post
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from monitor import research as R
 from classifiers.contracts import LABELS
 from classifiers.data.registry import DATASETS, datasets_dir
 from classifiers.models.train import TrainedModel
-from monitor.research import repository as store
+from monitor import research as R
 from monitor.audit import repository as audit_repo
 from monitor.core.runtime import Runtime
 from monitor.modelversions import repository
-from monitor.modelversions import service as models
 from monitor.posts.models import Post
+from monitor.research import errors, explore
+from monitor.research import repository as store
 from monitor.reviews.models import Review
 from tests.notebooks.seed import link_shared_datasets, seed
 
@@ -208,3 +208,31 @@ def test_check_rejects_a_negative_margin(rt: Runtime) -> None:
         R.check(base, base, rows, -0.1)
     same = R.check(base, base, rows, 0.0)
     assert same.ok and {r["label"] for r in same.rows} <= set(LABELS)
+
+
+def test_the_notebooks_reads_agree_with_the_seed(rt: Runtime) -> None:
+    """Every query the three notebooks run, on both databases (the notebooks run on SQLite)."""
+    seeded = seed(rt)
+    with rt.session() as s:
+        posts = explore.posts_table(s)
+        names = store.region_names(s)
+        agreement = explore.reviewer_agreement(s)
+        versus = explore.model_vs_reviewers(s)
+        predictions = store.predictions(s, seeded.base_version)
+        rejected = errors.false_positives(s, names)
+    assert sorted(p["id"] for p in posts) == sorted(seeded.post_ids)  # 76 posts, each once
+    assert all(p["model_version"] == seeded.base_version and p["provinces"] for p in posts)
+    assert set(names.values()) == {"Jambi", "DKI Jakarta", "Jawa Barat", "Jawa Timur"}
+    by_region = explore.region_counts(posts, names)
+    assert set(by_region) == set(names.values()) and sum(by_region.values()) >= len(posts)
+    # The seed's reviews: 45 posts reviewed, 12 of them by two reviewers.
+    assert (agreement["posts_reviewed"], agreement["posts_with_two_reviewers"]) == (45, 12)
+    assert 0 <= agreement["decision_agreement"] <= 1 and "cohen_kappa" in agreement
+    assert [row["label"] for row in versus] == list(LABELS)
+    assert all(r["confirmed"] + r["rejected"] == r["reviewed_flags"] for r in versus)
+    assert len(predictions) == len(posts) * len(LABELS)
+    assert {p[1] for p in predictions} == set(LABELS)
+    # A rejected flag is a dismissal, or a label the confirming reviewer left out.
+    dismissed = {r["post_id"] for r in rejected if r["decision"] == "dismiss"}
+    assert rejected and dismissed and {r["province"] for r in rejected} <= set(names.values())
+    assert sum(r["n"] for r in errors.count_by(rejected, "province", "label")) == len(rejected)
