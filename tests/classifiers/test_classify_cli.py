@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -14,8 +15,13 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR
 from monitor.cli.main import app
 from monitor.core.db import make_engine
+from monitor.core.runtime import runtime_for_engine
+from monitor.core.settings import load_settings
 from monitor.factchecks.schemas import parse_jsonl
 from monitor.factchecks.service import import_records
+from monitor.modelversions import service as models
+from monitor.research.promote import promote
+from tests.notebooks.seed import base_model
 from tests.support.processes import waspada_env
 
 MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"
@@ -54,6 +60,9 @@ def _add_factcheck(url: str) -> None:
     engine.dispose()
 
 
+# Why SQLite only: training the default model on first use takes half a minute and does not
+# touch the database; PostgreSQL's part (registry, promoted model, debunks) is the next test.
+@pytest.mark.parametrize("fresh_db_url", ["sqlite"], indirect=True)
 def test_classify_contract_end_to_end(fresh_db_url: str, tmp_path: Path) -> None:
     env = waspada_env(tmp_path / "data", fresh_db_url)
     _add_factcheck(fresh_db_url)
@@ -125,6 +134,35 @@ def test_classify_contract_end_to_end(fresh_db_url: str, tmp_path: Path) -> None
     assert res.returncode == 0, res.stderr.decode()
     assert "== held-out news outlets" in text and "not measured" in text  # seeds-only model
     assert "hard negatives flagged (any label)" in text and "== promotion guard" in text
+
+
+@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+def test_classify_on_postgresql_uses_the_promoted_model_and_its_debunks(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    env = waspada_env(data_dir, fresh_db_url)
+    _add_factcheck(fresh_db_url)
+    engine = make_engine(fresh_db_url)
+    rt = runtime_for_engine(load_settings(data_dir=data_dir, database_url=fresh_db_url), engine)
+    with rt.session() as s:
+        row = models.register(s, data_dir, base_model(data_dir), version="m-pg")
+        promote(s, data_dir, row.version, None, actor="test:classify")
+    engine.dispose()
+    lines = [
+        json.dumps({"id": "a", "text": MONEY}),
+        "{not json",
+        json.dumps({"id": 3, "text": CLAIM}),
+    ]
+    res = _waspada(["classify"], env, ("\n".join(lines) + "\n").encode())
+    assert res.returncode == 0, res.stderr.decode()
+    assert "training" not in res.stderr.decode()
+    money, bad, claim = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    assert money["id"] == "a" and set(money["scores"]) == set(LABELS)
+    assert "not valid JSON" in bad["error"] and bad["line"] == 2
+    assert claim["id"] == 3 and claim["factcheck"]["id"] == "Mafindo:tbh-1"
+    listed = _waspada(["models", "list"], env).stdout.decode().splitlines()
+    assert len(listed) == 1 and listed[0].startswith("* m-pg")
 
 
 def _cli(env: dict[str, str], args: list[str], stdin: str = "") -> tuple[int, str]:
