@@ -21,8 +21,8 @@ from monitor.factchecks.schemas import parse_jsonl
 from monitor.factchecks.service import import_records
 from monitor.modelversions import service as models
 from monitor.research.promote import promote
-from tests.notebooks.seed import base_model
 from tests.support.processes import waspada_env
+from tests.support.seeds.research import base_model
 
 MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"
 CLAIM = "Surat suara sudah tercoblos untuk paslon 01 ditemukan di tujuh kontainer di Tanjung Priok"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.core.runtime import Runtime
-from tests.review.seed import Seed, auth, seed
+from tests.support.seeds.review import Seed, auth, seed
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from monitor.keys.principal import Principal
 from monitor.posts.models import Post
 from monitor.regions.models import IkpScore
 from tests.support.client import app_client
-from tests.web.seed import seed
+from tests.support.seeds.web import seed
 
 ADMIN = Principal(key_id=None, name="t", role="admin")
 JAMBI = Principal(key_id=None, name="j", role="liaison", regions=("15",))

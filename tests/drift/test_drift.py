@@ -27,7 +27,7 @@ from monitor.modelversions import service as models
 from monitor.posts.models import Post
 from monitor.research.data import rebuild
 from monitor.research.promote import promote
-from tests.notebooks.seed import models_loaded
+from tests.support.seeds.research import models_loaded
 
 BOUNDS = service.Bounds(psi=0.25, flag_rate=0.10, min_posts=20, window=timedelta(days=1))
 

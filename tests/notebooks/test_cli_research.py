@@ -16,7 +16,7 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.modelversions import repository
-from tests.notebooks.seed import seed
+from tests.support.seeds.research import seed
 
 
 def test_train_compare_reproduce_and_guarded_promote(

@@ -14,7 +14,7 @@ from monitor.core.db import make_engine
 from monitor.core.runtime import runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.modelversions import repository
-from tests.notebooks.seed import link_shared_datasets, seed
+from tests.support.seeds.research import link_shared_datasets, seed
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ["01_explore", "02_retrain", "03_error_analysis"]

@@ -18,7 +18,7 @@ from monitor.posts.models import Post
 from monitor.research import errors, explore
 from monitor.research import repository as store
 from monitor.reviews.models import Review
-from tests.notebooks.seed import link_shared_datasets, seed
+from tests.support.seeds.research import link_shared_datasets, seed
 
 PUBLIC = "hoax_pilpres2024_headlines"
 OTHER = "ibrohim2019_hs_abusive"

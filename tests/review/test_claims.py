@@ -10,8 +10,8 @@ from sqlalchemy import update
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.reviews.models import Claim
-from tests.review.seed import Seed, auth, seed
 from tests.support.client import app_client
+from tests.support.seeds.review import Seed, auth, seed
 
 
 @pytest.fixture

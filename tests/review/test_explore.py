@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.core.runtime import Runtime
-from tests.review.mixseed import Mixed, seed_mix
-from tests.review.seed import auth
+from tests.support.seeds.mix import Mixed, seed_mix
+from tests.support.seeds.review import auth
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.keys.models import ApiKey
 from monitor.posts.models import Post
-from tests.review.seed import Seed, auth, seed
+from tests.support.seeds.review import Seed, auth, seed
 
 HOSTILE = [
     "' OR '1'='1",

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from monitor.audit import service as audit
 from monitor.core.runtime import Runtime
-from tests.review.seed import Seed, add_post, auth, seed
+from tests.support.seeds.review import Seed, add_post, auth, seed
 
 
 @pytest.fixture

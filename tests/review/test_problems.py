@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import MAX_BODY_BYTES, create_app
 from monitor.core.runtime import Runtime
-from tests.review.seed import Seed, auth, seed
+from tests.support.seeds.review import Seed, auth, seed
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from monitor.core.runtime import Runtime
 from monitor.keys import service as keys
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
-from tests.review.seed import auth, seed
+from tests.support.seeds.review import auth, seed
 
 # Why: "schema-valid data must be accepted" cannot hold for rules a JSON schema cannot say
 # (a cursor must come from a previous page, a dismissal needs a reason, a webhook target must

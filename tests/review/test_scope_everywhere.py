@@ -22,7 +22,7 @@ from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.posts.models import Post
-from tests.review.seed import Seed, auth, seed
+from tests.support.seeds.review import Seed, auth, seed
 
 MISSING = 2_000_000_000
 

@@ -23,8 +23,8 @@ from monitor.keys import service as keys
 from monitor.regions.models import Region
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
-from tests.review.seed import seed
 from tests.support.processes import free_port, start_waspada, wait_http, waspada_env
+from tests.support.seeds.review import seed
 
 
 def _db(tmp_path: Path) -> tuple[str, list[int], str]:

@@ -24,7 +24,7 @@ from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM
 from monitor.posts.models import Post
 from monitor.sources.models import Source
-from tests.review.seed import add_post, auth, seed
+from tests.support.seeds.review import add_post, auth, seed
 
 TOKEN = "tok3n-s3cret-value"
 PASSWORD = "pa55-w0rd-value"

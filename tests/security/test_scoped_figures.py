@@ -23,7 +23,7 @@ from monitor.clusters.service import refresh_stats
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
 from monitor.regions.models import Region
-from tests.review.seed import add_post, auth, seed
+from tests.support.seeds.review import add_post, auth, seed
 
 JAKARTA_REGIONS = ["31.71", "31.72", "31.73", "31.74", "31.75"]
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from monitor.core.runtime import Runtime
 from tests.support.client import app_client
-from tests.web.seed import Seeded, seed
+from tests.support.seeds.web import Seeded, seed
 
 
 @pytest.fixture

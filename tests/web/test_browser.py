@@ -26,7 +26,7 @@ from monitor.core.settings import load_settings
 from monitor.posts.models import Post
 from monitor.reviews.models import Review
 from tests.support.processes import free_port, start_waspada, wait_http, waspada_env
-from tests.web.seed import Seeded, seed
+from tests.support.seeds.web import Seeded, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"

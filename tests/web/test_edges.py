@@ -24,7 +24,7 @@ from monitor.core.messages import format_when, from_accept_language
 from monitor.core.runtime import Runtime
 from tests.support.client import app_client
 from tests.support.processes import waspada_env
-from tests.web.seed import Seeded
+from tests.support.seeds.web import Seeded
 
 Login = Callable[[str], tuple[TestClient, str]]
 

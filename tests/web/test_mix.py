@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from monitor.core.runtime import Runtime
-from tests.review.mixseed import seed_mix
 from tests.support.client import app_client
+from tests.support.seeds.mix import seed_mix
 from tests.web.conftest import web_login
 
 

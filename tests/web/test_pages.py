@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.seed import XSS, Seeded
+from tests.support.seeds.web import XSS, Seeded
 
 Login = Callable[[str], tuple[TestClient, str]]
 
