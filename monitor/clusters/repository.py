@@ -58,12 +58,12 @@ def band_posts(
     return [(int(k), int(p)) for k, p in session.execute(stmt).tuples()]
 
 
-def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[object, int | None]]:
-    """Return, per first copy, its stored signature and its cluster (None while alone)."""
+def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[bytes, int | None]]:
+    """Return, per first copy, its packed signature and its cluster (None while alone)."""
     if not post_ids:
         return {}
     stmt = (
-        select(PostSignature.post_id, PostSignature.signature, Post.cluster_id)
+        select(PostSignature.post_id, PostSignature.packed, Post.cluster_id)
         .join(Post, Post.id == PostSignature.post_id)
         .where(int_in(PostSignature.post_id, post_ids, _dialect(session)))
     )
