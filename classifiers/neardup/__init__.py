@@ -7,6 +7,7 @@ from classifiers.neardup.lsh import (
     stored_band_keys_many,
 )
 from classifiers.neardup.minhash import (
+    NUM_PERM,
     Signature,
     cluster_text,
     names_of,
@@ -17,6 +18,7 @@ from classifiers.neardup.minhash import (
 
 __all__ = [
     "MAX_CANDIDATES",
+    "NUM_PERM",
     "NearDupIndex",
     "Signature",
     "cluster_text",

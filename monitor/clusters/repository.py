@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -55,19 +57,20 @@ def band_posts(
         .subquery()
     )
     stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
-    return [(int(k), int(p)) for k, p in session.execute(stmt).tuples()]
+    # On the connection, not the ORM session: tens of thousands of plain rows a page.
+    return [(int(k), int(p)) for k, p in session.connection().execute(stmt).tuples()]
 
 
-def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[object, int | None]]:
-    """Return, per first copy, its stored signature and its cluster (None while alone)."""
+def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[bytes, int | None]]:
+    """Return, per first copy, its packed signature and its cluster (None while alone)."""
     if not post_ids:
         return {}
     stmt = (
-        select(PostSignature.post_id, PostSignature.signature, Post.cluster_id)
+        select(PostSignature.post_id, PostSignature.packed, Post.cluster_id)
         .join(Post, Post.id == PostSignature.post_id)
         .where(int_in(PostSignature.post_id, post_ids, _dialect(session)))
     )
-    return {int(p): (sig, c) for p, sig, c in session.execute(stmt)}
+    return {int(p): (bytes(sig), c) for p, sig, c in session.connection().execute(stmt)}
 
 
 def add_heads(
@@ -111,9 +114,43 @@ def insert_clusters(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
     """Insert cluster rows; return their ids in the order of `rows`."""
     if not rows:
         return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _insert_clusters_pg(conn, rows)
     table = cast(Table, Cluster.__table__)
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in session.connection().execute(stmt, list(rows)).scalars()]
+    return [int(i) for i in conn.execute(stmt, list(rows)).scalars()]
+
+
+# Five arrays and one fixed statement: SQLAlchemy's multi-row VALUES for hundreds of
+# clusters was a 280 KB text that psycopg parsed again on every page (it caches only short
+# statements). Statistics start at zero; the arrival step writes them right after.
+_INSERT_CLUSTERS_PG = (
+    "INSERT INTO clusters (representative_post_id, signature, first_seen, last_seen, size, "
+    "n_sources, n_accounts, n_regions, growth_rate) "
+    "SELECT r, CAST(s AS jsonb), f, l, z, 0, 0, 0, 0.0 FROM unnest("
+    "CAST(%s AS integer[]), CAST(%s AS text[]), CAST(%s AS timestamptz[]), "
+    "CAST(%s AS timestamptz[]), CAST(%s AS integer[])) AS t(r, s, f, l, z) "
+    "RETURNING id, representative_post_id"
+)
+
+
+def _insert_clusters_pg(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert cluster rows with one unnest statement; ids in the order of `rows`."""
+    columns = ("representative_post_id", "signature", "first_seen", "last_seen", "size")
+    arrays: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for values, name in zip(arrays, columns, strict=True):
+            value = row[name]
+            if name == "signature":
+                value = json.dumps(value)
+            elif name in ("first_seen", "last_seen"):
+                value = value.astimezone(UTC)  # aware, as UTCDateTime requires
+            values.append(value)
+    # RETURNING order is not promised for INSERT ... SELECT: match by representative (one
+    # new cluster per first copy in a page).
+    made = {int(r): int(i) for i, r in conn.exec_driver_sql(_INSERT_CLUSTERS_PG, tuple(arrays))}
+    return [made[int(row["representative_post_id"])] for row in rows]
 
 
 _SET_CLUSTER = (
@@ -190,7 +227,7 @@ def member_stats(
             func.count(distinct(Post.source_id)),
             func.count(distinct(account)),
         )
-        .where(Post.cluster_id.in_(cluster_ids))
+        .where(int_in(Post.cluster_id, cluster_ids, _dialect(session)))
         .group_by(Post.cluster_id)
     )
     return {int(r[0]): (int(r[1]), r[2], r[3], int(r[4]), int(r[5])) for r in session.execute(stmt)}
@@ -201,7 +238,7 @@ def seen_times(
 ) -> dict[int, list[datetime]]:
     """Return when each copy since `since` was seen, per cluster."""
     stmt = select(Post.cluster_id, SEEN_AT).where(
-        Post.cluster_id.in_(cluster_ids), since <= SEEN_AT
+        int_in(Post.cluster_id, cluster_ids, _dialect(session)), since <= SEEN_AT
     )
     out: dict[int, list[datetime]] = {}
     for cluster_id, seen in session.execute(stmt):
@@ -214,7 +251,7 @@ def region_counts(session: Session, cluster_ids: Sequence[int]) -> dict[int, int
     stmt = (
         select(Post.cluster_id, func.count(distinct(PostRegion.region_code)))
         .join(Post, Post.id == PostRegion.post_id)
-        .where(Post.cluster_id.in_(cluster_ids))
+        .where(int_in(Post.cluster_id, cluster_ids, _dialect(session)))
         .group_by(Post.cluster_id)
     )
     return {int(c): int(n) for c, n in session.execute(stmt)}

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from classifiers.neardup import (
     MAX_CANDIDATES,
+    NUM_PERM,
     NearDupIndex,
     Signature,
     stored_band_keys_many,
@@ -61,15 +63,31 @@ class _Head:
     post: Post | None = None  # set when the first copy is in this page
 
 
-def _stored_heads(
-    session: Session, sigs: dict[int, Signature], keys: dict[int, list[int]], now: datetime
-) -> tuple[dict[int, list[int]], dict[int, _Head]]:
+@dataclass
+class _Stored:
+    """The stored first copies a page may join, their values stacked for one comparison."""
+
+    candidates: dict[int, list[int]]  # post id -> rows of `heads`, most shared bands first
+    heads: list[_Head]
+    values: np.ndarray  # (len(heads), NUM_PERM): one row per head
+
+    def options(self, post_id: int, sig: Signature) -> list[tuple[_Head, float]]:
+        """Return the stored heads a post may join with their estimated similarity."""
+        rows = self.candidates.get(post_id)
+        if not rows:
+            return []
+        # One numpy comparison per post instead of one per candidate (7 us each).
+        sims = (self.values[rows] == sig.values).mean(axis=1).tolist()
+        return [(self.heads[r], sim) for r, sim in zip(rows, sims, strict=True)]
+
+
+def _stored_heads(session: Session, keys: dict[int, list[int]], now: datetime) -> _Stored:
     """Look up every post's bands at once; return candidates per post and their heads."""
     wanted = sorted({k for ks in keys.values() for k in ks})
     by_key: dict[int, list[int]] = {}
     for key, post_id in repository.band_posts(session, wanted, now - HOT_WINDOW, PER_BAND):
         by_key.setdefault(key, []).append(post_id)
-    candidates: dict[int, list[int]] = {}
+    ranked: dict[int, list[int]] = {}
     for post_id, ks in keys.items():
         shared: dict[int, int] = {}
         for k in ks:
@@ -77,22 +95,28 @@ def _stored_heads(
                 if head != post_id:
                     shared[head] = shared.get(head, 0) + 1
         if shared:
-            ranked = sorted(shared, key=lambda h: (-shared[h], -h))[:MAX_CANDIDATES]
-            candidates[post_id] = ranked
-    ids = sorted({h for c in candidates.values() for h in c})
-    heads: dict[int, _Head] = {}
-    for head_id, (stored, cluster_id) in repository.heads(session, ids).items():
-        sig = Signature.from_json(stored)
+            ranked[post_id] = sorted(shared, key=lambda h: (-shared[h], -h))[:MAX_CANDIDATES]
+    ids = sorted({h for c in ranked.values() for h in c})
+    heads: list[_Head] = []
+    row_of: dict[int, int] = {}
+    for head_id, (packed, cluster_id) in repository.heads(session, ids).items():
+        sig = Signature.from_bytes(packed)
         if sig is not None:
-            heads[head_id] = _Head(head_id, sig, cluster_id)
-    return candidates, heads
+            row_of[head_id] = len(heads)
+            heads.append(_Head(head_id, sig, cluster_id))
+    values = (
+        np.stack([h.signature.values for h in heads])
+        if heads
+        else np.empty((0, NUM_PERM), np.uint32)
+    )
+    candidates = {post_id: [row_of[h] for h in hs if h in row_of] for post_id, hs in ranked.items()}
+    return _Stored(candidates, heads, values)
 
 
-def _best(sig: Signature, heads: Sequence[_Head], threshold: float) -> _Head | None:
+def _best(sig: Signature, options: Sequence[tuple[_Head, float]], threshold: float) -> _Head | None:
     best: tuple[float, int] | None = None
     chosen = None
-    for head in heads:
-        sim = sig.similarity(head.signature)
+    for head, sim in options:
         if sim >= threshold and head.signature.names_agree(sig):
             rank = (sim, -head.post_id)
             if best is None or rank > best:
@@ -116,7 +140,7 @@ def assign_clusters(
     if not sigs:
         return done
     keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
-    candidates, stored = _stored_heads(session, sigs, keys, now)
+    stored = _stored_heads(session, keys, now)
     local = NearDupIndex()
     page_heads: dict[int, _Head] = {}
     joins: list[tuple[Post, _Head]] = []
@@ -124,8 +148,8 @@ def assign_clusters(
         sig = sigs.get(post.id)
         if sig is None:
             continue
-        options = [stored[h] for h in candidates.get(post.id, ()) if h in stored]
-        options += [page_heads[h] for h, _ in local.query(sig)]
+        options = stored.options(post.id, sig)
+        options += [(page_heads[h], sim) for h, sim in local.query(sig)]
         head = _best(sig, options, local.threshold)
         if head is None:
             page_heads[post.id] = _Head(post.id, sig, post.cluster_id, post)
@@ -175,7 +199,7 @@ def _index_heads(
 ) -> None:
     """Store the signatures and bands of this page's first copies (two bulk INSERTs)."""
     signatures = [
-        {"post_id": h.post_id, "signature": h.signature.to_json(), "seen_at": now}
+        {"post_id": h.post_id, "packed": h.signature.to_bytes(), "seen_at": now}
         for h in heads.values()
     ]
     bands = [(k, h.post_id) for h in heads.values() for k in keys[h.post_id]]

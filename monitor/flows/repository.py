@@ -10,6 +10,7 @@ from sqlalchemy import ScalarSelect, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import Cluster
+from monitor.core.idlist import int_in
 from monitor.posts.models import Post, PostRegion
 from monitor.predictions.models import Prediction
 from monitor.regions.models import IkpScore
@@ -90,7 +91,9 @@ def flagged_members(session: Session, cluster_ids: Sequence[int]) -> list[int]:
     """Return the flagged posts of these clusters."""
     out: list[int] = []
     for part in _chunks(cluster_ids):
-        stmt = select(Post.id).where(Post.cluster_id.in_(part), Post.flagged.is_(True))
+        # One array parameter: a fixed statement text (an expanding IN re-parsed per page).
+        listed = int_in(Post.cluster_id, part, session.get_bind().dialect.name)
+        stmt = select(Post.id).where(listed, Post.flagged.is_(True))
         out.extend(int(i) for i in session.scalars(stmt))
     return out
 

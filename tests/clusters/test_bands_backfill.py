@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from classifiers.neardup import stored_band_keys, text_signature
 from monitor.clusters.models import Cluster, PostBand, PostSignature
 from monitor.core import migrate
-from monitor.core.base import UTCDateTime, utcnow
+from monitor.core.base import JSONType, UTCDateTime, utcnow
 from monitor.core.db import make_engine
 from monitor.flows import arrival
 from monitor.posts.canonical import content_hash
@@ -93,7 +93,9 @@ def test_the_migration_keeps_existing_bands(fresh_db_url: str) -> None:
         s.flush()
         sig = text_signature(item.text)
         assert sig is not None
-        s.execute(PostSignature.__table__.insert().values(post_id=post.id, signature=sig.to_json()))
+        # The JSON column of that schema (f3a8c6e2d1b7 packs it later).
+        old_signatures = table("post_signatures", column("post_id"), column("signature", JSONType))
+        s.execute(old_signatures.insert().values(post_id=post.id, signature=sig.to_json()))
         s.commit()
         pid = post.id
     old_bands = table(

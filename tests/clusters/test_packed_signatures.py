@@ -1,0 +1,130 @@
+"""Packed signatures: the bytes form, and migration f3a8c6e2d1b7 from JSON, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import BigInteger, Integer, column, func, select, table
+from sqlalchemy.orm import Session
+
+from classifiers.neardup import Signature, stored_band_keys, text_signature
+from monitor.clusters.models import PostBand, PostSignature
+from monitor.core import migrate
+from monitor.core.base import JSONType, UTCDateTime, utcnow
+from monitor.core.db import make_engine
+from monitor.flows import arrival
+from monitor.posts.canonical import content_hash
+from monitor.posts.models import Post
+from monitor.posts.schemas import PostIn
+from tests.clusters.test_bands_backfill import _alembic
+from tests.clusters.test_clusters import COPIES, UNRELATED
+
+_BEFORE = "e7d3a9c1b5f2"  # signatures stored as JSON
+_JSON_SIGNATURES = table(
+    "post_signatures",
+    column("post_id", Integer()),
+    column("signature", JSONType),
+    column("seen_at", UTCDateTime()),
+)
+_BANDS = table("post_bands", column("band_key", BigInteger()), column("post_id", Integer()))
+
+
+def _same(a: Signature | None, b: Signature | None) -> bool:
+    assert a is not None and b is not None
+    return bool(np.array_equal(a.values, b.values)) and a.names == b.names
+
+
+def test_bytes_round_trip_and_hostile_input() -> None:
+    named = text_signature(COPIES[0])
+    shouting = text_signature(COPIES[0].upper())
+    assert named is not None and named.names and shouting is not None and shouting.names is None
+    nameless = Signature(named.values, frozenset())
+    for sig in (named, shouting, nameless):
+        assert _same(Signature.from_bytes(sig.to_bytes()), sig)
+        assert _same(Signature.from_bytes(memoryview(sig.to_bytes())), sig)
+    packed = named.to_bytes()
+    for bad in (
+        None,
+        "text",
+        b"",
+        packed[:100],  # truncated values
+        packed[:-1],  # a name cut in half
+        bytes((1,)) + packed[1:],  # another scheme's version
+        packed[:1] + bytes((7,)) + packed[2:],  # unknown names flag
+        shouting.to_bytes() + b"\x00\x00\x00\x00",  # names after "no names"
+        named.to_json(),
+    ):
+        assert Signature.from_bytes(bad) is None
+
+
+@pytest.fixture
+def json_era(fresh_db_url: str):  # type: ignore[no-untyped-def]
+    """A database at the revision before packing, with JSON signatures and their bands."""
+    engine = make_engine(fresh_db_url)
+    _alembic(engine, "downgrade", _BEFORE)
+    seen = utcnow() - timedelta(days=1)
+    texts = {"named": COPIES[0], "shouting": COPIES[0].upper(), "other": UNRELATED[0]}
+    ids: dict[str, int] = {}
+    with Session(engine) as s:  # posts as at head: no later columns to hide
+        for name, text in [*texts.items(), ("broken", UNRELATED[1])]:
+            post = Post(platform="x", external_id=name, text=text, content_hash=content_hash(text))
+            s.add(post)
+            s.flush()
+            ids[name] = post.id
+        for name, text in texts.items():
+            sig = text_signature(text)
+            assert sig is not None
+            stored = sig.to_json()
+            s.execute(
+                _JSON_SIGNATURES.insert().values(post_id=ids[name], signature=stored, seen_at=seen)
+            )
+            s.execute(
+                _BANDS.insert(),
+                [{"band_key": k, "post_id": ids[name]} for k in stored_band_keys(sig)],
+            )
+        # Another scheme's signature (unreadable by any lookup) with its bands.
+        broken = {"v": 1, "perm": 64, "minhash": "!!not base64"}
+        s.execute(
+            _JSON_SIGNATURES.insert().values(post_id=ids["broken"], signature=broken, seen_at=seen)
+        )
+        s.execute(_BANDS.insert(), [{"band_key": k, "post_id": ids["broken"]} for k in range(16)])
+        s.commit()
+    yield engine, texts, ids
+    engine.dispose()
+
+
+def test_migration_packs_json_signatures(json_era) -> None:  # type: ignore[no-untyped-def]
+    engine, texts, ids = json_era
+    migrate.upgrade(engine)
+    with Session(engine) as s:
+        packed = dict(s.execute(select(PostSignature.post_id, PostSignature.packed)).tuples().all())
+        assert set(packed) == {ids[n] for n in texts}  # the unreadable one went
+        for name, text in texts.items():
+            assert _same(Signature.from_bytes(packed[ids[name]]), text_signature(text))
+        bands = s.scalar(
+            select(func.count()).select_from(PostBand).where(PostBand.post_id == ids["broken"])
+        )
+        assert bands == 0
+        # A copy arriving after the upgrade finds the first copy through its packed signature.
+        item = PostIn.model_validate({"platform": "x", "external_id": "copy", "text": COPIES[1]})
+        (copy,) = arrival.arrive(s, [item]).new_posts
+        first = s.get(Post, ids["named"])
+        assert first is not None and copy.cluster_id == first.cluster_id is not None
+        s.commit()
+
+
+def test_downgrade_restores_json(json_era) -> None:  # type: ignore[no-untyped-def]
+    engine, texts, ids = json_era
+    migrate.upgrade(engine)
+    _alembic(engine, "downgrade", _BEFORE)
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(select(_JSON_SIGNATURES.c.post_id, _JSON_SIGNATURES.c.signature))
+            .tuples()
+            .all()
+        )
+    for name, text in texts.items():
+        assert _same(Signature.from_json(stored[ids[name]]), text_signature(text))
+    migrate.upgrade(engine)
