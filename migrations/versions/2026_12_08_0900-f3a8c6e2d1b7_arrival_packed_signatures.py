@@ -7,7 +7,7 @@ flag byte, 64 little-endian uint32 MinHash values, then the hashed names as uint
 were skipped by every lookup: they and their bands go.
 
 Revision ID: f3a8c6e2d1b7
-Revises: e7d3a9c1b5f2
+Revises: f3a8c6d2b9e1
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "f3a8c6e2d1b7"
-down_revision: str | None = "e7d3a9c1b5f2"
+down_revision: str | None = "f3a8c6d2b9e1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

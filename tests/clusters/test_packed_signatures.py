@@ -21,7 +21,7 @@ from monitor.posts.schemas import PostIn
 from tests.clusters.test_bands_backfill import _alembic
 from tests.clusters.test_clusters import COPIES, UNRELATED
 
-_BEFORE = "e7d3a9c1b5f2"  # signatures stored as JSON
+_BEFORE = "f3a8c6d2b9e1"  # signatures stored as JSON (the revision before packing)
 _JSON_SIGNATURES = table(
     "post_signatures",
     column("post_id", Integer()),
