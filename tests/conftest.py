@@ -23,6 +23,7 @@ from monitor.core import migrate
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings, load_settings
+from monitor.keys import hashing
 from monitor.regions.service import load_regions
 from tests.support.client import app_client
 from tests.support.postgres import PgCluster, start_cluster
@@ -35,6 +36,13 @@ os.environ.setdefault("WASPADA_OUTBOUND_ALLOW", "127.0.0.1")
 # (without it each test's data dir would get its own generated key file).
 os.environ.setdefault("WASPADA_AUDIT_KEY", "test-audit-key-0123456789abcdef-0123456789")
 os.environ.setdefault("WASPADA_SECRETS_KEY", "test-secrets-key-0123456789abcdef")
+
+# Why: scrypt at the production cost (n=2**14, ~45 ms) ran for every key the seeds create and
+# every first check, about a sixth of the suite's CPU. In this process keys hash at n=2**10;
+# a stored hash records its n, so every check is still a real scrypt comparison, and
+# subprocesses (the CLI, servers) keep the production cost. test_key_hashing.py checks that cost.
+PRODUCTION_SCRYPT_N = hashing._N
+hashing._N = 2**10
 
 BACKENDS = ["sqlite", "postgresql"]
 # Under pytest-xdist each worker has its own server; the suffix also keeps names apart when
