@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core import migrate
-from monitor.core.db import make_engine
+from monitor.core.db import dispose_autocommit, make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings, load_settings
 from monitor.keys import hashing
@@ -124,6 +124,9 @@ def db_engine(
         )
     engine = make_engine(url)
     yield engine
+    # The limiters' AUTOCOMMIT pool on this engine holds connections too; pytest rebuilds this
+    # fixture when the backend order switches, and DROP DATABASE refuses while they are open.
+    dispose_autocommit(engine)
     engine.dispose()
 
 

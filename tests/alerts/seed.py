@@ -14,6 +14,7 @@ from monitor.keys import service as keys
 from monitor.keys.principal import SYSTEM, Principal
 from monitor.keys.service import principal_of
 from monitor.posts.models import Post
+from monitor.posts.regiontags import tag_posts
 from tests.alerts.conftest import LOCAL
 from tests.regions.seed import load, post
 
@@ -31,12 +32,13 @@ def alert_now() -> datetime:
 
 def burst(session: Session, now: datetime, n: int = 15, label: str = "money_politics") -> list[int]:
     """Store `n` flagged posts about Tanjung Jabung Timur inside the current window."""
-    ids = []
+    posts = []
     for i in range(n):
         text = f"{BURST_TEXTS[i % len(BURST_TEXTS)]} (laporan {i})"
         at = now - timedelta(minutes=1 + (i * 37) % 45)
-        ids.append(post(session, text, flagged=True, labels=[label], at=at).id)
-    return ids
+        posts.append(post(session, text, flagged=True, labels=[label], at=at, tag=False))
+    tag_posts(session, posts)  # one page, as arrival tags it
+    return [p.id for p in posts]
 
 
 @dataclass
@@ -100,19 +102,27 @@ def hot_jambi(session: Session, confirmed: int = 0) -> HotJambi:
     load(session)
     now = past_now()
     ids = burst(session, now)
-    jakarta = [
-        post(session, f"Kampanye damai di Jaksel hari ke-{i}", at=now - timedelta(minutes=i + 1)).id
+    quiet = [
+        post(
+            session,
+            f"Kampanye damai di Jaksel hari ke-{i}",
+            at=now - timedelta(minutes=i + 1),
+            tag=False,
+        )
         for i in range(25)
     ]
-    jakarta.append(
+    quiet.append(
         post(
             session,
             "Isu amplop di Jaksel",
             flagged=True,
             labels=["money_politics"],
             at=now - timedelta(minutes=3),
-        ).id
+            tag=False,
+        )
     )
+    tag_posts(session, quiet)
+    jakarta = [p.id for p in quiet]
     for pid in ids[:confirmed]:
         session.get(Post, pid).review_status = "confirmed"  # type: ignore[union-attr]
     result = service.evaluate(session, now)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,8 +13,6 @@ from monitor.posts.regiontags import tag_posts
 from monitor.regions.service import load_regions
 from monitor.sources.models import Source
 from tests.support.posts import make_post
-
-_ids = itertools.count(1)
 
 
 def load(session: Session) -> None:
@@ -46,15 +42,12 @@ def post(
     cluster_id: int | None = None,
     tag: bool = True,
 ) -> Post:
-    """Add a post and run the region arrival hook on it."""
-    n = next(_ids)
+    """Add a post and tag its regions as arrival does (`tag=False`: the caller tags a batch)."""
     p = make_post(
         session,
         text,
         source_id=src.id if src else None,
         platform="test",
-        external_id=f"p{n}-{hashlib.md5(text.encode()).hexdigest()[:8]}",
-        content_hash=hashlib.sha256(f"{n}{text}".encode()).hexdigest(),
         fetched_at=at or utcnow(),
         published_at=at,
         flagged=flagged,
