@@ -6,8 +6,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
-
 from classifiers.models.safety import UnsafeModel, sha256_file
 
 __all__ = ["TRUSTED_TYPES", "UnsafeModel", "load_pipeline", "save_pipeline", "sha256_file"]
@@ -75,6 +73,8 @@ def save_pipeline(obj: Any, path: Path) -> str:
     plain_vocabularies(obj)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
+    import skops.io as sio  # lazily: importing skops pulls in scikit-learn (~1.3 s at start)
+
     sio.dump(obj, tmp, compression=zipfile.ZIP_DEFLATED)
     tmp.replace(path)
     return sha256_file(path)
@@ -90,6 +90,8 @@ def load_pipeline(path: Path, expected_sha256: str) -> Any:
             f"model file {path} has sha256 {actual}, registry expects {expected_sha256}; "
             "refusing to load a file that changed after training"
         )
+    import skops.io as sio  # lazily, as in save_pipeline: only commands that load a model pay
+
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises many types on a corrupt archive
