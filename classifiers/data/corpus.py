@@ -13,8 +13,8 @@ from classifiers.contracts import LABELS
 from classifiers.data.example import UNKNOWN, Example
 from classifiers.data.news import is_news, parse_clickid, parse_indosum, parse_seahatecheck
 from classifiers.data.registry import DATASETS
-from classifiers.text.normalize import normalize
-from classifiers.text.rules import fired
+from classifiers.text.normal_form import normalize
+from classifiers.text.rule_match import fired
 
 SEEDS_DIR = Path(__file__).with_name("seeds")
 EVAL_DIR = Path(__file__).with_name("eval")

@@ -24,7 +24,7 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR, read_labelled_jsonl
 from classifiers.models.artifact import load_pipeline
 from classifiers.models.loaded import LoadedClassifier
-from classifiers.text.normalize import normalize
+from classifiers.text.normal_form import normalize
 from classifiers.text.rules import RULES, fired
 
 # SEAHateCheck targets that are suku, agama or ras (gender and sexuality are not SARA here).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from classifiers.text.curated import CURATED_SLANG
 from classifiers.text.normal_form import MONEY_TOKEN, _fix_token
 from classifiers.text.rulebook import RULES
-from classifiers.text.stem import stem_word
+from classifiers.text.stemming import stem_word
 
 # Money amounts first (one token, as in `normalize`), then words.
 _MONEY = re.compile(

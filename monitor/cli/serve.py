@@ -23,7 +23,6 @@ from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.regions.tasks import load_regions_step
-from monitor.research.defaults import default_model_step
 from monitor.scheduler.service import build_scheduler
 from monitor.tipline import tasks as tipline_tasks
 
@@ -32,6 +31,17 @@ log = logging.getLogger("waspada")
 # Steps `waspada up` runs after migrating and before serving (sync the sources file,
 # make sure a promoted classifier exists, ...). Each domain appends its step here.
 StartupStep = Callable[[Runtime], None]
+
+
+def default_model_step(rt: Runtime) -> None:
+    """Make sure a promoted classifier exists (trains the default model on a first start)."""
+    # Lazy for start-up time: training imports all of scikit-learn, and `waspada api`
+    # and every start with a promoted model never train.
+    from monitor.research.defaults import default_model_step as step
+
+    step(rt)
+
+
 STARTUP_STEPS: list[tuple[str, StartupStep]] = [
     ("sources", startup_sync),
     ("regions", load_regions_step),

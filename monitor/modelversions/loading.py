@@ -15,7 +15,7 @@ from classifiers.models.loaded import LoadedClassifier
 from monitor.core.settings import Settings
 from monitor.modelversions import repository
 from monitor.modelversions.models import ModelVersion
-from monitor.modelversions.service import audit_mismatch
+from monitor.modelversions.seal import audit_mismatch
 
 log = logging.getLogger("waspada.classifiers")
 

@@ -20,6 +20,7 @@ from monitor.audit import service as audit
 from monitor.core.base import utcnow
 from monitor.modelversions import repository
 from monitor.modelversions.models import ModelVersion
+from monitor.modelversions.seal import check_thresholds, sealed_fields
 
 log = logging.getLogger("waspada.models")
 
@@ -77,32 +78,8 @@ def register(
     repository.add(session, row)
     # Issue 13: the artifact's digest and thresholds go in the audit chain, so an edit of the
     # stored card (thresholds of 1.01 switch flagging off) is detected when the model loads.
-    _audit(session, "system:register", "model.register", version, None, _sealed(row))
+    _audit(session, "system:register", "model.register", version, None, sealed_fields(row))
     return row
-
-
-def _sealed(row: ModelVersion) -> dict[str, Any]:
-    card = row.card or {}
-    sealed: dict[str, Any] = {
-        "sha256": row.sha256,
-        "thresholds": dict(card.get("thresholds") or {}),
-    }
-    scoring = card.get("scoring")
-    if isinstance(scoring, dict):
-        sealed["scoring_sha256"] = scoring.get("sha256")
-    return sealed
-
-
-def check_thresholds(thresholds: dict[str, Any]) -> dict[str, float]:
-    """Return thresholds as floats, refusing any outside [0, 1] or not a number."""
-    out: dict[str, float] = {}
-    for label, value in thresholds.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"threshold for {label} is not a number: {value!r}")
-        if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"threshold for {label} is {value}, outside [0, 1]")
-        out[str(label)] = float(value)
-    return out
 
 
 def set_thresholds(
@@ -117,39 +94,11 @@ def set_thresholds(
     if unknown:
         raise ValueError(f"unknown label(s): {', '.join(sorted(unknown))}")
     new = {**current, **check_thresholds(dict(thresholds))}
-    before = _sealed(row)
+    before = sealed_fields(row)
     row.card = {**row.card, "thresholds": new}
     session.flush()
-    _audit(session, actor, "model.thresholds", version, before, _sealed(row))
+    _audit(session, actor, "model.thresholds", version, before, sealed_fields(row))
     return row
-
-
-def audit_mismatch(session: Session, row: ModelVersion) -> str | None:
-    """Say how a version's stored digest or thresholds differ from its audited ones, if they do.
-
-    Versions registered before issue 13 have no sealed event and are not compared.
-    """
-    try:
-        check_thresholds(dict((row.card or {}).get("thresholds") or {}))
-    except ValueError as exc:
-        return str(exc)
-    sealed = None
-    for event in audit.events_for(session, "model", row.version):
-        if isinstance(event.after, dict) and "thresholds" in event.after:
-            sealed = event.after
-    if sealed is None:
-        return None
-    if sealed.get("sha256") != row.sha256:
-        return f"model {row.version}: artifact digest differs from the audited one"
-    if "scoring_sha256" in sealed and sealed["scoring_sha256"] != _sealed(row).get(
-        "scoring_sha256"
-    ):
-        return f"model {row.version}: scoring file digest differs from the audited one"
-    if sealed.get("thresholds") != _sealed(row)["thresholds"]:
-        return (
-            f"model {row.version}: thresholds differ from the audited ones (edited outside Waspada)"
-        )
-    return None
 
 
 def _audit(
@@ -191,7 +140,7 @@ def mark_promoted(
         "model.promote",
         row.version,
         before,
-        {"promoted": row.version, **_sealed(row)},
+        {"promoted": row.version, **sealed_fields(row)},
     )
     return row
 
@@ -215,6 +164,6 @@ def rollback(session: Session, actor: str = "cli") -> ModelVersion:
         "model.rollback",
         previous.version,
         {"promoted": current.version},
-        {"promoted": previous.version, **_sealed(previous)},
+        {"promoted": previous.version, **sealed_fields(previous)},
     )
     return previous

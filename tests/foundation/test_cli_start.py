@@ -49,6 +49,29 @@ def test_help_imports_no_heavy_library(args: tuple[str, ...]) -> None:
     }
 
 
+# The commands that start servers, workers and collectors, or answer `classify` from the
+# scoring file: none of them trains, so none should pay for scikit-learn at start-up.
+NO_TRAINING = (
+    "monitor.cli.serve",
+    "monitor.cli.worker",
+    "monitor.cli.commands.sources",
+    "monitor.cli.commands.posts",
+    "monitor.cli.commands.classify",
+)
+
+
+def test_serving_and_collecting_commands_start_without_scikit_learn() -> None:
+    code = (
+        f"import sys\nfor m in {NO_TRAINING!r}: __import__(m)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'skops'}))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "[]", f"imported at start-up: {res.stdout.strip()}"
+
+
 def _loaded(table: dict[str, object]) -> dict[str, click.Command]:
     return {name: entry.load() for name, entry in table.items()}  # type: ignore[attr-defined]
 

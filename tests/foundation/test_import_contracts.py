@@ -33,6 +33,7 @@ PENDING: set[tuple[str, str]] = set()
 LAZY_FOR_SPEED = {
     ("monitor/cli/commands/classify.py", "monitor.modelversions.loading"),
     ("monitor/cli/commands/classify.py", "monitor.research.defaults"),
+    ("monitor/cli/serve.py", "monitor.research.defaults"),
 }
 
 

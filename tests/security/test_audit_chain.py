@@ -25,6 +25,7 @@ from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime
 from monitor.core.settings import load_settings
+from monitor.modelversions import seal
 from monitor.modelversions import service as models
 from monitor.modelversions.loading import ModelRefused, load_promoted
 from monitor.research.promote import promote
@@ -194,7 +195,7 @@ def test_scoring_file_digest_is_sealed_and_checked(
         row = models.register(s, tmp_path, small_model, version="v-scoring")
         scoring = row.card["scoring"]
         assert Path(row.path).with_name(scoring["file"]).is_file()
-        assert models.audit_mismatch(s, row) is None
+        assert seal.audit_mismatch(s, row) is None
         # A card edited to point at another scoring digest no longer matches the audit.
         row.card = {**row.card, "scoring": {**scoring, "sha256": "0" * 64}}
-        assert "scoring file digest differs" in (models.audit_mismatch(s, row) or "")
+        assert "scoring file digest differs" in (seal.audit_mismatch(s, row) or "")

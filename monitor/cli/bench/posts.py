@@ -20,7 +20,7 @@ from pathlib import Path
 import typer
 
 from classifiers.text.language import LanguageResult, detect_language
-from classifiers.text.normalize import decode_escapes
+from classifiers.text.normal_form import decode_escapes
 
 FOREIGN_SENTENCES = Path(__file__).with_name("foreign_sentences.jsonl")
 NEWS_CSV = ("tribunnews.csv", "kapanlagi.csv", "pos_metro.csv")
