@@ -15,14 +15,10 @@ from classifiers.contracts import LABELS
 from classifiers.data.corpus import EVAL_DIR
 from monitor.cli.main import app
 from monitor.core.db import make_engine
-from monitor.core.runtime import runtime_for_engine
-from monitor.core.settings import load_settings
 from monitor.factchecks.schemas import parse_jsonl
 from monitor.factchecks.service import import_records
-from monitor.modelversions import service as models
-from monitor.research.promote import promote
 from tests.support.processes import waspada_env
-from tests.support.seeds.research import base_model
+from tests.support.seeds.research import promote_base_model
 
 MONEY = "Besok pagi ada serangan fajar 100rb per kepala, asal coblos nomor 2 ya"
 CLAIM = "Surat suara sudah tercoblos untuk paslon 01 ditemukan di tujuh kontainer di Tanjung Priok"
@@ -143,12 +139,7 @@ def test_classify_on_postgresql_uses_the_promoted_model_and_its_debunks(
     data_dir = tmp_path / "data"
     env = waspada_env(data_dir, fresh_db_url)
     _add_factcheck(fresh_db_url)
-    engine = make_engine(fresh_db_url)
-    rt = runtime_for_engine(load_settings(data_dir=data_dir, database_url=fresh_db_url), engine)
-    with rt.session() as s:
-        row = models.register(s, data_dir, base_model(data_dir), version="m-pg")
-        promote(s, data_dir, row.version, None, actor="test:classify")
-    engine.dispose()
+    promote_base_model(fresh_db_url, data_dir, "m-pg")
     lines = [
         json.dumps({"id": "a", "text": MONEY}),
         "{not json",

@@ -14,7 +14,9 @@ from classifiers.data.registry import datasets_dir
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, TrainedModel, train
 from monitor.core.base import utcnow
-from monitor.core.runtime import Runtime
+from monitor.core.db import make_engine
+from monitor.core.runtime import Runtime, runtime_for_engine
+from monitor.core.settings import load_settings
 from monitor.flows.scoring import score_pending
 from monitor.modelversions import repository
 from monitor.modelversions import service as models
@@ -71,6 +73,18 @@ def base_model(data_dir: Path) -> TrainedModel:
         config.stem = False  # cold Sastrawi costs ~50 ms a word; tests need seconds
         _BASE["base"] = train(data_dir, config)
     return _BASE["base"]
+
+
+def promote_base_model(database_url: str, data_dir: Path, version: str) -> None:
+    """Register and promote the seeds-only model in a committed database (for subprocesses)."""
+    engine = make_engine(database_url)
+    rt = runtime_for_engine(load_settings(data_dir=data_dir, database_url=database_url), engine)
+    try:
+        with rt.session() as s:
+            row = models.register(s, data_dir, base_model(data_dir), version=version)
+            promote(s, data_dir, row.version, None, actor="test:seed")
+    finally:
+        engine.dispose()
 
 
 def seed(rt: Runtime, now: datetime | None = None, days: int = 8) -> Seeded:
