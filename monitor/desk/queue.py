@@ -259,25 +259,14 @@ def shape_of(dialect: str, principal: Principal, f: ItemFilters) -> tuple[Any, .
     """
     if f.extra:
         return None
-    values = {
-        name: bool(getattr(f, name)) if name == "platform" else getattr(f, name) is not None
-        for name in _VALUE_FIELDS
-    }
+    present = [
+        bool(getattr(f, n)) if n == "platform" else getattr(f, n) is not None for n in _VALUE_FIELDS
+    ]
     # Full-text on PostgreSQL is a bound value; SQLite's LIKE escapes the text into the SQL.
     q = bool(f.q) if dialect == "postgresql" else f.q
-    return (
-        dialect,
-        principal.region_limited,
-        principal.regions,
-        f.labels,
-        f.statuses,
-        f.region_codes,
-        f.regions_requested,
-        f.flagged_only,
-        f.reviewed_only,
-        tuple(sorted(values.items())),
-        q,
-    )
+    scope = (principal.region_limited, principal.regions)
+    flags = (f.regions_requested, f.flagged_only, f.reviewed_only, tuple(present), q)
+    return (dialect, scope, f.labels, f.statuses, f.region_codes, flags)
 
 
 def values_of(dialect: str, f: ItemFilters) -> dict[str, Any]:
