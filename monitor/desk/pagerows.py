@@ -274,14 +274,13 @@ def flat_rows(
         stmt = flat_statement(session, principal, filters, sort, cursor, limit + 1)
         rows = execute(session, stmt)
     else:
-        key = (shape, ordering.name, after is not None)
-        stmt = _FLAT_PAGES.get(key)
-        if stmt is None:
-            # Built for this shape with the first request's values; every run passes its own.
-            stmt = flat_statement(session, principal, filters, sort, cursor, 1).limit(
+        # Built for this shape with the first request's values; every run passes its own.
+        stmt = _FLAT_PAGES.build(
+            (shape, ordering.name, after is not None),
+            lambda: flat_statement(session, principal, filters, sort, cursor, 1).limit(
                 bindparam("page_limit", type_=Integer())
-            )
-            _FLAT_PAGES.put(key, stmt)
+            ),
+        )
         params = queue.values_of(dialect, filters)
         params.update(claims_now=utcnow(), page_limit=limit + 1)
         if after is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select
@@ -36,6 +37,16 @@ class StatementCache:
             self._items[key] = stmt
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def build(self, key: Any, make: Callable[[], Select[Any]]) -> Select[Any]:
+        """Return the statement cached under `key`, built by `make` on a miss (None: no cache)."""
+        if key is None:
+            return make()
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
     def clear(self) -> None:
         """Forget every statement."""

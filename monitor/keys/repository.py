@@ -102,9 +102,8 @@ def take_token(conn: Connection, actor: str, rate: float, burst: int) -> tuple[b
 # the row still holds the hash this process verified for the presented plaintext and the key
 # is live, so a guess with someone's prefix never spends their tokens. `last_used_at` is
 # written at most once a minute, like `service._touch`.
-_AUTH_AND_TAKE = (
-    text(
-        """
+_AUTH_AND_TAKE = text(
+    """
     WITH k AS (
       SELECT id, name, role, regions, key_hash, revoked_at, expires_at, last_used_at
       FROM api_keys WHERE prefix = :prefix
@@ -136,26 +135,22 @@ _AUTH_AND_TAKE = (
            (SELECT tokens FROM spent) AS tokens, (SELECT count(*) FROM touched) AS touched
     FROM k
     """
-    )
-    .columns(
-        ApiKey.id,
-        ApiKey.name,
-        ApiKey.role,
-        ApiKey.regions,
-        ApiKey.key_hash,
-        ApiKey.revoked_at,
-        ApiKey.expires_at,
-        ApiKey.last_used_at,
-        column("allowed", Boolean()),
-        column("tokens", Float()),
-        column("touched", Integer()),
-    )
+).columns(
+    ApiKey.id,
+    ApiKey.name,
+    ApiKey.role,
+    ApiKey.regions,
+    ApiKey.key_hash,
+    ApiKey.revoked_at,
+    ApiKey.expires_at,
+    ApiKey.last_used_at,
+    column("allowed", Boolean()),
+    column("tokens", Float()),
+    column("touched", Integer()),
 )
 
 
-def auth_and_take(
-    conn: Connection, prefix: str, key_hash: str, rate: float, burst: int
-) -> Any:
+def auth_and_take(conn: Connection, prefix: str, key_hash: str, rate: float, burst: int) -> Any:
     """Read a key's row and, if it is live with `key_hash`, spend a token (PostgreSQL).
 
     Returns the `auth_row` columns plus `allowed` and `tokens` (both None when no token was

@@ -109,8 +109,7 @@ def test_a_cached_statement_keeps_each_callers_scope(db: Session) -> None:
     pagerows._FLAT_PAGES.clear()
     f = queue.ItemFilters(statuses=("new",))
     provinces = {
-        pid: code
-        for pid, code in db.execute(select(PostRegion.post_id, PostRegion.province_code))
+        pid: code for pid, code in db.execute(select(PostRegion.post_id, PostRegion.province_code))
     }
     for who, code in ((WEST_JAVA, "32"), (PAPUA, "91"), (WEST_JAVA, "32")):
         rows, _ = pagerows.flat_rows(db, who, f, "priority", None, 50)

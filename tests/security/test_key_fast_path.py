@@ -32,7 +32,9 @@ def _tokens(rt: Runtime, actor: str) -> float | None:
 
 
 @PG
-def test_one_statement_checks_the_key_and_spends_its_token(fresh_db_url: str, tmp_path: Path):
+def test_one_statement_checks_the_key_and_spends_its_token(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
     rt = _runtime(fresh_db_url, tmp_path)
     try:
         with rt.session() as s:
