@@ -95,12 +95,15 @@ def test_cached_pages_match_fresh_statements_for_every_shape(db: Session) -> Non
         queue.ItemFilters(region_codes=("91.01",), regions_requested=True),
     ]
     # Same shapes with other values (telegram/x, cursors page after page) reuse statements.
-    for f in shapes:
-        for who, sort in ((REVIEWER, "priority"), (PAPUA, "time")):
-            pages = _walk(db, who, f, sort)
-            walked = [i for p in pages for i in p]
-            assert walked == _fresh(db, who, f, sort=sort, limit=100), (f, who, sort)
-            assert all(len(p) <= 5 for p in pages)
+    for n, f in enumerate(shapes):
+        who, sort = (REVIEWER, "priority") if n % 2 else (PAPUA, "time")
+        pages = _walk(db, who, f, sort)
+        walked = [i for p in pages for i in p]
+        assert walked == _fresh(db, who, f, sort=sort, limit=100), (f, who, sort)
+        assert all(len(p) <= 5 for p in pages)
+    # The same shape for the other caller: a second statement, not the first one reused.
+    f = queue.ItemFilters(statuses=("new",))
+    assert _walk(db, REVIEWER, f, "time") != _walk(db, PAPUA, f, "time")
     assert 0 < len(pagerows._FLAT_PAGES._items) <= pagerows._FLAT_PAGES.size
 
 
