@@ -62,6 +62,19 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
+def read_only(session: Session) -> None:
+    """Run a read-only request's statements in AUTOCOMMIT on PostgreSQL (before its first query).
+
+    Why: under READ COMMITTED every statement takes its own snapshot anyway, so a page's
+    SELECTs see nothing different without a transaction; BEGIN and COMMIT were two of a
+    flat page's four round trips. A session already in use (a first key check by scrypt
+    read its row) keeps its transaction; SQLite keeps its own BEGIN handling.
+    """
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def get_read_session(
     rt: Annotated[Runtime, Depends(get_runtime)],
     primary: Annotated[Session, Depends(get_session)],

@@ -10,7 +10,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.auth import policy
-from api.auth.ratelimit import FailureLimiter, RateLimiter, failure_limiter_for, limiter_for
+from api.auth.ratelimit import (
+    FailureLimiter,
+    RateLimiter,
+    SharedRateLimiter,
+    failure_limiter_for,
+    limiter_for,
+)
 from api.deps import SessionDep
 from api.problems import WWW_AUTH
 from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
@@ -106,6 +112,16 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     """Authenticate the request, apply the per-key rate limit, and return the caller."""
     principal: Principal | None = None
     plaintext = presented_key(request)
+    limiter = rate_limiter(request)
+    if plaintext is not None and isinstance(limiter, SharedRateLimiter):
+        # PostgreSQL: a key this process verified before is checked and charged in one
+        # statement on the limiter's pool; the request's own session is not touched.
+        spent = limiter.check_key(plaintext)
+        if spent is not None:
+            if spent.principal is None:
+                failure_limiter(request).fail(failure_tags(request, plaintext))
+                raise unauthorized("error.key_invalid")
+            return _admitted(request, spent.principal, limiter.wait_of(spent))
     if plaintext is not None:
         principal = authenticate(request, session, plaintext)
         if principal is None:
@@ -119,7 +135,11 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
                 break
     if principal is None:
         raise unauthorized("error.key_missing")
-    wait = rate_limiter(request).take(principal.actor)
+    return _admitted(request, principal, limiter.take(principal.actor))
+
+
+def _admitted(request: Request, principal: Principal, wait: float) -> Principal:
+    """Return the caller, or raise 429 when its token bucket was empty (`wait` > 0)."""
     if wait > 0:
         problem = TooManyRequests("error.rate_limited")
         problem.headers["Retry-After"] = str(max(1, math.ceil(wait)))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from monitor.core.db import once_more
 from monitor.core.runtime import Runtime
 from monitor.keys import repository as keys_repo
+from monitor.keys import service as keys
 
 # Why: a reviewer clicking through the queue makes a few requests a second; scripts
 # exporting or polling get a steady 20/s with bursts of 60 before seeing 429.
@@ -67,6 +68,19 @@ class SharedRateLimiter(RateLimiter):
             self.engine, lambda conn: keys_repo.take_token(conn, who, self.rate, self.burst)
         )
         return 0.0 if allowed else max(0.0, 1 - tokens) / self.rate
+
+    def check_key(self, plaintext: str) -> keys.Spent | None:
+        """Check a key verified before in this process and spend its token, one round trip.
+
+        None: the fast path does not apply (see `keys.check_and_spend`).
+        """
+        return once_more(
+            self.engine, lambda conn: keys.check_and_spend(conn, plaintext, self.rate, self.burst)
+        )
+
+    def wait_of(self, spent: keys.Spent) -> float:
+        """Return 0 when the spent token was granted, else the seconds until one is."""
+        return 0.0 if spent.allowed else max(0.0, 1 - spent.tokens) / self.rate
 
 
 def limiter_for(rt: Runtime, rate: float, burst: int) -> RateLimiter:

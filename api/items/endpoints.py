@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
-from api.deps import SessionDep, SettingsDep, begin_review_write
+from api.deps import SessionDep, SettingsDep, begin_review_write, read_only
 from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
 from monitor.core.errors import Conflict, MethodNotAllowed, NotFound
 from monitor.core.localtime import ZONES
@@ -109,6 +109,7 @@ def list_items(
     ] = explore_mod.DEFAULT_BAND,
 ) -> Response:
     """List flagged items in your scope; `next_cursor` pages on, stable under new arrivals."""
+    read_only(session)
     response = _list_page(
         session, filters, principal, sort, cursor, limit, group, tz, mix, explore, band
     )

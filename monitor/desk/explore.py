@@ -22,20 +22,23 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     exists,
     func,
     literal,
     or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.orm import Session, aliased
 
-from monitor.desk import queue
+from monitor.desk import queue, statements
 from monitor.keys.principal import Principal
 from monitor.modelversions.models import ModelVersion
 from monitor.posts.models import Post
@@ -168,6 +171,52 @@ def _uncertain_rows(
     return [(int(post_id), float(k)) for post_id, k in rows]
 
 
+def _order_rows(
+    session: Session,
+    principal: Principal,
+    filters: queue.ItemFilters,
+    partition: ColumnElement[bool],
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    band: float,
+) -> tuple[list[Any], str | None]:
+    """The order stream: `queue.key_page` minus the uncertain stream's posts.
+
+    Without a label filter the partition is the stored uncertainty against the named
+    `mix_band`, so the statement is cached per filter shape like the flat page's.
+    """
+    with_partition = replace(filters, extra=(*filters.extra, partition))
+    dialect = session.get_bind().dialect.name
+    shape = queue.shape_of(dialect, principal, filters)
+    if filters.labels or shape is None:
+        return queue.key_page(session, principal, with_partition, sort, cursor, limit)
+    ordering = queue.queue_order(sort)
+    limit = max(1, min(limit, queue.MAX_LIMIT))
+    after = queue.decode_cursor(ordering, cursor) if cursor else None
+    key = ("order", shape, ordering.name, after is not None)
+    stmt = _MIX_PAGES.get(key)
+    if stmt is None:
+        where = [*queue.conditions(session, principal, with_partition)]
+        if after is not None:
+            where.append(ordering.after(*after))
+        stmt = (
+            select(Post.id, ordering.column)
+            .where(and_(true(), *where))
+            .order_by(*ordering.order_by())
+            .limit(bindparam("page_limit", type_=Integer()))
+        )
+        _MIX_PAGES.put(key, stmt)
+    params = queue.values_of(dialect, filters)
+    params.update(mix_band=band, page_limit=limit + 1)
+    if after is not None:
+        params.update(after_key=after[0], after_id=after[1])
+    rows = list(session.connection().execute(stmt, params).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, queue.encode_cursor(ordering, rows[-1]) if more and rows else None
+
+
 def _stored_rows(
     session: Session,
     principal: Principal,
@@ -180,16 +229,39 @@ def _stored_rows(
 
     Same stream as `uncertain_set` without a label filter: disagreements are stored as -1,
     every other scored post as its smallest distance to a threshold. Ids and keys only:
-    the caller loads the rows it shows.
+    the caller loads the rows it shows. Cached per filter shape (named bind values).
     """
-    where = queue.conditions(session, principal, replace(filters, flagged_only=False))
-    where.append(Post.uncertainty < band)
+    scope = replace(filters, flagged_only=False)
+    dialect = session.get_bind().dialect.name
+    shape = queue.shape_of(dialect, principal, scope)
+    key = ("stored", shape, after is not None)
+    stmt = _MIX_PAGES.get(key) if shape is not None else None
+    if stmt is None:
+        where = queue.conditions(session, principal, scope)
+        where.append(Post.uncertainty < bindparam("mix_band", band, type_=Float()))
+        if after is not None:
+            after_key = tuple_(
+                bindparam("unc_key", after[0], type_=Float()),
+                bindparam("unc_id", after[1], type_=Integer()),
+            )
+            where.append(tuple_(Post.uncertainty, Post.id) > after_key)
+        stmt = (
+            select(Post.id, Post.uncertainty)
+            .where(*where)
+            .order_by(Post.uncertainty, Post.id)
+            .limit(bindparam("stream_limit", type_=Integer()))
+        )
+        if shape is not None:
+            _MIX_PAGES.put(key, stmt)
+    params = queue.values_of(dialect, scope)
+    params.update(mix_band=band, stream_limit=limit)
     if after is not None:
-        key = tuple_(literal(after[0], Float()), literal(after[1]))
-        where.append(tuple_(Post.uncertainty, Post.id) > key)
-    query = select(Post.id, Post.uncertainty).where(*where)
-    rows = session.execute(query.order_by(Post.uncertainty, Post.id).limit(limit))
+        params.update(unc_key=after[0], unc_id=after[1])
+    rows = session.connection().execute(stmt, params)
     return [(int(post_id), float(k or 0.0)) for post_id, k in rows]
+
+
+_MIX_PAGES = statements.StatementCache()
 
 
 def encode_cursor(sort: str, mix: Mix, state: _State) -> str:
@@ -274,7 +346,8 @@ def mixed_page(
         def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[int, float]]:
             return _uncertain_rows(session, uset, after, n)
     else:
-        partition = or_(Post.uncertainty.is_(None), Post.uncertainty >= mix.band)
+        band = bindparam("mix_band", mix.band, type_=Float())
+        partition = or_(Post.uncertainty.is_(None), Post.uncertainty >= band)
 
         def fetch(after: tuple[float, int] | None, n: int) -> list[tuple[int, float]]:
             return _stored_rows(session, principal, filters, mix.band, after, n)
@@ -282,13 +355,8 @@ def mixed_page(
     order_rows: list[Any] = []
     order_next: str | None = None
     if not state.order_done:
-        order_rows, order_next = queue.key_page(
-            session,
-            principal,
-            replace(filters, extra=(*filters.extra, partition)),
-            sort,
-            state.order_cursor,
-            limit,
+        order_rows, order_next = _order_rows(
+            session, principal, filters, partition, sort, state.order_cursor, limit, mix.band
         )
     unc_rows = [] if state.uncertain_done else fetch(state.key, limit + 1)
     entries: list[Entry] = []

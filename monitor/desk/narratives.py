@@ -13,14 +13,17 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     distinct,
     exists,
     func,
@@ -35,7 +38,8 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from monitor.clusters import scoped
 from monitor.clusters.models import Cluster
-from monitor.desk import pagerows, queue
+from monitor.core.base import utcnow
+from monitor.desk import pagerows, queue, statements
 from monitor.flows import repository as flows_repo
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post
@@ -146,6 +150,34 @@ def tops_statement(
     return stmt.order_by(*ordering.order_by()).limit(limit)
 
 
+@dataclass
+class _Page:
+    """One grouped page's statements: cached per filter shape, run with this page's values."""
+
+    session: Session
+    principal: Principal
+    filters: queue.ItemFilters
+    ordering: queue.Ordering
+    shape: Any
+    values: dict[str, Any]
+    built: list[ColumnElement[bool]] | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """Return the filter and scope conditions (built only when a statement is)."""
+        if self.built is None:
+            self.built = queue.conditions(self.session, self.principal, self.filters)
+        return self.built
+
+    def run(self, name: str, make: Callable[[], Select[Any]], **params: Any) -> Sequence[Any]:
+        """Run statement `name` of this shape (built by `make` once) with these values."""
+        key = None if self.shape is None else (name, self.ordering.name, self.shape)
+        stmt = _GROUPED.build(key, make)
+        return self.session.connection().execute(stmt, {**self.values, **params}).all()
+
+
+_GROUPED = statements.StatementCache()
+
+
 def page(
     session: Session,
     principal: Principal,
@@ -157,11 +189,29 @@ def page(
     """Return one page of narratives and the cursor of the next page (None at the end)."""
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
-    where = queue.conditions(session, principal, filters)
-    tops = session.execute(tops_statement(where, ordering, cursor, limit + 1)).all()
+    after = decode_cursor(ordering, cursor) if cursor else None
+    dialect = session.get_bind().dialect.name
+    pg = _Page(
+        session,
+        principal,
+        filters,
+        ordering,
+        queue.shape_of(dialect, principal, filters),
+        queue.values_of(dialect, filters),
+    )
+    params: dict[str, Any] = {"page_limit": limit + 1}
+    if after is not None:
+        params.update(after_key=after[0], after_id=after[1])
+    tops = pg.run(
+        "tops" if after is None else "tops-after",
+        lambda: tops_statement(pg.where(), ordering, cursor, 1).limit(
+            bindparam("page_limit", type_=Integer())
+        ),
+        **params,
+    )
     more = len(tops) > limit
     tops = tops[:limit]
-    figures = _figures(session, where, [t.cluster_id for t in tops if t.cluster_id is not None])
+    figures = _figures(pg, [t.cluster_id for t in tops if t.cluster_id is not None])
     narratives = [
         Narrative(
             key=int(t.cluster_id) if t.cluster_id is not None else -int(t.id),
@@ -173,9 +223,9 @@ def page(
         )
         for t in tops
     ]
-    _attach_heads(session, where, narratives, tops)
+    _attach_heads(pg, narratives, tops)
     narratives = [n for n in narratives if n.head is not None]  # vanished between the queries
-    _attach_copies(session, where, ordering, narratives)
+    _attach_copies(pg, narratives)
     for n in narratives:
         if n.key > 0 and n.key in figures:
             n.count, n.n_sources, n.first_seen, n.last_seen = figures[n.key]
@@ -188,29 +238,32 @@ def page(
     return narratives, next_cursor
 
 
-def _figures(
-    session: Session, where: list[ColumnElement[bool]], cluster_ids: list[int]
-) -> dict[int, tuple[int, int, datetime, datetime]]:
+def _figures(pg: _Page, cluster_ids: list[int]) -> dict[int, tuple[int, int, datetime, datetime]]:
     """Return (copies, sources, first, last) of the page's clusters over matching copies."""
     if not cluster_ids:
         return {}
-    rows = session.execute(
-        select(
-            Post.cluster_id,
-            func.count(),
-            func.count(distinct(Post.source_id)),
-            func.min(Post.fetched_at),
-            func.max(Post.fetched_at),
-        )
-        .where(and_(true(), *where), pagerows.id_in(session, Post.cluster_id, cluster_ids))
-        .group_by(Post.cluster_id)
-    ).all()
+    rows = pg.run(
+        "figures",
+        lambda: (
+            select(
+                Post.cluster_id,
+                func.count(),
+                func.count(distinct(Post.source_id)),
+                func.min(Post.fetched_at),
+                func.max(Post.fetched_at),
+            )
+            .where(
+                and_(true(), *pg.where()),
+                pagerows.id_in(pg.session, Post.cluster_id, cluster_ids, "cluster_ids"),
+            )
+            .group_by(Post.cluster_id)
+        ),
+        cluster_ids=list(cluster_ids),
+    )
     return {int(r[0]): (int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
 
 
-def _attach_heads(
-    session: Session, where: list[ColumnElement[bool]], narratives: list[Narrative], tops: Any
-) -> None:
+def _attach_heads(pg: _Page, narratives: list[Narrative], tops: Any) -> None:
     """Load each group's shown row (its best copy) with its priority's inputs, in one query.
 
     Why folded here: the row's priority parts (best flagged score, regions' IKP) used to
@@ -219,26 +272,29 @@ def _attach_heads(
     wanted = {int(t.id): n for t, n in zip(tops, narratives, strict=True)}
     if not wanted:
         return
-    stmt = (
-        pagerows.select_rows(session)
-        .add_columns(
-            Post.flagged.label("flagged"),
-            flows_repo.best_score_column().label("best_score"),
-            func.coalesce(Post.published_at, Post.fetched_at).label("seen"),
-            flows_repo.region_risk_column().label("risk"),
-        )
-        .where(and_(true(), *where), pagerows.id_in(session, Post.id, list(wanted)))
+    rows = pg.run(
+        "heads",
+        lambda: (
+            pagerows.select_rows(pg.session)
+            .add_columns(
+                Post.flagged.label("flagged"),
+                flows_repo.best_score_column().label("best_score"),
+                func.coalesce(Post.published_at, Post.fetched_at).label("seen"),
+                flows_repo.region_risk_column().label("risk"),
+            )
+            .where(
+                and_(true(), *pg.where()),
+                pagerows.id_in(pg.session, Post.id, list(wanted), "page_ids"),
+            )
+        ),
+        page_ids=list(wanted),
+        claims_now=utcnow(),
     )
-    for row in pagerows.execute(session, stmt):
+    for row in rows:
         wanted[row.id].head = row
 
 
-def _attach_copies(
-    session: Session,
-    where: list[ColumnElement[bool]],
-    ordering: queue.Ordering,
-    narratives: list[Narrative],
-) -> None:
+def _attach_copies(pg: _Page, narratives: list[Narrative]) -> None:
     """Load the page's clusters' copies in one query, best first, at most MAX_COPIES each.
 
     Only what the narrative lists (id, platform, regions): the shown row is the head.
@@ -249,26 +305,34 @@ def _attach_copies(
     clusters = [n.key for n in narratives if n.key > 0]
     if not clusters:
         return
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Post.cluster_id,
-            order_by=(_sort_column(ordering).desc(), Post.id.desc()),
+
+    def make() -> Select[Any]:
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=Post.cluster_id,
+                order_by=(_sort_column(pg.ordering).desc(), Post.id.desc()),
+            )
+            .label("rank")
         )
-        .label("rank")
-    )
-    ranked = (
-        select(Post.id, Post.cluster_id, Post.platform, rank)
-        .where(and_(true(), *where), pagerows.id_in(session, Post.cluster_id, clusters))
-        .subquery()
-    )
-    regions = pagerows.region_codes_of(session, ranked.c.id)
-    rows = pagerows.execute(
-        session,
-        select(ranked.c.id, ranked.c.cluster_id, ranked.c.platform, regions.label("region_codes"))
-        .where(ranked.c.rank <= MAX_COPIES)
-        .order_by(ranked.c.cluster_id, ranked.c.rank),
-    )
+        ranked = (
+            select(Post.id, Post.cluster_id, Post.platform, rank)
+            .where(
+                and_(true(), *pg.where()),
+                pagerows.id_in(pg.session, Post.cluster_id, clusters, "cluster_ids"),
+            )
+            .subquery()
+        )
+        regions = pagerows.region_codes_of(pg.session, ranked.c.id)
+        return (
+            select(
+                ranked.c.id, ranked.c.cluster_id, ranked.c.platform, regions.label("region_codes")
+            )
+            .where(ranked.c.rank <= MAX_COPIES)
+            .order_by(ranked.c.cluster_id, ranked.c.rank)
+        )
+
+    rows = pg.run("copies", make, cluster_ids=clusters)
     by_key = {n.key: n for n in narratives}
     for row in rows:
         if row.cluster_id in by_key:
@@ -279,10 +343,11 @@ def _attach_clusters(session: Session, principal: Principal, narratives: list[Na
     ids = [n.key for n in narratives if n.key > 0]
     if not ids:
         return
-    found = {
-        c.id: c
-        for c in session.scalars(select(Cluster).where(pagerows.id_in(session, Cluster.id, ids)))
-    }
+    key = ("clusters", session.get_bind().dialect.name)
+    stmt = _GROUPED.build(
+        key, lambda: select(Cluster).where(pagerows.id_in(session, Cluster.id, ids, "cluster_ids"))
+    )
+    found = {c.id: c for c in session.scalars(stmt, {"cluster_ids": ids})}
     # Why scoped: whole-cluster growth would tell a liaison how fast it spreads elsewhere.
     figures = scoped.figures(session, ids, principal.regions) if principal.region_limited else {}
     for n in narratives:

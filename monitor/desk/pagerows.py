@@ -26,9 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from monitor.core.base import utcnow
+from monitor.core.base import UTCDateTime, utcnow
 from monitor.core.localtime import local_iso, pick_zone
-from monitor.desk import queue
+from monitor.desk import queue, statements
 from monitor.desk.schemas import QueueRow
 from monitor.desk.views import SNIPPET_CHARS
 from monitor.keys.models import ApiKey
@@ -37,7 +37,9 @@ from monitor.posts.models import Post, PostRegion
 from monitor.reviews.models import Claim
 
 
-def id_in(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+def id_in(
+    session: Session, column: Any, ids: Sequence[int], name: str | None = None
+) -> ColumnElement[bool]:
     """Return `column IN ids`; on PostgreSQL `column = ANY(:array)`, one parameter.
 
     Why: psycopg parses a statement once and caches it, but not when it has more than 50
@@ -45,8 +47,8 @@ def id_in(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bo
     50-id lists made both redo their work on every request.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
+        return column == any_(bindparam(name, list(ids), type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, list(ids), expanding=True))
 
 
 def region_codes_of(session: Session, post_id: Any) -> ColumnElement[Any]:
@@ -84,7 +86,14 @@ def select_rows(session: Session, now: datetime | None = None) -> Select[Any]:
             Claim.key_id.label("claim_key"),
         )
         .select_from(Post)
-        .outerjoin(Claim, and_(Claim.post_id == Post.id, Claim.expires_at > now))
+        .outerjoin(
+            Claim,
+            and_(
+                Claim.post_id == Post.id,
+                # Named: a cached page statement takes each request's clock (`flat_rows`).
+                Claim.expires_at > bindparam("claims_now", now, type_=UTCDateTime()),
+            ),
+        )
         .outerjoin(ApiKey, ApiKey.id == Claim.key_id)
     )
 
@@ -193,9 +202,13 @@ def rows_by_ids(session: Session, ids: Sequence[int]) -> list[Any]:
     """Return the Core rows of these post ids, in the given order (one query)."""
     if not ids:
         return []
-    found = {
-        r.id: r for r in execute(session, select_rows(session).where(id_in(session, Post.id, ids)))
-    }
+    key = ("by-ids", session.get_bind().dialect.name)
+    stmt = _BY_IDS.get(key)
+    if stmt is None:
+        stmt = select_rows(session).where(id_in(session, Post.id, ids, "page_ids"))
+        _BY_IDS.put(key, stmt)
+    params = {"page_ids": list(ids), "claims_now": utcnow()}
+    found = {r.id: r for r in session.connection().execute(stmt, params)}
     return [found[i] for i in ids if i in found]
 
 
@@ -254,9 +267,30 @@ def flat_rows(
     """Return one page of the per-post queue as Core rows, and the next cursor."""
     ordering = queue.queue_order(sort)
     limit = max(1, min(limit, queue.MAX_LIMIT))
-    stmt = flat_statement(session, principal, filters, sort, cursor, limit + 1)
-    rows = execute(session, stmt)
+    after = queue.decode_cursor(ordering, cursor) if cursor else None
+    dialect = session.get_bind().dialect.name
+    shape = queue.shape_of(dialect, principal, filters)
+    if shape is None:
+        stmt = flat_statement(session, principal, filters, sort, cursor, limit + 1)
+        rows = execute(session, stmt)
+    else:
+        # Built for this shape with the first request's values; every run passes its own.
+        stmt = _FLAT_PAGES.build(
+            (shape, ordering.name, after is not None),
+            lambda: flat_statement(session, principal, filters, sort, cursor, 1).limit(
+                bindparam("page_limit", type_=Integer())
+            ),
+        )
+        params = queue.values_of(dialect, filters)
+        params.update(claims_now=utcnow(), page_limit=limit + 1)
+        if after is not None:
+            params.update(after_key=after[0], after_id=after[1])
+        rows = session.connection().execute(stmt, params).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = queue.encode_cursor(ordering, rows[-1]) if more and rows else None
     return rows, next_cursor
+
+
+_FLAT_PAGES = statements.StatementCache()
+_BY_IDS = statements.StatementCache(size=8)

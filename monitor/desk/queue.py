@@ -86,8 +86,10 @@ class Ordering:
 
     def after(self, value: Any, post_id: int) -> ColumnElement[bool]:
         """Return the keyset condition for rows strictly after (value, id)."""
+        # Named, so a statement cached per filter shape takes the next cursor's values.
         return tuple_(self.column, Post.id) < tuple_(
-            literal(value, self.column.type), literal(post_id)
+            bindparam("after_key", value, type_=self.column.type),
+            bindparam("after_id", post_id, type_=Post.id.type),
         )
 
     def key_of(self, post: Any) -> Any:
@@ -192,12 +194,27 @@ def text_match(session: Session, q: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         # Literal config so the expression matches the index ix_posts_text_fts.
         vector = func.to_tsvector(literal_column("'simple'"), Post.text)
-        return vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), q))
+        words = bindparam("f_q", q, type_=String())
+        return vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), words))
     return Post.text.contains(q, autoescape=True)
 
 
+# Per-request filter values travel as these named bind parameters, so a statement built once
+# for a filter shape (`shape_of`) runs again with new values (`values_of`); every other
+# filter value shapes the SQL and is part of the shape.
+_VALUE_FIELDS = ("min_score", "max_score", "source_id", "platform", "cluster_id", "since", "until")
+
+
+def _value(name: str, value: Any, type_: Any) -> Any:
+    return bindparam(f"f_{name}", value, type_=type_)
+
+
 def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[ColumnElement[bool]]:
-    """Return the WHERE conditions for filters plus the caller's region scope."""
+    """Return the WHERE conditions for filters plus the caller's region scope.
+
+    Per-request values are named bind parameters `f_<field>` (see `values_of`): two
+    condition lists in one statement must come from filters with the same values.
+    """
     where: list[ColumnElement[bool]] = [visible_posts(principal), *f.extra]
     if f.flagged_only:
         where.append(Post.flagged.is_(True))
@@ -206,9 +223,9 @@ def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[C
     if f.labels:
         where.append(labels_any(session, f.labels))
     if f.min_score is not None:
-        where.append(Post.max_score >= f.min_score)
+        where.append(Post.max_score >= _value("min_score", f.min_score, Post.max_score.type))
     if f.max_score is not None:
-        where.append(Post.max_score <= f.max_score)
+        where.append(Post.max_score <= _value("max_score", f.max_score, Post.max_score.type))
     if f.statuses:
         where.append(Post.review_status.in_(f.statuses))
     if f.regions_requested:
@@ -220,18 +237,44 @@ def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[C
             )
         )
     if f.source_id is not None:
-        where.append(Post.source_id == f.source_id)
+        where.append(Post.source_id == _value("source_id", f.source_id, Post.source_id.type))
     if f.platform:
-        where.append(Post.platform == f.platform)
+        where.append(Post.platform == _value("platform", f.platform, Post.platform.type))
     if f.cluster_id is not None:
-        where.append(Post.cluster_id == f.cluster_id)
+        where.append(Post.cluster_id == _value("cluster_id", f.cluster_id, Post.cluster_id.type))
     if f.since is not None:
-        where.append(Post.fetched_at >= literal(f.since, UTCDateTime()))
+        where.append(Post.fetched_at >= _value("since", f.since, UTCDateTime()))
     if f.until is not None:
-        where.append(Post.fetched_at < literal(f.until, UTCDateTime()))
+        where.append(Post.fetched_at < _value("until", f.until, UTCDateTime()))
     if f.q:
         where.append(text_match(session, f.q))
     return where
+
+
+def shape_of(dialect: str, principal: Principal, f: ItemFilters) -> tuple[Any, ...] | None:
+    """Return what decides the SQL of `conditions` (values apart), or None when uncacheable.
+
+    The caller's scope is part of the shape by value: a statement built for one key's
+    regions is never run for another's. `extra` clauses cannot be compared: no shape.
+    """
+    if f.extra:
+        return None
+    present = [
+        bool(getattr(f, n)) if n == "platform" else getattr(f, n) is not None for n in _VALUE_FIELDS
+    ]
+    # Full-text on PostgreSQL is a bound value; SQLite's LIKE escapes the text into the SQL.
+    q = bool(f.q) if dialect == "postgresql" else f.q
+    scope = (principal.region_limited, principal.regions)
+    flags = (f.regions_requested, f.flagged_only, f.reviewed_only, tuple(present), q)
+    return (dialect, scope, f.labels, f.statuses, f.region_codes, flags)
+
+
+def values_of(dialect: str, f: ItemFilters) -> dict[str, Any]:
+    """Return the per-request bind values of `conditions` for filters `f`."""
+    out = {f"f_{name}": getattr(f, name) for name in _VALUE_FIELDS}
+    if dialect == "postgresql":
+        out["f_q"] = f.q
+    return out
 
 
 def page(

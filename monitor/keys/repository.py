@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Boolean, Connection, Float, Integer, column, delete, select, text
 from sqlalchemy.orm import Session
 
 from monitor.core.base import utcnow
@@ -95,6 +95,69 @@ def take_token(conn: Connection, actor: str, rate: float, burst: int) -> tuple[b
     """Spend one token of `actor`'s shared bucket (PostgreSQL); return (allowed, tokens left)."""
     row = conn.execute(_TAKE_TOKEN, {"actor": actor, "rate": rate, "burst": burst}).one()
     return bool(row[0]), float(row[1])
+
+
+# A known key's check and its token in one round trip (PostgreSQL): the key row is read
+# fresh (revocation and expiry count on the next request), and a token is spent only when
+# the row still holds the hash this process verified for the presented plaintext and the key
+# is live, so a guess with someone's prefix never spends their tokens. `last_used_at` is
+# written at most once a minute, like `service._touch`.
+_AUTH_AND_TAKE = text(
+    """
+    WITH k AS (
+      SELECT id, name, role, regions, key_hash, revoked_at, expires_at, last_used_at
+      FROM api_keys WHERE prefix = :prefix
+    ), live AS (
+      SELECT id, name FROM k
+      WHERE key_hash = :key_hash AND revoked_at IS NULL
+        AND (expires_at IS NULL OR expires_at > now())
+    ), spent AS (
+      INSERT INTO api_rate_buckets AS b (actor, tokens, stamp, allowed)
+      SELECT 'key:' || live.id || ':' || live.name, :burst - 1,
+             extract(epoch FROM clock_timestamp()), true
+      FROM live
+      ON CONFLICT (actor) DO UPDATE SET
+        tokens = CASE
+          WHEN least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) >= 1
+          THEN least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) - 1
+          ELSE least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) END,
+        stamp = greatest(EXCLUDED.stamp, b.stamp),
+        allowed = least(:burst, b.tokens + greatest(EXCLUDED.stamp - b.stamp, 0) * :rate) >= 1
+      RETURNING allowed, tokens
+    ), touched AS (
+      UPDATE api_keys SET last_used_at = now() FROM live
+      WHERE api_keys.id = live.id
+        AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < now() - interval '1 minute')
+      RETURNING api_keys.id
+    )
+    SELECT k.id, k.name, k.role, k.regions, k.key_hash, k.revoked_at, k.expires_at,
+           k.last_used_at, (SELECT allowed FROM spent) AS allowed,
+           (SELECT tokens FROM spent) AS tokens, (SELECT count(*) FROM touched) AS touched
+    FROM k
+    """
+).columns(
+    ApiKey.id,
+    ApiKey.name,
+    ApiKey.role,
+    ApiKey.regions,
+    ApiKey.key_hash,
+    ApiKey.revoked_at,
+    ApiKey.expires_at,
+    ApiKey.last_used_at,
+    column("allowed", Boolean()),
+    column("tokens", Float()),
+    column("touched", Integer()),
+)
+
+
+def auth_and_take(conn: Connection, prefix: str, key_hash: str, rate: float, burst: int) -> Any:
+    """Read a key's row and, if it is live with `key_hash`, spend a token (PostgreSQL).
+
+    Returns the `auth_row` columns plus `allowed` and `tokens` (both None when no token was
+    spent: unknown prefix, other hash, revoked or expired), or None for an unknown prefix.
+    """
+    params = {"prefix": prefix, "key_hash": key_hash, "rate": rate, "burst": burst}
+    return conn.execute(_AUTH_AND_TAKE, params).first()
 
 
 # Level of a bucket now, without spending: what a missing row (a full bucket) would say too.

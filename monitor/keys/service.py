@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,10 @@ class _VerifiedCache:
     def known(self, fp: str) -> bool:
         with self._lock:
             return fp in self._hashes
+
+    def hash_of(self, fp: str) -> str | None:
+        with self._lock:
+            return self._hashes.get(fp)
 
     def forget_hash(self, key_hash: str) -> None:
         with self._lock:
@@ -152,6 +157,40 @@ def verify_key(session: Session, plaintext: str) -> Principal | None:
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
         _touch(session, key.id, now)
     return principal_of(key)
+
+
+@dataclass(frozen=True)
+class Spent:
+    """A key checked and a token spent in one round trip (`check_and_spend`)."""
+
+    principal: Principal | None  # None: revoked or expired (no token spent)
+    allowed: bool = False
+    tokens: float = 0.0
+
+
+def check_and_spend(conn: Connection, plaintext: str, rate: float, burst: int) -> Spent | None:
+    """Check a key this process verified before and spend one of its tokens, one statement.
+
+    Returns None when the fast path does not apply (a key not yet verified here, an unknown
+    prefix, a changed hash): the caller then runs `verify_key` and takes a token apart.
+    The row is read fresh, so a revocation or expiry counts on the very next request.
+    """
+    prefix = hashing.parse(plaintext)
+    if prefix is None:
+        return None
+    key_hash = _cache.hash_of(hashing.fingerprint(plaintext))
+    if key_hash is None:
+        return None
+    row = repository.auth_and_take(conn, prefix, key_hash, rate, burst)
+    if row is None or row.key_hash != key_hash:
+        return None
+    if row.allowed is None:
+        # Not live in the database's eyes (revoked, or expired by its clock).
+        return Spent(None)
+    now = utcnow()
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return Spent(None)
+    return Spent(principal_of(row), bool(row.allowed), float(row.tokens))
 
 
 def _touch(session: Session, key_id: int, now: datetime) -> None:
