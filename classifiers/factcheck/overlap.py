@@ -37,7 +37,8 @@ def pair_overlap(
 ) -> np.ndarray:
     """Return per pair the weighted overlap of text `pair_text[i]` and row `pair_rows[i]`.
 
-    `q` (binary) and `rows` are canonical csr (sorted indices, no duplicates); `pair_text` is sorted
+    `q` (binary) and `rows` are canonical csr (sorted indices, no duplicates; bool values
+    stand for 1.0, the same products bit for bit); `pair_text` is sorted
     (pairs grouped by text); `mask` is an all-False bool scratch array of `q.shape[1]`,
     left all False again.
     """

@@ -34,7 +34,7 @@ SUPPRESSED_FACTOR = 0.5
 
 def _known(vocab: dict[str, int], grams: list[str]) -> list[int]:
     # Out-of-vocabulary n-grams are dropped, as sklearn's vectorizers do.
-    return [j for g in grams if (j := vocab.get(g)) is not None]
+    return [j for j in map(vocab.get, grams) if j is not None]
 
 
 @dataclass
