@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from classifiers.text.ngrams import WordCache, char_wb_grams, count_matrix, hashed_index, word_grams
+from classifiers.text.ngrams import (
+    WordCache,
+    char_wb_grams,
+    flat_count_matrix,
+    hashed_index,
+    word_grams,
+    word_rows_matrix,
+)
 
 N_FEATURES = 2**20
 WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens as they are
@@ -30,12 +37,6 @@ def _hash_words(words: list[str]) -> list[list[int]]:
 _CHAR_CACHE = WordCache(_hash_words)
 
 
-def _binary(rows: list[list[int]]) -> sp.csr_matrix:
-    mat = count_matrix(rows, N_FEATURES, np.float32)
-    mat.data.fill(1.0)
-    return mat
-
-
 def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
     """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
 
@@ -44,11 +45,12 @@ def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
     """
     split = [t.split() for t in texts]
     cache = _CHAR_CACHE.lookup([w for ws in split for w in ws])
-    chars = _binary([[j for w in ws for j in cache[w]] for ws in split])
+    chars = word_rows_matrix(split, cache, N_FEATURES, np.float32)
+    chars.data.fill(1.0)
     grams = [word_grams(WORD.findall(t)) for t in texts]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    rows, start = [], 0
-    for gs in grams:
-        rows.append(flat[start : start + len(gs)])
-        start += len(gs)
-    return [chars, _binary(rows)]
+    indptr = np.zeros(len(grams) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, grams), np.int64, len(grams)), out=indptr[1:])
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES)
+    words = flat_count_matrix(flat, indptr, N_FEATURES, np.float32)
+    words.data.fill(1.0)
+    return [chars, words]

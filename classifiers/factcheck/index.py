@@ -82,6 +82,9 @@ class _Segment:
 
     rows: list[sp.csr_matrix]  # per channel: rows x features
     rows_t: list[sp.csr_matrix]  # per channel: features x rows
+    # per channel: `rows` with bool values sharing its indices (None unless every value is
+    # 1): picking a batch's candidate rows then copies 1 byte a value instead of 4.
+    pattern: list[sp.csr_matrix | None]
 
 
 @dataclass
@@ -276,7 +279,13 @@ class FactCheckIndex:
         return got
 
     def _segment(self, rows: list[sp.csr_matrix]) -> _Segment:
-        return _Segment(rows, [r.T.tocsr() for r in rows])
+        pattern = [
+            sp.csr_matrix((np.ones(r.nnz, dtype=bool), r.indices, r.indptr), shape=r.shape)
+            if r.has_canonical_format and bool(np.all(r.data == 1))
+            else None
+            for r in rows
+        ]
+        return _Segment(rows, [r.T.tocsr() for r in rows], pattern)
 
     def _prepared(self) -> _Prepared:
         # Why lazy: several adds in a row (an import, a collector batch) cost one stack.
@@ -375,7 +384,9 @@ class FactCheckIndex:
             ):
                 if segment is None or not sel.any():
                     continue
-                rows_of = segment.rows[channel]
+                rows_of = segment.pattern[channel]
+                if rows_of is None:
+                    rows_of = segment.rows[channel]
                 inter[sel] = pair_overlap(
                     q, weights, rows_of, rows[sel] - offset, text_of[sel], mask
                 )

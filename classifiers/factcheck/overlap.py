@@ -37,7 +37,8 @@ def pair_overlap(
 ) -> np.ndarray:
     """Return per pair the weighted overlap of text `pair_text[i]` and row `pair_rows[i]`.
 
-    `q` (binary) and `rows` are canonical csr (sorted indices, no duplicates); `pair_text` is sorted
+    `q` (binary) and `rows` are canonical csr (sorted indices, no duplicates; bool values
+    stand for 1.0, the same products bit for bit); `pair_text` is sorted
     (pairs grouped by text); `mask` is an all-False bool scratch array of `q.shape[1]`,
     left all False again.
     """
@@ -55,7 +56,9 @@ def pair_overlap(
             continue
         cols = q_idx[q_ptr[t] : q_ptr[t + 1]]
         mask[cols] = True
-        np.take(mask, r_idx[lo:hi], out=shared[lo:hi])
+        # mode="clip": with the default "raise", numpy copies through a buffer when `out` is
+        # given; the columns are within the mask's width by construction, so nothing clips.
+        np.take(mask, r_idx[lo:hi], out=shared[lo:hi], mode="clip")
         mask[cols] = False
     at = np.flatnonzero(shared)
     values = weights[r_idx[at]] * r_val[at]
@@ -91,7 +94,7 @@ def words_present(
                 continue
             mine = [known[w] for w in set(tokens) if w in known]
             seen[mine] = True
-            np.take(seen, ids[lo:hi], out=present[lo:hi])
+            np.take(seen, ids[lo:hi], out=present[lo:hi], mode="clip")  # ids < width
             seen[mine] = False
         return present
     # A row word is present when (text, word id) is among the text's own (text, word id) keys.

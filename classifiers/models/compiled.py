@@ -22,6 +22,7 @@ from classifiers.text.ngrams import (
     count_matrix,
     tfidf,
     word_grams,
+    word_rows_matrix,
 )
 from classifiers.text.normal_form import normalize, parse_table
 from classifiers.text.rule_match import Rule, hit_columns, rule_columns
@@ -33,7 +34,7 @@ SUPPRESSED_FACTOR = 0.5
 
 def _known(vocab: dict[str, int], grams: list[str]) -> list[int]:
     # Out-of-vocabulary n-grams are dropped, as sklearn's vectorizers do.
-    return [j for g in grams if (j := vocab.get(g)) is not None]
+    return [j for j in map(vocab.get, grams) if j is not None]
 
 
 @dataclass
@@ -130,9 +131,8 @@ class CompiledModel:
             word_rows.append(_known(word_vocab, word_grams(WORD_PATTERN.findall(low))))
             split_texts.append(low.split())
         cache = self._state["char_cache"].lookup([w for ws in split_texts for w in ws])
-        char_rows = [[j for w in ws for j in cache[w]] for ws in split_texts]
         words = tfidf(count_matrix(word_rows, n_word, np.float32), self.word_idf)
-        chars = tfidf(count_matrix(char_rows, n_char, np.float32), self.char_idf)
+        chars = tfidf(word_rows_matrix(split_texts, cache, n_char, np.float32), self.char_idf)
         columns = self._state["rules"]
         rule_rows = [hit_columns(t, columns) for t in normed]
         rules = count_matrix(rule_rows, len(self.rule_names), np.float64)

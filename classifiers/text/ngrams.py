@@ -79,6 +79,43 @@ def count_matrix(rows: Sequence[list[int]], n_features: int, dtype: type) -> sp.
     return mat
 
 
+def word_rows_matrix(
+    texts_words: Sequence[Sequence[str]],
+    ids: dict[str, list[int]],
+    n_features: int,
+    dtype: type,
+) -> sp.csr_matrix:
+    """Return `count_matrix` of each text's words' id lists concatenated (`ids`: per word).
+
+    The same matrix as `count_matrix([[j for w in ws for j in ids[w]] for ws in ...])`;
+    why not that: building a Python list per text and flattening it again cost two list
+    appends per id, about 0.02 ms a tweet; here the ids are chained once, in C.
+    """
+    words = [w for ws in texts_words for w in ws]
+    per_word = [ids[w] for w in words]
+    word_ptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, per_word), np.int64, len(per_word)), out=word_ptr[1:])
+    text_ptr = np.zeros(len(texts_words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts_words), np.int64, len(texts_words)), out=text_ptr[1:])
+    indptr = word_ptr[text_ptr]
+    total = int(word_ptr[-1])
+    indices = np.fromiter(itertools.chain.from_iterable(per_word), np.int32, total)
+    return flat_count_matrix(indices, indptr, n_features, dtype)
+
+
+def flat_count_matrix(
+    indices: np.ndarray, indptr: np.ndarray, n_features: int, dtype: type
+) -> sp.csr_matrix:
+    """Return what `count_matrix` gives for rows already flattened (row i: indptr[i]:[i+1])."""
+    data: np.ndarray = np.ones(len(indices), dtype=dtype)
+    mat = sp.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, n_features),
+    )
+    mat.sum_duplicates()
+    return mat
+
+
 def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Apply sublinear tf, idf and row l2 norm in place, as sklearn's `TfidfTransformer`."""
     data = counts.data

@@ -35,6 +35,9 @@ _REDUP_HYPHEN = re.compile(r"\b([a-z]+)-(?:\1|[a-z]+)\b")
 _REDUP_TWO = re.compile(r"\b([a-z]{2,})2\b")
 _ELONGATION = re.compile(r"([a-z])\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.,])\1+")
+_PUNCT_PAIRS = ("!!", "??", "..", ",,")  # what `_PUNCT_RUN` needs at least one of
+_USER_WORD = re.compile(r"\bUSER\b")
+_URL_WORD = re.compile(r"\bURL\b")
 _TOKEN = re.compile(r"[a-z0-9@$]+|[!?\t]")
 # A span in single quotes opened after a space and closed before a space or punctuation
 # ('usir cina'); apostrophes inside words (Jum'at, Qur'an) are not quotes.
@@ -221,18 +224,27 @@ def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> 
     if "'" in text:
         text = _SINGLE_QUOTED.sub(r'"\1"', text)
     text = _URL.sub(f" {URL_TOKEN} ", text)
-    # Ibrohim & Budi anonymised users and links as upper-case USER / URL.
-    text = re.sub(r"\bUSER\b", f" {MENTION_TOKEN} ", text)
-    text = re.sub(r"\bURL\b", f" {URL_TOKEN} ", text)
-    text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
-    text, hashtags = _HASHTAG.subn(
-        lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
-    )
+    # Ibrohim & Budi anonymised users and links as upper-case USER / URL. (The `in` tests
+    # here and below skip a pattern whose mandatory characters are absent: same text.)
+    if "USER" in text:
+        text = _USER_WORD.sub(f" {MENTION_TOKEN} ", text)
+    if "URL" in text:
+        text = _URL_WORD.sub(f" {URL_TOKEN} ", text)
+    if "@" in text:
+        text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
+    hashtags = 0
+    if "#" in text:
+        text, hashtags = _HASHTAG.subn(
+            lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
+        )
     text = _replace_emoji(text).lower().replace('"', f" {QUOTE_TOKEN} ")
     text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
-    text = _REDUP_HYPHEN.sub(r"\1 \1", text)
-    text = _REDUP_TWO.sub(r"\1 \1", text)
-    text = _PUNCT_RUN.sub(r"\1", text)
+    if "-" in text:
+        text = _REDUP_HYPHEN.sub(r"\1 \1", text)
+    if "2" in text:
+        text = _REDUP_TWO.sub(r"\1 \1", text)
+    if any(pair in text for pair in _PUNCT_PAIRS):
+        text = _PUNCT_RUN.sub(r"\1", text)
     return _Staged(_TOKEN.findall(text), length, max_chars, vocab, hashtags > 0)
 
 

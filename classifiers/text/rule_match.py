@@ -144,6 +144,50 @@ def rule_columns(names: Iterable[str]) -> list[tuple[Rule, _Gated] | None]:
     return [by_name.get(name) for name in names]
 
 
+class _Dispatch:
+    """Which columns a found literal can make possible, so a text tries only those."""
+
+    def __init__(self, columns: list[tuple[Rule, _Gated] | None]) -> None:
+        self.columns = columns  # held: the cache below is keyed by its id
+        self.always: list[int] = []
+        by_literal: dict[str, list[int]] = {}
+        for j, c in enumerate(columns):
+            if c is None:
+                continue
+            if not c[1].needs:
+                self.always.append(j)
+                continue
+            # `possible` needs every literal set met, so the first one alone finds the column.
+            for word in c[1].needs[0]:
+                by_literal.setdefault(word, []).append(j)
+        self.by_literal = by_literal
+
+    def candidates(self, found: set[str]) -> list[int]:
+        """Return, in column order, the columns that may be possible given these literals."""
+        if not found:
+            return self.always
+        out = set(self.always)
+        for word in found:
+            got = self.by_literal.get(word)
+            if got:
+                out.update(got)
+        return sorted(out)
+
+
+# Why: a text's literals make two or three of the 34 rules possible; testing `possible` on
+# every column cost more than the scan. Keyed by the column list (one per loaded model).
+_DISPATCH: dict[int, _Dispatch] = {}
+
+
+def _dispatch(columns: list[tuple[Rule, _Gated] | None]) -> _Dispatch:
+    got = _DISPATCH.get(id(columns))
+    if got is None or got.columns is not columns:
+        if len(_DISPATCH) >= 16:
+            _DISPATCH.clear()
+        got = _DISPATCH[id(columns)] = _Dispatch(columns)
+    return got
+
+
 def hit_columns(text: str, columns: list[tuple[Rule, _Gated] | None]) -> list[int]:
     """Return the positions in `columns` whose rule fires on a normalised text, countered
     strong (or counterable) rules left out: what `RuleFeatures` puts in a row.
@@ -154,10 +198,11 @@ def hit_columns(text: str, columns: list[tuple[Rule, _Gated] | None]) -> list[in
     outside = unquoted(text) if "\t" in text else bare
     found_bare = SCANNER.found(bare)
     found_outside = found_bare if outside is bare else SCANNER.found(outside)
+    found_any = found_bare if outside is bare else found_bare | found_outside
     hits = []
-    for j, c in enumerate(columns):
-        if c is None:
-            continue
+    for j in _dispatch(columns).candidates(found_any):
+        c = columns[j]
+        assert c is not None
         gated = c[1]
         prepared, found = (outside, found_outside) if gated.outside_quotes else (bare, found_bare)
         if gated.possible(found) and gated.matches(prepared):

@@ -50,6 +50,11 @@ def _assert_same(index: FactCheckIndex, texts: list[str]) -> int:
             assert got.dtype == np.float32
             assert np.array_equal(got, _scipy_overlap(q, w, *args))
             assert not mask.any()
+            # The bool copy of binary rows (what `_pair_features` picks from): same bits.
+            pattern = segment.pattern[channel]
+            assert pattern is not None and pattern.dtype == bool
+            by_pattern = pair_overlap(q, w, pattern, *args[1:], mask)
+            assert by_pattern.dtype == np.float32 and np.array_equal(by_pattern, got)
             compared += int(sel.sum())
     return compared
 

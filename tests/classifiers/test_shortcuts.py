@@ -1,0 +1,167 @@
+"""Speed shortcuts of the scoring path give exactly what the plain computation gives.
+
+Each shortcut (chained n-gram ids, rules tried only where a literal makes them possible,
+patterns skipped when their mandatory character is absent) is compared with the plain
+computation it replaced, on real tweets and news and on hostile text.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import itertools
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.text import fingerprints as fp
+from classifiers.text import normal_form as nf
+from classifiers.text.ngrams import count_matrix, flat_count_matrix, word_rows_matrix
+from classifiers.text.rule_match import (
+    _COMPILED,
+    SCANNER,
+    hit_columns,
+    plain,
+    rule_columns,
+    unquoted,
+)
+
+HOSTILE = [
+    "",
+    " ",
+    "\x00\ud800 lone surrogate",
+    "kata " * 3000,
+    "!!!???...,,, -- 22 USER URL @@ ## (( [[ :: ..",
+    "@user #Pilpres2019 https://t.co/x www.kompas.com/a (ant) [ tsr ]",
+    "Jakarta, CNN Indonesia -- editor : Budi, , , ,(rah/rah)",
+    "ſimaK baca juga: ſesuatu \t 'usir cina' \"bunuh semua orang cina\"",
+]
+
+
+@functools.cache
+def _real_texts(shared: Path, tweets: int = 600, news: int = 30) -> tuple[str, ...]:
+    csv.field_size_limit(10**8)
+    out: list[str] = []
+    with (shared / "ibrohim2019_hs_abusive" / "re_dataset.csv").open(
+        encoding="latin-1", newline=""
+    ) as f:
+        out += [row[0] for row in itertools.islice(csv.reader(f), 1, tweets + 1)]
+    for name in ("tribunnews.csv", "kapanlagi.csv"):
+        with (shared / "clickid2019_news" / name).open(encoding="utf-8", newline="") as f:
+            rows = itertools.islice(csv.reader(f), 1, news + 1)
+            out += [cell for row in rows for cell in row if len(cell) > 40]
+    return tuple(out)
+
+
+@pytest.fixture
+def texts(shared_data: Path) -> list[str]:
+    """Real tweets and news paragraphs, then hostile text."""
+    return [*_real_texts(shared_data), *HOSTILE]
+
+
+def test_chained_ngram_ids_equal_count_matrix(texts: list[str]) -> None:
+    split = [nf.normalize(t).split() for t in texts] + [[], ["tanpa"], []]
+    ids = {w: [hash(w) % 97, len(w) % 7, hash(w) % 97] for ws in split for w in ws}
+    ids["tanpa"] = []  # a word with no known n-gram
+    want = count_matrix([[j for w in ws for j in ids[w]] for ws in split], 97, np.float32)
+    got = word_rows_matrix(split, ids, 97, np.float32)
+    for a, b in (
+        (want, got),
+        (count_matrix([], 5, np.float64), word_rows_matrix([], {}, 5, np.float64)),
+    ):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        assert np.array_equal(a.indptr, b.indptr)
+        assert np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)
+    flat = flat_count_matrix(np.array([3, 1, 3], np.int64), np.array([0, 0, 3]), 4, np.float32)
+    assert flat.toarray().tolist() == [[0, 0, 0, 0], [0, 1, 0, 2]]
+
+
+def _plain_hits(text: str, columns: list) -> list[int]:
+    # What `hit_columns` did before: every column tested in order.
+    bare = plain(text)
+    outside = unquoted(text) if "\t" in text else bare
+    found_bare = SCANNER.found(bare)
+    found_outside = found_bare if outside is bare else SCANNER.found(outside)
+    hits = []
+    for j, c in enumerate(columns):
+        if c is None:
+            continue
+        prepared, found = (outside, found_outside) if c[1].outside_quotes else (bare, found_bare)
+        if c[1].possible(found) and c[1].matches(prepared):
+            hits.append((j, c[0]))
+    countered = {rule.label for _, rule in hits if rule.suppressor}
+    return [j for j, r in hits if not ((r.strong or r.counterable) and r.label in countered)]
+
+
+def test_rules_tried_by_literal_equal_every_rule_tried(texts: list[str]) -> None:
+    names = [r.name for r, _ in _COMPILED]
+    # The recorded order of a model, a rule since removed, and a shuffled older order.
+    layouts = [rule_columns(names), rule_columns([*names[::-1], "gone_rule"])]
+    normed = [nf.normalize(t) for t in texts]
+    normed += ['\t " orang cina harus diusir " \t kata mereka', "jangan pilih kafir \t"]
+    fired = 0
+    for columns, some in zip(layouts, (normed, normed[::5]), strict=True):
+        for text in some:
+            want = _plain_hits(text, columns)
+            assert hit_columns(text, columns) == want
+            fired += bool(want)
+    assert fired > 50  # the comparison saw rules fire, not only empty rows
+
+
+def _plain_fingerprints(text: str) -> str:
+    # The function before its `in` guards: every pattern applied unconditionally.
+    if not text:
+        return text
+    text = fp.fix_mac_roman(text).replace("\u00a0", " ")
+    text = fp._BOILERPLATE.sub(" ", text)
+    text = fp._READ_ALSO.sub(" ", text)
+    text = fp._CREDIT_LINE.sub(" ", text)
+    text = fp._LEADING_DEBRIS.sub("", text)
+    text = fp._DATELINE.sub("", text, count=3)
+    text = fp._DATELINE_NO_DASH.sub("", text)
+    text = fp._ANT.sub(" ", text)
+    text = fp._DOMAIN_TOKEN.sub(fp._drop_outlet_domain, text)
+    head, tail = text[: -fp._TAIL], text[-fp._TAIL :]
+    text = head + fp._DESK_TAIL.sub("", fp._CREDIT_TAIL.sub("", tail))
+    text = fp._COMMA_RUNS.sub(", ", text)
+    return fp._LEADING_DEBRIS.sub("", text).strip()
+
+
+def _plain_stage_tail(text: str) -> str:
+    # The normaliser's guarded steps, applied unconditionally.
+    text = re.sub(r"\bUSER\b", f" {nf.MENTION_TOKEN} ", text)
+    text = re.sub(r"\bURL\b", f" {nf.URL_TOKEN} ", text)
+    text = nf._MENTION.sub(f" {nf.MENTION_TOKEN} ", text)
+    text = nf._REDUP_HYPHEN.sub(r"\1 \1", text)
+    text = nf._REDUP_TWO.sub(r"\1 \1", text)
+    return nf._PUNCT_RUN.sub(r"\1", text)
+
+
+def _guarded_stage_tail(text: str) -> str:
+    if "USER" in text:
+        text = nf._USER_WORD.sub(f" {nf.MENTION_TOKEN} ", text)
+    if "URL" in text:
+        text = nf._URL_WORD.sub(f" {nf.URL_TOKEN} ", text)
+    if "@" in text:
+        text = nf._MENTION.sub(f" {nf.MENTION_TOKEN} ", text)
+    if "-" in text:
+        text = nf._REDUP_HYPHEN.sub(r"\1 \1", text)
+    if "2" in text:
+        text = nf._REDUP_TWO.sub(r"\1 \1", text)
+    if any(pair in text for pair in nf._PUNCT_PAIRS):
+        text = nf._PUNCT_RUN.sub(r"\1", text)
+    return text
+
+
+def test_skipped_patterns_change_nothing(texts: list[str]) -> None:
+    for text in texts:
+        assert fp.strip_fingerprints(text) == _plain_fingerprints(text)
+        low = text.lower()
+        for variant in (text, low, low.replace(" ", "-"), text.replace(" ", "2 ")):
+            assert _guarded_stage_tail(variant) == _plain_stage_tail(variant)
+    # The hashtag step: no `#`, no split, and the tokens do not depend on the vocabulary.
+    assert nf._stage("tanpa tagar", None, None).hashtags is False
+    assert nf._stage("dengan #TagarPanjang", None, None).hashtags is True
