@@ -126,9 +126,9 @@ def _stored_heads(
     kept = rank < MAX_CANDIDATES
     pair_posts, pair_heads = pair_posts[kept], pair_heads[kept]
     stored = repository.heads(session, np.unique(pair_heads).tolist())
-    readable_ids = sorted(h for h, (packed, _) in stored.items() if readable(packed))
+    readable_ids = sorted(h for h, packed in stored.items() if readable(packed))
     head_ids = np.asarray(readable_ids, np.int64)
-    values = packed_values([stored[h][0] for h in readable_ids])
+    values = packed_values([stored[h] for h in readable_ids])
     row = np.searchsorted(head_ids, pair_heads)
     found = row < len(head_ids)
     found[found] = head_ids[row[found]] == pair_heads[found]
@@ -138,6 +138,7 @@ def _stored_heads(
     by_post = np.argsort(posts)[post_row]
     sims = (values[row] == post_values[by_post]).mean(axis=1)
     close = sims >= threshold
+    clusters = repository.cluster_of(session, head_ids[np.unique(row[close])].tolist())
     heads: dict[int, _Head] = {}
     out: dict[int, list[tuple[_Head, float]]] = {}
     for post_id, r, sim in zip(
@@ -146,8 +147,8 @@ def _stored_heads(
         head_id = readable_ids[r]
         head = heads.get(head_id)
         if head is None:
-            packed, cluster_id = stored[head_id]
-            head = heads[head_id] = _Head(head_id, cluster_id, packed=packed)
+            cluster_id = clusters.get(head_id)
+            head = heads[head_id] = _Head(head_id, cluster_id, packed=stored[head_id])
         out.setdefault(post_id, []).append((head, sim))
     return _Stored(out)
 
