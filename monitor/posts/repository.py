@@ -206,6 +206,7 @@ def _insert_new_pg(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tup
     """Insert posts with one unnest statement (see `_INSERT_NEW_PG`); ids by key."""
     arrays: list[list[Any]] = []
     for name, kind in _PG_COLUMNS:
+        values: list[Any]
         if name == "raw":
             values = [None if r.get(name) is None else json.dumps(r[name]) for r in rows]
         elif kind == "timestamptz":
