@@ -97,10 +97,8 @@ class Signature:
         if not isinstance(data, bytes | bytearray | memoryview):
             return None
         raw = bytes(data)
-        size = 2 + 4 * NUM_PERM
-        if len(raw) < size or raw[0] != VERSION or raw[1] not in (_NAMES, _NO_NAMES):
-            return None
-        if (len(raw) - size) % 4 or (raw[1] == _NO_NAMES and len(raw) > size):
+        size = _PACKED
+        if not readable(raw):
             return None
         values = np.frombuffer(raw, "<u4", NUM_PERM, 2)  # read-only view, never written
         if raw[1] == _NO_NAMES:
@@ -128,6 +126,26 @@ class Signature:
             else None
         )
         return cls(values.copy(), parsed) if len(values) == NUM_PERM else None
+
+
+_PACKED = 2 + 4 * NUM_PERM  # version and names-flag bytes, then the values
+
+
+def readable(raw: bytes) -> bool:
+    """Tell whether bytes are a packed signature `Signature.from_bytes` can read."""
+    size = _PACKED
+    if len(raw) < size or raw[0] != VERSION or raw[1] not in (_NAMES, _NO_NAMES):
+        return False
+    return not ((len(raw) - size) % 4 or (raw[1] == _NO_NAMES and len(raw) > size))
+
+
+def packed_values(packed: Sequence[bytes]) -> np.ndarray:
+    """Return the MinHash values of readable packed signatures stacked, one row each."""
+    # Why one buffer: a page compares against thousands of stored first copies; one
+    # frombuffer over their joined values replaces a decode per signature (names are read
+    # only for the few whose values come close, see `Signature.from_bytes`).
+    joined = b"".join(raw[2:_PACKED] for raw in packed)
+    return np.frombuffer(joined, "<u4").reshape(len(packed), NUM_PERM)
 
 
 def cluster_text(text: str) -> list[str] | None:

@@ -15,6 +15,7 @@ import uvicorn
 from api.app import create_app
 from api.server import uvicorn_config
 from api.workers import serve_workers
+from classifiers.text.language import use_model_cache
 from monitor.audit.tasks import checkpoint_job
 from monitor.cli.commands.sources import startup_sync
 from monitor.cli.common import fail, runtime, settings_or_exit
@@ -153,6 +154,8 @@ def up(workers: WorkersOption = None) -> None:
                 },
             )
             migrate_or_exit(rt.engine)
+            # Arrival's language detection maps py3langid's model instead of decompressing it.
+            use_model_cache(settings.data_dir)
             for name, step in STARTUP_STEPS:
                 log.info("startup step", extra={"step": name})
                 step(rt)
@@ -196,6 +199,7 @@ def scheduler() -> None:
             # Tagging references regions by foreign key: load them before the first ingest
             # (idempotent; `waspada up` does the same among its startup steps).
             load_regions_step(rt)
+            use_model_cache(settings.data_dir)  # as in `up`
             sched = build_scheduler(rt)
             sched.start()
             log.info("scheduler started", extra={"jobs": len(sched.get_jobs())})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
+from itertools import chain
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import (
     Table,
     bindparam,
@@ -17,11 +18,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from monitor.clusters import repository_pg
 from monitor.clusters.models import Cluster, PostBand, PostSignature
 from monitor.core.idlist import int_in
 from monitor.posts.models import Post, PostRegion
@@ -38,10 +39,10 @@ def _dialect(session: Session) -> str:
 
 def band_posts(
     session: Session, keys: Sequence[int], since: datetime, per_key: int
-) -> list[tuple[int, int]]:
-    """Return (band key, post id) of the hot index, newest `per_key` posts per key."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return band keys and post ids (two int64 arrays) of the hot index, newest `per_key` a key."""
     if not keys:
-        return []
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     # Why the window function: a template flood shares bands across hundreds of posts;
     # only the newest few per band are worth verifying (bounded work per lookup).
     ranked = (
@@ -57,20 +58,32 @@ def band_posts(
         .subquery()
     )
     stmt = select(ranked.c.band_key, ranked.c.post_id).where(ranked.c.n <= per_key)
-    # On the connection, not the ORM session: tens of thousands of plain rows a page.
-    return [(int(k), int(p)) for k, p in session.connection().execute(stmt).tuples()]
+    # On the connection, not the ORM session, fetched at once (fetchall, not a fetchone per
+    # row) and read into arrays: tens of thousands of plain rows a page at 1 M stored.
+    rows = session.connection().execute(stmt).all()
+    flat = np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
+    return flat[:, 0].copy(), flat[:, 1].copy()
 
 
-def heads(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[bytes, int | None]]:
-    """Return, per first copy, its packed signature and its cluster (None while alone)."""
+def heads(session: Session, post_ids: Sequence[int]) -> dict[int, bytes]:
+    """Return the packed signature of each first copy (candidates to compare with)."""
     if not post_ids:
         return {}
-    stmt = (
-        select(PostSignature.post_id, PostSignature.packed, Post.cluster_id)
-        .join(Post, Post.id == PostSignature.post_id)
-        .where(int_in(PostSignature.post_id, post_ids, _dialect(session)))
+    stmt = select(PostSignature.post_id, PostSignature.packed).where(
+        int_in(PostSignature.post_id, post_ids, _dialect(session))
     )
-    return {int(p): (bytes(sig), c) for p, sig, c in session.connection().execute(stmt)}
+    return {int(p): bytes(sig) for p, sig in session.connection().execute(stmt).all()}
+
+
+def cluster_of(session: Session, post_ids: Sequence[int]) -> dict[int, int | None]:
+    """Return the cluster of each post (None while alone)."""
+    # Apart from `heads`: a page compares thousands of candidates but joins a few hundred;
+    # reading every candidate's posts row only for its cluster cost the server more than
+    # reading the signatures.
+    if not post_ids:
+        return {}
+    stmt = select(Post.id, Post.cluster_id).where(int_in(Post.id, post_ids, _dialect(session)))
+    return {int(p): c for p, c in session.connection().execute(stmt).all()}
 
 
 def add_heads(
@@ -116,41 +129,10 @@ def insert_clusters(session: Session, rows: Sequence[dict[str, Any]]) -> list[in
         return []
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        return _insert_clusters_pg(conn, rows)
+        return repository_pg.insert_clusters(conn, rows)
     table = cast(Table, Cluster.__table__)
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [int(i) for i in conn.execute(stmt, list(rows)).scalars()]
-
-
-# Five arrays and one fixed statement: SQLAlchemy's multi-row VALUES for hundreds of
-# clusters was a 280 KB text that psycopg parsed again on every page (it caches only short
-# statements). Statistics start at zero; the arrival step writes them right after.
-_INSERT_CLUSTERS_PG = (
-    "INSERT INTO clusters (representative_post_id, signature, first_seen, last_seen, size, "
-    "n_sources, n_accounts, n_regions, growth_rate) "
-    "SELECT r, CAST(s AS jsonb), f, l, z, 0, 0, 0, 0.0 FROM unnest("
-    "CAST(%s AS integer[]), CAST(%s AS text[]), CAST(%s AS timestamptz[]), "
-    "CAST(%s AS timestamptz[]), CAST(%s AS integer[])) AS t(r, s, f, l, z) "
-    "RETURNING id, representative_post_id"
-)
-
-
-def _insert_clusters_pg(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert cluster rows with one unnest statement; ids in the order of `rows`."""
-    columns = ("representative_post_id", "signature", "first_seen", "last_seen", "size")
-    arrays: list[list[Any]] = [[] for _ in columns]
-    for row in rows:
-        for values, name in zip(arrays, columns, strict=True):
-            value = row[name]
-            if name == "signature":
-                value = json.dumps(value)
-            elif name in ("first_seen", "last_seen"):
-                value = value.astimezone(UTC)  # aware, as UTCDateTime requires
-            values.append(value)
-    # RETURNING order is not promised for INSERT ... SELECT: match by representative (one
-    # new cluster per first copy in a page).
-    made = {int(r): int(i) for i, r in conn.exec_driver_sql(_INSERT_CLUSTERS_PG, tuple(arrays))}
-    return [made[int(row["representative_post_id"])] for row in rows]
 
 
 _SET_CLUSTER = (
@@ -167,7 +149,15 @@ def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> Non
     # In post-id order: concurrent arrivals and workers then take row locks in one order, so
     # they wait for each other instead of deadlocking (PostgreSQL, several source runs at once).
     ordered = sorted(pairs)
-    session.connection().execute(_SET_CLUSTER, [{"post": p, "cluster": c} for p, c in ordered])
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Two statements instead of one UPDATE per post (the server's per-statement cost
+        # was most of the step): rows locked in id order first, then one joined UPDATE.
+        posts = "{" + ",".join(str(p) for p, _ in ordered) + "}"
+        clusters = "{" + ",".join(str(c) for _, c in ordered) + "}"
+        repository_pg.set_post_clusters(conn, posts, clusters)
+    else:
+        conn.execute(_SET_CLUSTER, [{"post": p, "cluster": c} for p, c in ordered])
     # Posts this session holds show their new cluster without a reload (no change to flush).
     for post_id, cluster_id in pairs:
         held = session.identity_map.get(identity_key(Post, post_id))
@@ -188,8 +178,12 @@ def store_stats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             .where(table.c.id == bindparam("cluster"))
             .values({n: bindparam(f"new_{n}") for n in names})
         )
+        conn = session.connection()
+        if conn.dialect.name == "postgresql" and set(names) <= set(repository_pg.STAT_TYPES):
+            repository_pg.store_stats(conn, names, part)
+            continue
         params = [{"cluster": r["cluster"], **{f"new_{n}": r[n] for n in names}} for r in part]
-        session.connection().execute(stmt, params)
+        conn.execute(stmt, params)
     # Cluster objects this session already holds would otherwise show the old figures.
     for row in rows:
         held = session.identity_map.get(identity_key(Cluster, row["cluster"]))

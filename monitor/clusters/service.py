@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from classifiers.neardup import (
     MAX_CANDIDATES,
-    NUM_PERM,
     NearDupIndex,
     Signature,
+    packed_values,
+    readable,
     stored_band_keys_many,
     text_signatures,
 )
@@ -58,59 +59,98 @@ class _Head:
     """A first copy a new post may join: stored earlier, or earlier in this page."""
 
     post_id: int
-    signature: Signature
     cluster_id: int | None
     post: Post | None = None  # set when the first copy is in this page
+    sig: Signature | None = None
+    packed: bytes | None = None  # a stored head's signature, read when first needed
+
+    @property
+    def signature(self) -> Signature:
+        """Return the signature (a stored head's is decoded on first use)."""
+        if self.sig is None:
+            decoded = Signature.from_bytes(self.packed)
+            if decoded is None:  # never: `_stored_heads` keeps readable signatures only
+                raise ValueError(f"unreadable signature of post {self.post_id}")
+            self.sig = decoded
+        return self.sig
 
 
 @dataclass
 class _Stored:
-    """The stored first copies a page may join, their values stacked for one comparison."""
+    """The stored first copies close enough to each post of a page (sim >= threshold)."""
 
-    candidates: dict[int, list[int]]  # post id -> rows of `heads`, most shared bands first
-    heads: list[_Head]
-    values: np.ndarray  # (len(heads), NUM_PERM): one row per head
+    close: dict[int, list[tuple[_Head, float]]]  # post id -> (head, estimated similarity)
 
-    def options(self, post_id: int, sig: Signature) -> list[tuple[_Head, float]]:
+    def options(self, post_id: int) -> list[tuple[_Head, float]]:
         """Return the stored heads a post may join with their estimated similarity."""
-        rows = self.candidates.get(post_id)
-        if not rows:
-            return []
-        # One numpy comparison per post instead of one per candidate (7 us each).
-        sims = (self.values[rows] == sig.values).mean(axis=1).tolist()
-        return [(self.heads[r], sim) for r, sim in zip(rows, sims, strict=True)]
+        return list(self.close.get(post_id, ()))
 
 
-def _stored_heads(session: Session, keys: dict[int, list[int]], now: datetime) -> _Stored:
-    """Look up every post's bands at once; return candidates per post and their heads."""
-    wanted = sorted({k for ks in keys.values() for k in ks})
-    by_key: dict[int, list[int]] = {}
-    for key, post_id in repository.band_posts(session, wanted, now - HOT_WINDOW, PER_BAND):
-        by_key.setdefault(key, []).append(post_id)
-    ranked: dict[int, list[int]] = {}
-    for post_id, ks in keys.items():
-        shared: dict[int, int] = {}
-        for k in ks:
-            for head in by_key.get(k, ()):
-                if head != post_id:
-                    shared[head] = shared.get(head, 0) + 1
-        if shared:
-            ranked[post_id] = sorted(shared, key=lambda h: (-shared[h], -h))[:MAX_CANDIDATES]
-    ids = sorted({h for c in ranked.values() for h in c})
-    heads: list[_Head] = []
-    row_of: dict[int, int] = {}
-    for head_id, (packed, cluster_id) in repository.heads(session, ids).items():
-        sig = Signature.from_bytes(packed)
-        if sig is not None:
-            row_of[head_id] = len(heads)
-            heads.append(_Head(head_id, sig, cluster_id))
-    values = (
-        np.stack([h.signature.values for h in heads])
-        if heads
-        else np.empty((0, NUM_PERM), np.uint32)
+def _stored_heads(
+    session: Session,
+    keys: dict[int, list[int]],
+    sigs: dict[int, Signature],
+    now: datetime,
+    threshold: float,
+) -> _Stored:
+    """Look up every post's bands at once; return, per post, the stored heads close to it.
+
+    Candidates per post are its MAX_CANDIDATES stored heads sharing the most bands (newest
+    first on ties); the ranking, the head lookup and the comparison run as numpy passes
+    over the whole page (a Python loop per band row cost more than the lookup at 1 M).
+    """
+    posts = np.fromiter(keys, np.int64, len(keys))
+    lengths = np.fromiter(map(len, keys.values()), np.int64, len(keys))
+    query_keys = np.fromiter((k for ks in keys.values() for k in ks), np.int64, int(lengths.sum()))
+    query_posts = np.repeat(posts, lengths)
+    band_keys, band_heads = repository.band_posts(
+        session, np.unique(query_keys).tolist(), now - HOT_WINDOW, PER_BAND
     )
-    candidates = {post_id: [row_of[h] for h in hs if h in row_of] for post_id, hs in ranked.items()}
-    return _Stored(candidates, heads, values)
+    order = np.argsort(band_keys, kind="stable")
+    band_keys, band_heads = band_keys[order], band_heads[order]
+    lo = np.searchsorted(band_keys, query_keys, "left")
+    hits = np.searchsorted(band_keys, query_keys, "right") - lo
+    # Every (post, head) pair once per band they share, then counted.
+    pair_posts = np.repeat(query_posts, hits)
+    at = np.repeat(lo - (np.cumsum(hits) - hits), hits) + np.arange(int(hits.sum()))
+    pair_heads = band_heads[at]
+    other = pair_heads != pair_posts
+    pairs, shared = np.unique((pair_posts[other] << 32) | pair_heads[other], return_counts=True)
+    pair_posts, pair_heads = pairs >> 32, pairs & 0xFFFF_FFFF
+    # Per post: most shared bands first, then the newest head; the first MAX_CANDIDATES.
+    order = np.lexsort((-pair_heads, -shared, pair_posts))
+    pair_posts, pair_heads = pair_posts[order], pair_heads[order]
+    n = len(pair_posts)
+    starts = np.flatnonzero(np.r_[True, pair_posts[1:] != pair_posts[:-1]]) if n else posts[:0]
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    kept = rank < MAX_CANDIDATES
+    pair_posts, pair_heads = pair_posts[kept], pair_heads[kept]
+    stored = repository.heads(session, np.unique(pair_heads).tolist())
+    readable_ids = sorted(h for h, packed in stored.items() if readable(packed))
+    head_ids = np.asarray(readable_ids, np.int64)
+    values = packed_values([stored[h] for h in readable_ids])
+    row = np.searchsorted(head_ids, pair_heads)
+    found = row < len(head_ids)
+    found[found] = head_ids[row[found]] == pair_heads[found]
+    pair_posts, row = pair_posts[found], row[found]
+    post_values = np.stack([sigs[int(p)].values for p in posts])
+    post_row = np.searchsorted(np.sort(posts), pair_posts)
+    by_post = np.argsort(posts)[post_row]
+    sims = (values[row] == post_values[by_post]).mean(axis=1)
+    close = sims >= threshold
+    clusters = repository.cluster_of(session, head_ids[np.unique(row[close])].tolist())
+    heads: dict[int, _Head] = {}
+    out: dict[int, list[tuple[_Head, float]]] = {}
+    for post_id, r, sim in zip(
+        pair_posts[close].tolist(), row[close].tolist(), sims[close].tolist(), strict=True
+    ):
+        head_id = readable_ids[r]
+        head = heads.get(head_id)
+        if head is None:
+            cluster_id = clusters.get(head_id)
+            head = heads[head_id] = _Head(head_id, cluster_id, packed=stored[head_id])
+        out.setdefault(post_id, []).append((head, sim))
+    return _Stored(out)
 
 
 def _best(sig: Signature, options: Sequence[tuple[_Head, float]], threshold: float) -> _Head | None:
@@ -140,19 +180,19 @@ def assign_clusters(
     if not sigs:
         return done
     keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
-    stored = _stored_heads(session, keys, now)
     local = NearDupIndex()
+    stored = _stored_heads(session, keys, sigs, now, local.threshold)
     page_heads: dict[int, _Head] = {}
     joins: list[tuple[Post, _Head]] = []
     for post in sorted(posts, key=lambda p: p.id):
         sig = sigs.get(post.id)
         if sig is None:
             continue
-        options = stored.options(post.id, sig)
+        options = stored.options(post.id)
         options += [(page_heads[h], sim) for h, sim in local.query(sig)]
         head = _best(sig, options, local.threshold)
         if head is None:
-            page_heads[post.id] = _Head(post.id, sig, post.cluster_id, post)
+            page_heads[post.id] = _Head(post.id, post.cluster_id, post, sig)
             local.add(post.id, sig)
         else:
             joins.append((post, head))

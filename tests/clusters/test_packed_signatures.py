@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import BigInteger, Integer, column, func, select, table
 from sqlalchemy.orm import Session
 
-from classifiers.neardup import Signature, stored_band_keys, text_signature
+from classifiers.neardup import (
+    Signature,
+    packed_values,
+    readable,
+    stored_band_keys,
+    text_signature,
+)
 from monitor.clusters.models import PostBand, PostSignature
 from monitor.core import migrate
 from monitor.core.base import JSONType, UTCDateTime, utcnow
@@ -57,6 +63,38 @@ def test_bytes_round_trip_and_hostile_input() -> None:
         named.to_json(),
     ):
         assert Signature.from_bytes(bad) is None
+        if isinstance(bad, bytes):
+            assert not readable(bad)
+    good = [sig.to_bytes() for sig in (named, shouting, nameless)]
+    assert all(readable(raw) for raw in good)
+    stacked = packed_values(good)
+    assert stacked.shape == (3, 64)
+    assert np.array_equal(stacked[1], shouting.values)
+    assert packed_values([]).shape == (0, 64)
+
+
+def test_a_page_skips_an_unreadable_stored_signature(db: Session) -> None:
+    """A damaged stored signature costs only its own matches: the page stores and clusters."""
+    firsts = [
+        PostIn.model_validate({"platform": "x", "external_id": f"first{i}", "text": text})
+        for i, text in enumerate((COPIES[0], UNRELATED[0]))
+    ]
+    broken, kept = sorted(arrival.arrive(db, firsts).new_posts, key=lambda p: p.external_id)
+    db.execute(
+        PostSignature.__table__.update()
+        .where(PostSignature.post_id == broken.id)
+        .values(packed=b"\x02\x01" + b"\x00" * 10)  # truncated, its bands still indexed
+    )
+    copies = [
+        PostIn.model_validate({"platform": "x", "external_id": f"copy{i}", "text": text})
+        for i, text in enumerate((COPIES[1], UNRELATED[0] + " !"))
+    ]
+    outcome = arrival.arrive(db, copies)
+    assert outcome.report.new == 2 and not outcome.report.rejected
+    by_id = {p.external_id: p for p in outcome.new_posts}
+    assert by_id["copy0"].cluster_id is None  # its first copy cannot be read: no join
+    db.refresh(kept)
+    assert by_id["copy1"].cluster_id == kept.cluster_id is not None
 
 
 @pytest.fixture

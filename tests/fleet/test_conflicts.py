@@ -231,11 +231,17 @@ def test_cluster_ids_are_written_in_post_id_order(rt: Runtime) -> None:
         def capture(
             conn: object, cursor: object, statement: str, params: object, *_: object
         ) -> None:
-            # ... SET cluster_id=? WHERE posts.id = ?: the post id is each row's last parameter.
+            # SQLite: ... SET cluster_id=? WHERE posts.id = ?, the post id last in each row.
             if statement.startswith("UPDATE posts SET cluster_id") and isinstance(params, list):
                 written.append(
                     [int(list(r.values())[-1] if isinstance(r, dict) else r[-1]) for r in params]
                 )
+            # PostgreSQL: one joined UPDATE, its rows locked first by a SELECT in id order.
+            if "FOR NO KEY UPDATE" in statement and isinstance(params, tuple):
+                assert "ORDER BY id" in statement
+                written.append([int(v) for v in str(params[0]).strip("{}").split(",")])
+            if statement.startswith("UPDATE posts SET cluster_id = v.c"):
+                assert written, "the rows are locked in id order before the joined UPDATE"
 
         engine = s.get_bind().engine
         event.listen(engine, "before_cursor_execute", capture)

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import func, select, text
 
+from classifiers.text.language import use_model_cache
 from monitor.cli.bench.sources_base import bare_insert, baseline_classifier, server_cpu_seconds
 from monitor.cli.bench.sources_data import FeedServer, rss_feed, wordpress_pages
 from monitor.cli.bench.sources_seed import seed
@@ -94,6 +95,7 @@ def _run(
     engine = make_engine(url)
     migrate.upgrade(engine)
     rt = runtime_for_engine(settings, engine)
+    use_model_cache(tmp)  # as `waspada ingest` and the scheduler do (written on first use)
     backend = engine.url.get_backend_name()
     with rt.session() as s:
         if s.scalar(select(func.count()).select_from(Post)):
