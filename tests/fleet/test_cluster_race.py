@@ -60,7 +60,7 @@ def _race(url: str, first_page: list[PostIn], second_page: list[PostIn]) -> None
             other = threading.Thread(target=second)
             other.start()
             other.join(0.5)
-            assert other.is_alive()  # waiting on the first page's row locks
+            assert other.is_alive()  # waiting on the first page's locks
             first.commit()
             other.join(30)
             assert not other.is_alive()
@@ -80,8 +80,10 @@ def _stored_first_copy(url: str) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("fresh_db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("fresh_db_url", ["sqlite", "postgresql"], indirect=True)
 def test_two_copies_of_a_lone_first_copy_at_once_make_one_cluster(fresh_db_url: str) -> None:
+    # SQLite: the second page waits for the first's write lock (BEGIN IMMEDIATE) and reads
+    # its cluster; PostgreSQL: it waits on the first copy's row lock and re-reads the row.
     _stored_first_copy(fresh_db_url)
     _race(fresh_db_url, [_item("copy-a", COPIES[1])], [_item("copy-b", COPIES[2])])
 
