@@ -28,14 +28,14 @@ def _item(n: str, text: str) -> PostIn:
 
 def _assert_consistent(s: Session) -> None:
     """Every cluster has members, its size counts them, and copies of one message share one."""
-    members = dict(
+    members: dict[int | None, int] = dict(
         s.execute(
             select(Post.cluster_id, func.count())
             .where(Post.cluster_id.is_not(None))
             .group_by(Post.cluster_id)
-        ).all()
+        ).tuples()
     )
-    sizes = dict(s.execute(select(Cluster.id, Cluster.size)).all())
+    sizes: dict[int | None, int] = dict(s.execute(select(Cluster.id, Cluster.size)).tuples())
     assert sizes == members, (sizes, members)  # no cluster without members, sizes match
     assert all(n >= 2 for n in members.values()), members  # a cluster is for copies
     assert len(sizes) == 1, sizes  # the three copies of the forward: one cluster
