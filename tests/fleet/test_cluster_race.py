@@ -33,9 +33,11 @@ def _assert_consistent(s: Session) -> None:
             select(Post.cluster_id, func.count())
             .where(Post.cluster_id.is_not(None))
             .group_by(Post.cluster_id)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
-    sizes: dict[int | None, int] = dict(s.execute(select(Cluster.id, Cluster.size)).tuples())
+    sizes: dict[int | None, int] = dict(s.execute(select(Cluster.id, Cluster.size)).tuples().all())
     assert sizes == members, (sizes, members)  # no cluster without members, sizes match
     assert all(n >= 2 for n in members.values()), members  # a cluster is for copies
     assert len(sizes) == 1, sizes  # the three copies of the forward: one cluster
