@@ -86,6 +86,21 @@ def cluster_of(session: Session, post_ids: Sequence[int]) -> dict[int, int | Non
     return {int(p): c for p, c in session.connection().execute(stmt).all()}
 
 
+def claim_heads(session: Session, post_ids: Sequence[int]) -> dict[int, int | None]:
+    """Hold the first copies a page will give a cluster; return each one's cluster now.
+
+    PostgreSQL: their rows locked in id order, so two arrivals backfilling one first copy
+    take turns and the second finds the first's cluster. SQLite: the page's transaction is
+    the only writer (BEGIN IMMEDIATE) and read them already, so nothing is asked.
+    """
+    if not post_ids:
+        return {}
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return repository_pg.claim_heads(conn, post_ids)
+    return dict.fromkeys(post_ids)
+
+
 def add_heads(
     session: Session, signatures: Sequence[dict[str, Any]], bands: Sequence[tuple[int, int]]
 ) -> None:

@@ -45,6 +45,21 @@ def insert_clusters(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[in
     return [made[int(row["representative_post_id"])] for row in rows]
 
 
+# The first copies a page is about to give a cluster, locked in id order; the row read after
+# the lock is the newest committed one (READ COMMITTED), so a cluster another arrival made for
+# the same first copy while this page waited is found here instead of made twice.
+_CLAIM_HEADS_PG = (
+    "SELECT id, cluster_id FROM posts WHERE id = ANY(CAST(%s AS integer[])) "
+    "ORDER BY id FOR NO KEY UPDATE"
+)
+
+
+def claim_heads(conn: Connection, post_ids: Sequence[int]) -> dict[int, int | None]:
+    """Lock first copies' rows in id order; return their cluster as committed now."""
+    rows = conn.exec_driver_sql(_CLAIM_HEADS_PG, (sorted(post_ids),)).all()
+    return {int(p): (int(c) if c is not None else None) for p, c in rows}
+
+
 _LOCK_POSTS_PG = (
     "SELECT id FROM posts WHERE id = ANY(CAST(%s AS integer[])) ORDER BY id FOR NO KEY UPDATE"
 )

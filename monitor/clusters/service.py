@@ -208,6 +208,13 @@ def _link(
     """Create the clusters copies need (backfilling first copies), then join the copies."""
     # Core statements, not ORM flushes: a page joins hundreds of copies (the repository
     # updates the rows this session holds in place, so later steps read the new cluster).
+    # A stored first copy without a cluster may be getting one from another arrival right
+    # now (two source runs, two ingest pages): its row is held until this page commits.
+    lone = sorted({h.post_id for _, h in joins if h.cluster_id is None and h.post is None})
+    now_in = repository.claim_heads(session, lone)
+    for _, head in joins:
+        if head.cluster_id is None and now_in.get(head.post_id) is not None:
+            head.cluster_id = now_in[head.post_id]
     created: dict[int, tuple[_Head, dict[str, Any]]] = {}
     for post, head in joins:
         if head.cluster_id is None and head.post_id not in created:
