@@ -26,6 +26,7 @@ from monitor.cli.commands.posts import flush_batch
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
+from monitor.core.gcpolicy import tune_for_pages
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
@@ -100,6 +101,7 @@ def _run(
     # Written before the timer, as a data directory holds it after the first run ever; the
     # timed process still maps and loads it (~0.6 s of LZMA otherwise counted every run).
     identifier_arrays(tmp)
+    tune_for_pages()  # as `waspada ingest`, `up` and the scheduler do
     backend = engine.url.get_backend_name()
     with rt.session() as s:
         if s.scalar(select(func.count()).select_from(Post)):
