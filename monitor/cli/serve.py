@@ -20,6 +20,7 @@ from monitor.audit.tasks import checkpoint_job
 from monitor.cli.commands.sources import startup_sync
 from monitor.cli.common import fail, runtime, settings_or_exit
 from monitor.cli.db import migrate_or_exit
+from monitor.core.gcpolicy import tune_for_pages
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
@@ -156,6 +157,7 @@ def up(workers: WorkersOption = None) -> None:
             migrate_or_exit(rt.engine)
             # Arrival's language detection maps py3langid's model instead of decompressing it.
             use_model_cache(settings.data_dir)
+            tune_for_pages()  # arrival pages: the collector walked each live page
             for name, step in STARTUP_STEPS:
                 log.info("startup step", extra={"step": name})
                 step(rt)
@@ -200,6 +202,7 @@ def scheduler() -> None:
             # (idempotent; `waspada up` does the same among its startup steps).
             load_regions_step(rt)
             use_model_cache(settings.data_dir)  # as in `up`
+            tune_for_pages()  # as in `up`
             sched = build_scheduler(rt)
             sched.start()
             log.info("scheduler started", extra={"jobs": len(sched.get_jobs())})

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from monitor.core.pgarray import array_literal, int_array
+
 # Five arrays and one fixed statement: SQLAlchemy's multi-row VALUES for hundreds of
 # clusters was a 280 KB text that psycopg parsed again on every page (it caches only short
 # statements). Statistics start at zero; the arrival step writes them right after.
@@ -41,7 +43,9 @@ def insert_clusters(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[in
             values.append(value)
     # RETURNING order is not promised for INSERT ... SELECT: match by representative (one
     # new cluster per first copy in a page).
-    made = {int(r): int(i) for i, r in conn.exec_driver_sql(_INSERT_CLUSTERS_PG, tuple(arrays))}
+    kinds = ("integer", "text", "timestamptz", "timestamptz", "integer")
+    literals = tuple(array_literal(k, v) for k, v in zip(kinds, arrays, strict=True))
+    made = {int(r): int(i) for i, r in conn.exec_driver_sql(_INSERT_CLUSTERS_PG, literals)}
     return [made[int(row["representative_post_id"])] for row in rows]
 
 
@@ -92,13 +96,14 @@ def store_stats(conn: Connection, names: Sequence[str], rows: Sequence[dict[str,
     """Write one shape of statistics with a lock in id order and one joined UPDATE."""
     # As `set_post_clusters`: hundreds of one-row UPDATEs a page cost the server more than
     # the statistics themselves. `rows` come sorted by cluster id.
-    ids = [int(r["cluster"]) for r in rows]
-    arrays: list[list[Any]] = [ids]
+    # Array literals (`pgarray`), not lists: psycopg's per-element dumping cost more.
+    ids = int_array(int(r["cluster"]) for r in rows)
+    arrays = [ids]
     for name in names:
         if STAT_TYPES[name] == "timestamptz":
-            arrays.append([r[name].astimezone(UTC) for r in rows])
+            arrays.append(array_literal("timestamptz", (r[name].astimezone(UTC) for r in rows)))
         else:
-            arrays.append([r[name] for r in rows])
+            arrays.append(array_literal(STAT_TYPES[name], (r[name] for r in rows)))
     conn.exec_driver_sql(
         "SELECT id FROM clusters WHERE id = ANY(CAST(%s AS integer[])) ORDER BY id "
         "FOR NO KEY UPDATE",

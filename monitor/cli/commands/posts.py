@@ -10,6 +10,7 @@ import typer
 
 from classifiers.text.language import use_model_cache
 from monitor.cli.common import fail, runtime
+from monitor.core.gcpolicy import tune_for_pages
 from monitor.flows import arrival
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
@@ -39,6 +40,7 @@ def ingest_command(
         # py3langid's model mapped from the data directory: decompressing it cost 0.6 s of
         # CPU in every run (a fifth of storing 5,000 posts).
         use_model_cache(rt.settings.data_dir)
+        tune_for_pages()  # the collector walked each live page (see gcpolicy)
         source_id: int | None = None
         language: str | None = None
         if source:
