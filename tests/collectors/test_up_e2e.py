@@ -217,11 +217,28 @@ def test_up_collects_classifies_serves_and_survives_kill9(
         assert rerun.returncode == 0, rerun.stderr
         assert "fetched 2, new 0" in rerun.stdout
         assert _posts(engine) == EXPECTED_POSTS
+        assert httpx.get(f"{base}/docs", timeout=30).status_code == 200
+        ready = httpx.get(f"{base}/readyz", timeout=30).json()
+        assert ready["checks"]["database"]["ok"] is True
+        if fresh_db_url.startswith("sqlite"):
+            # One `up` per SQLite data directory: a second copy is refused, clearly.
+            second = subprocess.run(
+                [sys.executable, "-m", "monitor", "up"],
+                env={**env, "WASPADA_API_PORT": str(free_port())},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert second.returncode == 1 and "another waspada process" in second.stderr
     finally:
+        stopping = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
+    assert time.monotonic() - stopping < 10  # SIGTERM stops promptly, jobs and server alike
     second_log = (tmp_path / "up2.log").read_text()
     assert code == 0, second_log
+    assert "msg=stopped" in second_log
     assert "Traceback" not in first_log + second_log
     # The default model was trained once; the restart reused the promoted version.
     assert "training the default model" in first_log

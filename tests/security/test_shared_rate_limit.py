@@ -10,7 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.keys import service as keys
 from monitor.keys.models import RateBucket
@@ -111,15 +113,15 @@ def test_workers_option_serves_from_several_processes(fresh_db_url: str, tmp_pat
     assert proc.returncode == 0, (tmp_path / "api.log").read_text()[-2000:]
 
 
+# In process: the refusal comes before any server, database or lock (CliRunner, no start-up).
 @pytest.mark.parametrize("fresh_db_url", ["sqlite"], indirect=True)
 def test_several_workers_on_sqlite_are_refused_clearly(fresh_db_url: str, tmp_path: Path) -> None:
     env = waspada_env(tmp_path / "data", fresh_db_url, WASPADA_API_PORT=str(free_port()))
-    log = tmp_path / "api.log"
-    proc = start_waspada(["api", "--workers", "2"], env, log)
-    assert proc.wait(timeout=60) != 0
-    assert "several API workers need PostgreSQL" in log.read_text()
+    refused = CliRunner().invoke(app, ["api", "--workers", "2"], env=env)
+    assert refused.exit_code != 0
+    assert "several API workers need PostgreSQL" in refused.stderr
     # `waspada up` honours the setting the same way, before touching the database.
-    up_log = tmp_path / "up.log"
-    up = start_waspada(["up"], {**env, "WASPADA_API_WORKERS": "2"}, up_log)
-    assert up.wait(timeout=60) != 0
-    assert "several API workers need PostgreSQL" in up_log.read_text()
+    up = CliRunner().invoke(app, ["up"], env={**env, "WASPADA_API_WORKERS": "2"})
+    assert up.exit_code != 0
+    assert "several API workers need PostgreSQL" in up.stderr
+    assert not (tmp_path / "data" / "waspada.lock").exists()
