@@ -113,9 +113,39 @@ EVAL_PARSERS = {"seahatecheck_id": parse_seahatecheck}
 
 
 def load_dataset(name: str, data_dir: Path) -> list[Example]:
-    """Parse one fetched dataset into examples."""
+    """Parse one fetched dataset into examples (fresh copies; parsed once per file state)."""
     parser = PARSERS.get(name) or EVAL_PARSERS[name]
-    return list(parser(DATASETS[name].folder(data_dir)))
+    folder = DATASETS[name].folder(data_dir)
+    key = (name, _file_states(folder))
+    parsed = _PARSED.pop(key, None)
+    if parsed is None:
+        parsed = tuple(parser(folder))
+    _PARSED[key] = parsed  # most recent last
+    while len(_PARSED) > _PARSED_KEEP:
+        del _PARSED[next(iter(_PARSED))]
+    # Copies, because training rewrites labels in place (`unassume_negatives`).
+    return [Example(ex.text, dict(ex.labels), ex.source, ex.id, dict(ex.meta)) for ex in parsed]
+
+
+# Why a memo: one training run, the rebuild of its test split and the promotion check each
+# parse the same files, and the news workbooks alone cost about 8 CPU-s a parse. Keyed by
+# every file's path, inode, size and mtime, so a changed or replaced file is parsed again.
+# Bounded to one entry per dataset (all of them hold about 120 MB); only training, research
+# and check commands load datasets, never the long-running servers.
+_PARSED: dict[tuple[str, tuple[tuple[str, int, int, int], ...]], tuple[Example, ...]] = {}
+_PARSED_KEEP = len(PARSERS) + len(EVAL_PARSERS)
+
+
+def _file_states(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
+    states = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        try:
+            st = path.stat()
+        except OSError:  # a dangling link: the parser names the problem
+            continue
+        if path.is_file():
+            states.append((str(path), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(states)
 
 
 class JsonlError(ValueError):

@@ -156,6 +156,25 @@ def test_parsers_on_public_files_strip_leaks(shared_data: Path, tmp_path: Path) 
     assert all(ex.labels["black_campaign"] == -1 for ex in ib)  # not assessed by that set
 
 
+def test_a_parsed_dataset_is_reused_until_its_file_changes(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Parsed once per file state; callers get their own copies; a rewritten file is re-read."""
+    fetch_many(["ibrohim2019_hs_abusive"], tmp_path, source_dir=shared_data)
+    first = load_dataset("ibrohim2019_hs_abusive", tmp_path)
+    first[0].labels["identity_politics"] = 7  # training rewrites labels in place
+    first[0].meta["touched"] = "yes"
+    again = load_dataset("ibrohim2019_hs_abusive", tmp_path)
+    assert again[0].labels["identity_politics"] in (0, 1) and "touched" not in again[0].meta
+    assert [ex.text for ex in again] == [ex.text for ex in first]
+
+    path = DATASETS["ibrohim2019_hs_abusive"].folder(tmp_path) / "re_dataset.csv"
+    head = path.read_bytes().splitlines(keepends=True)[:11]
+    path.unlink()  # never write through a link into the shared folder
+    path.write_bytes(b"".join(head))
+    assert len(load_dataset("ibrohim2019_hs_abusive", tmp_path)) == 10
+
+
 def test_near_copies_share_a_split() -> None:
     base = "Surat suara sudah tercoblos untuk paslon nomor satu ditemukan di gudang pelabuhan"
     rows = [
