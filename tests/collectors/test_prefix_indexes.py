@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from typing import cast
+
+from sqlalchemy import Table, inspect
 
 from monitor.core import migrate
 from monitor.core.db import make_engine
@@ -29,7 +31,7 @@ def test_prefix_indexes_go_and_come_back(fresh_db_url: str) -> None:
         at_head = _indexes(engine)
         assert not GONE & set(at_head)
         # The ORM (what a fresh `create_all` test schema builds) agrees with the migrations.
-        assert not GONE & {i.name for i in Post.__table__.indexes}
+        assert not GONE & {i.name for i in cast(Table, Post.__table__).indexes}
         _alembic(engine, "downgrade", _BEFORE)
         before = _indexes(engine)
         for short, wide in WIDER.items():
