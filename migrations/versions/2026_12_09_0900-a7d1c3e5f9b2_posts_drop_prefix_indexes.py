@@ -1,10 +1,13 @@
-"""posts: drop ix_posts_queue and ix_posts_flagged_time (prefixes of wider indexes)
+"""posts: drop four indexes arrival maintained and no query needs
 
 Every arriving post is inserted into each index on `posts`, and each cluster join rewrites
-the row (cluster_id is indexed, so no HOT update) into each index again. These two are
-leading prefixes of indexes the queue's keyset orderings added later
-(`ix_posts_flagged_status_priority_id`, `ix_posts_flagged_fetched_id`): any query the
-short one serves, the wide one serves in the same order with the same bounds.
+the row (cluster_id is indexed, so no HOT update) into each index again.
+`ix_posts_queue` and `ix_posts_flagged_time` are leading prefixes of indexes the queue's
+keyset orderings added later (`ix_posts_flagged_status_priority_id`,
+`ix_posts_flagged_fetched_id`): any query the short one serves, the wide one serves in the
+same order with the same bounds. `ix_posts_canonical_url` and `ix_posts_published_at`
+serve no query: nothing filters or sorts on either column alone (published_at is read
+only inside coalesce/case expressions with fetched_at).
 
 Revision ID: a7d1c3e5f9b2
 Revises: f3a8c6e2d1b7
@@ -21,13 +24,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+GONE = {
+    "ix_posts_queue": ["flagged", "review_status", "priority"],
+    "ix_posts_flagged_time": ["flagged", "fetched_at"],
+    "ix_posts_canonical_url": ["canonical_url"],
+    "ix_posts_published_at": ["published_at"],
+}
+
+
 def upgrade() -> None:
-    """Drop the two prefix indexes (catalog-only: quick on a table of millions)."""
-    op.drop_index("ix_posts_queue", table_name="posts")
-    op.drop_index("ix_posts_flagged_time", table_name="posts")
+    """Drop the four indexes (catalog-only: quick on a table of millions)."""
+    for name in GONE:
+        op.drop_index(name, table_name="posts")
 
 
 def downgrade() -> None:
     """Build them again."""
-    op.create_index("ix_posts_flagged_time", "posts", ["flagged", "fetched_at"])
-    op.create_index("ix_posts_queue", "posts", ["flagged", "review_status", "priority"])
+    for name, columns in GONE.items():
+        op.create_index(name, "posts", columns)

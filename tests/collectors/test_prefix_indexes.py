@@ -1,4 +1,4 @@
-"""Migration a7d1c3e5f9b2: the two prefix indexes on posts go; the queue's wide ones stay."""
+"""Migration a7d1c3e5f9b2: four indexes on posts go; the queue's wide ones stay."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from monitor.posts.models import Post
 from tests.clusters.test_bands_backfill import _alembic
 
 _BEFORE = "f3a8c6e2d1b7"
-GONE = {"ix_posts_queue", "ix_posts_flagged_time"}
+GONE = {
+    "ix_posts_queue",
+    "ix_posts_flagged_time",
+    "ix_posts_canonical_url",
+    "ix_posts_published_at",
+}
 # What each dropped index was a prefix of (same leading columns, same order).
 WIDER = {
     "ix_posts_queue": "ix_posts_flagged_status_priority_id",
@@ -34,6 +39,7 @@ def test_prefix_indexes_go_and_come_back(fresh_db_url: str) -> None:
         assert not GONE & {i.name for i in cast(Table, Post.__table__).indexes}
         _alembic(engine, "downgrade", _BEFORE)
         before = _indexes(engine)
+        assert set(before) - set(at_head) == GONE
         for short, wide in WIDER.items():
             # Why dropping loses nothing: the short index is a leading prefix of the wide one.
             assert before[wide][: len(before[short])] == before[short]
