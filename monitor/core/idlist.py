@@ -31,6 +31,18 @@ def int_in(column: Any, values: Iterable[int], dialect: str) -> ColumnElement[bo
     return column.in_(select(listed.c.value))
 
 
+def int_not_in(column: Any, values: Iterable[int], dialect: str) -> ColumnElement[bool]:
+    """Return `column NOT IN values` as a hashed set (one array or JSON parameter)."""
+    ints = [int(v) for v in values]
+    if dialect == "postgresql":
+        # A subquery, not `<> ALL(array)`: PostgreSQL hashes a NOT IN subquery, while a
+        # bound array parameter is compared element by element for every row.
+        literal = bindparam(None, "{" + ",".join(map(str, ints)) + "}", type_=String)
+        listed = select(func.unnest(cast(literal, ARRAY(BigInteger))))
+        return column.not_in(listed)
+    return ~int_in(column, ints, dialect)
+
+
 def str_in(column: Any, values: Iterable[str], dialect: str) -> ColumnElement[bool]:
     """Return `column IN values` for strings, sent as one parameter (text[] or JSON)."""
     texts = [str(v) for v in values]

@@ -27,9 +27,9 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
-        Index("ix_posts_queue", "flagged", "review_status", "priority"),
-        Index("ix_posts_flagged_time", "flagged", "fetched_at"),
         # Review queue keyset orderings (migration 5d1e0a7c9b21; FTS index is PostgreSQL-only).
+        # They also serve what (flagged, review_status, priority) and (flagged, fetched_at)
+        # did: those prefixes cost every insert and cluster join and went (a7d1c3e5f9b2).
         Index("ix_posts_flagged_priority_id", "flagged", "priority", "id"),
         Index("ix_posts_flagged_status_priority_id", "flagged", "review_status", "priority", "id"),
         Index("ix_posts_flagged_fetched_id", "flagged", "fetched_at", "id"),
@@ -51,12 +51,14 @@ class Post(Base):
     platform: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(Text)
-    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    # Stored and shown, never looked up: no index to maintain per arrival (a7d1c3e5f9b2).
+    canonical_url: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(500))
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(10))
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Read only beside fetched_at (coalesce/case), so unindexed like canonical_url.
+    published_at: Mapped[datetime | None]
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

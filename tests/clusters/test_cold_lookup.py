@@ -1,0 +1,70 @@
+"""Band lookups leave quiet first copies out by id (no join per band row) on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.clusters import repository
+from monitor.clusters import service as clusters
+from monitor.clusters.models import PostBand, PostSignature
+from monitor.core.base import utcnow
+from monitor.posts.canonical import content_hash
+from monitor.posts.models import Post
+
+KEY, OTHER = 7_001, -7_002  # band keys (signed 64-bit, as stored)
+
+
+def _heads(db: Session, ages_days: list[float]) -> list[int]:
+    """Store first copies sharing band KEY, seen `ages_days` ago, ids in list order."""
+    now = utcnow()
+    ids = []
+    for n, age in enumerate(ages_days):
+        text = f"pesan {n} tentang surat suara"
+        post = Post(platform="x", external_id=f"h{n}", text=text, content_hash=content_hash(text))
+        db.add(post)
+        db.flush()
+        db.add(PostSignature(post_id=post.id, packed=b"\x02", seen_at=now - timedelta(days=age)))
+        db.add_all(
+            [PostBand(band_key=KEY, post_id=post.id), PostBand(band_key=OTHER, post_id=post.id)]
+        )
+        ids.append(post.id)
+    db.flush()
+    return ids
+
+
+def _lookup(db: Session, per_key: int = clusters.PER_BAND) -> list[tuple[int, int]]:
+    since = utcnow() - clusters.HOT_WINDOW
+    keys, posts = repository.band_posts(db, [KEY, OTHER], since, per_key)
+    return sorted(zip(keys.tolist(), posts.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("cold_limit", [repository.COLD_LIMIT, 0])
+def test_quiet_heads_leave_no_gap_in_a_full_band(
+    db: Session, monkeypatch: pytest.MonkeyPatch, cold_limit: int
+) -> None:
+    """Newest-first ranking counts only hot heads, by id set or (too many quiet) by join."""
+    monkeypatch.setattr(repository, "COLD_LIMIT", cold_limit)
+    # Two hot heads, then nine newer ones quiet for ten days: the newest 8 of the band are
+    # all quiet, so a ranking that counted them would find neither hot head.
+    ids = _heads(db, [1.0, 2.0] + [10.0] * 9)
+    hot = ids[:2]
+    assert _lookup(db) == sorted([(KEY, h) for h in hot] + [(OTHER, h) for h in hot])
+
+
+def test_all_hot_band_keeps_the_newest(db: Session) -> None:
+    ids = _heads(db, [0.5] * 10)
+    found = _lookup(db, per_key=3)
+    assert found == sorted([(KEY, i) for i in ids[-3:]] + [(OTHER, i) for i in ids[-3:]])
+
+
+def test_prune_drops_quiet_signatures_with_their_bands(db: Session) -> None:
+    ids = _heads(db, [1.0, 10.0, 12.0])
+    assert clusters.prune_cold(db) == 4  # two quiet heads, two bands each
+    kept = db.scalars(select(PostSignature.post_id)).all()
+    assert kept == [ids[0]]
+    assert db.scalar(select(func.count()).select_from(PostBand)) == 2
+    assert _lookup(db) == sorted([(KEY, ids[0]), (OTHER, ids[0])])
