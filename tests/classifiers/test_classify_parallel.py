@@ -175,7 +175,7 @@ def test_warm_builds_the_lazy_parts_a_worker_would_build(small_model: TrainedMod
     compiled = clf.compiled
     assert "coef" in compiled._state
     rules = [c for c in compiled._state["rules"] if c is not None]
-    assert rules and all(gated._compiled is not None for _, gated in rules)
+    assert rules and all(gated._compiled_branches is not None for _, gated in rules)
 
 
 class _Counting(_Recording):
