@@ -128,7 +128,11 @@ def score_batch(
     """Return one batch's output lines (newline-terminated), its classified count, its errors."""
     good = [p for p in batch if p.error is None]
     # Foreign text is answered without the model: it was trained on Indonesian only.
-    langs = {id(p): detect_language(p.text or "") for p in good}
+    verdicts: dict[str, LanguageResult] = {}  # a copy inside the batch reuses its verdict
+    for text in (p.text or "" for p in good):
+        if text not in verdicts:
+            verdicts[text] = detect_language(text)
+    langs = {id(p): verdicts[p.text or ""] for p in good}
     scored = [p for p in good if langs[id(p)].scored]
     # Invisible padding is stripped before the model and the matcher read the text.
     texts = [clean_text(p.text or "") for p in scored]
