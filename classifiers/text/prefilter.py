@@ -121,9 +121,44 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return need if need and _score(need)[0] >= MIN_USEFUL else None
 
 
+def top_level_branches(pattern: str) -> list[str]:
+    """Return the alternatives of a pattern's outermost `|` ([pattern] when it has none).
+
+    `search(A|B)` finds a match exactly when `search(A)` or `search(B)` does, so a caller
+    that only asks "is there a match" may search the branches one by one, skipping those
+    whose own required literals are absent. Patterns with back-references or global inline
+    flags are returned whole: splitting them could change what they match.
+    """
+    if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pattern):
+        return [pattern]
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1 if pattern.startswith("^", i + 1) else 0
+            i += 1 if pattern.startswith("]", i + 1) else 0  # a leading `]` is a member
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
 # Literal sets of the shipped rules, keyed by the sha256 of each pattern: parsing the rule
 # regexes again on every start cost a second of CPU. A stale or missing entry is computed
-# (correct, only slower); tests/classifiers/test_compiled.py keeps the file current.
+# (correct, only slower); tests/classifiers/test_compiled.py keeps the file current
+# (`write_cache(rule_match.literal_patterns())` rewrites it).
 CACHE_FILE = Path(__file__).with_name("rule_literals.json")
 
 

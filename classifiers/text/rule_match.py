@@ -14,7 +14,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from classifiers.text.prefilter import LiteralScanner, cached_literals, load_cache
+from classifiers.text.prefilter import (
+    LiteralScanner,
+    cached_literals,
+    load_cache,
+    top_level_branches,
+)
 from classifiers.text.rulebook import RULES, Rule
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "compiled_rules",
     "fired",
     "hit_columns",
+    "literal_patterns",
     "plain",
     "rule_columns",
     "rule_floors",
@@ -32,6 +38,8 @@ __all__ = [
 
 # A rule's literal sets larger than this are dropped when it has a smaller one (see `_Gated`).
 MAX_NEED = 150
+# A branch's literal set is tested by substring when it has at most this many strings.
+MAX_BRANCH_NEED = 12
 
 # A quoted passage: two or more words between quote tokens (a tab, see `normalize`). An
 # old-style retweet (`"@user: ...`) quotes to endorse: a passage opening on a mention stays.
@@ -52,12 +60,17 @@ def plain(text: str) -> str:
     return " ".join(t for t in text.split(" ") if t != "\t")
 
 
+def _small(need: frozenset[str] | None) -> bool:
+    return need is not None and len(need) <= MAX_BRANCH_NEED
+
+
 class _Gated:
     """A compiled rule pattern behind its cheap necessary-condition gates."""
 
     def __init__(self, rule: Rule, cache: dict[str, list[str] | None] | None = None) -> None:
         self._sources = (rule.pattern, rule.gates)
-        self._compiled: tuple[re.Pattern[str], list[re.Pattern[str]]] | None = None
+        self._pattern: re.Pattern[str] | None = None
+        self._gates: list[re.Pattern[str]] | None = None
         self.outside_quotes = rule.outside_quotes
         # Literal sets the pattern and each gate need (see `prefilter`): cheap to test first.
         patterns = (rule.pattern, *rule.gates)
@@ -65,30 +78,46 @@ class _Gated:
         # Big sets cost scan and start-up time and filter little when a smaller one exists.
         small = [n for n in needs if len(n) <= MAX_NEED]
         self.needs = small or sorted(needs, key=len)[:1]
+        # Why branches: `re` tries every alternative of a long pattern at every position;
+        # searched one by one, a branch whose few required strings are absent is skipped.
+        # (One branch is the whole pattern, already behind `needs`.)
+        branches = top_level_branches(rule.pattern)
+        self._branches = [
+            (b, n if len(branches) > 1 and _small(n := cached_literals(b, cache or {})) else None)
+            for b in branches
+        ]
+        self._compiled_branches: list[tuple[re.Pattern[str], frozenset[str] | None]] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        """Return the compiled pattern (compiled on first use, see `_patterns`)."""
-        return self._patterns()[0]
+        """Return the whole compiled pattern (compiled on first use)."""
+        if self._pattern is None:
+            self._pattern = re.compile(self._sources[0])
+        return self._pattern
 
     @property
     def gates(self) -> list[re.Pattern[str]]:
         """Return the compiled gates."""
-        return self._patterns()[1]
+        if self._gates is None:
+            self._gates = [re.compile(g) for g in self._sources[1]]
+        return self._gates
 
-    def _patterns(self) -> tuple[re.Pattern[str], list[re.Pattern[str]]]:
+    def _branch_patterns(self) -> list[tuple[re.Pattern[str], frozenset[str] | None]]:
         # Why lazy: compiling all rules costs 60 ms of every start (`waspada classify` must
         # answer its first line in under 2 s), and most texts rule most patterns out first.
-        got = self._compiled
+        got = self._compiled_branches
         if got is None:
-            pattern, gates = self._sources
-            got = (re.compile(pattern), [re.compile(g) for g in gates])
-            self._compiled = got
+            if len(self._branches) == 1:
+                got = [(self.pattern, None)]
+            else:
+                got = [(re.compile(b), need) for b, need in self._branches]
+            self._compiled_branches = got
         return got
 
     def compile(self) -> None:
-        """Compile the pattern and gates now (a parent does so before forking workers)."""
-        self._patterns()
+        """Compile the gates and branches now (a parent does so before forking workers)."""
+        _ = self.gates
+        self._branch_patterns()
 
     def possible(self, found: set[str]) -> bool:
         """Tell whether the text's literals (from `SCANNER`) leave this rule a chance to fire."""
@@ -100,14 +129,27 @@ class _Gated:
 
     def matches(self, prepared: str) -> bool:
         """Search a text already passed through `unquoted` or `plain` (as the rule asks)."""
-        pattern, gates = self._patterns()
-        return all(g.search(prepared) for g in gates) and pattern.search(prepared) is not None
+        if not all(g.search(prepared) for g in self.gates):
+            return False
+        return any(
+            (need is None or any(w in prepared for w in need)) and rx.search(prepared) is not None
+            for rx, need in self._branch_patterns()
+        )
 
 
 def compiled_rules() -> list[tuple[Rule, _Gated]]:
     """Return every rule with its compiled (gated) pattern."""
     cache = load_cache()
     return [(r, _Gated(r, cache)) for r in RULES]
+
+
+def literal_patterns() -> list[str]:
+    """Return every pattern whose literal set `rule_literals.json` holds (gates, branches)."""
+    out: list[str] = []
+    for rule in RULES:
+        branches = top_level_branches(rule.pattern)
+        out.extend([rule.pattern, *rule.gates, *(branches if len(branches) > 1 else [])])
+    return list(dict.fromkeys(out))
 
 
 _COMPILED = compiled_rules()

@@ -107,17 +107,36 @@ def batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
         yield batch
 
 
+def _classify_distinct(
+    classifier: Classifier, texts: list[str], matcher: Matcher | None
+) -> list[Classification]:
+    # Exact copies inside a batch (retweets, copy-paste forwards) are scored once: a text's
+    # result does not depend on the other texts of its batch, so the copy's is the same.
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return []
+    results = classifier.classify(distinct, matcher)
+    if len(distinct) == len(texts):
+        return list(results)
+    by_text = dict(zip(distinct, results, strict=True))
+    return [by_text[t] for t in texts]
+
+
 def score_batch(
     classifier: Classifier, batch: list[Parsed], matcher: Matcher | None = None
 ) -> tuple[str, int, list[str]]:
     """Return one batch's output lines (newline-terminated), its classified count, its errors."""
     good = [p for p in batch if p.error is None]
     # Foreign text is answered without the model: it was trained on Indonesian only.
-    langs = {id(p): detect_language(p.text or "") for p in good}
+    verdicts: dict[str, LanguageResult] = {}  # a copy inside the batch reuses its verdict
+    for text in (p.text or "" for p in good):
+        if text not in verdicts:
+            verdicts[text] = detect_language(text)
+    langs = {id(p): verdicts[p.text or ""] for p in good}
     scored = [p for p in good if langs[id(p)].scored]
     # Invisible padding is stripped before the model and the matcher read the text.
     texts = [clean_text(p.text or "") for p in scored]
-    results = iter(classifier.classify(texts, matcher) if texts else [])
+    results = iter(_classify_distinct(classifier, texts, matcher))
     out = []
     problems = []
     for item in batch:

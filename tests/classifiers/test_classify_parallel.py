@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from classifiers.contracts import Classification, Classifier, Matcher
-from classifiers.factcheck.datasets import load_matching_data
+from classifiers.factcheck.datasets import MatchingData, load_matching_data
 from classifiers.factcheck.evaluate import build_index
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.matcher import FactCheckMatcher
 from classifiers.models.train import TrainedModel
 from monitor.cli.bench.modelversions import real_tweets
 from monitor.modelversions import parallel, stream
+from tests.conftest import SHARED_DATA
 
 HOSTILE: list[bytes] = [
     b"",
@@ -92,11 +93,19 @@ def _both(
     return got_one, one.getvalue()
 
 
+@pytest.fixture(scope="module")
+def matching() -> tuple[MatchingData, FactCheckMatcher]:
+    """The 2024 matching data and a matcher over its debunks (built once for the module)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"public datasets not found at {SHARED_DATA}")
+    data = load_matching_data(SHARED_DATA)
+    return data, FactCheckMatcher(build_index(data, with_bdc=False))
+
+
 def test_two_processes_equal_one_on_real_tweets_claims_and_hostile_lines(
-    small_model: TrainedModel, shared_data: Path
+    small_model: TrainedModel, shared_data: Path, matching: tuple[MatchingData, FactCheckMatcher]
 ) -> None:
-    data = load_matching_data(shared_data)
-    matcher = FactCheckMatcher(build_index(data, with_bdc=False))
+    data, matcher = matching
     claims = [p.claim for p in data.test_pairs_2024][:300]
     texts = [*real_tweets(1_200, shared_data), *claims]
     lines = _lines(texts)
@@ -166,4 +175,42 @@ def test_warm_builds_the_lazy_parts_a_worker_would_build(small_model: TrainedMod
     compiled = clf.compiled
     assert "coef" in compiled._state
     rules = [c for c in compiled._state["rules"] if c is not None]
-    assert rules and all(gated._compiled is not None for _, gated in rules)
+    assert rules and all(gated._compiled_branches is not None for _, gated in rules)
+
+
+class _Counting(_Recording):
+    """The real classifier, noting every text it was asked to score."""
+
+    def __init__(self, inner: Classifier) -> None:
+        super().__init__(inner)
+        self.texts: list[str] = []
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        self.texts.extend(texts)
+        return super().classify(texts, matcher)
+
+
+def test_copies_inside_a_batch_are_scored_once_and_answered_alike(
+    small_model: TrainedModel, shared_data: Path, matching: tuple[MatchingData, FactCheckMatcher]
+) -> None:
+    data, matcher = matching
+    claims = [p.claim for p in data.test_pairs_2024][:30]
+    texts = list(dict.fromkeys([*real_tweets(100, shared_data), *claims]))
+    # Each text, then an exact copy and a copy differing only in invisible padding, in one batch.
+    copies = [v for t in texts for v in (t, t, "\u200b" + t)]
+    lines = [json.dumps({"id": i, "text": t}).encode() for i, t in enumerate(copies)]
+    clf = _Counting(small_model.classifier())
+    out = io.StringIO()
+    assert stream.run(clf, iter(lines), out, matcher=matcher, batch_size=60) == (len(copies), 0)
+    # Each distinct text once (padding is stripped first; foreign texts are not scored).
+    assert len(set(clf.texts)) == len(clf.texts) > len(texts) // 2
+    alone = io.StringIO()
+    stream.run(small_model.classifier(), iter(lines[::3]), alone, matcher=matcher, batch_size=60)
+    expected = [json.loads(line) for line in alone.getvalue().splitlines()]
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sum(o["factcheck"] is not None for o in expected) >= 10
+    for k, obj in enumerate(got):
+        assert obj["id"] == k
+        assert {**obj, "id": None} == {**expected[k // 3], "id": None}

@@ -19,6 +19,7 @@ import pytest
 from classifiers.text import fingerprints as fp
 from classifiers.text import normal_form as nf
 from classifiers.text.ngrams import count_matrix, flat_count_matrix, word_rows_matrix
+from classifiers.text.prefilter import top_level_branches
 from classifiers.text.rule_match import (
     _COMPILED,
     SCANNER,
@@ -165,3 +166,38 @@ def test_skipped_patterns_change_nothing(texts: list[str]) -> None:
     # The hashtag step: no `#`, no split, and the tokens do not depend on the vocabulary.
     assert nf._stage("tanpa tagar", None, None).hashtags is False
     assert nf._stage("dengan #TagarPanjang", None, None).hashtags is True
+
+
+def test_branches_searched_one_by_one_equal_the_whole_pattern(texts: list[str]) -> None:
+    normed = [nf.normalize(t) for t in texts[::2]]
+    normed += ["orang cina harus diusir dari indonesia", "bunuh semua kafir", "benci sama cina"]
+    split = [g for _, g in _COMPILED if len(g._branches) > 1]
+    assert len(split) > 10
+    fired = 0
+    for text in normed:
+        for prepared in {plain(text), unquoted(text)}:
+            for gated in split:
+                whole = all(g.search(prepared) for g in gated.gates) and bool(
+                    gated.pattern.search(prepared)
+                )
+                assert gated.matches(prepared) == whole, (gated._sources[0][:60], prepared)
+                fired += whole
+    assert fired > 30  # the comparison saw split rules fire
+
+
+def test_top_level_branches_split_only_the_outermost_alternation() -> None:
+    assert top_level_branches(r"a(b|c)|[|x]d|\|e|(?:f|g)h") == [
+        r"a(b|c)",
+        r"[|x]d",
+        r"\|e",
+        "(?:f|g)h",
+    ]
+    assert top_level_branches(r"[]|]x|y") == [r"[]|]x", "y"]
+    assert top_level_branches(r"[^]|]x|(?<!a|b)y") == [r"[^]|]x", "(?<!a|b)y"]
+    # Back-references and global flags would change meaning once split: kept whole.
+    for whole in (r"(a)|\1", r"(?P<w>a)|(?P=w)", r"(?i)a|b", "abc"):
+        assert top_level_branches(whole) == [whole]
+    for pattern in (r"a(b|c)|[|x]d|\|e|(?:f|g)h", r"[]|]x|y"):
+        for text in ("ab", "|d", "xd", "|e", "gh", "]x", "y", "zz", "a|"):
+            split = any(re.search(b, text) for b in top_level_branches(pattern))
+            assert split == bool(re.search(pattern, text))
