@@ -276,6 +276,33 @@ def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
         return
     for folder in COMPILED:
         compileall.compile_dir(ROOT / folder, quiet=2, workers=1)
+    _rewrite_tests_once(config)
+
+
+def _rewrite_tests_once(config) -> None:  # type: ignore[no-untyped-def]
+    """Write pytest's rewritten-assert cache for every test module, in the controller.
+
+    Why: each xdist worker otherwise rewrites all test modules itself (about 4 CPU-s a worker
+    in a fresh clone, and on every run where bytecode writing is off). The workers then read
+    these files, as they would their own. pytest's private helpers: on any change in them
+    this step is skipped and the workers rewrite as before.
+    """
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash.get(rewrite.assertstate_key, None)
+        if state is None:  # --assert=plain
+            return
+        for path in sorted((ROOT / "tests").rglob("*.py")):
+            if not (path.name.startswith("test_") or path.name == "conftest.py"):
+                continue
+            pyc = rewrite.get_cache_dir(path) / (path.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(path, pyc) is not None or not rewrite.try_makedirs(pyc.parent):
+                continue
+            source_stat, code = rewrite._rewrite_test(path, config)
+            rewrite._write_pyc(state, code, source_stat, pyc)
+    except (AttributeError, ImportError, TypeError):
+        return
 
 
 def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
