@@ -7,6 +7,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import Depends, Request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from monitor.core.runtime import Runtime
@@ -86,7 +87,11 @@ def read_only(session: Session) -> None:
     flat page's four round trips. A session already in a transaction keeps it; SQLite
     keeps its own BEGIN handling.
     """
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    bind = session.get_bind()
+    if session.in_transaction() or bind.dialect.name != "postgresql":
+        return
+    if isinstance(bind, Connection) and bind.in_transaction():
+        # A session joined to an outer transaction (tests, embedded use) stays in it.
         return
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
