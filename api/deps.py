@@ -47,8 +47,8 @@ async def get_session(
             await anyio.to_thread.run_sync(_end, session, False, limiter=limiter)
         raise
     if not session.in_transaction():
-        # The endpoint ended its transaction itself (in its own worker thread): closing
-        # does no I/O, so no second hop.
+        # The endpoint's transaction ended in its own worker thread (a plain endpoint is
+        # committed there by api.edge.EdgeRoute): closing does no I/O, so no second hop.
         session.close()
         return
     await anyio.to_thread.run_sync(_end, session, True, limiter=limiter)
