@@ -7,7 +7,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from monitor.core.runtime import Runtime
@@ -25,7 +25,9 @@ async def get_runtime(request: Request) -> Runtime:
     return rt
 
 
-async def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[Session]:
+async def get_session(
+    request: Request, rt: Annotated[Runtime, Depends(get_runtime)]
+) -> AsyncIterator[Session]:
     """Yield a session: committed when the endpoint returns, rolled back if it raises.
 
     Why async: opening a session does no I/O (the connection is taken at the first
@@ -34,18 +36,22 @@ async def get_session(rt: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIter
     """
     session = rt.factory()
     session.info["settings"] = rt.settings
+    # Why its own limiter: this hop holds a pooled connection while it waits for a thread.
+    # Had it to wait for the capped worker threads, and those wait for a free connection,
+    # neither would move (see api.app.serve_threads).
+    limiter = getattr(request.app.state, "release_limiter", None)
     try:
         yield session
     except BaseException:
         with anyio.CancelScope(shield=True):  # a cancelled request still returns its connection
-            await run_in_threadpool(_end, session, False)
+            await anyio.to_thread.run_sync(_end, session, False, limiter=limiter)
         raise
     if not session.in_transaction():
-        # The endpoint ended its transaction itself (in its own worker thread): closing
-        # does no I/O, so no second hop.
+        # The endpoint's transaction ended in its own worker thread (a plain endpoint is
+        # committed there by api.edge.EdgeRoute): closing does no I/O, so no second hop.
         session.close()
         return
-    await run_in_threadpool(_end, session, True)
+    await anyio.to_thread.run_sync(_end, session, True, limiter=limiter)
 
 
 def _end(session: Session, commit: bool) -> None:
@@ -62,15 +68,30 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
+def release(session: Session) -> None:
+    """Commit what a dependency read or wrote so its pooled connection goes back at once.
+
+    Why: a connection must never be held while its request waits for a worker thread
+    (a key's first scrypt check, a region-name lookup, then the endpoint's own hop); with
+    the threads capped at the pool size, pool and threads would wait on each other.
+    """
+    if session.in_transaction():
+        session.commit()
+
+
 def read_only(session: Session) -> None:
     """Run a read-only request's statements in AUTOCOMMIT on PostgreSQL (before its first query).
 
     Why: under READ COMMITTED every statement takes its own snapshot anyway, so a page's
     SELECTs see nothing different without a transaction; BEGIN and COMMIT were two of a
-    flat page's four round trips. A session already in use (a first key check by scrypt
-    read its row) keeps its transaction; SQLite keeps its own BEGIN handling.
+    flat page's four round trips. A session already in a transaction keeps it; SQLite
+    keeps its own BEGIN handling.
     """
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    bind = session.get_bind()
+    if session.in_transaction() or bind.dialect.name != "postgresql":
+        return
+    if isinstance(bind, Connection) and bind.in_transaction():
+        # A session joined to an outer transaction (tests, embedded use) stays in it.
         return
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 

@@ -6,25 +6,29 @@ import asyncio
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from monitor.core.settings import Settings
 
 
-class HeaderDeadlineH11(H11Protocol):
-    """h11 with a deadline for a request's headers (uvicorn has none of its own).
+class HeaderDeadline(asyncio.Protocol):
+    """A deadline for a request's headers (uvicorn has none of its own), for either parser.
 
     Why: a client that opens connections and sends its headers a byte at a time, or never,
-    would otherwise hold them open for ever (slowloris).
+    would otherwise hold them open for ever (slowloris). Both uvicorn protocols create
+    `self.cycle` when a request's headers are complete.
     """
 
     header_timeout: float = 10.0
+    cycle: Any
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the header deadline as soon as the connection opens."""
         super().connection_made(transport)
         self._arm()
@@ -60,10 +64,18 @@ class HeaderDeadlineH11(H11Protocol):
         super().connection_lost(exc)
 
 
-def protocol_for(settings: Settings) -> type[HeaderDeadlineH11]:
-    """Return the h11 protocol class with the configured header deadline."""
+class HeaderDeadlineHttpTools(HeaderDeadline, HttpToolsProtocol):
+    """httptools (llhttp, C) with the header deadline: the protocol the API serves with.
+
+    Why not h11: h11 parses each request and writes its response in pure Python, about
+    4 % of a flat queue page's API-process samples under py-spy (docs/benchmarks.md, api7).
+    """
+
+
+def protocol_for(settings: Settings) -> type[HeaderDeadlineHttpTools]:
+    """Return the HTTP protocol class with the configured header deadline."""
     return type(
-        "WaspadaH11", (HeaderDeadlineH11,), {"header_timeout": settings.http_header_timeout}
+        "WaspadaHttp", (HeaderDeadlineHttpTools,), {"header_timeout": settings.http_header_timeout}
     )
 
 

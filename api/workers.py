@@ -13,13 +13,13 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from api.app import create_app
-from api.server import HeaderDeadlineH11, uvicorn_config
+from api.server import HeaderDeadlineHttpTools, uvicorn_config
 from monitor.core.logging import configure_logging
 from monitor.core.runtime import build_runtime
 from monitor.core.settings import Settings, load_settings
 
 
-class WorkerH11(HeaderDeadlineH11):
+class WorkerHttp(HeaderDeadlineHttpTools):
     """The header-deadline protocol by import path (a worker cannot receive a built class).
 
     Why a class attribute set by the factory: the supervisor pickles the configuration into
@@ -31,7 +31,7 @@ def app_from_env() -> FastAPI:
     """Build one worker's app from WASPADA_* settings (uvicorn calls this in each worker)."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    WorkerH11.header_timeout = settings.http_header_timeout
+    WorkerHttp.header_timeout = settings.http_header_timeout
     return create_app(build_runtime(settings, api=True))
 
 
@@ -47,7 +47,7 @@ def workers_config(settings: Settings, workers: int) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=single.timeout_graceful_shutdown,
-        http=WorkerH11,
+        http=WorkerHttp,
         proxy_headers=single.proxy_headers,
         forwarded_allow_ips=single.forwarded_allow_ips,
         timeout_keep_alive=single.timeout_keep_alive,

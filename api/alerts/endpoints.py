@@ -10,12 +10,15 @@ from pydantic import BaseModel, Field
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep
+from api.edge import EdgeRoute
 from monitor.alerts import repository, service, subscriptions
 from monitor.core.errors import NotFound
 from monitor.core.outbound import policy_for
 from monitor.keys.principal import Principal
 
-router = APIRouter(prefix="/alerts", tags=["alerts"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/alerts", tags=["alerts"], responses=AUTH_RESPONSES, route_class=EdgeRoute
+)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such alert within your scope (problem details)"}

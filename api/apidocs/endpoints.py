@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.edge import EdgeRoute
+
 ASSETS = Path(fastapi_offline.__file__).with_name("static")
 ASSET_PREFIX = "/docs/assets"
 # The init script is ours (no inline script, so the page keeps a strict CSP); Swagger UI
@@ -33,7 +35,7 @@ INIT_JS = """window.addEventListener("load", function () {
 });
 """
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=EdgeRoute)
 
 
 def _page(title: str) -> str:

@@ -17,7 +17,7 @@ from api.auth.ratelimit import (
     failure_limiter_for,
     limiter_for,
 )
-from api.deps import SessionDep
+from api.deps import SessionDep, release
 from api.problems import WWW_AUTH
 from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
 from monitor.keys import service as keys
@@ -133,6 +133,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
             principal = resolve(request, session)
             if principal is not None:
                 break
+    # Still in this worker thread: the key row (or the browser session) was read on a pooled
+    # connection, which must not stay checked out while the endpoint waits for its thread.
+    release(session)
     if principal is None:
         raise unauthorized("error.key_missing")
     return _admitted(request, principal, limiter.take(principal.actor))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from api.items.endpoints import review_errors
 from monitor.core.errors import NotFound
 from monitor.desk import clusterviews
@@ -16,7 +17,9 @@ from monitor.desk.clusterviews import ClusterDetail, ClusterPage
 from monitor.keys.principal import Principal
 from monitor.reviews import service as reviews
 
-router = APIRouter(prefix="/clusters", tags=["clusters"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/clusters", tags=["clusters"], responses=AUTH_RESPONSES, route_class=EdgeRoute
+)
 ClusterId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such cluster within your scope (problem details)"}

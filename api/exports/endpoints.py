@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import RuntimeDep
+from api.edge import EdgeRoute
 from api.items.filters import ItemFiltersDep
 from monitor.core.base import utcnow
 from monitor.core.runtime import Runtime
@@ -23,7 +24,9 @@ from monitor.desk.exports import CSV_COLUMNS, csv_row, item_record, label_record
 from monitor.keys.principal import Principal
 from monitor.reviews import repository as review_repository
 
-router = APIRouter(prefix="/export", tags=["exports"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/export", tags=["exports"], responses=AUTH_RESPONSES, route_class=EdgeRoute
+)
 
 
 def _stream_items(

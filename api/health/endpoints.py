@@ -8,9 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import SessionDep, SettingsDep
+from api.edge import EdgeRoute
 from api.health import service
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=EdgeRoute)
 
 
 @router.get("/healthz", summary="The process is up")

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.auth.deps import require
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from monitor.core.errors import Invalid
 from monitor.flows import arrival
 from monitor.keys.principal import Principal
@@ -13,7 +14,7 @@ from monitor.posts import service
 from monitor.posts.schemas import IngestBatch, IngestReport
 from monitor.sources import repository as sources_repo
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(tags=["ingest"], route_class=EdgeRoute)
 
 
 @router.post(

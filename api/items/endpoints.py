@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep, begin_review_write, read_only
+from api.edge import EdgeRoute
 from api.items.filters import GroupName, ItemFiltersDep, MixName, SortName
 from monitor.core.errors import Conflict, MethodNotAllowed, NotFound
 from monitor.core.localtime import ZONES
@@ -33,7 +34,7 @@ from monitor.reviews.schemas import (
     DecisionOut,
 )
 
-router = APIRouter(prefix="/items", tags=["items"], responses=AUTH_RESPONSES)
+router = APIRouter(prefix="/items", tags=["items"], responses=AUTH_RESPONSES, route_class=EdgeRoute)
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Item (post) id")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item within your scope (problem details)"}

@@ -8,8 +8,9 @@ from typing import Annotated, Literal, get_args
 from fastapi import Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
 
-from api.deps import SessionDep
+from api.deps import SessionDep, release
 from classifiers.contracts import LABELS
 from monitor.core.errors import Invalid
 from monitor.desk import queue
@@ -99,9 +100,7 @@ async def item_filters(
         min_score=min_score,
         max_score=max_score,
         statuses=tuple(sorted(set(status))),
-        region_codes=(
-            await run_in_threadpool(queue.resolve_regions, session, regions) if regions else ()
-        ),
+        region_codes=await run_in_threadpool(_region_codes, session, regions) if regions else (),
         regions_requested=bool(regions),
         source_id=source,
         platform=clean_text(platform) if platform else None,
@@ -110,6 +109,13 @@ async def item_filters(
         until=until_utc,
         q=text or None,
     )
+
+
+def _region_codes(session: Session, regions: list[str]) -> tuple[str, ...]:
+    """Resolve region names, then hand the connection back before the endpoint's thread hop."""
+    codes = queue.resolve_regions(session, regions)
+    release(session)
+    return tuple(codes)
 
 
 ItemFiltersDep = Annotated[queue.ItemFilters, Depends(item_filters)]

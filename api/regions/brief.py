@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from api.regions.endpoints import RegionCode, Since, Until, period_of
 from monitor.core.base import utcnow
 from monitor.core.errors import Invalid, NotFound
@@ -18,7 +19,9 @@ from monitor.desk.brief import service
 from monitor.desk.brief.content import DEFAULT_DAYS, BriefLevelError
 from monitor.keys.principal import Principal
 
-router = APIRouter(prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES, route_class=EdgeRoute
+)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from api.auth.deps import require
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import ReadSessionDep
+from api.edge import EdgeRoute
 from api.items.filters import IsoDateTime, aware_utc
 from monitor.core.base import utcnow
 from monitor.core.errors import Invalid, NotFound
@@ -17,7 +18,9 @@ from monitor.desk import figures
 from monitor.keys.principal import Principal
 from monitor.regions import service
 
-router = APIRouter(prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/regions", tags=["regions"], responses=AUTH_RESPONSES, route_class=EdgeRoute
+)
 RegionCode = Annotated[
     str, Path(pattern=r"^\d{2}(\.\d{2}(\.\d{2})?)?$", description="Dotted Kemendagri code")
 ]

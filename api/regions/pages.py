@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.auth.deps import require
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from api.regions.endpoints import MAX_DAYS, period_of
 from api.regions.tiles import NO_DATA, PALETTE, TILES
 from api.web import auth as webauth
@@ -21,7 +22,7 @@ from monitor.core.localtime import common_zone, local, local_text
 from monitor.desk import figures
 from monitor.keys.principal import Principal
 
-router = APIRouter(tags=["regions"], include_in_schema=False)
+router = APIRouter(tags=["regions"], include_in_schema=False, route_class=EdgeRoute)
 TILE = 56
 GAP = 4
 # Labels on the two darkest classes are drawn white so they stay readable.

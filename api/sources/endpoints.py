@@ -6,12 +6,13 @@ from fastapi import APIRouter
 
 from api.auth.deps import require
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from monitor.keys.principal import Principal
 from monitor.sources import service
 from monitor.sources.redaction import for_non_admin
 from monitor.sources.schemas import SourceOut
 
-router = APIRouter(tags=["sources"])
+router = APIRouter(tags=["sources"], route_class=EdgeRoute)
 
 
 @router.get("/sources", response_model=list[SourceOut], summary="Sources and their last runs")

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from api.deps import SessionDep
+from api.edge import EdgeRoute
 from api.web import liaison
 from api.web.guard import WebUser, page_user
 from api.web.rendering import render
 from classifiers.contracts import LABELS
 from monitor.core.errors import NotFound
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=EdgeRoute)
 
 
 @router.get("/ui/liaison")

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from api.auth import deps as auth_deps
 from api.auth.ratelimit import RateLimiter, limiter_for
 from api.deps import SessionDep, SettingsDep
+from api.edge import EdgeRoute
 from api.web import auth as webauth
 from api.web import session as websession
 from api.web.rendering import STATIC_DIR, render, request_lang, safe_next, secure, see_other
@@ -21,7 +22,7 @@ from monitor.core.errors import Forbidden, WaspadaError
 from monitor.core.i18n import translate
 from monitor.keys import repository as key_repo
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=EdgeRoute)
 
 _STATIC_NAME = re.compile(r"^[a-z0-9_-]{1,40}\.(js|css|svg)$")
 _MEDIA = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.deps import SessionDep, SettingsDep, begin_review_write
+from api.edge import EdgeRoute
 from api.web import pages, views
 from api.web.guard import WebUser, acting_user, page_user
 from api.web.rendering import (
@@ -27,7 +28,7 @@ from monitor.desk import queue
 from monitor.reviews import service as reviews
 from monitor.reviews.schemas import DecisionIn
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=EdgeRoute)
 QUEUE_PAGE = 50
 
 Label = Annotated[str, Query(max_length=40)]

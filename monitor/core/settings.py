@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         le=64,
         description="API worker processes (`waspada api`/`up`); more than 1 needs PostgreSQL",
     )
+    api_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="Worker threads per API process for database work; keep it at most the "
+        "pool size (10) so a burst queues for a thread instead of opening new connections",
+    )
     api_statement_timeout: timedelta = Field(
         default=timedelta(seconds=30),
         description="Longest one SQL statement of an API request may run on PostgreSQL "
