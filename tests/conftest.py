@@ -267,10 +267,10 @@ COMPILED = ["monitor", "classifiers", "api", "migrations", "tests/support"]
 def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
     """Compile the project's modules once, in the controller, before any worker starts.
 
-    Why: with PYTHONDONTWRITEBYTECODE set (as on the development machine) no process writes .pyc files,
-    so every xdist worker and every `python -m monitor` the suite starts
-    compiled the same sources again, about 0.2 CPU-s a start. compileall writes them anyway;
-    it only rewrites files whose source changed.
+    Why: with PYTHONDONTWRITEBYTECODE set (as on the development machine) no process writes
+    .pyc files, so every xdist worker and every `python -m monitor` the suite starts compiled
+    the same sources again, about 0.2 CPU-s a start. compileall writes them anyway; it only
+    rewrites files whose source changed.
     """
     if hasattr(config, "workerinput"):
         return
