@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from monitor.cli.main import app
 from tests.support.processes import waspada_env
 
 
@@ -35,12 +38,9 @@ def test_bench_api_prints_figures_and_plans(tmp_path: Path) -> None:
     assert "-- plan: queue status=new" in out
     plan_words = ("ix_posts_flagged_status_priority_id", "Index Scan", "Bitmap", "SEARCH posts")
     assert any(word in out for word in plan_words), out
-    # A database that already holds posts is refused rather than polluted.
-    again = subprocess.run(
-        [sys.executable, "-m", "monitor", "bench", "api", *args, "--database-url", fresh_db_url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # A database that already holds posts is refused rather than polluted (in process: the
+    # refusal comes before any server starts).
+    again = CliRunner().invoke(
+        app, ["bench", "api", *args, "--database-url", fresh_db_url], env=env
     )
-    assert again.returncode == 1 and "scratch" in again.stderr
+    assert again.exit_code == 1 and "scratch" in again.stderr
