@@ -20,8 +20,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 from werkzeug import Request, Response
 
+from monitor.cli.main import app
 from monitor.core.db import make_engine
 from monitor.modelversions.models import ModelVersion
 from monitor.posts.models import Post
@@ -172,14 +174,13 @@ def test_up_collects_classifies_serves_and_survives_kill9(
         WASPADA_HTTP_HOST_INTERVAL="0",
         WASPADA_HTTP_TIMEOUT="60",
     )
-    key = subprocess.run(
-        [sys.executable, "-m", "monitor", "keys", "create", "--name", "e2e", "--role", "admin"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.split()[0]
+    # One-shot commands run through the CLI in process (a Python start saved each); the
+    # long-running `up` is the real subprocess this test is about.
+    created = CliRunner().invoke(
+        app, ["keys", "create", "--name", "e2e", "--role", "admin"], env=env
+    )
+    assert created.exit_code == 0, created.stderr
+    key = created.stdout.split()[0]
     engine = make_engine(fresh_db_url)
     base = f"http://127.0.0.1:{port}"
     proc = start_waspada(["up"], env, tmp_path / "up1.log")
@@ -206,15 +207,8 @@ def test_up_collects_classifies_serves_and_survives_kill9(
         _check_database(engine)
         _check_api(base, key, engine)
         # A manual re-fetch of an already collected source adds nothing.
-        rerun = subprocess.run(
-            [sys.executable, "-m", "monitor", "sources", "run", "e2e-atom"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert rerun.returncode == 0, rerun.stderr
+        rerun = CliRunner().invoke(app, ["sources", "run", "e2e-atom"], env=env)
+        assert rerun.exit_code == 0, rerun.stderr
         assert "fetched 2, new 0" in rerun.stdout
         assert _posts(engine) == EXPECTED_POSTS
         assert httpx.get(f"{base}/docs", timeout=30).status_code == 200
