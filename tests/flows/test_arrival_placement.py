@@ -14,10 +14,26 @@ from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from tests.clusters.test_clusters import COPIES, FORWARD, UNRELATED
 
-_EXTRA = (
-    "Tolong sebarkan pesan ini ke semua grup keluarga dan tetangga supaya warga tahu "
-    "sebelum hari pencoblosan nanti ya"
-).split()
+_EXTRA = [
+    "Tolong",
+    "sebarkan",
+    "pesan",
+    "ini",
+    "ke",
+    "semua",
+    "grup",
+    "keluarga",
+    "dan",
+    "tetangga",
+    "supaya",
+    "warga",
+    "tahu",
+    "sebelum",
+    "hari",
+    "pencoblosan",
+    "nanti",
+    "ya",
+]
 _WORDS = FORWARD.split()
 # A copy of FORWARD with a long appeal appended (estimated similarity 0.77 to FORWARD),
 # and a further rewrite of it that no longer passes for FORWARD (0.58) but is closer to
