@@ -82,15 +82,19 @@ def ingest(
     unique = list(latest.values())
     position = {item.key: i for i, item in enumerate(items)}
     clusters: Mapping[tuple[str, str], int] = {}
+    stored: dict[tuple[str, str], repository.Stored] | None = None
     if place is not None:
         # Once per page, not per chunk: its locks on first copies are then taken in one
         # id order per page (two orders in one transaction could deadlock two arrivals).
+        # The chunks below reuse this read (rows another writer adds meanwhile are still
+        # skipped by the insert's conflict clause, as before).
         stored = repository.stored_by_key(session, (item.key for item in unique))
         clusters = place([(i.key, i.text) for i in unique if i.key not in stored])
     options = {
         "source_id": source_id,
         "default_language": default_language,
         "clusters": clusters,
+        "known": stored,
     }
     for start in range(0, len(unique), repository.CHUNK):
         chunk = unique[start : start + repository.CHUNK]
@@ -186,9 +190,13 @@ def _ingest_chunk(
     source_id: int | None,
     default_language: str | None,
     clusters: Mapping[tuple[str, str], int],
+    known: Mapping[tuple[str, str], repository.Stored] | None,
 ) -> None:
     rows = [_row(item, source_id, default_language) for item in items]
-    stored = repository.stored_by_key(session, (item.key for item in items))
+    if known is None:
+        stored = repository.stored_by_key(session, (item.key for item in items))
+    else:
+        stored = {item.key: known[item.key] for item in items if item.key in known}
     updates: list[dict[str, Any]] = []
     fresh: list[dict[str, Any]] = []
     for row in rows:
