@@ -224,20 +224,13 @@ def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> Non
 
 def drop_clusters(session: Session, cluster_ids: Sequence[int]) -> None:
     """Delete clusters made for a page that no copy joined, unpointing their first copies."""
-    if not cluster_ids:
-        return
-    dialect = _dialect(session)
-    session.execute(
-        update(Post)
-        .where(int_in(Post.cluster_id, cluster_ids, dialect))
-        .values(cluster_id=None)
-        .execution_options(synchronize_session="fetch")
-    )
-    session.execute(
-        delete(Cluster)
-        .where(int_in(Cluster.id, cluster_ids, dialect))
-        .execution_options(synchronize_session=False)
-    )
+    if cluster_ids:
+        ids = list(cluster_ids)
+        dialect = _dialect(session)
+        unpoint = update(Post).where(int_in(Post.cluster_id, ids, dialect)).values(cluster_id=None)
+        session.execute(unpoint.execution_options(synchronize_session="fetch"))
+        drop = delete(Cluster).where(int_in(Cluster.id, ids, dialect))
+        session.execute(drop.execution_options(synchronize_session=False))
 
 
 def store_stats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
