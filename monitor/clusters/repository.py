@@ -222,6 +222,17 @@ def set_post_clusters(session: Session, pairs: Sequence[tuple[int, int]]) -> Non
             set_committed_value(held, "cluster_id", cluster_id)
 
 
+def drop_clusters(session: Session, cluster_ids: Sequence[int]) -> None:
+    """Delete clusters made for a page that no copy joined, unpointing their first copies."""
+    if cluster_ids:
+        ids = list(cluster_ids)
+        dialect = _dialect(session)
+        unpoint = update(Post).where(int_in(Post.cluster_id, ids, dialect)).values(cluster_id=None)
+        session.execute(unpoint.execution_options(synchronize_session="fetch"))
+        drop = delete(Cluster).where(int_in(Cluster.id, ids, dialect))
+        session.execute(drop.execution_options(synchronize_session=False))
+
+
 def store_stats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write cluster statistics, one dict per cluster (`cluster` = its id)."""
     table = cast(Table, Cluster.__table__)

@@ -86,6 +86,16 @@ class _Stored:
         return list(self.close.get(post_id, ()))
 
 
+@dataclass
+class Placed:
+    """What the arrival's clustering found before the posts were inserted (`placement`)."""
+
+    sigs: dict[tuple[str, str], Signature | None] = field(default_factory=dict)
+    bands: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    options: dict[tuple[str, str], list[tuple[_Head, float]]] = field(default_factory=dict)
+    created: dict[int, int] = field(default_factory=dict)  # stored first copy -> its new cluster
+
+
 def _stored_heads(
     session: Session,
     keys: dict[int, list[int]],
@@ -165,7 +175,10 @@ def _best(sig: Signature, options: Sequence[tuple[_Head, float]], threshold: flo
 
 
 def assign_clusters(
-    session: Session, posts: Sequence[Post], now: datetime | None = None
+    session: Session,
+    posts: Sequence[Post],
+    now: datetime | None = None,
+    placed: Placed | None = None,
 ) -> Assignment:
     """Arrival step: join each new post to its first copy; a cluster row exists only for copies.
 
@@ -175,13 +188,20 @@ def assign_clusters(
     """
     now = now or utcnow()
     done = Assignment()
-    computed = text_signatures([p.text or "" for p in posts])
-    sigs = {p.id: s for p, s in zip(posts, computed, strict=True) if s is not None}
-    if not sigs:
-        return done
-    keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
     local = NearDupIndex()
-    stored = _stored_heads(session, keys, sigs, now, local.threshold)
+    if placed is not None and all((p.platform, p.external_id) in placed.sigs for p in posts):
+        # Signatures and stored candidates were found before the insert (`placement`).
+        by_key = {p.id: (p.platform, p.external_id) for p in posts}
+        sigs = {i: s for i, k in by_key.items() if (s := placed.sigs[k]) is not None}
+        keys = {i: placed.bands[by_key[i]] for i in sigs}
+        stored = _Stored({i: placed.options.get(by_key[i], []) for i in sigs})
+    else:
+        computed = text_signatures([p.text or "" for p in posts])
+        sigs = {p.id: s for p, s in zip(posts, computed, strict=True) if s is not None}
+        if not sigs:
+            return done
+        keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
+        stored = _stored_heads(session, keys, sigs, now, local.threshold)
     page_heads: dict[int, _Head] = {}
     joins: list[tuple[Post, _Head]] = []
     for post in sorted(posts, key=lambda p: p.id):
@@ -197,6 +217,8 @@ def assign_clusters(
         else:
             joins.append((post, head))
     _link(session, joins, now, done)
+    if placed is not None and placed.created:
+        _settle_early(session, placed.created, joins, done)
     _index_heads(session, page_heads, keys, now)
     refresh_ids(session, done.cluster_ids)
     return done
@@ -232,13 +254,27 @@ def _link(
         head.cluster_id = cluster_id
     moves: dict[int, int] = {h.post_id: h.cluster_id for h, _ in created.values() if h.cluster_id}
     for post, head in joins:
-        if head.cluster_id is not None:
+        # A copy placed before its insert already holds its cluster: no second row version.
+        if head.cluster_id is not None and post.cluster_id != head.cluster_id:
             moves[post.id] = head.cluster_id
     repository.set_post_clusters(session, sorted(moves.items()))
     repository.touch_heads(session, sorted({h.post_id for _, h in joins if h.post is None}), now)
     done.created = len(created)
     done.backfilled = sorted(created)
     done.cluster_ids = sorted({h.cluster_id for _, h in joins if h.cluster_id})
+
+
+def _settle_early(
+    session: Session, created: dict[int, int], joins: Sequence[tuple[Post, _Head]], done: Assignment
+) -> None:
+    """Count the clusters made before the insert; drop those no copy joined in the end."""
+    # A copy closer to a first copy earlier in its own page than to the stored one joins
+    # the page's (rare): the stored first copy's new cluster then has no copy.
+    joined = {h.post_id for _, h in joins}
+    used = sorted(h for h in created if h in joined)
+    done.created += len(used)
+    done.backfilled = sorted({*done.backfilled, *used})
+    repository.drop_clusters(session, sorted(c for h, c in created.items() if h not in joined))
 
 
 def _index_heads(

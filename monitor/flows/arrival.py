@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import Classifier, Matcher
-from monitor.clusters.service import assign_clusters
+from monitor.clusters.placement import Placement
+from monitor.clusters.service import Placed, assign_clusters
 from monitor.core.base import utcnow
 from monitor.flows.priority import priorities_after_clustering
 from monitor.flows.scoring import loaded_model
@@ -82,9 +83,26 @@ def arrive(
     now: datetime | None = None,
 ) -> IngestOutcome:
     """Store a page of items, then run every arrival step on the posts new to the database."""
+    now = now or utcnow()
+    # Copies of stored messages are inserted with their cluster (the `store` step's time
+    # includes finding it); the clusters step below settles the rest of the page.
+    placement = Placement(session, now)
     with _timed("store"):
-        outcome = ingest(session, items, source_id=source_id, default_language=default_language)
-    process(session, outcome.new_posts, outcome.declared_regions, scorer=scorer, now=now)
+        outcome = ingest(
+            session,
+            items,
+            source_id=source_id,
+            default_language=default_language,
+            place=placement,
+        )
+    process(
+        session,
+        outcome.new_posts,
+        outcome.declared_regions,
+        scorer=scorer,
+        now=now,
+        placed=placement.placed,
+    )
     return outcome
 
 
@@ -95,6 +113,7 @@ def process(
     *,
     scorer: Scorer | None = None,
     now: datetime | None = None,
+    placed: Placed | None = None,
 ) -> None:
     """Run the arrival steps on newly stored posts, in order."""
     if not posts:
@@ -103,7 +122,7 @@ def process(
     with _timed("regions"):
         tag_posts(session, posts, declared or {})
     with _timed("clusters"):
-        grown = assign_clusters(session, posts, now)
+        grown = assign_clusters(session, posts, now, placed)
     scored: list[int] = []
     if scorer is not None:
         with _timed("scoring"):

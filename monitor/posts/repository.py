@@ -180,6 +180,7 @@ _PG_COLUMNS = (
     ("content_hash", "text"),
     ("raw", "text"),
     ("duplicate_of_id", "integer"),
+    ("cluster_id", "integer"),
 )
 _INSERT_NEW_PG = (
     "INSERT INTO posts ("  # noqa: S608 (fixed names, every value a bound array)

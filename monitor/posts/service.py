@@ -8,7 +8,7 @@ of work commits, so an interrupted ingest leaves nothing half-stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,10 @@ from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn, Rejection
 
 log = logging.getLogger(__name__)
+
+# Decides the cluster of posts about to be stored: given (key, text) of the items not stored
+# yet, returns the cluster id of those that join a stored message's cluster (see `ingest`).
+Placer = Callable[[Sequence[tuple[tuple[str, str], str]]], Mapping[tuple[str, str], int]]
 
 
 @dataclass
@@ -62,10 +66,13 @@ def ingest(
     *,
     source_id: int | None = None,
     default_language: str | None = None,
+    place: Placer | None = None,
 ) -> IngestOutcome:
     """Store items once: new ones inserted, changed ones updated, exact copies linked.
 
     Callers that want the arrival steps call `monitor.flows.arrival.arrive` instead.
+    `place` (the arrival flow's clustering) is asked once, before any insert, for the
+    cluster of the items not stored yet, so a copy is inserted with its cluster set.
     """
     outcome = IngestOutcome()
     outcome.report.received = len(items)
@@ -74,9 +81,20 @@ def ingest(
         latest[item.key] = item  # a key seen twice in one batch: the later copy wins
     unique = list(latest.values())
     position = {item.key: i for i, item in enumerate(items)}
+    clusters: Mapping[tuple[str, str], int] = {}
+    stored: dict[tuple[str, str], repository.Stored] | None = None
+    if place is not None:
+        # Once per page, not per chunk: its locks on first copies are then taken in one
+        # id order per page (two orders in one transaction could deadlock two arrivals).
+        # The chunks below reuse this read (rows another writer adds meanwhile are still
+        # skipped by the insert's conflict clause, as before).
+        stored = repository.stored_by_key(session, (item.key for item in unique))
+        clusters = place([(i.key, i.text) for i in unique if i.key not in stored])
     options = {
         "source_id": source_id,
         "default_language": default_language,
+        "clusters": clusters,
+        "known": stored,
     }
     for start in range(0, len(unique), repository.CHUNK):
         chunk = unique[start : start + repository.CHUNK]
@@ -171,9 +189,14 @@ def _ingest_chunk(
     *,
     source_id: int | None,
     default_language: str | None,
+    clusters: Mapping[tuple[str, str], int],
+    known: Mapping[tuple[str, str], repository.Stored] | None,
 ) -> None:
     rows = [_row(item, source_id, default_language) for item in items]
-    stored = repository.stored_by_key(session, (item.key for item in items))
+    if known is None:
+        stored = repository.stored_by_key(session, (item.key for item in items))
+    else:
+        stored = {item.key: known[item.key] for item in items if item.key in known}
     updates: list[dict[str, Any]] = []
     fresh: list[dict[str, Any]] = []
     for row in rows:
@@ -205,6 +228,7 @@ def _ingest_chunk(
     now = utcnow()
     for row in fresh:
         row["fetched_at"] = now
+        row["cluster_id"] = clusters.get((row["platform"], row["external_id"]))
         h = row["content_hash"]
         if h in originals:
             row["duplicate_of_id"] = originals[h]

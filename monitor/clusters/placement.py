@@ -1,0 +1,95 @@
+"""Clustering before the insert: a copy of a stored message is stored with its cluster set.
+
+Why: pointing a stored post at its cluster afterwards wrote a new version of the wide posts
+row through every posts index (no HOT update: `cluster_id` is indexed), the server's largest
+arrival cost. Signatures need only the text, so the stored first copies a new post may join
+are found before it is inserted; the flow's clustering step (`service.assign_clusters`)
+then decides with the page's own first copies too, reusing what was found here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from classifiers.neardup import NearDupIndex, stored_band_keys_many, text_signatures
+from monitor.clusters import repository
+from monitor.clusters.service import Placed, _best, _Head, _stored_heads
+
+# Stand-in post ids for items not inserted yet, counted down from the top of the id range
+# (`_stored_heads` packs ids in 32 bits; a stored post never reaches these).
+_TOP = 2**31 - 1
+
+
+class Placement:
+    """The `place` callable `posts.service.ingest` asks once per page, before inserting."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.placed = Placed()
+
+    def __call__(
+        self, items: Sequence[tuple[tuple[str, str], str]]
+    ) -> Mapping[tuple[str, str], int]:
+        """Return the cluster of each item that joins a stored first copy (made when needed)."""
+        if not items:
+            return {}
+        placed = self.placed
+        computed = text_signatures([text or "" for _, text in items])
+        stand_in = {key: _TOP - n for n, (key, _) in enumerate(items)}
+        sigs = {}
+        for (key, _), sig in zip(items, computed, strict=True):
+            placed.sigs[key] = sig
+            if sig is not None:
+                sigs[stand_in[key]] = sig
+        if not sigs:
+            return {}
+        keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
+        threshold = NearDupIndex().threshold
+        stored = _stored_heads(self.session, keys, sigs, self.now, threshold)
+        chosen: dict[tuple[str, str], _Head] = {}
+        for key, post_id in stand_in.items():
+            if post_id not in sigs:
+                continue
+            placed.bands[key] = keys[post_id]
+            options = stored.options(post_id)
+            placed.options[key] = options
+            head = _best(sigs[post_id], options, threshold)
+            if head is not None:
+                chosen[key] = head
+        self._give_clusters(list(chosen.values()))
+        return {key: h.cluster_id for key, h in chosen.items() if h.cluster_id is not None}
+
+    def _give_clusters(self, heads: list[_Head]) -> None:
+        """Make the clusters chosen stored first copies lack, backfilling them (locked first)."""
+        lone = sorted({h.post_id for h in heads if h.cluster_id is None})
+        # Held until the page commits: another arrival backfilling one of them waits, then
+        # finds this page's cluster (`claim_heads`).
+        now_in = repository.claim_heads(self.session, lone)
+        by_id = {h.post_id: h for h in heads}
+        rows: list[dict[str, Any]] = []
+        for post_id in lone:
+            head = by_id[post_id]
+            if now_in.get(post_id) is not None:
+                head.cluster_id = now_in[post_id]
+                continue
+            rows.append(
+                {
+                    "representative_post_id": post_id,
+                    "signature": head.signature.to_json(),
+                    "first_seen": self.now,
+                    "last_seen": self.now,
+                    "size": 0,
+                }
+            )
+        ids = repository.insert_clusters(self.session, rows)
+        made = [(int(r["representative_post_id"]), c) for r, c in zip(rows, ids, strict=True)]
+        for post_id, cluster_id in made:
+            by_id[post_id].cluster_id = cluster_id
+            self.placed.created[post_id] = cluster_id
+        # The one-time backfill of each first copy; its copies are inserted pointing here.
+        repository.set_post_clusters(self.session, made)
