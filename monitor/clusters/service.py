@@ -26,6 +26,7 @@ from classifiers.neardup import (
     text_signatures,
 )
 from monitor.clusters import repository
+from monitor.clusters import repository_bands as bands
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.posts.models import Post
@@ -113,7 +114,7 @@ def _stored_heads(
     lengths = np.fromiter(map(len, keys.values()), np.int64, len(keys))
     query_keys = np.fromiter((k for ks in keys.values() for k in ks), np.int64, int(lengths.sum()))
     query_posts = np.repeat(posts, lengths)
-    band_keys, band_heads = repository.band_posts(
+    band_keys, band_heads = bands.band_posts(
         session, np.unique(query_keys).tolist(), now - HOT_WINDOW, PER_BAND
     )
     order = np.argsort(band_keys, kind="stable")
@@ -135,7 +136,7 @@ def _stored_heads(
     rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
     kept = rank < MAX_CANDIDATES
     pair_posts, pair_heads = pair_posts[kept], pair_heads[kept]
-    stored = repository.heads(session, np.unique(pair_heads).tolist())
+    stored = bands.heads(session, np.unique(pair_heads).tolist())
     readable_ids = sorted(h for h, packed in stored.items() if readable(packed))
     head_ids = np.asarray(readable_ids, np.int64)
     values = packed_values([stored[h] for h in readable_ids])
@@ -291,7 +292,7 @@ def _index_heads(
 
 def prune_cold(session: Session, now: datetime | None = None) -> int:
     """Drop the bands of messages quiet for HOT_WINDOW; return how many band rows went."""
-    return repository.prune_bands(session, (now or utcnow()) - HOT_WINDOW)
+    return bands.prune_bands(session, (now or utcnow()) - HOT_WINDOW)
 
 
 def growth_rate(times: Sequence[datetime], last_seen: datetime) -> float:

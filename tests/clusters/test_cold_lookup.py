@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.clusters import repository
+from monitor.clusters import repository_bands
 from monitor.clusters import service as clusters
 from monitor.clusters.models import PostBand, PostSignature
 from monitor.core.base import utcnow
@@ -38,16 +38,16 @@ def _heads(db: Session, ages_days: list[float]) -> list[int]:
 
 def _lookup(db: Session, per_key: int = clusters.PER_BAND) -> list[tuple[int, int]]:
     since = utcnow() - clusters.HOT_WINDOW
-    keys, posts = repository.band_posts(db, [KEY, OTHER], since, per_key)
+    keys, posts = repository_bands.band_posts(db, [KEY, OTHER], since, per_key)
     return sorted(zip(keys.tolist(), posts.tolist(), strict=True))
 
 
-@pytest.mark.parametrize("cold_limit", [repository.COLD_LIMIT, 0])
+@pytest.mark.parametrize("cold_limit", [repository_bands.COLD_LIMIT, 0])
 def test_quiet_heads_leave_no_gap_in_a_full_band(
     db: Session, monkeypatch: pytest.MonkeyPatch, cold_limit: int
 ) -> None:
     """Newest-first ranking counts only hot heads, by id set or (too many quiet) by join."""
-    monkeypatch.setattr(repository, "COLD_LIMIT", cold_limit)
+    monkeypatch.setattr(repository_bands, "COLD_LIMIT", cold_limit)
     # Two hot heads, then nine newer ones quiet for ten days: the newest 8 of the band are
     # all quiet, so a ranking that counted them would find neither hot head.
     ids = _heads(db, [1.0, 2.0] + [10.0] * 9)
