@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+# Where a request's `InEndpoint` work waits (its scope), for the validation-error path.
+PENDING = "waspada.in_endpoint"
+
+
+class InEndpoint:
+    """A dependency's blocking work left for the endpoint's worker thread (run before it).
+
+    Why: a dependency that needs a database round trip (the API key check) cost a thread
+    hop of its own before the endpoint's; as an `InEndpoint` value it runs first thing in
+    the endpoint's hop instead. When the parameters fail validation the endpoint never runs,
+    so `EdgeRoute` settles the pending work before the 422 goes out: an error it raises
+    (401, 403, 429) still answers first, as when the dependency ran on its own.
+    """
+
+    def resolve(self) -> Any:
+        """Do the work in the current (worker) thread and return the endpoint's value."""
+        raise NotImplementedError
+
+    def defer(self, scope: dict[str, Any]) -> InEndpoint:
+        """Record this work in the request's scope and return it (the dependency's value)."""
+        scope.setdefault(PENDING, []).append(self)
+        return self
 
 
 class EdgeRoute(APIRoute):
@@ -28,6 +54,21 @@ class EdgeRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, one_hop(endpoint), **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Return FastAPI's handler, settling pending `InEndpoint` work before a 422."""
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                # Still inside the dependencies' exit stack: the session is open here.
+                for pending in request.scope.get(PENDING, ()):
+                    await run_in_threadpool(pending.resolve)
+                raise
+
+        return handle
 
 
 def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,7 +92,11 @@ def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run_and_commit(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
-    """Call the endpoint, then commit every session it was given that is still in a transaction."""
+    """Resolve pending dependency work, call the endpoint, then commit the sessions it was given.
+
+    A session still in a transaction is committed; one the endpoint ended is left alone.
+    """
+    values = {k: v.resolve() if isinstance(v, InEndpoint) else v for k, v in values.items()}
     result = endpoint(**values)
     for value in values.values():
         if isinstance(value, Session) and value.in_transaction():
