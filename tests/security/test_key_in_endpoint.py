@@ -8,9 +8,12 @@ from typing import Any
 import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from api.auth.ratelimit import RateLimiter
+from api.items.filters import plain_codes
 from monitor.core.runtime import Runtime
+from monitor.desk import queue
 from tests.support.seeds.review import Seed, auth, seed
 
 pytestmark = pytest.mark.client(raise_server_exceptions=False)
@@ -77,3 +80,35 @@ def test_401_and_429_answer_before_422(client: TestClient, seeded: Seed, path: s
     assert client.get("/api/v1/items", headers=h, params={"limit": 1}).status_code == 200
     limited = client.get(path, headers=h)
     assert limited.status_code == 429 and "Retry-After" in limited.headers
+
+
+def test_region_codes_need_no_lookup_hop(client: TestClient, seeded: Seed, hops: list[str]) -> None:
+    h = auth(seeded.keys["reviewer"])
+    pages = {}
+    for region, expected_hops in [("15", 1), (" 15 ", 1), ("Jambi", 2), ("jambi", 2)]:
+        client.get("/api/v1/items", headers=h, params={"limit": 1})  # the key's first check
+        hops.clear()
+        params = {"group": "none", "limit": 200, "region": region}
+        res = client.get("/api/v1/items", headers=h, params=params)
+        assert res.status_code == 200, res.text
+        assert len(hops) == expected_hops, (region, hops)
+        pages[region] = sorted(item["id"] for item in res.json()["items"])
+    assert pages["15"] == pages[" 15 "] == pages["Jambi"] == pages["jambi"] == sorted(seeded.jambi)
+
+
+@pytest.mark.parametrize(
+    ("values", "codes"),
+    [
+        (["15", "31.71", "15"], ("15", "31.71")),
+        (["", "  "], ()),
+        (["15", "Jambi"], None),  # one name: the whole list goes to the lookup
+        (["."], None),
+        (["15;DROP TABLE posts"], None),
+    ],
+)
+def test_plain_codes_match_the_lookup(
+    values: list[str], codes: tuple[str, ...] | None, db: Session
+) -> None:
+    assert plain_codes(values) == codes
+    if codes is not None:
+        assert queue.resolve_regions(db, values) == codes
