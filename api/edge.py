@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine, MutableMapping
+from typing import Any, Self
 
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ class InEndpoint:
         """Do the work in the current (worker) thread and return the endpoint's value."""
         raise NotImplementedError
 
-    def defer(self, scope: dict[str, Any]) -> InEndpoint:
+    def defer(self, scope: MutableMapping[str, Any]) -> Self:
         """Record this work in the request's scope and return it (the dependency's value)."""
         scope.setdefault(PENDING, []).append(self)
         return self
@@ -54,6 +55,10 @@ class EdgeRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, one_hop(endpoint), **kwargs)
+        if self.endpoint is endpoint and _defers(self.dependant):
+            # Only `_run_and_commit` resolves InEndpoint values: an async or streaming
+            # endpoint would get the pending key check instead of a checked caller.
+            raise TypeError(f"{path}: an InEndpoint dependency needs a plain `def` endpoint")
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Return FastAPI's handler, settling pending `InEndpoint` work before a 422."""
@@ -89,6 +94,11 @@ def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return await run_in_threadpool(_run_and_commit, endpoint, values)
 
     return run
+
+
+def _defers(dependant: Dependant) -> bool:
+    """Return whether a dependency of this endpoint (at any depth) hands over InEndpoint work."""
+    return any(getattr(d.call, "in_endpoint", False) or _defers(d) for d in dependant.dependencies)
 
 
 def _run_and_commit(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:

@@ -205,4 +205,5 @@ def require_in_endpoint(action: str) -> Any:
             return allowed(await run_in_threadpool(get_principal, request, session), action)
         return KeyCheck(request, session, action).defer(request.scope)
 
+    check.in_endpoint = True  # type: ignore[attr-defined]  # checked by api.edge.EdgeRoute
     return Depends(check)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import pytest
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.auth.deps import require_in_endpoint
 from api.auth.ratelimit import RateLimiter
+from api.edge import EdgeRoute
 from api.items.filters import plain_codes
 from monitor.core.runtime import Runtime
 from monitor.desk import queue
+from monitor.keys.principal import Principal
 from tests.support.seeds.review import Seed, auth, seed
 
 pytestmark = pytest.mark.client(raise_server_exceptions=False)
@@ -112,3 +116,17 @@ def test_plain_codes_match_the_lookup(
     assert plain_codes(values) == codes
     if codes is not None:
         assert queue.resolve_regions(db, values) == codes
+
+
+def test_an_async_endpoint_cannot_take_the_deferred_key_check() -> None:
+    router = APIRouter(route_class=EdgeRoute)
+
+    def plain(principal: Annotated[Principal, require_in_endpoint("read_items")]) -> str:
+        return principal.name
+
+    async def coroutine(principal: Annotated[Principal, require_in_endpoint("read_items")]) -> str:
+        return principal.name  # would be the unresolved KeyCheck: refused at import time
+
+    router.add_api_route("/plain", plain)
+    with pytest.raises(TypeError, match="plain `def` endpoint"):
+        router.add_api_route("/coroutine", coroutine)
