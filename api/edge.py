@@ -4,12 +4,39 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine, MutableMapping
+from typing import Any, Self
 
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+# Where a request's `InEndpoint` work waits (its scope), for the validation-error path.
+PENDING = "waspada.in_endpoint"
+
+
+class InEndpoint:
+    """A dependency's blocking work left for the endpoint's worker thread (run before it).
+
+    Why: a dependency that needs a database round trip (the API key check) cost a thread
+    hop of its own before the endpoint's; as an `InEndpoint` value it runs first thing in
+    the endpoint's hop instead. When the parameters fail validation the endpoint never runs,
+    so `EdgeRoute` settles the pending work before the 422 goes out: an error it raises
+    (401, 403, 429) still answers first, as when the dependency ran on its own.
+    """
+
+    def resolve(self) -> Any:
+        """Do the work in the current (worker) thread and return the endpoint's value."""
+        raise NotImplementedError
+
+    def defer(self, scope: MutableMapping[str, Any]) -> Self:
+        """Record this work in the request's scope and return it (the dependency's value)."""
+        scope.setdefault(PENDING, []).append(self)
+        return self
 
 
 class EdgeRoute(APIRoute):
@@ -28,6 +55,25 @@ class EdgeRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, one_hop(endpoint), **kwargs)
+        if self.endpoint is endpoint and _defers(self.dependant):
+            # Only `_run_and_commit` resolves InEndpoint values: an async or streaming
+            # endpoint would get the pending key check instead of a checked caller.
+            raise TypeError(f"{path}: an InEndpoint dependency needs a plain `def` endpoint")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Return FastAPI's handler, settling pending `InEndpoint` work before a 422."""
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                # Still inside the dependencies' exit stack: the session is open here.
+                for pending in request.scope.get(PENDING, ()):
+                    await run_in_threadpool(pending.resolve)
+                raise
+
+        return handle
 
 
 def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,8 +96,17 @@ def one_hop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _defers(dependant: Dependant) -> bool:
+    """Return whether a dependency of this endpoint (at any depth) hands over InEndpoint work."""
+    return any(getattr(d.call, "in_endpoint", False) or _defers(d) for d in dependant.dependencies)
+
+
 def _run_and_commit(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
-    """Call the endpoint, then commit every session it was given that is still in a transaction."""
+    """Resolve pending dependency work, call the endpoint, then commit the sessions it was given.
+
+    A session still in a transaction is committed; one the endpoint ended is left alone.
+    """
+    values = {k: v.resolve() if isinstance(v, InEndpoint) else v for k, v in values.items()}
     result = endpoint(**values)
     for value in values.values():
         if isinstance(value, Session) and value.in_transaction():

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import policy
 from api.auth.ratelimit import (
@@ -18,6 +19,7 @@ from api.auth.ratelimit import (
     limiter_for,
 )
 from api.deps import SessionDep, release
+from api.edge import InEndpoint
 from api.problems import WWW_AUTH
 from monitor.core.errors import Forbidden, TooManyRequests, Unauthorized
 from monitor.keys import service as keys
@@ -160,8 +162,48 @@ def require(action: str) -> Any:
 
     # Async on purpose: no I/O here, so no worker-thread hop (see api.deps.get_runtime).
     async def check(principal: PrincipalDep) -> Principal:
-        if not policy.allowed(principal, action):
-            raise Forbidden("error.role_forbidden", role=principal.role, action=action)
-        return principal
+        return allowed(principal, action)
 
+    return Depends(check)
+
+
+def allowed(principal: Principal, action: str) -> Principal:
+    """Return the caller if its role may perform `action`, else raise 403."""
+    if not policy.allowed(principal, action):
+        raise Forbidden("error.role_forbidden", role=principal.role, action=action)
+    return principal
+
+
+class KeyCheck(InEndpoint):
+    """`get_principal` and the policy check for `action`, run in the endpoint's worker thread."""
+
+    def __init__(self, request: Request, session: Session, action: str) -> None:
+        self.request = request
+        self.session = session
+        self.action = action
+        self.principal: Principal | None = None
+
+    def resolve(self) -> Principal:
+        """Authenticate, charge the rate limit and check the role (once per request)."""
+        if self.principal is None:
+            self.principal = allowed(get_principal(self.request, self.session), self.action)
+        return self.principal
+
+
+def require_in_endpoint(action: str) -> Any:
+    """As `require`, but a presented key is checked in the endpoint's own worker thread.
+
+    Why: on a queue page the key check (one statement on PostgreSQL) took a worker-thread
+    hop of its own before the endpoint's. Only for plain `def` endpoints of an `EdgeRoute`
+    (api.edge.InEndpoint); a 401, 403 or 429 still answers before a 422.
+    """
+    policy.roles_for(action)  # fail at import time for an action missing from the table
+
+    async def check(request: Request, session: SessionDep) -> Principal | KeyCheck:
+        if presented_key(request) is None:
+            # No key: a browser session or a 401, settled now, before parameters are checked.
+            return allowed(await run_in_threadpool(get_principal, request, session), action)
+        return KeyCheck(request, session, action).defer(request.scope)
+
+    check.in_endpoint = True  # type: ignore[attr-defined]  # checked by api.edge.EdgeRoute
     return Depends(check)

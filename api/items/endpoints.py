@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api.auth.deps import require
+from api.auth.deps import require, require_in_endpoint
 from api.auth.schemas import AUTH_RESPONSES
 from api.deps import SessionDep, SettingsDep, begin_review_write, read_only
 from api.edge import EdgeRoute
@@ -71,7 +71,7 @@ def review_errors(session: Session | None = None) -> Iterator[None]:
 def list_items(
     session: SessionDep,
     filters: ItemFiltersDep,
-    principal: Annotated[Principal, require("read_items")],
+    principal: Annotated[Principal, require_in_endpoint("read_items")],
     sort: SortName = "priority",
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=queue.MAX_LIMIT)] = 50,
@@ -146,7 +146,7 @@ def _list_page(
         )
         rows = pagerows.rows_by_ids(session, [e.id for e in entries])
         why = {e.id: e for e in entries}
-        items = [pagerows.row_dict(r, zone) for r in rows]
+        items = pagerows.page_dicts(rows, zone)
         for item in items:
             item["why_in_queue"] = why[item["id"]].why
             item["uncertainty"] = why[item["id"]].margin
@@ -157,7 +157,7 @@ def _list_page(
         )
         return _json_page(grouped, next_cursor)
     flat, next_cursor = pagerows.flat_rows(session, principal, filters, sort, cursor, limit)
-    return _json_page([pagerows.row_dict(r, zone) for r in flat], next_cursor)
+    return _json_page(pagerows.page_dicts(flat, zone), next_cursor)
 
 
 def _json_page(items: list[dict[str, Any]], next_cursor: str | None) -> Response:
@@ -202,7 +202,7 @@ def decisions_other_methods() -> None:
 def get_item(
     item_id: ItemId,
     session: SessionDep,
-    principal: Annotated[Principal, require("read_items")],
+    principal: Annotated[Principal, require_in_endpoint("read_items")],
 ) -> ItemDetail:
     """Return the post, predictions with explanations, debunk, cluster, regions and reviews."""
     found = detail.item_detail(session, principal, item_id)

@@ -81,8 +81,8 @@ async def item_filters(
 ) -> queue.ItemFilters:
     """Build the filters from query parameters (region names resolve via the regions table).
 
-    Async: most requests name no region, so no I/O and no worker-thread hop; a region
-    lookup runs in a worker thread.
+    Async: most requests name no region, or regions by code, so no I/O and no worker-thread
+    hop; a region name's lookup runs in a worker thread.
     """
     if len(region) > 50 or len(label) > 10 or len(status) > 10:
         raise Invalid("error.too_many_filters")
@@ -95,12 +95,15 @@ async def item_filters(
     regions = [clean_text(r) for r in region]
     regions = [r for r in regions if r]
     text = clean_text(q) if q else None
+    codes = plain_codes(regions)
+    if codes is None:  # a region name: looked up in the regions table, in a worker thread
+        codes = await run_in_threadpool(_region_codes, session, regions)
     return queue.ItemFilters(
         labels=tuple(sorted(set(label))),
         min_score=min_score,
         max_score=max_score,
         statuses=tuple(sorted(set(status))),
-        region_codes=await run_in_threadpool(_region_codes, session, regions) if regions else (),
+        region_codes=codes,
         regions_requested=bool(regions),
         source_id=source,
         platform=clean_text(platform) if platform else None,
@@ -109,6 +112,19 @@ async def item_filters(
         until=until_utc,
         q=text or None,
     )
+
+
+def plain_codes(values: list[str]) -> tuple[str, ...] | None:
+    """Return what `queue.resolve_regions` would when every value is a region code, else None.
+
+    Why: codes need no lookup, so a page filtered by codes needs no database work (and no
+    worker-thread hop) to resolve them; only names go to the regions table.
+    """
+    codes = {v.strip() for v in values}
+    codes.discard("")
+    if all(code.replace(".", "").isdigit() for code in codes):
+        return tuple(sorted(codes))
+    return None
 
 
 def _region_codes(session: Session, regions: list[str]) -> tuple[str, ...]:

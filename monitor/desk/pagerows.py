@@ -8,7 +8,7 @@ as one correlated aggregate, and the live claim through an outer join.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from monitor.core.base import UTCDateTime, utcnow
-from monitor.core.localtime import local_iso, pick_zone
+from monitor.core.localtime import ZONES, local_iso, pick_zone, zone_of_regions
 from monitor.desk import queue, statements
 from monitor.desk.schemas import QueueRow
 from monitor.desk.views import SNIPPET_CHARS
@@ -142,8 +142,21 @@ def row_dict(row: Any, zone: str | None = None) -> dict[str, Any]:
     Why: validating 50 `QueueRow` models and dumping them was a quarter of a queue
     request's CPU; the API writes this dict with orjson instead (same JSON, tested).
     """
+    return page_dicts((row,), zone)[0]
+
+
+def page_dicts(rows: Iterable[Any], zone: str | None = None) -> list[dict[str, Any]]:
+    """Return `row_dict(row, zone)` for each row of a page (the zone checked once per page).
+
+    Why one loop: per row, `pick_zone`, `local_iso` and the region sort were a tenth of a
+    flat page's CPU; here a region string's sorted codes and zone come from a small cache
+    and the time is converted with the zone's tzinfo directly.
+    """
+    chosen_zone = zone.upper() if zone and zone.upper() in ZONES else None
+    regions_zone = _regions_zone
+    out = []
     # Unpacked by position (the order of `select_rows`): a named lookup per field costs more.
-    (
+    for (
         post_id,
         platform,
         source_id,
@@ -163,39 +176,58 @@ def row_dict(row: Any, zone: str | None = None) -> dict[str, Any]:
         claim_expires,
         claim_key,
         *_,  # a narrative's head carries its priority's inputs after these
-    ) = row
-    text = text or ""
-    regions = sorted(region_codes.split()) if region_codes else []
-    chosen = pick_zone(zone, regions)
-    return {
-        "id": post_id,
-        "platform": platform,
-        "source_id": source_id,
-        "url": url,
-        "author": author,
-        "title": title,
-        "text": text[:SNIPPET_CHARS],
-        "text_truncated": len(text) > SNIPPET_CHARS,
-        "published_at": published_at,
-        "fetched_at": fetched_at,
-        "labels": list(labels or []),
-        "max_score": max_score,
-        "priority": priority,
-        "review_status": review_status,
-        "cluster_id": cluster_id,
-        "regions": regions,
-        "claim": (
-            {"claimed_by": claimed_by or "?", "expires_at": claim_expires}
-            if claim_key is not None
-            else None
-        ),
-        "why_in_queue": "order",
-        "uncertainty": None,
-        "narrative": None,
-        "priority_parts": None,
-        "timezone": chosen,
-        "published_local": local_iso(published_at or fetched_at, chosen),
-    }
+    ) in rows:
+        text = text or ""
+        codes, region_zone = regions_zone(region_codes)
+        chosen = chosen_zone or region_zone
+        at = published_at or fetched_at
+        if at is not None and at.tzinfo is None:
+            # As `localtime.to_local`: a naive time is a bug upstream, not UTC by guess.
+            raise ValueError("naive datetime: store and pass times as timezone-aware UTC")
+        out.append(
+            {
+                "id": post_id,
+                "platform": platform,
+                "source_id": source_id,
+                "url": url,
+                "author": author,
+                "title": title,
+                "text": text[:SNIPPET_CHARS],
+                "text_truncated": len(text) > SNIPPET_CHARS,
+                "published_at": published_at,
+                "fetched_at": fetched_at,
+                "labels": list(labels or []),
+                "max_score": max_score,
+                "priority": priority,
+                "review_status": review_status,
+                "cluster_id": cluster_id,
+                "regions": list(codes),
+                "claim": (
+                    {"claimed_by": claimed_by or "?", "expires_at": claim_expires}
+                    if claim_key is not None
+                    else None
+                ),
+                "why_in_queue": "order",
+                "uncertainty": None,
+                "narrative": None,
+                "priority_parts": None,
+                "timezone": chosen,
+                "published_local": None if at is None else at.astimezone(ZONES[chosen]).isoformat(),
+            }
+        )
+    return out
+
+
+def _regions_zone(region_codes: str | None) -> tuple[tuple[str, ...], str]:
+    """Return a post's sorted region codes and their zone, cached by the aggregated string."""
+    found = _REGION_ZONES.get(region_codes)
+    if found is None:
+        codes = tuple(sorted(region_codes.split())) if region_codes else ()
+        found = (codes, zone_of_regions(codes))
+        if len(_REGION_ZONES) >= _REGION_ZONES_MAX:
+            _REGION_ZONES.clear()  # bounded: region strings are few, but never trust that
+        _REGION_ZONES[region_codes] = found
+    return found
 
 
 def rows_by_ids(session: Session, ids: Sequence[int]) -> list[Any]:
@@ -294,3 +326,5 @@ def flat_rows(
 
 _FLAT_PAGES = statements.StatementCache()
 _BY_IDS = statements.StatementCache(size=8)
+_REGION_ZONES: dict[str | None, tuple[tuple[str, ...], str]] = {}
+_REGION_ZONES_MAX = 4096

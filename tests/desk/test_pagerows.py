@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from api.items.endpoints import _json_page
@@ -127,10 +128,20 @@ def test_plain_rows_serialise_exactly_as_the_model_does(db: Session) -> None:
     db.flush()
     rows, cursor = pagerows.flat_rows(db, ADMIN, queue.ItemFilters(statuses=("new",)), limit=2)
     assert cursor is not None
-    for zone in (None, "WIT"):
-        fast = _json_page([pagerows.row_dict(r, zone) for r in rows], cursor).body
+    for zone in (None, "WIT", "wita", "UTC"):  # lower case is accepted, an unknown zone ignored
+        fast = _json_page(pagerows.page_dicts(rows, zone), cursor).body
         model = QueuePage(items=[pagerows.queue_row(r, zone) for r in rows], next_cursor=cursor)
         assert fast == model.model_dump_json().encode()
+        assert [pagerows.row_dict(r, zone) for r in rows] == pagerows.page_dicts(rows, zone)
+    # Twice through the region cache gives the same rows, and its lists are not shared.
+    again = pagerows.page_dicts(rows)
+    assert again == pagerows.page_dicts(rows)
+    again[0]["regions"].append("99")
+    assert "99" not in pagerows.page_dicts(rows)[0]["regions"]
+    # A naive time is refused, as `localtime.to_local` does, not read as UTC by guess.
+    naive = (*rows[0][:7], None, rows[0][8].replace(tzinfo=None), *rows[0][9:])
+    with pytest.raises(ValueError, match="naive"):
+        pagerows.page_dicts([naive])
     rest, _ = pagerows.flat_rows(db, ADMIN, queue.ItemFilters(statuses=("new",)), cursor=cursor)
     every = [*rows, *rest]
     assert {r.id for r in every} == {ids["long"], ids["exact"], ids["hostile"]}
