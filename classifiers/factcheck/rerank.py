@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex
+from classifiers.factcheck.index import PAIR_FEATURES, Candidates, FactCheckIndex, RowArrays
 from classifiers.factcheck.overlap import words_present
 
 # What each feature says, in the words the explanation and docs/factchecks.md use.
@@ -266,6 +266,43 @@ def _window_cover(tokens: list[str], weights: dict[str, float], width: int) -> f
     return best / total
 
 
+@dataclass(frozen=True)
+class _WordTerms:
+    """Per flat row word, what `chance_features` derives from its frequency (per index)."""
+
+    flat: RowArrays  # the arrays these were derived from (identity = still valid)
+    freq1: np.ndarray  # document frequency + 1
+    idf: np.ndarray  # as `row_idf` weighs the word
+    rare: np.ndarray  # float 0/1: a rare name-like word (see RARE_SHARE)
+    row_total: np.ndarray  # per row: the sum of its words' idf, word by word in flat order
+
+
+_TERMS: dict[int, _WordTerms] = {}
+
+
+def _word_terms(index: FactCheckIndex, flat: RowArrays) -> _WordTerms:
+    # Why cached: these depend only on the index, yet were recomputed for every word of every
+    # candidate row of every batch. Same element-wise operations, so the same bits.
+    got = _TERMS.get(id(index))
+    if got is not None and got.flat is flat:
+        return got
+    n_rows = max(index.n_rows, 1)
+    rare_df = max(3.0, RARE_SHARE * n_rows)
+    idf = np.log((index.n_rows + 1) / (flat.freq + 1.0)) + 1.0
+    row_of = np.repeat(np.arange(len(flat.ptr) - 1), np.diff(flat.ptr))
+    got = _WordTerms(
+        flat,
+        flat.freq + 1.0,
+        idf,
+        ((flat.freq <= rare_df) & flat.nondigit).astype(np.float64),
+        # bincount adds sequentially, as the per-pair bincount over the same words did.
+        np.bincount(row_of, weights=idf, minlength=len(flat.ptr) - 1),
+    )
+    _TERMS.clear()  # one index per process in practice; never grow with rebuilt indexes
+    _TERMS[id(index)] = got
+    return got
+
+
 def chance_features(
     index: FactCheckIndex,
     token_lists: Sequence[Sequence[str]],
@@ -282,31 +319,29 @@ def chance_features(
     if n_pairs == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     n_rows = max(index.n_rows, 1)
-    rare_df = max(3.0, RARE_SHARE * n_rows)
     flat = index.word_arrays()
+    terms = _word_terms(index, flat)
     starts = flat.ptr[pair_rows]
     lengths = flat.ptr[pair_rows + 1] - starts
     owner = np.repeat(np.arange(n_pairs), lengths)
     # Position of every word of every pair's row in the flat arrays, without a Python loop.
     offsets = np.cumsum(lengths) - lengths
     pos = np.arange(int(lengths.sum())) - offsets[owner] + starts[owner]
-    ids, freq, nondigit = flat.ids[pos], flat.freq[pos], flat.nondigit[pos]
     per_word = np.array([len(t) for t in token_lists], dtype=np.float64) / (n_rows * ROW_WORDS)
-    chance = np.minimum(CHANCE_CAP, (freq + 1.0) * per_word[pair_text][owner])
-    present = words_present(index.word_ids, token_lists, pair_text[owner], ids)
+    chance = np.minimum(CHANCE_CAP, terms.freq1[pos] * per_word[pair_text][owner])
+    present = words_present(index.word_ids, token_lists, pair_text[owner], flat.ids[pos])
+    # Each sum below takes only the words it counts, in the same order as before: the words
+    # it leaves out added exactly 0.0 to a non-negative sum, so the bits are the same.
+    hit, miss = np.flatnonzero(present), np.flatnonzero(~present)
+    at, by = pos[hit], owner[hit]
     with np.errstate(divide="ignore"):
-        evidence = np.bincount(
-            owner, weights=np.where(present, -np.log(chance), 0.0), minlength=n_pairs
-        )
-        missing = np.bincount(
-            owner, weights=np.where(present, 0.0, -np.log1p(-chance)), minlength=n_pairs
-        )
-    rare = np.bincount(owner, weights=present & (freq <= rare_df) & nondigit, minlength=n_pairs)
+        evidence = np.bincount(by, weights=-np.log(chance[hit]), minlength=n_pairs)
+        missing = np.bincount(owner[miss], weights=-np.log1p(-chance[miss]), minlength=n_pairs)
+    rare = np.bincount(by, weights=terms.rare[at], minlength=n_pairs)
     # Share of the row's word weight (as `row_idf` weighs it) present anywhere in the text:
     # the passage cover can only be lower, which is what `upper_bound` needs.
-    idf = np.log((index.n_rows + 1) / (freq + 1.0)) + 1.0
-    total = np.bincount(owner, weights=idf, minlength=n_pairs)
-    found = np.bincount(owner, weights=np.where(present, idf, 0.0), minlength=n_pairs)
+    total = terms.row_total[pair_rows]
+    found = np.bincount(by, weights=terms.idf[at], minlength=n_pairs)
     share = np.minimum(1.0, found / np.maximum(total, 1e-12))
     return evidence, missing, rare, share
 

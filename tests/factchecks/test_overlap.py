@@ -1,9 +1,10 @@
-"""`pair_overlap` gives scipy's element-wise product sums bit for bit (so matches do not move)."""
+"""`pair_overlap` and `chance_features` give the plain formulas' bits (so matches do not move)."""
 
 from __future__ import annotations
 
 import csv
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from classifiers.factcheck.evaluate import build_index
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.matcher import CANDIDATES, prepare
 from classifiers.factcheck.overlap import pair_overlap, row_weight_sums, words_present
+from classifiers.factcheck.rerank import CHANCE_CAP, RARE_SHARE, ROW_WORDS, chance_features
 
 
 def _scipy_overlap(
@@ -28,10 +30,57 @@ def _scipy_overlap(
     return np.asarray(qw[pair_text].multiply(rows[pair_rows]).sum(axis=1)).ravel()
 
 
+def _plain_chance(
+    index: FactCheckIndex,
+    token_lists: Sequence[Sequence[str]],
+    pair_text: np.ndarray,
+    pair_rows: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    # The formula before the cached terms: every quantity over every word of every pair.
+    n_pairs = len(pair_rows)
+    n_rows = max(index.n_rows, 1)
+    rare_df = max(3.0, RARE_SHARE * n_rows)
+    flat = index.word_arrays()
+    starts = flat.ptr[pair_rows]
+    lengths = flat.ptr[pair_rows + 1] - starts
+    owner = np.repeat(np.arange(n_pairs), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    pos = np.arange(int(lengths.sum())) - offsets[owner] + starts[owner]
+    ids, freq, nondigit = flat.ids[pos], flat.freq[pos], flat.nondigit[pos]
+    per_word = np.array([len(t) for t in token_lists], dtype=np.float64) / (n_rows * ROW_WORDS)
+    chance = np.minimum(CHANCE_CAP, (freq + 1.0) * per_word[pair_text][owner])
+    present = words_present(index.word_ids, token_lists, pair_text[owner], ids)
+    with np.errstate(divide="ignore"):
+        evidence = np.bincount(
+            owner, weights=np.where(present, -np.log(chance), 0.0), minlength=n_pairs
+        )
+        missing = np.bincount(
+            owner, weights=np.where(present, 0.0, -np.log1p(-chance)), minlength=n_pairs
+        )
+    rare = np.bincount(owner, weights=present & (freq <= rare_df) & nondigit, minlength=n_pairs)
+    idf = np.log((index.n_rows + 1) / (freq + 1.0)) + 1.0
+    total = np.bincount(owner, weights=idf, minlength=n_pairs)
+    found = np.bincount(owner, weights=np.where(present, idf, 0.0), minlength=n_pairs)
+    return evidence, missing, rare, np.minimum(1.0, found / np.maximum(total, 1e-12))
+
+
+def _assert_chance(index: FactCheckIndex, normalised: list[str], picked: list[np.ndarray]) -> None:
+    # `chance_features` takes cached per-word terms and sums only the words each term counts.
+    pair_text = np.repeat(np.arange(len(normalised)), [len(p) for p in picked])
+    pair_rows = np.concatenate(picked).astype(np.int64)
+    tokens = [t.split() for t in normalised]
+    got = chance_features(index, tokens, pair_text, pair_rows)
+    want = _plain_chance(index, tokens, pair_text, pair_rows)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype == np.float64 and np.array_equal(g, w)
+    assert (got[0] > 0).sum() > 100 and (got[1] > 0).sum() > 100 and (got[2] > 0).any()
+
+
 def _assert_same(index: FactCheckIndex, texts: list[str]) -> int:
     normalised = prepare(texts)
     prep = index._prepared()
     picked = [c.rows for c in index.candidates(normalised, CANDIDATES)]
+    _assert_chance(index, normalised, picked)
     pair_text = np.repeat(np.arange(len(normalised)), [len(p) for p in picked])
     pair_rows = np.concatenate(picked).astype(np.int64)
     mask = np.zeros(prep.weights[0].shape[0], dtype=bool)
@@ -63,13 +112,16 @@ def test_equal_to_scipy_on_real_tweets_claims_and_a_pending_delta(shared_data: P
     data = load_matching_data(shared_data)
     index = build_index(data, with_bdc=False)
     index._prepared()  # stacks the rows so far into the main segment
+    claims = [p.claim for p in data.test_pairs_2024][:200]
+    # Terms cached for this index must not survive the add below (frequencies move).
+    normalised = prepare(claims[:100])
+    _assert_chance(index, normalised, [c.rows for c in index.candidates(normalised, CANDIDATES)])
     # A few more debunks after the stack: they sit in the delta segment, scored separately.
     extra = [p.claim for p in data.test_pairs_2024][300:340]
     index.add(FactCheckEntry(f"extra-{i}", c) for i, c in enumerate(extra))
     assert index._prepared().delta is not None
     with (shared_data / "pilpres2019_sentiment" / "tweet.csv").open(encoding="utf-8") as fh:
         tweets = [r["tweet"] for r in itertools.islice(csv.DictReader(fh), 200)]
-    claims = [p.claim for p in data.test_pairs_2024][:200]
     hostile = ["", "satu dua", "#tagar @orang http://t.co/x", "\x00 \ud800 " * 20, "a " * 5000]
     assert _assert_same(index, [*claims, *extra[:20], *tweets, *hostile]) > 5_000
 
