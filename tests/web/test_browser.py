@@ -220,7 +220,10 @@ def test_reviewer_and_liaison_in_a_real_browser(
         # The cluster box is ticked by default on a cluster, so `y` decides the narrative.
         expect(page.locator('#form-confirm [data-role="whole"]')).to_be_checked()
 
-        # ? shows the shortcuts; Esc hides them.
+        # ? shows the shortcuts; Esc hides them. The filter above reloaded the page: its
+        # rows are server-rendered, so wait until app.js has run and listens for keys (a
+        # loaded CI machine once pressed "?" before it had).
+        page.wait_for_load_state("load")
         page.keyboard.press("?")
         expect(page.locator("#help")).to_be_visible()
         _save(page, tmp_path, "help", backend)
