@@ -299,7 +299,10 @@ def _rewrite_tests_once(config) -> None:  # type: ignore[no-untyped-def]
             pyc = rewrite.get_cache_dir(path) / (path.name[:-3] + rewrite.PYC_TAIL)
             if rewrite._read_pyc(path, pyc) is not None or not rewrite.try_makedirs(pyc.parent):
                 continue
-            source_stat, code = rewrite._rewrite_test(path, config)
+            try:
+                source_stat, code = rewrite._rewrite_test(path, config)
+            except SyntaxError:  # the worker's collection reports it, as it would anyway
+                continue
             rewrite._write_pyc(state, code, source_stat, pyc)
     except (AttributeError, ImportError, TypeError):
         return
