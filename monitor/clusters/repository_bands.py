@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.clusters.models import PostBand, PostSignature
 from monitor.core.idlist import int_in, int_not_in
+from monitor.core.pgarray import int_array
 
 
 def _dialect(session: Session) -> str:
@@ -41,6 +42,9 @@ def band_posts(
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     dialect = _dialect(session)
+    cold = _cold_heads(session, since)
+    if dialect == "postgresql" and cold is not None:
+        return _band_posts_pg(session, keys, cold, per_key)
     # Why the window function: a template flood shares bands across hundreds of posts;
     # only the newest few per band are worth verifying (bounded work per lookup).
     rank = (
@@ -55,7 +59,6 @@ def band_posts(
     # signatures): leaving them out by id keeps the lookup inside the band index. Joining
     # every band row to its signature for `seen_at` read the whole signatures table per page
     # on PostgreSQL (hash join over a sequential scan: ~80 % of the lookup at 600 k stored).
-    cold = _cold_heads(session, since)
     if cold is None:
         ranked = ranked.join(PostSignature, PostSignature.post_id == PostBand.post_id).where(
             PostSignature.seen_at >= since
@@ -67,6 +70,37 @@ def band_posts(
     # On the connection, not the ORM session, fetched at once (fetchall, not a fetchone per
     # row) and read into arrays: tens of thousands of plain rows a page at 1 M stored.
     rows = _plain_rows(session, stmt)
+    flat = np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
+    return flat[:, 0].copy(), flat[:, 1].copy()
+
+
+# Per key, the newest `per_key` band rows read backwards from the band index and nothing
+# more: the window function read every row of each key (~76,000 for ~36,000 kept on a
+# 1,000-post page at 1 M stored), sorted them and then ranked: 81 ms against 59 ms a page
+# (EXPLAIN ANALYZE, same rows). Quiet first copies are left out before the limit, as the
+# window's WHERE did (an uncorrelated NOT IN: one hashed set for all keys).
+_BANDS_PG = (
+    "SELECT k.key, b.post_id FROM unnest(CAST(%s AS bigint[])) AS k(key) CROSS JOIN LATERAL "
+    "(SELECT post_id FROM post_bands WHERE band_key = k.key{cold} "
+    "ORDER BY post_id DESC LIMIT %s) AS b"
+)
+_COLD_PG = " AND post_id NOT IN (SELECT unnest(CAST(%s AS bigint[])))"
+
+
+def _band_posts_pg(
+    session: Session, keys: Sequence[int], cold: Sequence[int], per_key: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """PostgreSQL form of `band_posts` (hot set given by its quiet ids): one LATERAL probe a key."""
+    params: list[Any] = [int_array(sorted({int(k) for k in keys}))]
+    if cold:
+        params.append(int_array(int(p) for p in cold))
+    params.append(int(per_key))
+    sql = _BANDS_PG.format(cold=_COLD_PG if cold else "")
+    result = session.connection().exec_driver_sql(sql, tuple(params))
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
     flat = np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
     return flat[:, 0].copy(), flat[:, 1].copy()
 

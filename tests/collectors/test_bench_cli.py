@@ -35,3 +35,15 @@ def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
     assert "peak memory" in out
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 2 and "already holds posts" in again.stderr  # scratch DBs only
+    seeding_again = CliRunner().invoke(app, [*args, "--reuse"])
+    assert seeding_again.exit_code == 2, seeding_again.stdout  # seed ids would collide
+    reused = ["bench", "ingest", "--posts", "100", "--per-source", "100", "--reuse"]
+    res = CliRunner().invoke(app, [*reused, "--no-sqlite", "--database-url", fresh_db_url])
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "reused the store already there: posts up to id " in res.stdout
+    for path in ("waspada ingest", "collectors"):
+        assert re.search(rf"{path} \(\w+\): 100 posts \(\d+ new\)", res.stdout), res.stdout
+    total = re.search(r"database now: (\d+) posts", res.stdout)
+    assert total is not None and int(total.group(1)) > int(
+        re.findall(r"database now: (\d+) posts", out)[0]
+    ), res.stdout

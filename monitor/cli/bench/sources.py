@@ -58,6 +58,10 @@ def bench_ingest(
     sqlite: Annotated[bool, typer.Option(help="also run on a temporary SQLite file")] = True,
     data: Annotated[Path, typer.Option(help="public data (real tweets)")] = Path("../shared/data"),
     classify: Annotated[bool, typer.Option(help="score posts after storing them")] = False,
+    reuse: Annotated[
+        bool,
+        typer.Option(help="count the posts a database already holds as stored (a seeded copy)"),
+    ] = False,
 ) -> None:
     """Time arrival through `waspada ingest` and the collectors beside a bare insert."""
     if kind not in ("wordpress", "rss"):
@@ -71,14 +75,15 @@ def bench_ingest(
             database_url or []
         )
         for url in urls:
-            _run(Path(tmp), url, posts, (seeded, stored), per_source, kind, tweets, classify)
+            before = (seeded, stored, reuse)
+            _run(Path(tmp), url, posts, before, per_source, kind, tweets, classify)
 
 
 def _run(
     tmp: Path,
     url: str,
     n: int,
-    before: tuple[int, int],
+    before: tuple[int, int, bool],
     per_source: int,
     kind: str,
     tweets: list[str],
@@ -103,18 +108,22 @@ def _run(
     identifier_arrays(tmp)
     tune_for_pages()  # as `waspada ingest`, `up` and the scheduler do
     backend = engine.url.get_backend_name()
+    seeded, stored, reuse = before
     with rt.session() as s:
-        if s.scalar(select(func.count()).select_from(Post)):
-            rt.close()
-            raise fail(
-                f"{engine.url.render_as_string(hide_password=True)} already holds posts; "
-                "use a scratch database",
-                2,
-            )
+        held = s.scalar(select(func.max(Post.id))) or 0
+    if held and (seeded or not reuse):
+        rt.close()
+        raise fail(
+            f"{engine.url.render_as_string(hide_password=True)} already holds posts; "
+            "use a scratch database (or --reuse without --seeded on a copy of a seeded one)",
+            2,
+        )
     # As `waspada up` does at start-up: the region list is loaded before posts arrive.
     load_regions_step(rt)
     typer.echo(f"== {backend}: {n} posts per path, kind {kind}")
-    seeded, stored = before
+    if held:
+        # Why the highest id: fresh posts take external ids past it, so none is already stored.
+        typer.echo(f"reused the store already there: posts up to id {held}")
     if seeded:
         t0 = time.perf_counter()
         heads = seed(rt, seeded, tweets)
@@ -124,12 +133,12 @@ def _run(
         )
     if stored:
         t0 = time.perf_counter()
-        _prefill(rt, stored, tweets, seeded)
+        _prefill(rt, stored, tweets, seeded + held)
         typer.echo(
             f"stored first through the flow: {stored} posts in {time.perf_counter() - t0:.1f}s"
         )
     arrival.take_step_seconds()
-    stored += seeded
+    stored += seeded + held
     file_posts = bench_posts(n, tweets, seed=11, id_offset=stored + 1)
     _file_path(rt, file_posts, backend)
     feed_posts = bench_posts(n, tweets, seed=13, id_offset=stored + n + 1)
@@ -274,7 +283,7 @@ def _register(
     with rt.session() as s:
         for n, start in enumerate(range(0, len(data), per_source)):
             chunk = data[start : start + per_source]
-            name = f"bench{n:04d}"
+            name = f"bench{data[0]['id']}-{n:04d}"  # unique on a reused store too
             if kind == "wordpress":
                 server.pages[name] = wordpress_pages(chunk, 100)
                 url = f"{server.base_url}/{name}"
