@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, exists, false, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from monitor.keys.principal import Principal
@@ -48,3 +49,16 @@ def visible_posts(principal: Principal) -> ColumnElement[bool]:
     return exists(
         select(pr.post_id).where(pr.post_id == Post.id, post_in_regions(pr, principal.regions))
     )
+
+
+def province_prefilter(principal: Principal) -> ColumnElement[bool] | None:
+    """Return `posts.province_codes && <the scope's provinces>` (PostgreSQL), or None.
+
+    A necessary condition only, beside `visible_posts`, never instead of it: a post in the
+    scope has one of its provinces, so the page drops other provinces' posts from the row it
+    reads anyway and probes `post_regions` only for the rest (migration b4e6d2a8c1f3).
+    """
+    if not principal.region_limited or not principal.regions:
+        return None
+    provinces = sorted({code.split(".", 1)[0] for code in principal.regions})
+    return Post.province_codes.overlap(cast(array(provinces), ARRAY(String(20))))
