@@ -38,7 +38,7 @@ from monitor.core.base import UTCDateTime
 from monitor.core.errors import BadRequest
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
-from monitor.posts.scope import post_in_regions, province_prefilter, visible_posts
+from monitor.posts.scope import page_scope, post_in_regions, visible_posts
 from monitor.regions.models import Region
 
 SORTS: tuple[str, ...] = ("priority", "time")
@@ -215,11 +215,9 @@ def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[C
     Per-request values are named bind parameters `f_<field>` (see `values_of`): two
     condition lists in one statement must come from filters with the same values.
     """
-    where: list[ColumnElement[bool]] = [visible_posts(principal), *f.extra]
-    if session.get_bind().dialect.name == "postgresql":
-        narrow = province_prefilter(principal)
-        if narrow is not None:
-            where.append(narrow)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    scope = page_scope(principal) if postgres else [visible_posts(principal)]
+    where: list[ColumnElement[bool]] = [*scope, *f.extra]
     if f.flagged_only:
         where.append(Post.flagged.is_(True))
     if f.reviewed_only:

@@ -12,7 +12,7 @@ from monitor.desk import explore, pagerows, queue
 from monitor.keys.principal import Principal
 from monitor.posts import repository
 from monitor.posts.models import Post, PostRegion
-from monitor.posts.scope import province_prefilter
+from monitor.posts.scope import page_scope, province_prefilter
 from tests.support.posts import add_regions, make_post, tag_region
 
 REVIEWER = Principal(key_id=1, name="r", role="reviewer")
@@ -133,6 +133,10 @@ def test_only_a_limited_scope_on_postgresql_gets_the_prefilter(db: Session) -> N
     assert clause is not None
     sql = str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
     assert "province_codes &&" in sql and "ARRAY['15', '31']" in sql
+    # The exact check stays, as a per-row filter (OFFSET 0 keeps PostgreSQL from joining it).
+    _, exact = page_scope(JAMBI)
+    assert "OFFSET" in str(exact.compile(dialect=postgresql.dialect()))
+    assert [str(c) for c in page_scope(REVIEWER)] == ["true"]
     where = queue.conditions(db, JAMBI, queue.ItemFilters())
     rendered = " ".join(str(w) for w in where)
     assert ("province_codes" in rendered) == (db.get_bind().dialect.name == "postgresql")
