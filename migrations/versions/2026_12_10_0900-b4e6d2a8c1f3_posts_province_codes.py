@@ -4,10 +4,10 @@ A region-limited page walked the queue index and probed `post_regions` for every
 met: at 1 M posts a Jawa Barat liaison's page probed 356 posts (1,587 buffers, 2.2-3 ms of
 PostgreSQL) where a reviewer's read 51 (208 buffers, 0.4 ms). With the post's provinces on
 its own row, the scan drops the other provinces' posts while it reads them anyway, and only
-the posts left are probed (the EXISTS stays: it is exact, this column only narrows). No
-index on the column: a GIN index (tried) sped up small provinces' flat pages but the
-planner ANDed its bitmap (24,000 posts for Jawa Barat) into the grouped page's per-cluster
-lookups, 2.8 -> 24 ms.
+the posts left are probed (the EXISTS stays: it is exact, this column only narrows). A
+partial GIN index (flagged posts only) serves small provinces' pages by bitmap; lookups by
+id or cluster leave the pre-filter out (`queue.conditions(walk=False)`), or the planner ANDs
+that bitmap (24,000 posts for Jawa Barat) into theirs.
 
 Statement-level triggers with transition tables: one UPDATE per statement that writes
 `post_regions`, only for posts whose provinces changed. SQLite keeps the column NULL (its
@@ -86,11 +86,16 @@ def upgrade() -> None:
         WHERE p.id = s.post_id
         """
     )
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_posts_flagged_provinces ON posts "
+        "USING gin (province_codes) WHERE flagged IS true"
+    )
 
 
 def downgrade() -> None:
     """Drop the triggers, their functions and the column."""
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_posts_flagged_provinces")
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON post_regions")
         for name in FUNCTIONS:

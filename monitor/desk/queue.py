@@ -209,14 +209,18 @@ def _value(name: str, value: Any, type_: Any) -> Any:
     return bindparam(f"f_{name}", value, type_=type_)
 
 
-def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[ColumnElement[bool]]:
+def conditions(
+    session: Session, principal: Principal, f: ItemFilters, walk: bool = True
+) -> list[ColumnElement[bool]]:
     """Return the WHERE conditions for filters plus the caller's region scope.
 
     Per-request values are named bind parameters `f_<field>` (see `values_of`): two
     condition lists in one statement must come from filters with the same values.
+    `walk=False`: for lookups by id or cluster, which need no province pre-filter (and
+    where the planner would AND its GIN bitmap, every post of the province, into theirs).
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    scope = page_scope(principal) if postgres else [visible_posts(principal)]
+    scope = page_scope(principal) if postgres and walk else [visible_posts(principal)]
     where: list[ColumnElement[bool]] = [*scope, *f.extra]
     if f.flagged_only:
         where.append(Post.flagged.is_(True))

@@ -140,3 +140,6 @@ def test_only_a_limited_scope_on_postgresql_gets_the_prefilter(db: Session) -> N
     where = queue.conditions(db, JAMBI, queue.ItemFilters())
     rendered = " ".join(str(w) for w in where)
     assert ("province_codes" in rendered) == (db.get_bind().dialect.name == "postgresql")
+    # Lookups by id or cluster take the plain scope (no GIN bitmap ANDed into theirs).
+    plain = queue.conditions(db, JAMBI, queue.ItemFilters(), walk=False)
+    assert "province_codes" not in " ".join(str(w) for w in plain)
