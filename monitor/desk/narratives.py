@@ -140,10 +140,16 @@ def tops_statement(
     ordering: queue.Ordering,
     cursor: str | None = None,
     limit: int = 50,
+    better_where: list[ColumnElement[bool]] | None = None,
 ) -> Select[Any]:
-    """Return the SELECT of a page's groups: each group's best copy, in queue order."""
+    """Return the SELECT of a page's groups: each group's best copy, in queue order.
+
+    `better_where`: the same filters for the per-cluster probe of `first_of_group`, when
+    they differ only in a pre-filter the probe does not need (default: `where`).
+    """
     stmt = select(Post.id, Post.cluster_id, ordering.column.label("best")).where(
-        and_(true(), *where), first_of_group(where, ordering)
+        and_(true(), *where),
+        first_of_group(where if better_where is None else better_where, ordering),
     )
     if cursor:
         stmt = stmt.where(ordering.after(*decode_cursor(ordering, cursor)))
@@ -162,10 +168,16 @@ class _Page:
     values: dict[str, Any]
     built: list[ColumnElement[bool]] | None = None
 
-    def where(self) -> list[ColumnElement[bool]]:
-        """Return the filter and scope conditions (built only when a statement is)."""
+    def where(self, walk: bool = False) -> list[ColumnElement[bool]]:
+        """Return the filter and scope conditions (built only when a statement is).
+
+        `walk`: for the queue walk of `tops` (see `queue.conditions`); lookups by id or
+        cluster take the plain scope.
+        """
+        if walk:
+            return queue.conditions(self.session, self.principal, self.filters)
         if self.built is None:
-            self.built = queue.conditions(self.session, self.principal, self.filters)
+            self.built = queue.conditions(self.session, self.principal, self.filters, walk=False)
         return self.built
 
     def run(self, name: str, make: Callable[[], Select[Any]], **params: Any) -> Sequence[Any]:
@@ -204,7 +216,7 @@ def page(
         params.update(after_key=after[0], after_id=after[1])
     tops = pg.run(
         "tops" if after is None else "tops-after",
-        lambda: tops_statement(pg.where(), ordering, cursor, 1).limit(
+        lambda: tops_statement(pg.where(walk=True), ordering, cursor, 1, pg.where()).limit(
             bindparam("page_limit", type_=Integer())
         ),
         **params,

@@ -38,7 +38,7 @@ from monitor.core.base import UTCDateTime
 from monitor.core.errors import BadRequest
 from monitor.keys.principal import Principal
 from monitor.posts.models import Post, PostRegion
-from monitor.posts.scope import post_in_regions, visible_posts
+from monitor.posts.scope import page_scope, post_in_regions, visible_posts
 from monitor.regions.models import Region
 
 SORTS: tuple[str, ...] = ("priority", "time")
@@ -209,13 +209,19 @@ def _value(name: str, value: Any, type_: Any) -> Any:
     return bindparam(f"f_{name}", value, type_=type_)
 
 
-def conditions(session: Session, principal: Principal, f: ItemFilters) -> list[ColumnElement[bool]]:
+def conditions(
+    session: Session, principal: Principal, f: ItemFilters, walk: bool = True
+) -> list[ColumnElement[bool]]:
     """Return the WHERE conditions for filters plus the caller's region scope.
 
     Per-request values are named bind parameters `f_<field>` (see `values_of`): two
     condition lists in one statement must come from filters with the same values.
+    `walk=False`: for lookups by id or cluster, which need no province pre-filter (and
+    where the planner would AND its GIN bitmap, every post of the province, into theirs).
     """
-    where: list[ColumnElement[bool]] = [visible_posts(principal), *f.extra]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    scope = page_scope(principal) if postgres and walk else [visible_posts(principal)]
+    where: list[ColumnElement[bool]] = [*scope, *f.extra]
     if f.flagged_only:
         where.append(Post.flagged.is_(True))
     if f.reviewed_only:

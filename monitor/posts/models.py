@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monitor.core.base import Base, JSONType, utcnow
@@ -82,6 +84,12 @@ class Post(Base):
     # model versions disagree on a label; written at scoring time so `mix=uncertain` is
     # one indexed range instead of a scan of every prediction (None: never scored).
     uncertainty: Mapped[float | None] = mapped_column(Float)
+    # Sorted province codes of the post's region tags, kept by triggers on `post_regions`
+    # (PostgreSQL; NULL on SQLite): lets a region-limited page drop other provinces' posts
+    # from the row it reads anyway (`scope.province_prefilter`). Deferred: never loaded.
+    province_codes: Mapped[list[str] | None] = mapped_column(
+        postgresql.ARRAY(String(20)).with_variant(JSON(), "sqlite"), deferred=True
+    )
     # Worker lease for scoring (several workers on PostgreSQL never score a post twice).
     score_lease_owner: Mapped[str | None] = mapped_column(String(100))
     score_lease_expires_at: Mapped[datetime | None]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, exists, false, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from monitor.keys.principal import Principal
@@ -36,8 +37,12 @@ def post_in_regions(pr: type[PostRegion], codes: tuple[str, ...]) -> ColumnEleme
     return or_(*parts)
 
 
-def visible_posts(principal: Principal) -> ColumnElement[bool]:
-    """Return a WHERE clause limiting posts to the caller's regions (true when unrestricted)."""
+def visible_posts(principal: Principal, per_row: bool = False) -> ColumnElement[bool]:
+    """Return a WHERE clause limiting posts to the caller's regions (true when unrestricted).
+
+    `per_row`: PostgreSQL keeps the EXISTS a filter on each row the plan reaches instead of
+    turning it into a join (`page_scope` says why).
+    """
     if not principal.region_limited:
         return true()
     if not principal.regions:
@@ -45,6 +50,33 @@ def visible_posts(principal: Principal) -> ColumnElement[bool]:
     # Aliased so the subquery stays self-contained inside queries that join post_regions
     # themselves (otherwise SQLAlchemy correlates it away and the EXISTS has no FROM).
     pr = aliased(PostRegion)
-    return exists(
-        select(pr.post_id).where(pr.post_id == Post.id, post_in_regions(pr, principal.regions))
-    )
+    probe = select(pr.post_id).where(pr.post_id == Post.id, post_in_regions(pr, principal.regions))
+    # OFFSET 0 changes no row; PostgreSQL does not pull an EXISTS with an OFFSET up into a join.
+    return exists(probe.offset(0) if per_row else probe)
+
+
+def page_scope(principal: Principal) -> list[ColumnElement[bool]]:
+    """Return the scope of a queue page on PostgreSQL: `province_prefilter`, then the exact check.
+
+    Why the exact check stays a per-row filter: as a semi-join, the planner multiplies its
+    selectivity with the prefilter's (the same condition twice) and, for a mid-sized
+    province, picks a join from `post_regions` that reads every post of the province
+    (18,167 buffers for Papua's page at 1 M posts; 7,235 this way).
+    """
+    narrow = province_prefilter(principal)
+    if narrow is None:
+        return [visible_posts(principal)]
+    return [narrow, visible_posts(principal, per_row=True)]
+
+
+def province_prefilter(principal: Principal) -> ColumnElement[bool] | None:
+    """Return `posts.province_codes && <the scope's provinces>` (PostgreSQL), or None.
+
+    A necessary condition only, beside `visible_posts`, never instead of it: a post in the
+    scope has one of its provinces, so the page drops other provinces' posts from the row it
+    reads anyway and probes `post_regions` only for the rest (migration b4e6d2a8c1f3).
+    """
+    if not principal.region_limited or not principal.regions:
+        return None
+    provinces = sorted({code.split(".", 1)[0] for code in principal.regions})
+    return Post.province_codes.overlap(cast(array(provinces), ARRAY(String(20))))

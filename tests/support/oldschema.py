@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, text
 
 # Columns later migrations add to `posts`: today's ORM writes them on every insert.
-LATER_POST_COLUMNS = {"uncertainty": "FLOAT"}
+LATER_POST_COLUMNS = {"uncertainty": "FLOAT", "province_codes": "TEXT"}
 
 
 @contextmanager
