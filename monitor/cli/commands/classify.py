@@ -97,20 +97,20 @@ def classify_command(
     # rule tables) that collections would walk again and again (0.74 of 14.2 CPU-s on 20,000
     # tweets); none is collected during the load, then all are frozen out of later
     # collections, which also keeps forked workers from writing to the pages they share.
-    try:
-        with ready_runtime() as rt:
-            clf = classifier_for(rt, model)  # collections on: this may train (first use)
-            gc.disable()
+    with ready_runtime() as rt:
+        clf = classifier_for(rt, model)  # collections on: this may train (first use)
+        gc.disable()
+        try:
             with rt.session() as session:
                 matcher = load_matcher(session, rt.settings.data_dir)
             use_model_cache(rt.settings.data_dir)
             processes = worker_count(rt.settings.classify_workers if workers is None else workers)
-        parallel.warm(clf, matcher)  # what the first batch would build anyway, before freezing
-    finally:
-        gc.freeze()
-        # Scoring makes short-lived objects by the million and few cycles: collect rarely.
-        gc.set_threshold(10_000, 10, 10)
-        gc.enable()
+            parallel.warm(clf, matcher)  # what the first batch builds anyway, before freezing
+        finally:
+            gc.enable()
+    gc.freeze()
+    # Scoring makes short-lived objects by the million and few cycles: collect rarely.
+    gc.set_threshold(10_000, 10, 10)
     source = input.open("rb") if input is not None else sys.stdin.buffer
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
     try:
