@@ -17,7 +17,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TextIO
 
 from classifiers.contracts import Classifier, Matcher
-from monitor.modelversions.stream import BATCH, Parsed, batches, score_batch, write_batches
+from monitor.modelversions.live import Lingered, input_batches
+from monitor.modelversions.stream import BATCH, Parsed, score_batch, write_batches
 
 # Below this many batches a pool costs more than it saves (forking, pickling the first batch).
 MIN_BATCHES = 3
@@ -65,13 +66,39 @@ def _in_pool(
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque[Future[tuple[str, int, list[str]]]] = deque()
             for batch in todo:
-                pending.append(pool.submit(_score_in_worker, batch))
-                if len(pending) >= workers * AHEAD:
+                if batch:
+                    pending.append(pool.submit(_score_in_worker, batch))
+                # A live pipe went quiet: write everything in flight before reading on.
+                limit = 1 if isinstance(batch, Lingered) else workers * AHEAD
+                while len(pending) >= limit:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
     finally:
         _LOADED.clear()
+
+
+def _scored(
+    classifier: Classifier,
+    matcher: Matcher | None,
+    todo: Iterator[list[Parsed]],
+    workers: int,
+) -> Iterator[tuple[str, int, list[str]]]:
+    # Score in this process until MIN_BATCHES batches arrive without the source going quiet
+    # (a short file, or a live pipe answering line by line), then in a pool for the rest.
+    while True:
+        head: list[list[Parsed]] = []
+        for batch in todo:
+            head.append(batch)
+            if len(head) >= MIN_BATCHES or isinstance(batch, Lingered):
+                break
+        if len(head) < MIN_BATCHES:
+            yield from (score_batch(classifier, b, matcher) for b in head if b)
+            if not head or not isinstance(head[-1], Lingered):
+                return  # the source is exhausted
+            continue
+        yield from _in_pool(classifier, matcher, itertools.chain(head, todo), workers)
+        return
 
 
 def run(
@@ -84,14 +111,15 @@ def run(
     workers: int = 1,
     batch_size: int = BATCH,
 ) -> tuple[int, int]:
-    """Stream JSONL from `source` to `sink` in order with `workers` processes; (ok, errors)."""
-    todo = batches(source, batch_size)
-    head = list(itertools.islice(todo, MIN_BATCHES))
-    every = itertools.chain(head, todo)
-    if workers <= 1 or len(head) < MIN_BATCHES:
+    """Stream JSONL from `source` to `sink` in order with `workers` processes; (ok, errors).
+
+    A live pipe's batch closes when full or `live.LINGER` s after its first line (`live`).
+    """
+    todo = input_batches(source, batch_size)
+    if workers <= 1:
         outputs: Iterable[tuple[str, int, list[str]]] = (
-            score_batch(classifier, b, matcher) for b in every
+            score_batch(classifier, b, matcher) for b in todo if b
         )
     else:
-        outputs = _in_pool(classifier, matcher, every, workers)
+        outputs = _scored(classifier, matcher, todo, workers)
     return write_batches(outputs, sink, warn)

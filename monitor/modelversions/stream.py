@@ -89,17 +89,22 @@ def _decode(raw: bytes | str, n: int) -> str | Parsed:
         return Parsed(n, error=f"line {n}: not valid UTF-8")
 
 
+def item_of(raw: bytes | str, n: int) -> Parsed | None:
+    """Return input line `n` parsed (a bad line as an error item), or None when it is blank."""
+    line = _decode(raw, n)
+    if isinstance(line, Parsed):
+        return line
+    return parse_line(line, n) if line.strip() else None
+
+
 def batches(lines: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
     """Yield the parsed non-blank lines in batches of `size` (bad lines as error items)."""
     batch: list[Parsed] = []
     for n, raw in enumerate(lines, 1):
-        line = _decode(raw, n)
-        if isinstance(line, Parsed):
-            batch.append(line)
-        elif line.strip():
-            batch.append(parse_line(line, n))
-        else:
+        item = item_of(raw, n)
+        if item is None:
             continue
+        batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -163,6 +168,8 @@ def write_batches(
     ok = errors = 0
     for text, good, problems in outputs:
         sink.write(text)
+        # Per batch, so a reader of a live pipe sees each answer as soon as it is scored.
+        sink.flush()
         ok += good
         errors += len(problems)
         if warn is not None:

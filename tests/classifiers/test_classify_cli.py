@@ -8,8 +8,11 @@ start with its imports (about 2.5 CPU-s) per command and tests the same code.
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,19 @@ def _waspada(
         timeout=600,
         check=False,
     )
+
+
+def _line_within(fd: int, seconds: float) -> bytes:
+    """Read one output line from `fd`, failing (not hanging) if none comes in `seconds`."""
+    got = b""
+    deadline = time.monotonic() + seconds
+    while not got.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"no output line within {seconds} s while stdin stays open: {got!r}"
+        chunk = os.read(fd, 1)  # one byte at a time: nothing read beyond the line
+        assert chunk, f"output ended early: {got!r}"
+        got += chunk
+    return got
 
 
 def _add_factcheck(url: str) -> None:
@@ -146,10 +162,28 @@ def test_classify_on_postgresql_uses_the_promoted_model_and_its_debunks(
         "{not json",
         json.dumps({"id": 3, "text": CLAIM}),
     ]
-    res = _waspada(["classify"], env, ("\n".join(lines) + "\n").encode())
-    assert res.returncode == 0, res.stderr.decode()
-    assert "training" not in res.stderr.decode()
-    money, bad, claim = [json.loads(line) for line in res.stdout.decode().splitlines()]
+    # A live pipe (`tail -f ... | waspada classify`): the first line is answered while stdin
+    # stays open, with a pool allowed (--workers 2); then the rest, and the end of input.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "classify", "--workers", "2"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(lines[0].encode() + b"\n")
+        proc.stdin.flush()
+        first = _line_within(proc.stdout.fileno(), 120.0)
+        rest, err = proc.communicate(("\n".join(lines[1:]) + "\n").encode(), timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert "training" not in err.decode()
+    money, bad, claim = [json.loads(line) for line in (first + rest).decode().splitlines()]
     assert money["id"] == "a" and set(money["scores"]) == set(LABELS)
     assert "not valid JSON" in bad["error"] and bad["line"] == 2
     assert claim["id"] == 3 and claim["factcheck"]["id"] == "Mafindo:tbh-1"
