@@ -7,6 +7,7 @@ start with its imports (about 2.5 CPU-s) per command and tests the same code.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -129,6 +130,13 @@ def test_classify_contract_end_to_end(fresh_db_url: str, tmp_path: Path) -> None
     assert "training" not in res.stderr.decode()
     rows = [json.loads(line) for line in dst.read_text().splitlines()]
     assert [r["id"] for r in rows] == list(range(600))  # order kept across batches
+
+    # In this process: the collector comes back as it was (no frozen heap left behind).
+    src.write_text(json.dumps({"id": "x", "text": MONEY}) + "\n")
+    threshold = gc.get_threshold()
+    _in_process(env, ["classify", "--workers", "1", "--input", str(src), "--output", str(dst)])
+    assert json.loads(dst.read_text())["id"] == "x"
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
 
     listed = _in_process(env, ["models", "list"]).stdout.splitlines()
     assert len(listed) == 1 and listed[0].startswith("* m")

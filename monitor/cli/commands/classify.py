@@ -110,6 +110,7 @@ def classify_command(
             gc.enable()
     gc.freeze()
     # Scoring makes short-lived objects by the million and few cycles: collect rarely.
+    threshold = gc.get_threshold()
     gc.set_threshold(10_000, 10, 10)
     source = input.open("rb") if input is not None else sys.stdin.buffer
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
@@ -125,6 +126,10 @@ def classify_command(
             "(or a lower --workers) to use less memory"
         ) from None
     finally:
+        # Why: a caller running this command in its own process (tests, notebooks) gets its
+        # collector back as it was; a frozen heap would never be collected there.
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
         if input is not None:
             source.close()
         if output is not None:
