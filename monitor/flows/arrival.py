@@ -28,7 +28,7 @@ from monitor.flows.priority import priorities_after_clustering
 from monitor.flows.scoring import loaded_model
 from monitor.posts.language import CLASSIFIABLE
 from monitor.posts.models import Post
-from monitor.posts.regiontags import tag_posts
+from monitor.posts.regiontags import ArrivalTags, tag_posts
 from monitor.posts.schemas import PostIn
 from monitor.posts.service import IngestOutcome, ingest
 from monitor.predictions import service as predictions
@@ -87,6 +87,9 @@ def arrive(
     # Copies of stored messages are inserted with their cluster (the `store` step's time
     # includes finding it); the clusters step below settles the rest of the page.
     placement = Placement(session, now)
+    # Likewise their region tags are computed first, so the posts INSERT carries their
+    # provinces (`posts.province_codes`) and the triggers on `post_regions` rewrite no row.
+    tags = ArrivalTags(session, source_id)
     with _timed("store"):
         outcome = ingest(
             session,
@@ -94,6 +97,7 @@ def arrive(
             source_id=source_id,
             default_language=default_language,
             place=placement,
+            tags=tags,
         )
     process(
         session,
@@ -102,6 +106,7 @@ def arrive(
         scorer=scorer,
         now=now,
         placed=placement.placed,
+        tags=tags,
     )
     return outcome
 
@@ -114,13 +119,17 @@ def process(
     scorer: Scorer | None = None,
     now: datetime | None = None,
     placed: Placed | None = None,
+    tags: ArrivalTags | None = None,
 ) -> None:
     """Run the arrival steps on newly stored posts, in order."""
     if not posts:
         return
     now = now or utcnow()
     with _timed("regions"):
-        tag_posts(session, posts, declared or {})
+        if tags is not None:
+            tags.write(posts, declared or {})
+        else:
+            tag_posts(session, posts, declared or {})
     with _timed("clusters"):
         grown = assign_clusters(session, posts, now, placed)
     scored: list[int] = []

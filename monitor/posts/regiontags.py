@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from monitor.posts import repository
 from monitor.posts.models import Post
+from monitor.posts.schemas import PostIn
 from monitor.regions import repository as regions_repo
 from monitor.regions.gazetteer import default_gazetteer
 from monitor.regions.service import ensure_loaded, tag_text
@@ -19,6 +21,12 @@ log = logging.getLogger(__name__)
 # Origins of a post's region tags, strongest first: when two name one region, the first wins.
 # Only "text" tags are recomputed by re-tagging; declarations are facts about the arrival.
 ORIGINS = ("sender", "source", "text")
+
+
+K = TypeVar("K", bound=Hashable)
+
+# What a post's tags are computed from: its source, its sender's declared region, its text.
+Subject = tuple[int | None, str | None, str | None, str]  # source_id, declared, title, text
 
 
 def tag_posts(
@@ -32,40 +40,78 @@ def tag_posts(
     """
     if not posts:
         return
-    ensure_loaded(session)
     declared = declared or {}
+    tags = region_rows(
+        session,
+        {p.id: (p.source_id, declared.get(p.id), p.title, p.text) for p in posts},
+    )
+    write_tags(session, [(p.id, tags.get(p.id, [])) for p in posts])
+
+
+def region_rows(
+    session: Session, subjects: Mapping[K, Subject]
+) -> dict[K, list[dict[str, object]]]:
+    """Return the region tag rows (without post id) of each subject, in tagging order.
+
+    Needs no stored post, so arrival computes them before the posts' INSERT and writes
+    their provinces in it (`provinces_of`).
+    """
+    if not subjects:
+        return {}
+    ensure_loaded(session)
     gaz = default_gazetteer()
-    defaults = repository.source_regions(session, (p.source_id for p in posts if p.source_id))
-    rows: list[dict[str, object]] = []
+    defaults = repository.source_regions(
+        session, (source_id for source_id, _, _, _ in subjects.values() if source_id)
+    )
+    rows: list[tuple[K, dict[str, object]]] = []
     unknown: set[str] = set()
-    for post in posts:
+    for key, (source_id, declared, title, text) in subjects.items():
         for code, origin in (
-            (declared.get(post.id), "sender"),
-            (defaults.get(post.source_id) if post.source_id else None, "source"),
+            (declared, "sender"),
+            (defaults.get(source_id) if source_id else None, "source"),
         ):
             if not code:
                 continue
             if code in gaz.regions:
                 rec = gaz.regions[code]
-                rows.append(_row(post.id, rec.code, rec.province_code, origin, _EVIDENCE[origin]))
+                rows.append((key, _row(rec.code, rec.province_code, origin, _EVIDENCE[origin])))
             else:
                 unknown.add(code)
-        text = "\n".join(t for t in (post.title, post.text) if t)
-        for m in tag_text(text):
-            rows.append(_row(post.id, m.code, m.province_code, "text", m.evidence))
+        joined = "\n".join(t for t in (title, text) if t)
+        for m in tag_text(joined):
+            rows.append((key, _row(m.code, m.province_code, "text", m.evidence)))
     if unknown:
         # Why only a warning: a wrong code from one sender must not cost the post itself.
         log.warning("unknown region codes ignored", extra={"codes": sorted(unknown)[:10]})
     # A kecamatan tag needs kecamatan loaded (`regions load --no-districts` skips them);
     # otherwise the tag rolls up to the nearest stored ancestor.
-    wanted = _with_ancestors(str(r["region_code"]) for r in rows)
+    wanted = _with_ancestors(str(row["region_code"]) for _, row in rows)
     stored = regions_repo.existing_codes(session, wanted)
-    kept: dict[tuple[object, str], dict[str, object]] = {}
-    for row in rows:
+    out: dict[K, list[dict[str, object]]] = {}
+    seen: set[tuple[K, str]] = set()
+    for key, row in rows:
         code = _nearest_stored(str(row["region_code"]), stored)
-        if code is not None and (row["post_id"], code) not in kept:
-            kept[(row["post_id"], code)] = {**row, "region_code": code}
-    repository.replace_text_regions(session, [p.id for p in posts], list(kept.values()))
+        if code is not None and (key, code) not in seen:
+            seen.add((key, code))
+            out.setdefault(key, []).append({**row, "region_code": code})
+    return out
+
+
+def provinces_of(rows: Sequence[Mapping[str, object]]) -> list[str] | None:
+    """Return the sorted distinct provinces of a post's tag rows (None when it has none).
+
+    The same value `post_regions`' triggers compute (PostgreSQL), so written with the
+    post's INSERT it leaves their UPDATE nothing to change.
+    """
+    return sorted({str(row["province_code"]) for row in rows}) or None
+
+
+def write_tags(
+    session: Session, tagged: Sequence[tuple[int, Sequence[Mapping[str, object]]]]
+) -> None:
+    """Replace the text tags of posts with the given rows (post id, rows from `region_rows`)."""
+    rows = [{"post_id": post_id, **row} for post_id, post_rows in tagged for row in post_rows]
+    repository.replace_text_regions(session, [post_id for post_id, _ in tagged], rows)
 
 
 _EVIDENCE = {"sender": "declared by sender", "source": "source"}
@@ -87,12 +133,44 @@ def _nearest_stored(code: str, stored: set[str]) -> str | None:
     return None
 
 
-def _row(post_id: int, code: str, province: str, origin: str, evidence: str) -> dict[str, object]:
+def _row(code: str, province: str, origin: str, evidence: str) -> dict[str, object]:
     # Why the cap: evidence is a span of a post, but a hostile post could be one huge "word".
     return {
-        "post_id": post_id,
         "region_code": code,
         "province_code": province,
         "origin": origin,
         "evidence": evidence[:500],
     }
+
+
+class ArrivalTags:
+    """Region tags of a page's new items, computed before their INSERT (`ingest(tags=)`).
+
+    Why before: the posts row then carries its provinces from the start, and the
+    `post_regions` triggers (PostgreSQL) find nothing to rewrite once the tags are written.
+    """
+
+    def __init__(self, session: Session, source_id: int | None) -> None:
+        self.session = session
+        self.source_id = source_id
+        self.rows: dict[tuple[str, str], list[dict[str, object]]] = {}
+        self.asked: set[tuple[str, str]] = set()
+
+    def __call__(self, items: Sequence[PostIn]) -> dict[tuple[str, str], list[str]]:
+        """Compute the tags of items not stored yet; return their provinces by key."""
+        subjects = {i.key: (self.source_id, i.region_code, i.title, i.text) for i in items}
+        self.asked.update(subjects)
+        self.rows.update(region_rows(self.session, subjects))
+        if self.session.get_bind().dialect.name != "postgresql":
+            return {}  # SQLite keeps the column NULL: no trigger there would keep it true
+        return {key: codes for key, rows in self.rows.items() if (codes := provinces_of(rows))}
+
+    def write(self, posts: Sequence[Post], declared: Mapping[int, str]) -> None:
+        """Write the tags of newly stored posts (posts the page did not ask about: tagged now)."""
+        known = [p for p in posts if (p.platform, p.external_id) in self.asked]
+        rest = [p for p in posts if (p.platform, p.external_id) not in self.asked]
+        write_tags(
+            self.session,
+            [(p.id, self.rows.get((p.platform, p.external_id), [])) for p in known],
+        )
+        tag_posts(self.session, rest, declared)

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -181,12 +180,19 @@ _PG_COLUMNS = (
     ("raw", "text"),
     ("duplicate_of_id", "integer"),
     ("cluster_id", "integer"),
+    # Comma-joined (one element per post: unnest flattens arrays of arrays); see `ingest`.
+    ("province_codes", "text"),
 )
+# How a column's unnested value becomes the posts column.
+_PG_CASTS = {
+    "raw": "CAST(raw AS jsonb)",
+    "province_codes": "CAST(string_to_array(province_codes, ',') AS varchar(20)[])",
+}
 _INSERT_NEW_PG = (
     "INSERT INTO posts ("  # noqa: S608 (fixed names, every value a bound array)
     + ", ".join(name for name, _ in _PG_COLUMNS)
     + ", flagged, labels, priority, review_status) SELECT "
-    + ", ".join("CAST(raw AS jsonb)" if name == "raw" else name for name, _ in _PG_COLUMNS)
+    + ", ".join(_PG_CASTS.get(name, name) for name, _ in _PG_COLUMNS)
     + ", false, CAST('[]' AS jsonb), 0.0, 'new' FROM unnest("
     + ", ".join(f"CAST(%s AS {kind}[])" for _, kind in _PG_COLUMNS)
     + ") AS t("
@@ -213,6 +219,8 @@ def _insert_new_pg(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tup
         values: list[Any]
         if name == "raw":
             values = [None if r.get(name) is None else json.dumps(r[name]) for r in rows]
+        elif name == "province_codes":
+            values = [",".join(r[name]) if r.get(name) else None for r in rows]
         elif kind == "timestamptz":
             values = [_utc(r.get(name)) for r in rows]
         else:
@@ -339,10 +347,33 @@ def replace_text_regions(session: Session, post_ids: list[int], rows: list[dict[
     conn.execute(
         delete(table).where(int_in(table.c.post_id, post_ids, dialect), table.c.origin == "text")
     )
-    if rows:
-        insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    if rows and dialect == "postgresql":
+        # One statement for the page, not one per row (executemany): the triggers on
+        # post_regions run once per statement, and per row they rewrote a post with tags in
+        # two provinces twice, though arrival had written its final provinces already.
+        arrays = tuple(
+            array_literal(kind, (r[name] for r in rows)) for name, kind in _REGION_COLUMNS
+        )
+        conn.exec_driver_sql(_INSERT_REGIONS_PG, arrays)
+    elif rows:
         # executemany of one cached statement (a literal VALUES list compiled anew per page).
-        conn.execute(insert_fn(table).on_conflict_do_nothing(), list(rows))
+        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), list(rows))
+
+
+_REGION_COLUMNS = (
+    ("post_id", "integer"),
+    ("region_code", "text"),
+    ("province_code", "text"),
+    ("origin", "text"),
+    ("evidence", "text"),
+)
+_INSERT_REGIONS_PG = (
+    "INSERT INTO post_regions ("  # noqa: S608 (fixed names, every value a bound array)
+    + ", ".join(name for name, _ in _REGION_COLUMNS)
+    + ") SELECT * FROM unnest("
+    + ", ".join(f"CAST(%s AS {kind}[])" for _, kind in _REGION_COLUMNS)
+    + ") ON CONFLICT DO NOTHING"
+)
 
 
 def post_regions(session: Session, post_id: int) -> list[PostRegion]:

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # Decides the cluster of posts about to be stored: given (key, text) of the items not stored
 # yet, returns the cluster id of those that join a stored message's cluster (see `ingest`).
 Placer = Callable[[Sequence[tuple[tuple[str, str], str]]], Mapping[tuple[str, str], int]]
+# Given the items not stored yet, returns the provinces of their region tags by key, written
+# with their INSERT (`posts.province_codes`; see `regiontags.ArrivalTags`).
+Tagger = Callable[[Sequence[PostIn]], Mapping[tuple[str, str], Sequence[str]]]
 
 
 @dataclass
@@ -67,12 +70,14 @@ def ingest(
     source_id: int | None = None,
     default_language: str | None = None,
     place: Placer | None = None,
+    tags: Tagger | None = None,
 ) -> IngestOutcome:
     """Store items once: new ones inserted, changed ones updated, exact copies linked.
 
     Callers that want the arrival steps call `monitor.flows.arrival.arrive` instead.
     `place` (the arrival flow's clustering) is asked once, before any insert, for the
-    cluster of the items not stored yet, so a copy is inserted with its cluster set.
+    cluster of the items not stored yet, so a copy is inserted with its cluster set;
+    `tags` likewise for their provinces.
     """
     outcome = IngestOutcome()
     outcome.report.received = len(items)
@@ -82,18 +87,24 @@ def ingest(
     unique = list(latest.values())
     position = {item.key: i for i, item in enumerate(items)}
     clusters: Mapping[tuple[str, str], int] = {}
+    provinces: Mapping[tuple[str, str], Sequence[str]] = {}
     stored: dict[tuple[str, str], repository.Stored] | None = None
-    if place is not None:
+    if place is not None or tags is not None:
         # Once per page, not per chunk: its locks on first copies are then taken in one
         # id order per page (two orders in one transaction could deadlock two arrivals).
         # The chunks below reuse this read (rows another writer adds meanwhile are still
         # skipped by the insert's conflict clause, as before).
         stored = repository.stored_by_key(session, (item.key for item in unique))
-        clusters = place([(i.key, i.text) for i in unique if i.key not in stored])
+        new = [i for i in unique if i.key not in stored]
+        if place is not None:
+            clusters = place([(i.key, i.text) for i in new])
+        if tags is not None:
+            provinces = tags(new)
     options = {
         "source_id": source_id,
         "default_language": default_language,
         "clusters": clusters,
+        "provinces": provinces,
         "known": stored,
     }
     for start in range(0, len(unique), repository.CHUNK):
@@ -190,6 +201,7 @@ def _ingest_chunk(
     source_id: int | None,
     default_language: str | None,
     clusters: Mapping[tuple[str, str], int],
+    provinces: Mapping[tuple[str, str], Sequence[str]],
     known: Mapping[tuple[str, str], repository.Stored] | None,
 ) -> None:
     rows = [_row(item, source_id, default_language) for item in items]
@@ -229,6 +241,8 @@ def _ingest_chunk(
     for row in fresh:
         row["fetched_at"] = now
         row["cluster_id"] = clusters.get((row["platform"], row["external_id"]))
+        if codes := provinces.get((row["platform"], row["external_id"])):
+            row["province_codes"] = list(codes)
         h = row["content_hash"]
         if h in originals:
             row["duplicate_of_id"] = originals[h]
