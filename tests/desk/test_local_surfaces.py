@@ -25,9 +25,18 @@ pytestmark = pytest.mark.regions
 
 
 def _late_evening_post(rt: Runtime) -> tuple[dict[str, str], datetime]:
-    """A Jambi post at 20:30 UTC yesterday: 03:30 WIB today, so its local day is today."""
-    midnight = datetime.combine(utcnow().date(), datetime.min.time(), tzinfo=UTC)
-    at = midnight - timedelta(hours=3, minutes=30)
+    """A Jambi post early on today's WIB date, in the past, whose UTC date is the day before.
+
+    Why from the WIB midnight: after 17:00 UTC the WIB date is already tomorrow's UTC date,
+    so a post placed from the UTC midnight would sit on yesterday's local day.
+    """
+    now = utcnow()
+    wib_today = now.astimezone(ZONES["WIB"]).date()
+    local_midnight = datetime.combine(wib_today, datetime.min.time(), tzinfo=ZONES["WIB"])
+    # 03:30 WIB (20:30 UTC the day before), or halfway to now if that is still to come.
+    at = local_midnight.astimezone(UTC) + min(
+        timedelta(hours=3, minutes=30), (now - local_midnight) / 2
+    )
     with rt.session() as s:
         load(s)
         post(s, BURST_TEXTS[0], flagged=True, labels=["money_politics"], at=at)
