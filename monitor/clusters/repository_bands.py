@@ -45,6 +45,8 @@ def band_posts(
     cold = _cold_heads(session, since)
     if dialect == "postgresql" and cold is not None:
         return _band_posts_pg(session, keys, cold, per_key)
+    if dialect == "sqlite" and cold is not None:
+        return _band_posts_sqlite(session, keys, cold, per_key)
     # Why the window function: a template flood shares bands across hundreds of posts;
     # only the newest few per band are worth verifying (bounded work per lookup).
     rank = (
@@ -97,6 +99,41 @@ def _band_posts_pg(
     params.append(int(per_key))
     sql = _BANDS_PG.format(cold=_COLD_PG if cold else "")
     result = session.connection().exec_driver_sql(sql, tuple(params))
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    flat = np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
+    return flat[:, 0].copy(), flat[:, 1].copy()
+
+
+# SQLite has no LATERAL; the same bounded probe is a join on the band index from the
+# `per_key`-th newest post of each key (one correlated seek a key, LIMIT 1 OFFSET n-1), so
+# no key's rows beyond its newest few are read and nothing is sorted. The window form read
+# every band row of the page's keys (~102,000 for ~44,000 kept on a 1,000-post page at 1 M
+# stored) into a temporary B-tree: 0.146 s of CPU a page against 0.057 s for this form
+# (same rows; docs/benchmarks.md, eleventh pass).
+_BANDS_SQLITE = (
+    "WITH k(key) AS (SELECT value FROM json_each(?)) "
+    "SELECT k.key, b.post_id FROM k JOIN post_bands AS b ON b.band_key = k.key "
+    "AND b.post_id >= coalesce((SELECT q.post_id FROM post_bands AS q "
+    "WHERE q.band_key = k.key{cold_q} ORDER BY q.post_id DESC LIMIT 1 OFFSET ?), 0){cold_b}"
+)
+
+
+def _band_posts_sqlite(
+    session: Session, keys: Sequence[int], cold: Sequence[int], per_key: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """SQLite form of `band_posts` (hot set given by its quiet ids): one bounded seek a key."""
+    listed = "[" + ",".join(map(str, sorted({int(k) for k in keys}))) + "]"
+    quiet = "[" + ",".join(str(int(p)) for p in cold) + "]"
+    # Quiet first copies are left out before the limit (in the seek) and from the rows read.
+    cold_q = " AND q.post_id NOT IN (SELECT value FROM json_each(?))" if cold else ""
+    cold_b = " AND b.post_id NOT IN (SELECT value FROM json_each(?))" if cold else ""
+    skip = max(per_key, 1) - 1  # OFFSET of the oldest row kept: the per_key-th newest
+    params: tuple[Any, ...] = (listed, quiet, skip, quiet) if cold else (listed, skip)
+    sql = _BANDS_SQLITE.format(cold_q=cold_q, cold_b=cold_b)
+    result = session.connection().exec_driver_sql(sql, params)
     try:
         rows = list(result.cursor.fetchall())
     finally:

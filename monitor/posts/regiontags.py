@@ -107,11 +107,15 @@ def provinces_of(rows: Sequence[Mapping[str, object]]) -> list[str] | None:
 
 
 def write_tags(
-    session: Session, tagged: Sequence[tuple[int, Sequence[Mapping[str, object]]]]
+    session: Session,
+    tagged: Sequence[tuple[int, Sequence[Mapping[str, object]]]],
+    *,
+    fresh: bool = False,
 ) -> None:
     """Replace the text tags of posts with the given rows (post id, rows from `region_rows`)."""
     rows = [{"post_id": post_id, **row} for post_id, post_rows in tagged for row in post_rows]
-    repository.replace_text_regions(session, [post_id for post_id, _ in tagged], rows)
+    ids = [post_id for post_id, _ in tagged]
+    repository.replace_text_regions(session, ids, rows, fresh=fresh)
 
 
 _EVIDENCE = {"sender": "declared by sender", "source": "source"}
@@ -172,5 +176,6 @@ class ArrivalTags:
         write_tags(
             self.session,
             [(p.id, self.rows.get((p.platform, p.external_id), [])) for p in known],
+            fresh=True,  # stored by this page's INSERT: no tag of theirs to replace yet
         )
         tag_posts(self.session, rest, declared)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -68,3 +70,33 @@ def test_prune_drops_quiet_signatures_with_their_bands(db: Session) -> None:
     assert kept == [ids[0]]
     assert db.scalar(select(func.count()).select_from(PostBand)) == 2
     assert _lookup(db) == sorted([(KEY, ids[0]), (OTHER, ids[0])])
+
+
+def test_bounded_probe_equals_the_window_ranking(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-key probe (LATERAL / correlated seek) keeps exactly the window form's rows."""
+    rng = random.Random(5)
+    now = utcnow()
+    keys = [rng.randrange(-(2**63), 2**63) for _ in range(12)]
+    for n in range(60):
+        text = f"pesan acak {n} tentang rekapitulasi"
+        post = Post(platform="x", external_id=f"r{n}", text=text, content_hash=content_hash(text))
+        db.add(post)
+        db.flush()
+        age = timedelta(days=rng.choice([0.2, 1.0, 2.5, 9.0]))  # a quarter quiet
+        db.add(PostSignature(post_id=post.id, packed=b"\x02", seen_at=now - age))
+        db.add_all([PostBand(band_key=k, post_id=post.id) for k in rng.sample(keys, 4)])
+    db.flush()
+    since = now - clusters.HOT_WINDOW
+    asked = [*keys[:10], keys[0], 12_345]  # a repeated key and one no post has
+
+    def found(per_key: int) -> list[tuple[int, int]]:
+        got, posts = repository_bands.band_posts(db, asked, since, per_key)
+        return sorted(zip(got.tolist(), posts.tolist(), strict=True))
+
+    probed = {n: found(n) for n in (1, 3, 8)}
+    monkeypatch.setattr(repository_bands, "COLD_LIMIT", 0)  # the join + window fallback
+    for per_key, rows in probed.items():
+        assert rows == found(per_key)
+        assert rows and max(Counter(k for k, _ in rows).values()) == per_key
