@@ -349,7 +349,7 @@ def replace_text_regions(
     conn = session.connection()
     if not fresh:
         # Why skipped for fresh posts: on PostgreSQL this DELETE planned as a sequential
-        # scan of a small post_regions re-parsed its id array per row (41 ms a 1,000-post
+        # scan of a small post_regions re-parsed its id array per row (39-51 ms a 1,000-post
         # page at 1 M posts stored, for 0 rows; docs/benchmarks.md, eleventh pass).
         conn.execute(
             delete(table).where(
