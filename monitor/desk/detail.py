@@ -96,9 +96,7 @@ def cluster_summary(session: Session, principal: Principal, post: Post) -> Clust
     in_scope = (Post.cluster_id == cluster.id, visible_posts(principal))
     # Plain columns, not Post objects: up to 20 siblings, each only named and linked.
     siblings = session.execute(
-        select(
-            Post.id, Post.platform, Post.url, Post.author, Post.fetched_at, Post.review_status
-        )
+        select(Post.id, Post.platform, Post.url, Post.author, Post.fetched_at, Post.review_status)
         .where(*in_scope, Post.id != post.id)
         .order_by(Post.id)
         .limit(MAX_SIBLINGS)

@@ -40,7 +40,7 @@ def _count_pings(engine: Engine) -> list[int]:
         pings[0] += 1
         return real(dbapi_conn)
 
-    engine.dialect.do_ping = counted  # type: ignore[method-assign]
+    engine.dialect.do_ping = counted  # type: ignore[method-assign,assignment]
     return pings
 
 
