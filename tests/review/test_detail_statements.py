@@ -62,10 +62,6 @@ def test_the_detail_reads_regions_once_and_never_the_raw_payload(
     }
 
 
-def test_the_detail_of_an_item_out_of_scope_is_still_404(
-    client: TestClient, seeded: Seed
-) -> None:
-    res = client.get(
-        f"/api/v1/items/{seeded.jakarta[0]}", headers=auth(seeded.keys["liaison"])
-    )
+def test_the_detail_of_an_item_out_of_scope_is_still_404(client: TestClient, seeded: Seed) -> None:
+    res = client.get(f"/api/v1/items/{seeded.jakarta[0]}", headers=auth(seeded.keys["liaison"]))
     assert res.status_code == 404
