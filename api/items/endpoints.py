@@ -205,6 +205,7 @@ def get_item(
     principal: Annotated[Principal, require_in_endpoint("read_items")],
 ) -> ItemDetail:
     """Return the post, predictions with explanations, debunk, cluster, regions and reviews."""
+    read_only(session)  # seven SELECTs, no BEGIN/COMMIT round trips (as the queue page)
     found = detail.item_detail(session, principal, item_id)
     if found is None:
         raise not_found()

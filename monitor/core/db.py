@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,15 @@ def make_engine(
     busy_timeout_s: float = 30.0,
     statement_timeout: timedelta | None = None,
     short_pages: bool = False,
+    ping_idle_s: float | None = None,
     **kwargs: Any,
 ) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL.
 
     `statement_timeout` (PostgreSQL): the server cancels any statement running longer.
     `short_pages` (PostgreSQL): no JIT and no parallel workers (the API's page queries).
+    `ping_idle_s` (PostgreSQL): ping a pooled connection only after that long unused
+    (`ping_when_idle`) instead of on every checkout (`pool_pre_ping`).
     """
     # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
     # text, names and URLs, into logs (issue 13); logs carry ids instead.
@@ -72,10 +75,13 @@ def make_engine(
             args = kwargs.setdefault("connect_args", {})
             before = args.get("options") or (given if isinstance(given, str) else " ".join(given))
             args["options"] = " ".join([before, *extra]).strip()
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_pre_ping", ping_idle_s is None)
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        if ping_idle_s is not None:
+            ping_when_idle(engine, ping_idle_s)
+        return engine
 
     path = _sqlite_path(url)
     if path is not None:
@@ -113,6 +119,38 @@ def make_engine(
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Ping a pooled connection on checkout only when it sat unused for more than `idle_s`.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout. Here a dead connection found by the
+    ping is replaced, with the rest of the pool (`InvalidatePoolError`); one that died within
+    `idle_s` of its last use fails its statement instead, and SQLAlchemy then invalidates
+    the whole pool, so only the requests already holding such connections see the error.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _back(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since <= idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                # The whole pool: after a restart every connection idle this long is dead.
+                raise InvalidatePoolError("stale pooled connection") from exc
+            raise
 
 
 # One AUTOCOMMIT pool per engine, however many runtimes wrap that engine (tests build many).

@@ -20,6 +20,12 @@ from monitor.core.db import (
 )
 from monitor.core.settings import Settings, get_settings
 
+# Why 5 s: under load an API connection comes back to the pool within milliseconds, and
+# pinging it at every checkout was a round trip per request, about a fifth of a queue
+# page's PostgreSQL CPU (docs/benchmarks.md, api11). A connection unused for longer, where
+# a server restart or a cut idle connection is likely, is still pinged and replaced.
+API_PING_AFTER_IDLE_S = 5.0
+
 
 @dataclass
 class Runtime:
@@ -32,8 +38,13 @@ class Runtime:
     read_factory: sessionmaker[Session] | None = field(default=None, repr=False)
 
     def autocommit(self) -> Engine:
-        """Return the pool for one-statement writes outside any request transaction (built once)."""
-        return autocommit_engine(self.engine)
+        """Return the pool for one-statement writes outside any request transaction (built once).
+
+        Why as many connections as API worker threads: every request's key check and token
+        runs here from one of those threads; with 5 pooled connections for 8 threads, a
+        burst opened and closed overflow connections (a new PostgreSQL backend each).
+        """
+        return autocommit_engine(self.engine, max(5, self.settings.api_threads))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -83,6 +94,7 @@ def build_runtime(
         busy_timeout_s=settings.sqlite_busy_timeout.total_seconds(),
         statement_timeout=limit,
         short_pages=api,
+        ping_idle_s=API_PING_AFTER_IDLE_S if api else None,
     )
     if wait:
         wait_for_database(engine, settings.db_wait.total_seconds())

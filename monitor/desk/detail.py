@@ -36,10 +36,16 @@ from monitor.reviews.service import review_out
 MAX_SIBLINGS = 20
 
 
-def summaries(session: Session, posts: list[Post]) -> list[ItemSummary]:
-    """Return queue rows with regions and live claims, in two batched queries."""
+def summaries(
+    session: Session, posts: list[Post], regions: dict[int, list[str]] | None = None
+) -> list[ItemSummary]:
+    """Return queue rows with regions and live claims, in two batched queries.
+
+    `regions`: each post's codes when the caller already read them (one query fewer).
+    """
     ids = [p.id for p in posts]
-    regions = queue.regions_of(session, ids)
+    if regions is None:
+        regions = queue.regions_of(session, ids)
     claims = reviews.live_claims(session, ids, utcnow())
     names = _key_names(session, {c.key_id for c in claims.values()})
     return [
@@ -88,8 +94,12 @@ def cluster_summary(session: Session, principal: Principal, post: Post) -> Clust
     if cluster is None:
         return None
     in_scope = (Post.cluster_id == cluster.id, visible_posts(principal))
-    siblings = session.scalars(
-        select(Post).where(*in_scope, Post.id != post.id).order_by(Post.id).limit(MAX_SIBLINGS)
+    # Plain columns, not Post objects: up to 20 siblings, each only named and linked.
+    siblings = session.execute(
+        select(Post.id, Post.platform, Post.url, Post.author, Post.fetched_at, Post.review_status)
+        .where(*in_scope, Post.id != post.id)
+        .order_by(Post.id)
+        .limit(MAX_SIBLINGS)
     ).all()
     size = (
         int(session.scalar(select(func.count()).select_from(Post).where(*in_scope)) or 0)
@@ -139,12 +149,14 @@ def region_details(session: Session, post_id: int) -> list[RegionOut]:
 
 def item_detail(session: Session, principal: Principal, post_id: int) -> ItemDetail | None:
     """Return the full item, or None when it is missing or outside the caller's scope."""
-    post = reviews.visible_post(session, principal, post_id)
+    post = reviews.visible_post(session, principal, post_id, raw=False)
     if post is None:
         return None
     preds = predictions(session, post)
+    # The row's codes come from the region details (same rows, sorted by code alike).
+    places = region_details(session, post.id)
     return ItemDetail(
-        item=summaries(session, [post])[0],
+        item=summaries(session, [post], {post.id: [r.code for r in places]})[0],
         full_text=post.text,
         language=post.language,
         content_hash=post.content_hash,
@@ -152,7 +164,7 @@ def item_detail(session: Session, principal: Principal, post_id: int) -> ItemDet
         predictions=[_prediction_out(p) for p in preds],
         debunk=_debunk(preds),
         cluster=cluster_summary(session, principal, post),
-        region_details=region_details(session, post.id),
+        region_details=places,
         reviews=[review_out(r) for r in reviews.history(session, post.id)],
     )
 

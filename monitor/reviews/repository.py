@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import CursorResult, delete, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from monitor.clusters.models import Cluster
 from monitor.core.idlist import int_in
@@ -16,9 +16,18 @@ from monitor.posts.scope import visible_posts
 from monitor.reviews.models import Claim, Review
 
 
-def visible_post(session: Session, principal: Principal, post_id: int) -> Post | None:
-    """Return the post if it exists and is inside the caller's scope (else None, alike)."""
-    return session.scalar(select(Post).where(Post.id == post_id, visible_posts(principal)))
+def visible_post(
+    session: Session, principal: Principal, post_id: int, *, raw: bool = True
+) -> Post | None:
+    """Return the post if it exists and is inside the caller's scope (else None, alike).
+
+    `raw=False` leaves the platform payload (`Post.raw`, often kilobytes of JSON) unread
+    until something touches it: the item detail never shows it.
+    """
+    stmt = select(Post).where(Post.id == post_id, visible_posts(principal))
+    if not raw:
+        stmt = stmt.options(defer(Post.raw))
+    return session.scalar(stmt)
 
 
 def current_review(session: Session, post_id: int) -> Review | None:
