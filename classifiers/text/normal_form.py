@@ -31,6 +31,7 @@ _MONEY = re.compile(
     r"\brp\.?\s?\d[\d.,]*\s?(?:rb|ribu|k|jt|juta|m)?\b|\b\d[\d.,]*\s?(?:rb|rebu|ribu|jt|juta|k)\b",
     re.I,
 )
+_DIGIT = re.compile(r"\d")  # the same `\d` as `_MONEY`'s (Unicode digits included)
 _REDUP_HYPHEN = re.compile(r"\b([a-z]+)-(?:\1|[a-z]+)\b")
 _REDUP_TWO = re.compile(r"\b([a-z]{2,})2\b")
 _ELONGATION = re.compile(r"([a-z])\1{2,}")
@@ -223,7 +224,8 @@ def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> 
     text = clean_text(text).translate(_QUOTES)
     if "'" in text:
         text = _SINGLE_QUOTED.sub(r'"\1"', text)
-    text = _URL.sub(f" {URL_TOKEN} ", text)
+    if "/" in text or "." in text:  # every `_URL` alternative holds one of them
+        text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL. (The `in` tests
     # here and below skip a pattern whose mandatory characters are absent: same text.)
     if "USER" in text:
@@ -238,7 +240,8 @@ def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> 
             lambda m: f" {HASHTAG_TOKEN} {' '.join(split_hashtag(m.group(1), vocab))} ", text
         )
     text = _replace_emoji(text).lower().replace('"', f" {QUOTE_TOKEN} ")
-    text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
+    if _DIGIT.search(text):  # both `_MONEY` alternatives hold a `\d`
+        text = _MONEY.sub(f" {MONEY_TOKEN} ", text)
     if "-" in text:
         text = _REDUP_HYPHEN.sub(r"\1 \1", text)
     if "2" in text:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from monitor.cli.common import fail, runtime
+from monitor.cli.common import runtime
+from monitor.cli.plumbing import migrate_or_exit
 from monitor.core import migrate
-from monitor.core.db import DatabaseUnavailable
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
@@ -27,22 +25,3 @@ def current() -> None:
     with runtime(schema=False) as rt:
         typer.echo(f"current: {migrate.current_revision(rt.engine)}")
         typer.echo(f"head:    {migrate.head_revision()}")
-
-
-def migrate_or_exit(engine: Engine, revision: str = "head") -> None:
-    """Run migrations, turning interruption and unreachable databases into clear exits."""
-    try:
-        migrate.upgrade(engine, revision)
-    except KeyboardInterrupt:
-        # Each migration runs in its own transaction (SQLite DDL included, see core.db),
-        # so an interrupted one is rolled back whole.
-        raise fail(f"interrupted; database left at revision {_safe_current(engine)}", 130) from None
-    except (OperationalError, DatabaseUnavailable) as exc:
-        raise fail(f"migration failed: {str(exc).splitlines()[0]}") from None
-
-
-def _safe_current(engine: Engine) -> str | None:
-    try:
-        return migrate.current_revision(engine)
-    except SQLAlchemyError:
-        return "unknown"

@@ -19,7 +19,7 @@ from classifiers.text.language import use_model_cache
 from monitor.audit.tasks import checkpoint_job
 from monitor.cli.commands.sources import startup_sync
 from monitor.cli.common import fail, runtime, settings_or_exit
-from monitor.cli.db import migrate_or_exit
+from monitor.cli.plumbing import migrate_or_exit
 from monitor.core.gcpolicy import tune_for_pages
 from monitor.core.locks import AlreadyRunning, ProcessLock
 from monitor.core.runtime import Runtime

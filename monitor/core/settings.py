@@ -11,7 +11,7 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from monitor.core.outbound import parse_allow
+from monitor.core.allowlist import parse_allow
 
 ENV_PREFIX = "WASPADA_"
 

@@ -23,6 +23,7 @@ from classifiers.text.prefilter import top_level_branches
 from classifiers.text.rule_match import (
     _COMPILED,
     SCANNER,
+    boundary_first,
     hit_columns,
     plain,
     rule_columns,
@@ -166,6 +167,48 @@ def test_skipped_patterns_change_nothing(texts: list[str]) -> None:
     # The hashtag step: no `#`, no split, and the tokens do not depend on the vocabulary.
     assert nf._stage("tanpa tagar", None, None).hashtags is False
     assert nf._stage("dengan #TagarPanjang", None, None).hashtags is True
+
+
+def test_url_and_money_guards_change_nothing(texts: list[str]) -> None:
+    # `_stage` runs `_URL` only with a "/" or "." and `_MONEY` only with a `\d` in the text.
+    extra = ["www.X.com", "WWW.Kompas.com", "bit.ly/x", "cek s.id/abc", "rp5rb", "Rp 50.000"]
+    extra += ["\u0663 juta", "dapat \uff15\uff10 ribu", "tanpa angka", "rp. juta", "50 k"]
+    for text in [*texts, *extra, *HOSTILE]:
+        for variant in (text, text.lower(), text.replace(" ", "")):
+            url = nf._URL.sub(" u ", variant)
+            if "/" not in variant and "." not in variant:
+                assert url == variant
+            money = nf._MONEY.sub(" m ", variant)
+            if not nf._DIGIT.search(variant):
+                assert money == variant
+    assert nf.normalize("\u0663 juta buat kamu") == nf.normalize("3 juta buat kamu")
+    assert nf.URL_TOKEN in nf.normalize("baca www.contoh.org ya").split()
+    assert nf.MONEY_TOKEN in nf.normalize("dapat \u0665\u0660rb").split()
+
+
+def test_boundary_first_matches_as_the_rule_source(texts: list[str]) -> None:
+    normed = [nf.normalize(t) for t in texts[::2]]
+    normed += ["benci sama orang cina", "tidak benci sama orang cina", "rasa benci orang cina"]
+    normed += ["xbenci orang cina", "benci cina", " benci kafir", "harus bunuh semua orang cina"]
+    sources = {
+        p for rule, _ in _COMPILED for p in (rule.pattern, *top_level_branches(rule.pattern))
+    }
+    moved = [
+        (re.compile(p), re.compile(boundary_first(p))) for p in sources if boundary_first(p) != p
+    ]
+    assert len(moved) >= 5  # the identity rules' look-behind branches
+    hits = 0
+    for text in [*normed, *HOSTILE]:
+        for prepared in {plain(text), unquoted(text)}:
+            for source, fast in moved:
+                want = source.search(prepared)
+                got = fast.search(prepared)
+                assert (got and got.span()) == (want and want.span()), (source.pattern[:60], text)
+                hits += want is not None
+    assert hits > 20
+    assert boundary_first(r"(?<!a)(?<!\bb )\bc") == r"\b(?<!a)(?<!\bb )c"
+    for kept in (r"\bc", r"(?<!a)c", r"(?<=\(x)\bc", r"x(?<!a)\bc"):
+        assert boundary_first(kept) == kept
 
 
 def test_branches_searched_one_by_one_equal_the_whole_pattern(texts: list[str]) -> None:

@@ -29,10 +29,12 @@ LAZY_TABLE = {"monitor/cli/main.py"}
 PENDING: set[tuple[str, str]] = set()
 # Lazy for start-up time, never for a cycle (the CLI sits above everything it imports):
 # `waspada classify` answers from the sklearn-free scoring file; only models registered
-# before it, and the first training, need the modules that import all of scikit-learn.
+# before it, and the first training, need the modules that import all of scikit-learn (and
+# every ORM model, which only that training's writes need).
 LAZY_FOR_SPEED = {
     ("monitor/cli/commands/classify.py", "monitor.modelversions.loading"),
     ("monitor/cli/commands/classify.py", "monitor.research.defaults"),
+    ("monitor/cli/commands/classify.py", "monitor.tables"),
     ("monitor/cli/serve.py", "monitor.research.defaults"),
 }
 

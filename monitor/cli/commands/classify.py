@@ -2,7 +2,8 @@
 
 `ready_runtime` and `classifier_for` are shared with the other model commands. A version with
 a scoring file loads without scikit-learn or skops (first line in under two seconds); older
-versions and the first training take the full path, imported only then.
+versions and the first training take the full path, imported only then. Scoring only reads,
+so the command starts without every ORM model (`monitor.cli.plumbing`, not `common`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from classifiers.contracts import Classifier
 from classifiers.models.compile import NotCompilable
 from classifiers.models.safety import UnsafeModel
 from classifiers.text.language import use_model_cache
-from monitor.cli.common import echo_err, fail, runtime
-from monitor.cli.db import migrate_or_exit
+from monitor.cli.plumbing import echo_err, fail, migrate_or_exit, runtime
 from monitor.core import migrate
 from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
@@ -77,6 +77,9 @@ def classifier_for(rt: Runtime, version: str | None) -> Classifier:
                     "retrain with `waspada train --promote`"
                 ) from None
     echo_err("waspada: no promoted model; training the default model first (once) ...")
+    # Training writes rows (the version, its audit event): every table must be registered
+    # before that flush (`monitor.cli.common`); scoring only reads and skips that import.
+    import monitor.tables  # noqa: F401
     from monitor.research.defaults import ensure_default_model  # training: sklearn, minutes
 
     return ensure_default_model(rt, for_operator())
