@@ -12,7 +12,19 @@ import gc
 # larger and rarer passes; memory grows by at most the 10,000 newest young objects.
 PAGE_THRESHOLDS = (10_000, 10, 10)
 
+_frozen = False
+
 
 def tune_for_pages() -> None:
-    """Collect cyclic garbage less often (processes storing pages of posts)."""
+    """Collect cyclic garbage less often, and never again walk what start-up loaded."""
+    global _frozen
     gc.set_threshold(*PAGE_THRESHOLDS)
+    if not _frozen:
+        # Why freeze: the oldest generation's passes walked every object start-up created
+        # (modules, ORM mappers, settings: ~190 k), 0.13-0.15 s each, one per 5,000
+        # collected posts (docs/benchmarks.md, twelfth pass). Frozen objects that later
+        # become cyclic garbage are not freed, so this is done once per process, on a heap
+        # just collected.
+        _frozen = True
+        gc.collect()
+        gc.freeze()

@@ -101,7 +101,7 @@ class Gazetteer:
 
 def tokens_of(text: str) -> tuple[str, ...]:
     """Split text into lower-cased word tokens (the matcher's normal form)."""
-    return tuple(m.group(0).lower() for m in _TOKEN.finditer(text))
+    return tuple([token.lower() for token in _TOKEN.findall(text)])
 
 
 def bare_name(name: str) -> str:
@@ -122,8 +122,14 @@ def official_regions(with_districts: bool = True) -> list[RegionRecord]:
     return out
 
 
+@functools.cache
+def _cue_tokens(cues: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    # Why cached: the cues are four constant tuples, split once instead of once per region.
+    return tuple(tokens_of(c) for c in cues)
+
+
 def _cue_phrases(cues: tuple[str, ...], name: tuple[str, ...]) -> list[tuple[str, ...]]:
-    return [tokens_of(c) + name for c in cues]
+    return [cue + name for cue in _cue_tokens(cues)]
 
 
 def build_gazetteer(records: list[RegionRecord]) -> Gazetteer:
@@ -132,12 +138,15 @@ def build_gazetteer(records: list[RegionRecord]) -> Gazetteer:
     by_name = {r.name: r.code for r in records if r.level != "district"}
     for rec in records:
         bare = tokens_of(bare_name(rec.name))
+        # One candidate per region and strength, shared by its phrases (equal either way).
         if rec.level == "district":
+            district = Candidate(rec.code, "district")
             for phrase in _cue_phrases(DISTRICT_CUES, bare):
-                gaz.add(phrase, Candidate(rec.code, "district"))
+                gaz.add(phrase, district)
             continue
+        strong = Candidate(rec.code, "strong")
         for phrase in _cue_phrases(_LEVEL_CUES[rec.level], bare):
-            gaz.add(phrase, Candidate(rec.code, "strong"))
+            gaz.add(phrase, strong)
         common = " ".join(bare) in COMMON_WORDS
         gaz.add(bare, Candidate(rec.code, "bare", common))
         if len(bare) > 1:
