@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from classifiers.neardup import NearDupIndex, stored_band_keys_many, text_signatures
+from classifiers.neardup import NearDupIndex, Signature, stored_band_keys_many, text_signatures
 from monitor.clusters import repository
 from monitor.clusters.service import Placed, _best, _Head, _stored_heads
 
@@ -23,14 +23,38 @@ from monitor.clusters.service import Placed, _best, _Head, _stored_heads
 # (`_stored_heads` packs ids in 32 bits; a stored post never reaches these).
 _TOP = 2**31 - 1
 
+# A text's signature and its band keys (both None for a text too short to sign).
+Signed = tuple[Signature | None, list[int] | None]
+
+
+def sign_texts(items: Sequence[tuple[tuple[str, str], str]]) -> dict[tuple[str, str], Signed]:
+    """Return the signature and band keys of each (key, text), computed from the texts alone.
+
+    Needs no database: `waspada ingest` and the collectors sign a page while the previous
+    page is being stored, and hand the result to `Placement(signed=)`.
+    """
+    computed = text_signatures([text or "" for _, text in items])
+    present = [sig for sig in computed if sig is not None]
+    bands = iter(stored_band_keys_many(present))
+    return {
+        key: (sig, next(bands) if sig is not None else None)
+        for (key, _), sig in zip(items, computed, strict=True)
+    }
+
 
 class Placement:
     """The `place` callable `posts.service.ingest` asks once per page, before inserting."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        now: datetime,
+        signed: Mapping[tuple[str, str], Signed] | None = None,
+    ) -> None:
         self.session = session
         self.now = now
         self.placed = Placed()
+        self.signed = signed or {}
 
     def __call__(
         self, items: Sequence[tuple[tuple[str, str], str]]
@@ -39,16 +63,19 @@ class Placement:
         if not items:
             return {}
         placed = self.placed
-        computed = text_signatures([text or "" for _, text in items])
+        missing = [(key, text) for key, text in items if key not in self.signed]
+        signed = {**self.signed, **sign_texts(missing)} if missing else self.signed
         stand_in = {key: _TOP - n for n, (key, _) in enumerate(items)}
         sigs = {}
-        for (key, _), sig in zip(items, computed, strict=True):
+        keys: dict[int, list[int]] = {}
+        for key, _ in items:
+            sig, bands = signed[key]
             placed.sigs[key] = sig
-            if sig is not None:
+            if sig is not None and bands is not None:
                 sigs[stand_in[key]] = sig
+                keys[stand_in[key]] = bands
         if not sigs:
             return {}
-        keys = dict(zip(sigs, stored_band_keys_many(list(sigs.values())), strict=True))
         threshold = NearDupIndex().threshold
         stored = _stored_heads(self.session, keys, sigs, self.now, threshold)
         chosen: dict[tuple[str, str], _Head] = {}

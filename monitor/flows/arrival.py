@@ -17,22 +17,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from classifiers.contracts import Classifier, Matcher
-from monitor.clusters.placement import Placement
+from monitor.clusters.placement import Placement, Signed, sign_texts
 from monitor.clusters.service import Placed, assign_clusters
 from monitor.core.base import utcnow
 from monitor.flows.priority import priorities_after_clustering
 from monitor.flows.scoring import loaded_model
 from monitor.posts.language import CLASSIFIABLE
 from monitor.posts.models import Post
-from monitor.posts.regiontags import ArrivalTags, tag_posts
+from monitor.posts.regiontags import ArrivalTags, tag_posts, text_matches
 from monitor.posts.schemas import PostIn
-from monitor.posts.service import IngestOutcome, ingest
+from monitor.posts.service import IngestOutcome, ingest, prepare_rows
 from monitor.predictions import service as predictions
 from monitor.predictions.repository import Pending
+from monitor.regions.matcher import RegionMatch
 from monitor.reviews.service import inherit_cluster_decisions
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,9 @@ class Scorer:
 
 
 # Seconds spent per step since the last `take_step_seconds` (the ingest bench prints them).
-_seconds: dict[str, float] = dict.fromkeys(STEPS, 0.0)
+# "prepare" (`prepare`, ahead of the store, in another thread) is counted beside the steps.
+_TIMED = (*STEPS, "prepare")
+_seconds: dict[str, float] = dict.fromkeys(_TIMED, 0.0)
 _seconds_lock = threading.Lock()
 
 
@@ -68,9 +72,43 @@ def take_step_seconds() -> dict[str, float]:
     """Return the seconds spent per step since the last call, and start again from zero."""
     with _seconds_lock:
         out = dict(_seconds)
-        for step in STEPS:
+        for step in _TIMED:
             _seconds[step] = 0.0
     return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What arrival computes from a page's items alone, before any database work.
+
+    Why apart: `waspada ingest` and the collectors compute page N+1's while a writer thread
+    stores page N (the driver releases the GIL while the engine and the disk work), so the
+    two overlap. `arrive` uses it only for the very items, source and language it was made for.
+    """
+
+    items: Sequence[PostIn]
+    source_id: int | None
+    default_language: str | None
+    rows: Mapping[tuple[str, str], dict[str, Any]]
+    signed: Mapping[tuple[str, str], Signed]
+    matched: Mapping[tuple[str, str], list[RegionMatch]]
+
+
+def prepare(
+    items: Sequence[PostIn], *, source_id: int | None = None, default_language: str | None = None
+) -> Prepared:
+    """Compute a page's insert rows, signatures and text region matches (no database)."""
+    with _timed("prepare"):
+        latest = {item.key: item for item in items}  # as `ingest`: the later copy wins
+        unique = list(latest.values())
+        return Prepared(
+            items=items,
+            source_id=source_id,
+            default_language=default_language,
+            rows=prepare_rows(unique, source_id, default_language),
+            signed=sign_texts([(i.key, i.text) for i in unique]),
+            matched=text_matches({i.key: (i.title, i.text) for i in unique}),
+        )
 
 
 def arrive(
@@ -81,15 +119,22 @@ def arrive(
     default_language: str | None = None,
     scorer: Scorer | None = None,
     now: datetime | None = None,
+    prepared: Prepared | None = None,
 ) -> IngestOutcome:
     """Store a page of items, then run every arrival step on the posts new to the database."""
     now = now or utcnow()
+    if prepared is not None and (
+        prepared.items is not items
+        or prepared.source_id != source_id
+        or prepared.default_language != default_language
+    ):
+        prepared = None  # made for other items or settings: computed again below
     # Copies of stored messages are inserted with their cluster (the `store` step's time
     # includes finding it); the clusters step below settles the rest of the page.
-    placement = Placement(session, now)
+    placement = Placement(session, now, prepared.signed if prepared else None)
     # Likewise their region tags are computed first, so the posts INSERT carries their
     # provinces (`posts.province_codes`) and the triggers on `post_regions` rewrite no row.
-    tags = ArrivalTags(session, source_id)
+    tags = ArrivalTags(session, source_id, prepared.matched if prepared else None)
     with _timed("store"):
         outcome = ingest(
             session,
@@ -98,6 +143,7 @@ def arrive(
             default_language=default_language,
             place=placement,
             tags=tags,
+            rows=prepared.rows if prepared else None,
         )
     process(
         session,

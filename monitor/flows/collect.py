@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -79,6 +80,7 @@ def store_run(
     error: FetchError | None,
     started: datetime,
     dropped: Sequence[str] = (),
+    prepared: arrival.Prepared | None = None,
 ) -> service.RunReport:
     """Store a run's items via the arrival flow (or its debunks), then move the cursor."""
     report = service.RunReport(name=claimed.name, fetched=len(items) + len(dropped))
@@ -99,6 +101,7 @@ def store_run(
                 source_id=row.id,
                 default_language=claimed.language,
                 scorer=arrival.loaded_scorer(),
+                prepared=prepared,
             )
             report.new = outcome.report.new
             report.updated = outcome.report.updated
@@ -113,33 +116,68 @@ def store_run(
     return service.finish_run(session, settings, row, report, state, error, started)
 
 
+@dataclass
+class Fetched:
+    """A source run's fetch: its items (prepared for arrival when possible) and outcome."""
+
+    state: FetchState
+    items: list[PostIn] = field(default_factory=list)
+    error: FetchError | None = None
+    dropped: list[str] = field(default_factory=list)
+    started: datetime = field(default_factory=utcnow)
+    t0: float = field(default_factory=time.monotonic)
+    prepared: arrival.Prepared | None = None
+
+
+def fetch_run(claimed: service.Claimed, client: HttpClient, prepare: bool = False) -> Fetched:
+    """Fetch one leased source outside any transaction; never raises for source problems.
+
+    With `prepare`, the items' arrival work that needs no database is done here too
+    (`arrival.prepare`), so that it can overlap the storing of the previous source.
+    """
+    out = Fetched(state=claimed.state)
+    try:
+        fetcher = fetcher_for(claimed.source.kind, client)
+        try:
+            out.items, out.state = fetcher.fetch(claimed.source, claimed.state)
+        finally:
+            out.dropped = list(getattr(fetcher, "dropped", []))
+    except FetchError as exc:
+        out.error = exc
+        if exc.partial is not None:
+            out.items, out.state = exc.partial  # keep what arrived before the failure
+    except Exception as exc:
+        # A parser bug on one odd payload must cost that source a retry, not the scheduler.
+        log.exception("fetcher crashed", extra={"source": claimed.name})
+        out.error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
+    if prepare and out.items and not claimed.source.is_factchecker:
+        try:
+            out.prepared = arrival.prepare(
+                out.items, source_id=claimed.id, default_language=claimed.language
+            )
+        except Exception:
+            # Storing computes it again and meets the same fault where it always did.
+            log.exception("preparing a run failed", extra={"source": claimed.name})
+    return out
+
+
 def collect_one(
     rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str | None = None
 ) -> service.RunReport:
     """Fetch one leased source and store the outcome; never raises for source problems."""
+    return store_fetched(rt, claimed, fetch_run(claimed, client), worker)
+
+
+def store_fetched(
+    rt: Runtime, claimed: service.Claimed, fetched: Fetched, worker: str | None = None
+) -> service.RunReport:
+    """Store a fetched run in one unit of work (retried on a deadlock) and log it."""
     worker = worker or worker_id()
-    started = utcnow()
-    t0 = time.monotonic()
-    items: list[PostIn] = []
-    state: FetchState = claimed.state
-    error: FetchError | None = None
-    dropped: list[str] = []
+    items, state, error = fetched.items, fetched.state, fetched.error
     try:
-        fetcher = fetcher_for(claimed.source.kind, client)
-        try:
-            items, state = fetcher.fetch(claimed.source, claimed.state)
-        finally:
-            dropped = list(getattr(fetcher, "dropped", []))
-    except FetchError as exc:
-        error = exc
-        if exc.partial is not None:
-            items, state = exc.partial  # keep what arrived before the failure
-    except Exception as exc:
-        # A parser bug on one odd payload must cost that source a retry, not the scheduler.
-        log.exception("fetcher crashed", extra={"source": claimed.name})
-        error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
-    try:
-        report = _store_retrying(rt, claimed, worker, items, state, error, started, dropped)
+        report = _store_retrying(
+            rt, claimed, worker, fetched, (items, state, error, fetched.started, fetched.dropped)
+        )
     except SQLAlchemyError as exc:
         reason = f"database error while storing: {type(exc).__name__}"
         log.error("source run not stored", extra={"source": claimed.name, "error": str(exc)[:300]})
@@ -161,7 +199,7 @@ def collect_one(
             "factchecks": report.factchecks,
             "dropped": report.dropped,
             "error": report.error,
-            "seconds": round(time.monotonic() - t0, 3),
+            "seconds": round(time.monotonic() - fetched.t0, 3),
         },
     )
     return report
@@ -177,17 +215,24 @@ def _store_retrying(
     rt: Runtime,
     claimed: service.Claimed,
     worker: str,
-    items: Sequence[PostIn],
-    state: FetchState,
-    error: FetchError | None,
-    started: datetime,
-    dropped: Sequence[str],
+    fetched: Fetched,
+    run: tuple[Sequence[PostIn], FetchState, FetchError | None, datetime, Sequence[str]],
 ) -> service.RunReport:
+    items, state, error, started, dropped = run
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             with rt.session() as s:
                 return store_run(
-                    s, rt.settings, claimed, worker, items, state, error, started, dropped
+                    s,
+                    rt.settings,
+                    claimed,
+                    worker,
+                    items,
+                    state,
+                    error,
+                    started,
+                    dropped,
+                    prepared=fetched.prepared,
                 )
         except SQLAlchemyError as exc:
             if attempt == STORE_ATTEMPTS or not transient_conflict(exc):
@@ -224,12 +269,32 @@ def collect_due(
         claimed = service.claim_due(s, rt.settings, worker, rt.settings.collect_batch)
     if not claimed:
         return []
-    # SQLite has one writer: collect sequentially there; PostgreSQL takes parallel runs.
+    # SQLite has one writer: store sequentially there; PostgreSQL takes parallel runs.
     workers = 1 if rt.settings.is_sqlite else min(4, len(claimed))
     if workers == 1:
-        return [collect_one(rt, c, client, worker) for c in claimed]
+        return _collect_in_turn(rt, claimed, client, worker)
     with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
         return list(pool.map(lambda c: collect_one(rt, c, client, worker), claimed))
+
+
+def _collect_in_turn(
+    rt: Runtime, claimed: Sequence[service.Claimed], client: HttpClient, worker: str
+) -> list[service.RunReport]:
+    """Store the sources one by one, fetching and preparing the next while one is stored.
+
+    Why a thread: storing waits on the engine and the disk with the GIL released, fetching
+    waits on the network and parsing needs no database, so the two overlap. One source is
+    fetched ahead at most (memory stays bounded); the stores keep one writer and the order.
+    """
+    reports: list[service.RunReport] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="fetch") as pool:
+        ahead = pool.submit(fetch_run, claimed[0], client, True)
+        for n, current in enumerate(claimed):
+            fetched = ahead.result()  # fetch_run never raises for source problems
+            if n + 1 < len(claimed):
+                ahead = pool.submit(fetch_run, claimed[n + 1], client, True)
+            reports.append(store_fetched(rt, current, fetched, worker))
+    return reports
 
 
 def run_now(rt: Runtime, name: str, client: HttpClient | None = None) -> service.RunReport:

@@ -13,6 +13,7 @@ from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.regions import repository as regions_repo
 from monitor.regions.gazetteer import default_gazetteer
+from monitor.regions.matcher import RegionMatch
 from monitor.regions.service import ensure_loaded, tag_text
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,27 @@ def tag_posts(
     write_tags(session, [(p.id, tags.get(p.id, [])) for p in posts])
 
 
+def text_matches(subjects: Mapping[K, tuple[str | None, str]]) -> dict[K, list[RegionMatch]]:
+    """Return the regions each (title, text) names, computed from the texts alone.
+
+    Needs no database: `waspada ingest` and the collectors match a page while the previous
+    page is being stored, and hand the result to `ArrivalTags(matched=)`.
+    """
+    return {
+        key: tag_text("\n".join(t for t in (title, text) if t))
+        for key, (title, text) in subjects.items()
+    }
+
+
 def region_rows(
-    session: Session, subjects: Mapping[K, Subject]
+    session: Session,
+    subjects: Mapping[K, Subject],
+    matched: Mapping[K, Sequence[RegionMatch]] | None = None,
 ) -> dict[K, list[dict[str, object]]]:
     """Return the region tag rows (without post id) of each subject, in tagging order.
 
     Needs no stored post, so arrival computes them before the posts' INSERT and writes
-    their provinces in it (`provinces_of`).
+    their provinces in it (`provinces_of`). `matched` holds `text_matches` of some of them.
     """
     if not subjects:
         return {}
@@ -77,8 +92,10 @@ def region_rows(
                 rows.append((key, _row(rec.code, rec.province_code, origin, _EVIDENCE[origin])))
             else:
                 unknown.add(code)
-        joined = "\n".join(t for t in (title, text) if t)
-        for m in tag_text(joined):
+        found = matched.get(key) if matched is not None else None
+        if found is None:
+            found = tag_text("\n".join(t for t in (title, text) if t))
+        for m in found:
             rows.append((key, _row(m.code, m.province_code, "text", m.evidence)))
     if unknown:
         # Why only a warning: a wrong code from one sender must not cost the post itself.
@@ -154,9 +171,15 @@ class ArrivalTags:
     `post_regions` triggers (PostgreSQL) find nothing to rewrite once the tags are written.
     """
 
-    def __init__(self, session: Session, source_id: int | None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        source_id: int | None,
+        matched: Mapping[tuple[str, str], Sequence[RegionMatch]] | None = None,
+    ) -> None:
         self.session = session
         self.source_id = source_id
+        self.matched = matched
         self.rows: dict[tuple[str, str], list[dict[str, object]]] = {}
         self.asked: set[tuple[str, str]] = set()
 
@@ -164,7 +187,7 @@ class ArrivalTags:
         """Compute the tags of items not stored yet; return their provinces by key."""
         subjects = {i.key: (self.source_id, i.region_code, i.title, i.text) for i in items}
         self.asked.update(subjects)
-        self.rows.update(region_rows(self.session, subjects))
+        self.rows.update(region_rows(self.session, subjects, self.matched))
         if self.session.get_bind().dialect.name != "postgresql":
             return {}  # SQLite keeps the column NULL: no trigger there would keep it true
         return {key: codes for key, rows in self.rows.items() if (codes := provinces_of(rows))}

@@ -31,6 +31,8 @@ Placer = Callable[[Sequence[tuple[tuple[str, str], str]]], Mapping[tuple[str, st
 # Given the items not stored yet, returns the provinces of their region tags by key, written
 # with their INSERT (`posts.province_codes`; see `regiontags.ArrivalTags`).
 Tagger = Callable[[Sequence[PostIn]], Mapping[tuple[str, str], Sequence[str]]]
+# The insert rows `prepare_rows` computed ahead of the store, by item key.
+Rows = Mapping[tuple[str, str], dict[str, Any]]
 
 
 @dataclass
@@ -71,13 +73,15 @@ def ingest(
     default_language: str | None = None,
     place: Placer | None = None,
     tags: Tagger | None = None,
+    rows: Rows | None = None,
 ) -> IngestOutcome:
     """Store items once: new ones inserted, changed ones updated, exact copies linked.
 
     Callers that want the arrival steps call `monitor.flows.arrival.arrive` instead.
     `place` (the arrival flow's clustering) is asked once, before any insert, for the
     cluster of the items not stored yet, so a copy is inserted with its cluster set;
-    `tags` likewise for their provinces.
+    `tags` likewise for their provinces. `rows` are the items' rows from `prepare_rows`
+    with the same source and language (computed while the previous page was stored).
     """
     outcome = IngestOutcome()
     outcome.report.received = len(items)
@@ -106,6 +110,7 @@ def ingest(
         "clusters": clusters,
         "provinces": provinces,
         "known": stored,
+        "prepared": rows or {},
     }
     for start in range(0, len(unique), repository.CHUNK):
         chunk = unique[start : start + repository.CHUNK]
@@ -170,6 +175,17 @@ def copy_key_text(title: str | None, text: str) -> str:
     return text
 
 
+def prepare_rows(
+    items: Sequence[PostIn], source_id: int | None, default_language: str | None
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return the insert row of each item by key (the later copy of a repeated key wins).
+
+    Needs no database: `waspada ingest` and the collectors compute a page's rows (language
+    detection, hashes, canonical URLs) while the previous page is being stored.
+    """
+    return {item.key: _row(item, source_id, default_language) for item in items}
+
+
 def _row(item: PostIn, source_id: int | None, default_language: str | None) -> dict[str, Any]:
     # The item's own tag (platform, push client) then the source's setting: tie-breakers only.
     language = detect_language(
@@ -203,8 +219,16 @@ def _ingest_chunk(
     clusters: Mapping[tuple[str, str], int],
     provinces: Mapping[tuple[str, str], Sequence[str]],
     known: Mapping[tuple[str, str], repository.Stored] | None,
+    prepared: Rows,
 ) -> None:
-    rows = [_row(item, source_id, default_language) for item in items]
+    # A copy of a prepared row: the rows below are changed in place, and a chunk the
+    # database refused is stored again item by item from the same prepared rows.
+    rows = [
+        dict(row)
+        if (row := prepared.get(item.key)) is not None
+        else _row(item, source_id, default_language)
+        for item in items
+    ]
     if known is None:
         stored = repository.stored_by_key(session, (item.key for item in items))
     else:

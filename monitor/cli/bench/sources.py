@@ -22,7 +22,7 @@ from monitor.cli.bench.sources_base import bare_insert, baseline_classifier, ser
 from monitor.cli.bench.sources_data import FeedServer, rss_feed, wordpress_pages
 from monitor.cli.bench.sources_seed import seed
 from monitor.cli.bench.sources_texts import bench_posts, real_tweets
-from monitor.cli.commands.posts import flush_batch
+from monitor.cli.commands.posts import store_batches
 from monitor.cli.common import fail
 from monitor.core import migrate
 from monitor.core.db import make_engine
@@ -186,7 +186,7 @@ def _item(platform: str, p: dict[str, Any]) -> PostIn:
 
 
 def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
-    """`waspada ingest`'s own per-batch code (validate, arrive, commit per 1,000)."""
+    """`waspada ingest`'s own batch code (a writer thread stores, one commit per 1,000)."""
     records = [
         {
             "platform": "file",
@@ -199,9 +199,11 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
     total = IngestReport()
     s0 = server_cpu_seconds(rt)
     t0, c0 = time.perf_counter(), time.process_time()
-    for start in range(0, len(records), PAGE):
-        batch = list(enumerate(records[start : start + PAGE], start + 1))
-        flush_batch(rt, batch, total, None, None)
+    batches = (
+        list(enumerate(records[start : start + PAGE], start + 1))
+        for start in range(0, len(records), PAGE)
+    )
+    store_batches(rt, batches, total, None, None)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     server = _spent(s0, server_cpu_seconds(rt))
     steps = arrival.take_step_seconds()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ from classifiers.text.language import use_model_cache
 from monitor.cli.common import fail, runtime
 from monitor.core.gcpolicy import tune_for_pages
 from monitor.flows import arrival
+from monitor.flows.pipeline import Writer
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
 from monitor.posts.relanguage import RelanguageReport, redetect_batch
@@ -50,18 +53,10 @@ def ingest_command(
                     raise fail(f"no source named {source}", 2)
                 source_id = row.id
                 language = (row.config or {}).get("language")
-        batch: list[tuple[int, dict[str, Any]]] = []
         try:
             with stream:
-                for line, record in read_records(stream, kind, {"platform": platform}):
-                    if isinstance(record, BadLine):
-                        total.rejected.append(Rejection(index=line, errors=[record.error]))
-                        continue
-                    batch.append((line, record))
-                    if len(batch) >= BATCH:
-                        flush_batch(rt, batch, total, source_id, language)
-                        batch = []
-                flush_batch(rt, batch, total, source_id, language)
+                records = read_records(stream, kind, {"platform": platform})
+                store_batches(rt, _batches(records, total), total, source_id, language)
         except FileFormatError as exc:
             _report(total, as_json)
             raise fail(str(exc), 2) from None
@@ -70,35 +65,94 @@ def ingest_command(
         raise typer.Exit(1)
 
 
-def flush_batch(
+def _batches(
+    records: Iterable[tuple[int, dict[str, Any] | BadLine]], total: IngestReport
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """Group the file's records in batches of BATCH; unreadable lines become rejections."""
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for line, record in records:
+        if isinstance(record, BadLine):
+            total.rejected.append(Rejection(index=line, errors=[record.error]))
+            continue
+        batch.append((line, record))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A validated, prepared batch on its way to the writer thread."""
+
+    received: int
+    lines: list[int]  # the file line of each valid item
+    prepared: arrival.Prepared
+
+
+def store_batches(
     rt: Any,
-    batch: list[tuple[int, dict[str, Any]]],
+    batches: Iterable[list[tuple[int, dict[str, Any]]]],
     total: IngestReport,
     source_id: int | None,
     language: str | None,
 ) -> None:
-    """Validate, store and run the arrival flow on one batch of file records; one commit."""
-    if not batch:
-        return
+    """Validate and prepare each batch here while a writer thread stores the one before.
+
+    Each batch is one transaction (one commit), stored in file order by a single writer
+    (SQLite's one-writer rule). A database failure stops the run as it did without the
+    thread: the batches before it are committed and counted, and its error is raised here.
+    """
+
+    def store(page: _Page) -> tuple[_Page, IngestReport]:
+        with rt.session() as s:
+            # The source's default region is applied by region tagging (it reads the source).
+            outcome = arrival.arrive(
+                s,
+                page.prepared.items,
+                source_id=source_id,
+                default_language=language,
+                scorer=arrival.loaded_scorer(),
+                prepared=page.prepared,
+            )
+        return page, outcome.report
+
+    writer: Writer[_Page, tuple[_Page, IngestReport]] = Writer(store, name="ingest-writer")
+    try:
+        with writer:
+            for batch in batches:
+                writer.put(_prepare(batch, total, source_id, language))
+    finally:
+        for page, report in writer.results:  # the stored batches, also when a later one failed
+            _count(total, page, report)
+
+
+def _prepare(
+    batch: list[tuple[int, dict[str, Any]]],
+    total: IngestReport,
+    source_id: int | None,
+    language: str | None,
+) -> _Page:
     lines = [line for line, _ in batch]
     good, bad = service.validate([record for _, record in batch])
+    refused = {rejection.index for rejection in bad}
     for rejection in bad:
         total.rejected.append(Rejection(index=lines[rejection.index], errors=rejection.errors))
-    with rt.session() as s:
-        # The source's default region is applied by region tagging (it reads the source).
-        outcome = arrival.arrive(
-            s,
-            good,
-            source_id=source_id,
-            default_language=language,
-            scorer=arrival.loaded_scorer(),
-        )
-    r = outcome.report
-    total.received += len(batch)
+    prepared = arrival.prepare(good, source_id=source_id, default_language=language)
+    kept = [line for i, line in enumerate(lines) if i not in refused]
+    return _Page(received=len(batch), lines=kept, prepared=prepared)
+
+
+def _count(total: IngestReport, page: _Page, r: IngestReport) -> None:
+    total.received += page.received
     total.new += r.new
     total.updated += r.updated
     total.unchanged += r.unchanged
     total.duplicates += r.duplicates
+    # Items the database refused (one bad row costs only itself): listed with their line.
+    for rejection in r.rejected:
+        total.rejected.append(Rejection(index=page.lines[rejection.index], errors=rejection.errors))
 
 
 def _report(total: IngestReport, as_json: bool) -> None:
