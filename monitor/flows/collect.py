@@ -32,6 +32,7 @@ from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
 from monitor.flows import arrival
 from monitor.flows.debunks import rematch_debunks
+from monitor.flows.pipeline import Committer
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
@@ -169,24 +170,29 @@ def collect_one(
 
 
 def store_fetched(
-    rt: Runtime, claimed: service.Claimed, fetched: Fetched, worker: str | None = None
+    rt: Runtime,
+    claimed: service.Claimed,
+    fetched: Fetched,
+    worker: str | None = None,
+    committer: Committer | None = None,
 ) -> service.RunReport:
-    """Store a fetched run in one unit of work (retried on a deadlock) and log it."""
+    """Store a fetched run in one unit of work (retried on a deadlock) and log it.
+
+    With a `committer` the unit's commit runs in its thread (`_collect_in_turn`).
+    """
     worker = worker or worker_id()
     items, state, error = fetched.items, fetched.state, fetched.error
     try:
         report = _store_retrying(
-            rt, claimed, worker, fetched, (items, state, error, fetched.started, fetched.dropped)
+            rt,
+            claimed,
+            worker,
+            fetched,
+            (items, state, error, fetched.started, fetched.dropped),
+            committer,
         )
     except SQLAlchemyError as exc:
-        reason = f"database error while storing: {type(exc).__name__}"
-        log.error("source run not stored", extra={"source": claimed.name, "error": str(exc)[:300]})
-        try:
-            with rt.session() as s:
-                service.record_failure(s, rt.settings, claimed.id, worker, reason)
-        except SQLAlchemyError:
-            pass  # the lease expires on its own and another tick retries the source
-        return service.RunReport(name=claimed.name, fetched=len(items), error=reason)
+        return _not_stored(rt, claimed, worker, exc, len(items))
     if report.new_hashes and not rt.settings.is_sqlite:
         _relink(rt, report)
     log.info(
@@ -217,11 +223,12 @@ def _store_retrying(
     worker: str,
     fetched: Fetched,
     run: tuple[Sequence[PostIn], FetchState, FetchError | None, datetime, Sequence[str]],
+    committer: Committer | None = None,
 ) -> service.RunReport:
     items, state, error, started, dropped = run
     for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
-            with rt.session() as s:
+            with committer.unit(rt) if committer else rt.session() as s:
                 return store_run(
                     s,
                     rt.settings,
@@ -280,21 +287,48 @@ def collect_due(
 def _collect_in_turn(
     rt: Runtime, claimed: Sequence[service.Claimed], client: HttpClient, worker: str
 ) -> list[service.RunReport]:
-    """Store the sources one by one, fetching and preparing the next while one is stored.
+    """Collect the sources one by one; each source is fetched while the one before commits.
 
-    Why a thread: storing waits on the engine and the disk with the GIL released, fetching
-    waits on the network and parsing needs no database, so the two overlap. One source is
-    fetched ahead at most (memory stays bounded); the stores keep one writer and the order.
+    Why: a SQLite commit waits on the disk with the GIL released, and fetching, parsing
+    and preparing (`arrival.prepare`) need no database, so the two overlap
+    (`flows/pipeline.py`). The stores keep one writer and the sources' order.
     """
     reports: list[service.RunReport] = []
-    with ThreadPoolExecutor(1, thread_name_prefix="fetch") as pool:
-        ahead = pool.submit(fetch_run, claimed[0], client, True)
-        for n, current in enumerate(claimed):
-            fetched = ahead.result()  # fetch_run never raises for source problems
-            if n + 1 < len(claimed):
-                ahead = pool.submit(fetch_run, claimed[n + 1], client, True)
-            reports.append(store_fetched(rt, current, fetched, worker))
+    with Committer(name="collect-commit") as committer:
+        for current in claimed:
+            fetched = fetch_run(current, client, prepare=True)  # the one before commits
+            _settle(rt, committer, claimed, reports, worker)
+            reports.append(store_fetched(rt, current, fetched, worker, committer))
+        _settle(rt, committer, claimed, reports, worker)
     return reports
+
+
+def _settle(
+    rt: Runtime,
+    committer: Committer,
+    claimed: Sequence[service.Claimed],
+    reports: list[service.RunReport],
+    worker: str,
+) -> None:
+    """Wait for the last source's commit; if it failed, that source's run failed."""
+    try:
+        committer.wait()
+    except SQLAlchemyError as exc:
+        source, report = claimed[len(reports) - 1], reports[-1]
+        reports[-1] = _not_stored(rt, source, worker, exc, report.fetched)
+
+
+def _not_stored(
+    rt: Runtime, claimed: service.Claimed, worker: str, exc: SQLAlchemyError, fetched: int
+) -> service.RunReport:
+    reason = f"database error while storing: {type(exc).__name__}"
+    log.error("source run not stored", extra={"source": claimed.name, "error": str(exc)[:300]})
+    try:
+        with rt.session() as s:
+            service.record_failure(s, rt.settings, claimed.id, worker, reason)
+    except SQLAlchemyError:
+        pass  # the lease expires on its own and another tick retries the source
+    return service.RunReport(name=claimed.name, fetched=fetched, error=reason)
 
 
 def run_now(rt: Runtime, name: str, client: HttpClient | None = None) -> service.RunReport:

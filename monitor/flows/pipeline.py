@@ -1,63 +1,113 @@
-"""One writer thread that stores pages in order while the caller prepares the next ones.
+"""Page commits in a thread of their own while the caller prepares the next page.
 
-Why: storing a page is mostly waiting (the SQLite engine, the disk's fsync, PostgreSQL's
-round trips), during which the drivers release the GIL; preparing a page (parsing,
-validation, language detection, signatures, region matches) needs no database. With the
-store in its own thread the two overlap. One writer keeps SQLite's single-writer rule and the
-pages' order; the queue is bounded, so at most `depth` prepared pages wait in memory besides
-the one being stored. Each page is stored by `store` as before, in its own session and
-transaction: the edge still owns each page's commit.
+Why: at 1 M posts stored, a 1,000-post SQLite commit spends most of its time waiting (the
+WAL write, the checkpoint, the fsync) with the GIL released; preparing the next page
+(parsing, validation, language detection, signatures, region matches) needs no database.
+With the commit in its own thread the two overlap. Only the commit moves: a writer thread
+running every statement of a page was measured slower on this shared 2-core machine
+(the SQLite driver gives up the GIL around every row it steps, so each row of a page's
+statements waited for the preparing thread to hand the GIL back; docs/benchmarks.md).
+
+The next page's unit of work starts only after the previous commit succeeded: one writer
+(SQLite's rule), file/source order, and a page sees the rows of the page before it.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Generic, TypeVar
 
-T = TypeVar("T")
-R = TypeVar("R")
+from sqlalchemy.orm import Session
 
-log = logging.getLogger(__name__)
+from monitor.core.runtime import Runtime
 
-_STOP = object()
+# Seconds the commits took in their thread, and how long the next page waited for them,
+# since the last `take_commit_seconds` (the ingest bench prints them: the difference is
+# the time that overlapped the next page's preparation).
+_seconds = {"committing": 0.0, "waited": 0.0}
+_seconds_lock = threading.Lock()
 
 
-class Writer(Generic[T, R]):
-    """Store pages with `store` in one thread, in the order given; results in `results`.
+def _add(key: str, seconds: float) -> None:
+    with _seconds_lock:
+        _seconds[key] += seconds
 
-    After a page's store raises, the pages still queued are not stored and the error is
-    raised in the caller's thread at its next `put` or at `close`, as if `store` had been
-    called there: the pages before it are committed, nothing after it is half-stored.
-    """
 
-    def __init__(self, store: Callable[[T], R], depth: int = 1, name: str = "writer") -> None:
-        self._store = store
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
-        self._error: BaseException | None = None
-        self._closed = False
-        self.results: list[R] = []
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+def take_commit_seconds() -> dict[str, float]:
+    """Return the commit seconds (committing, waited) since the last call; start again."""
+    with _seconds_lock:
+        out = dict(_seconds)
+        _seconds.update(committing=0.0, waited=0.0)
+    return out
 
-    def put(self, page: T) -> None:
-        """Hand a prepared page to the writer (waits while `depth` pages already wait)."""
-        self._raise_failure()
-        self._queue.put(page)
 
-    def close(self) -> list[R]:
-        """Wait until every page handed over is stored; raise the writer's error, if any."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(_STOP)
-            self._thread.join()
-        self._raise_failure()
-        return self.results
+def _commit(session: Session) -> None:
+    t0 = time.perf_counter()
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        _add("committing", time.perf_counter() - t0)
 
-    def __enter__(self) -> Writer[T, R]:
+
+class Committer:
+    """Commit each page's session in one background thread, at most one commit in flight."""
+
+    def __init__(self, name: str = "commit") -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._pending: tuple[Future[None], Callable[[], None] | None] | None = None
+        self._after: Callable[[], None] | None = None
+
+    def wait(self) -> None:
+        """Wait for the commit in flight; raise its error as the commit would have raised it.
+
+        Once it succeeded, runs what the unit registered with `after`, in this thread.
+        """
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            future, after = pending
+            t0 = time.perf_counter()
+            try:
+                future.result()
+            finally:
+                _add("waited", time.perf_counter() - t0)
+            if after is not None:
+                after()
+
+    def after(self, action: Callable[[], None]) -> None:
+        """Run `action` once the current unit's commit succeeded (never if it failed)."""
+        self._after = action
+
+    @contextmanager
+    def unit(self, rt: Runtime) -> Iterator[Session]:
+        """A unit of work like `rt.session()` whose commit runs in the thread, not here."""
+        self.wait()
+        self._after = None
+        session = rt.factory()
+        session.info["settings"] = rt.settings  # as `Runtime.session` does
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            session.close()
+            raise
+        self._pending = (self._pool.submit(_commit, session), self._after)
+
+    def close(self) -> None:
+        """Wait for the last commit (raising its error) and stop the thread."""
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown()
+
+    def __enter__(self) -> Committer:
         return self
 
     def __exit__(
@@ -69,28 +119,9 @@ class Writer(Generic[T, R]):
         if exc is None:
             self.close()
             return
-        # The caller failed (a file that cannot be read further, Ctrl-C): the pages it
-        # handed over are still stored, as they were before the writer had a thread. Its
-        # own error is the one raised; a store failure meanwhile is logged, not lost.
+        # The caller failed (a file that cannot be read further, Ctrl-C): the page already
+        # handed over still commits, as it did before the thread; the caller's error wins.
         try:
             self.close()
         except Exception as failure:
-            if failure is exc:
-                return  # the writer's own error, already on its way up
-            log.error("a page was not stored", extra={"error": str(failure)[:300]})
-
-    def _raise_failure(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        while True:
-            page = self._queue.get()
-            if page is _STOP:
-                return
-            if self._error is not None:
-                continue  # after a failed page nothing more is stored (drained: no put waits)
-            try:
-                self.results.append(self._store(page))  # type: ignore[arg-type]
-            except BaseException as exc:  # re-raised in the caller's thread
-                self._error = exc
+            exc.add_note(f"the page committing meanwhile failed too: {failure}")

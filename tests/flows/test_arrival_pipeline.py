@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from monitor.cli.commands.posts import store_batches
 from monitor.clusters.models import Cluster, PostBand, PostSignature
-from monitor.core.runtime import Runtime
+from monitor.core.db import make_engine
+from monitor.core.runtime import Runtime, runtime_for_engine
+from monitor.core.settings import load_settings
 from monitor.flows import arrival
-from monitor.flows.pipeline import Writer
+from monitor.flows.pipeline import Committer
 from monitor.posts import service
 from monitor.posts.models import Post, PostRegion
 from monitor.posts.schemas import IngestReport, PostIn
@@ -137,10 +141,8 @@ def test_pipelined_ingest_stores_what_page_by_page_arrival_stores(
     assert total.received == 3 * 6 + 4 and total.new == 3 * 6 + 1
 
 
-def test_a_database_failure_in_the_middle_page_surfaces_and_keeps_the_pages_before(
-    rt: Runtime,
-) -> None:
-    pages = [
+def _pages() -> list[list[PostIn]]:
+    return [
         [
             PostIn(platform="w", external_id=f"{page}-{n}", text=f"{BASE[n]} {page}")
             for n in range(3)
@@ -148,45 +150,85 @@ def test_a_database_failure_in_the_middle_page_surfaces_and_keeps_the_pages_befo
         for page in range(3)
     ]
 
-    def store(page: list[PostIn]) -> int:
-        with rt.session() as s:
-            prepared = arrival.prepare(page)
-            outcome = arrival.arrive(s, page, prepared=prepared)
-            if page is pages[1]:  # a real failure of the database, after the page's inserts
-                s.execute(text("SELECT * FROM table_that_is_not_there"))
-        return outcome.report.new
 
-    writer: Writer[list[PostIn], int] = Writer(store, depth=1)
-    with pytest.raises(SQLAlchemyError, match="table_that_is_not_there"), writer:
-        for page in pages:
-            writer.put(page)
-    assert writer.results == [3]  # the first page, committed before the failure
+def _stored_keys(rt: Runtime) -> list[str]:
     with rt.session() as s:
-        stored = sorted(s.scalars(select(Post.external_id).where(Post.platform == "w")))
-    assert stored == ["0-0", "0-1", "0-2"]  # the failed page rolled back whole, none after it
+        return sorted(s.scalars(select(Post.external_id).where(Post.platform == "w")))
 
 
-def test_the_writer_holds_at_most_depth_pages_and_keeps_their_order() -> None:
-    waiting: list[int] = []
-    seen: list[int] = []
+def test_a_database_failure_in_the_middle_page_surfaces_and_keeps_the_pages_before(
+    rt: Runtime,
+) -> None:
+    pages = _pages()
+    counted: list[int] = []
+    failure = pytest.raises(SQLAlchemyError, match="table_that_is_not_there")
+    with failure, Committer() as committer:
+        for page in pages:
+            prepared = arrival.prepare(page)  # while the page before commits
+            with committer.unit(rt) as s:
+                outcome = arrival.arrive(s, page, prepared=prepared)
+                if page is pages[1]:  # a real failure of the database, after the inserts
+                    s.execute(text("SELECT * FROM table_that_is_not_there"))
+                committer.after(partial(counted.append, outcome.report.new))
+    assert counted == [3]  # the first page, committed before the failure
+    assert _stored_keys(rt) == ["0-0", "0-1", "0-2"]  # the failed page rolled back, none after
 
-    def store(page: int) -> int:
-        seen.append(page)
-        waiting.append(page)
-        return page * 2
 
-    with Writer(store, depth=2) as writer:
-        for page in range(20):
-            writer.put(page)
-            assert writer._queue.qsize() <= 2
-    assert seen == list(range(20)) and writer.results == [2 * p for p in range(20)]
-    assert writer.close() == writer.results  # closing twice is harmless
+def _fail_at_commit(conn: Connection, s: Session) -> None:
+    """Make the current transaction fail at COMMIT, as a full disk or a deferred check would."""
+    if conn.dialect.name == "sqlite":
+        s.execute(text("PRAGMA defer_foreign_keys = ON"))
+        s.execute(text("INSERT INTO post_bands (band_key, post_id) VALUES (7, 999999999)"))
+        return
+    s.execute(text("SET CONSTRAINTS ALL DEFERRED"))
+    s.execute(text("UPDATE posts SET external_id = 'commit-boom' WHERE external_id = '1-0'"))
 
 
-def test_an_error_in_the_callers_thread_still_stores_the_pages_handed_over() -> None:
-    stored: list[int] = []
-    with pytest.raises(ValueError, match="unreadable"), Writer(stored.append, depth=1) as writer:
-        writer.put(1)
-        writer.put(2)
+def test_a_failed_commit_surfaces_before_the_next_page_and_nothing_after_is_stored(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(fresh_db_url)
+    rt = runtime_for_engine(load_settings(data_dir=tmp_path, database_url=fresh_db_url), engine)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "RAISE EXCEPTION 'refused at commit'; END $$"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "CREATE CONSTRAINT TRIGGER boom AFTER UPDATE ON posts DEFERRABLE "
+                        "INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.external_id = 'commit-boom') "
+                        "EXECUTE FUNCTION boom()"
+                    )
+                )
+        pages = _pages()
+        counted: list[int] = []
+        reached: list[int] = []
+        failure = pytest.raises(SQLAlchemyError, match=r"FOREIGN KEY|refused at commit")
+        with failure, Committer() as committer:
+            for n, page in enumerate(pages):
+                with committer.unit(rt) as s:  # raises page 1's commit error on page 2
+                    reached.append(n)
+                    outcome = arrival.arrive(s, page)
+                    if n == 1:
+                        _fail_at_commit(s.connection(), s)
+                    committer.after(partial(counted.append, outcome.report.new))
+        assert reached == [0, 1] and counted == [3]
+        assert _stored_keys(rt) == ["0-0", "0-1", "0-2"]
+    finally:
+        rt.close()
+
+
+def test_an_error_in_the_callers_thread_still_commits_the_page_handed_over(rt: Runtime) -> None:
+    pages = _pages()
+    counted: list[int] = []
+    with pytest.raises(ValueError, match="unreadable"), Committer() as committer:
+        with committer.unit(rt) as s:
+            outcome = arrival.arrive(s, pages[0])
+            committer.after(partial(counted.append, outcome.report.new))
         raise ValueError("unreadable file")
-    assert stored == [1, 2]
+    assert counted == [3] and _stored_keys(rt) == ["0-0", "0-1", "0-2"]

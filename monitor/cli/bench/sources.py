@@ -32,6 +32,7 @@ from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import load_settings
 from monitor.flows import arrival
 from monitor.flows.collect import collect_due, make_client
+from monitor.flows.pipeline import take_commit_seconds
 from monitor.flows.tasks import score_pending
 from monitor.posts.canonical import content_hash
 from monitor.posts.models import Post
@@ -138,6 +139,7 @@ def _run(
             f"stored first through the flow: {stored} posts in {time.perf_counter() - t0:.1f}s"
         )
     arrival.take_step_seconds()
+    take_commit_seconds()
     stored += seeded + held
     file_posts = bench_posts(n, tweets, seed=11, id_offset=stored + 1)
     _file_path(rt, file_posts, backend)
@@ -207,9 +209,11 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     server = _spent(s0, server_cpu_seconds(rt))
     steps = arrival.take_step_seconds()
+    commits = take_commit_seconds()
     rows = [_bare_row(p) for p in data]
     bare = bare_insert(rt, rows)
     _print("waspada ingest", backend, len(records), total.new, (wall, cpu, server), steps, bare)
+    _print_commits(commits)
 
 
 def _collector_path(
@@ -228,10 +232,21 @@ def _collector_path(
         db_cpu = _spent(s0, server_cpu_seconds(rt))
         client.close()
     steps = arrival.take_step_seconds()
+    commits = take_commit_seconds()
     with rt.session() as s:
         new = (s.scalar(select(func.count()).select_from(Post)) or 0) - before
     bare = bare_insert(rt, [_bare_row(p) for p in data])
     _print("collectors", backend, len(data), new, (wall, cpu, db_cpu), steps, bare)
+    _print_commits(commits)
+
+
+def _print_commits(spent: dict[str, float]) -> None:
+    if spent["committing"]:
+        hidden = max(spent["committing"] - spent["waited"], 0.0)
+        typer.echo(
+            f"  commits in their own thread: {spent['committing']:.2f}s wall, the next page "
+            f"waited {spent['waited']:.2f}s for them ({hidden:.2f}s overlapped its preparation)"
+        )
 
 
 def _bare_row(p: dict[str, Any]) -> tuple[Any, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ from classifiers.text.language import use_model_cache
 from monitor.cli.common import fail, runtime
 from monitor.core.gcpolicy import tune_for_pages
 from monitor.flows import arrival
-from monitor.flows.pipeline import Writer
+from monitor.flows.pipeline import Committer
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
 from monitor.posts.relanguage import RelanguageReport, redetect_batch
@@ -98,34 +99,25 @@ def store_batches(
     source_id: int | None,
     language: str | None,
 ) -> None:
-    """Validate and prepare each batch here while a writer thread stores the one before.
+    """Store each batch in one transaction; the next batch is prepared while one commits.
 
-    Each batch is one transaction (one commit), stored in file order by a single writer
-    (SQLite's one-writer rule). A database failure stops the run as it did without the
-    thread: the batches before it are committed and counted, and its error is raised here.
+    A database failure stops the run as it did before the commit thread: the batches
+    before it are committed and counted, and its error is raised here.
     """
-
-    def store(page: _Page) -> tuple[_Page, IngestReport]:
-        with rt.session() as s:
-            # The source's default region is applied by region tagging (it reads the source).
-            outcome = arrival.arrive(
-                s,
-                page.prepared.items,
-                source_id=source_id,
-                default_language=language,
-                scorer=arrival.loaded_scorer(),
-                prepared=page.prepared,
-            )
-        return page, outcome.report
-
-    writer: Writer[_Page, tuple[_Page, IngestReport]] = Writer(store, name="ingest-writer")
-    try:
-        with writer:
-            for batch in batches:
-                writer.put(_prepare(batch, total, source_id, language))
-    finally:
-        for page, report in writer.results:  # the stored batches, also when a later one failed
-            _count(total, page, report)
+    with Committer(name="ingest-commit") as committer:
+        for batch in batches:
+            page = _prepare(batch, total, source_id, language)  # the batch before commits
+            with committer.unit(rt) as s:  # waits for that commit first
+                # The source's default region is applied by region tagging (it reads the source).
+                outcome = arrival.arrive(
+                    s,
+                    page.prepared.items,
+                    source_id=source_id,
+                    default_language=language,
+                    scorer=arrival.loaded_scorer(),
+                    prepared=page.prepared,
+                )
+                committer.after(partial(_count, total, page, outcome.report))
 
 
 def _prepare(
