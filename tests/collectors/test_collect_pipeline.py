@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select, text
 
-from monitor.core.runtime import Runtime
+from monitor.core.db import make_engine
+from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows.collect import collect_due
 from monitor.posts.models import Post
 from monitor.sources import service
 from monitor.sources.http import HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
-from tests.collectors.conftest import LOCAL
+from tests.collectors.conftest import LOCAL, test_settings
+
+
+@pytest.fixture
+def sqlite_rt(migrated_template: Callable[[str], str], tmp_path: Path) -> Iterator[Runtime]:
+    """A fresh committed SQLite database: the commit thread serves SQLite's collection.
+
+    PostgreSQL collects in parallel workers, each committing its own run, unchanged.
+    """
+    path = tmp_path / "fresh.db"
+    shutil.copy(migrated_template("sqlite").removeprefix("sqlite:///"), path)
+    url = f"sqlite:///{path}"
+    rt = runtime_for_engine(test_settings(tmp_path, url), make_engine(url))
+    yield rt
+    rt.close()
 
 
 def _rss(name: str, body: str) -> str:
@@ -27,10 +46,9 @@ def _rss(name: str, body: str) -> str:
 
 
 def test_a_failed_commit_fails_only_its_source_and_the_next_sources_are_stored(
-    fresh_rt: Runtime, httpserver: HTTPServer, http_client: HttpClient
+    sqlite_rt: Runtime, httpserver: HTTPServer, http_client: HttpClient
 ) -> None:
-    if fresh_rt.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL collects in parallel workers, each committing its own run")
+    fresh_rt = sqlite_rt
     with fresh_rt.engine.begin() as conn:
         # A check the database makes only at COMMIT (as a full disk would fail it there).
         conn.execute(text("CREATE TABLE trap_parent (id INTEGER PRIMARY KEY)"))
