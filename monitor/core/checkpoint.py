@@ -30,9 +30,10 @@ WRITER_AUTOCHECKPOINT_PAGES = 10_000
 # When a WAL restarts from its beginning, a writer truncates a file larger than this
 # (`journal_size_limit`): a burst or a long reader leaves no large -wal file behind for good.
 JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
-# Shortest gap between two checkpoints while commits keep coming: pages rewritten by several
-# commits in that gap reach the main file once.
-MIN_INTERVAL_S = 0.5
+# Shortest gap between two checkpoints while commits keep coming. Short, because the WAL
+# restarts from its beginning (instead of growing) only when a checkpoint has copied every
+# frame before the writer's next transaction begins.
+MIN_INTERVAL_S = 0.05
 # No commit for this long: checkpoint with TRUNCATE (never waiting: it gives up if a writer
 # or reader is in the way), so an idle store keeps no -wal file of its last burst.
 IDLE_TRUNCATE_S = 2.0
@@ -50,7 +51,7 @@ class CheckpointStats:
     runs: int = 0
     busy: int = 0
     failures: int = 0
-    frames_copied: int = 0
+    complete: int = 0  # checkpoints that found frames and left all of them in the main file
     peak_wal_frames: int = 0
     truncations: int = 0
 
@@ -158,7 +159,6 @@ class Checkpointer:
         self.stats.runs += 1
         if frames < 0:  # not in WAL mode (or the file is gone): nothing to do
             return True
-        self.stats.frames_copied += max(copied, 0)
         self.stats.peak_wal_frames = max(self.stats.peak_wal_frames, frames)
         if busy:
             # A reader on an old snapshot, another process's checkpoint, or (TRUNCATE) a
@@ -168,6 +168,7 @@ class Checkpointer:
             return False
         if mode == "TRUNCATE":
             self.stats.truncations += 1
+        self.stats.complete += frames > 0 and copied >= frames
         return copied >= frames
 
     def _failed(self, exc: sqlite3.Error) -> None:

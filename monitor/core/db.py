@@ -144,13 +144,16 @@ def _checkpoint_after_writes(engine: Engine, checkpointer: Checkpointer) -> None
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
         record.info["changes"] = dbapi_conn.total_changes
 
-    @event.listens_for(engine, "commit")
-    def _on_commit(conn: Connection) -> None:
-        # Why total_changes: a read-only transaction (most of the API's) wrote nothing, so
-        # it must not start a thread. The event comes just before the COMMIT itself; the
-        # thread waits MIN_INTERVAL_S between runs and takes what is committed by then.
-        record = conn.connection
-        changes = record.dbapi_connection.total_changes  # type: ignore[union-attr]
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        # Why at check-in: a session gives its connection back right after COMMIT, so the
+        # thread starts on committed frames (a connection kept open across commits wakes it
+        # when it is closed; the writers' backstop covers the commits in between). Why
+        # total_changes: a read-only transaction (most of the API's) wrote nothing and
+        # must not start a thread.
+        if dbapi_conn is None or record is None:
+            return
+        changes = dbapi_conn.total_changes
         if record.info.get("changes", changes) != changes:
             record.info["changes"] = changes
             checkpointer.wake()
