@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.core import checkpoint
+from monitor.core.checkpoint import WRITER_AUTOCHECKPOINT_PAGES as BACKSTOP
 from monitor.core.checkpoint import Checkpointer
 from monitor.core.db import checkpointer_of, make_engine
 
@@ -68,14 +69,14 @@ def test_the_thread_checkpoints_and_keeps_the_wal_small(engine: Engine) -> None:
     assert ckpt is not None
     with engine.connect() as conn:
         # The writer's own checkpoint is only a backstop, far above one commit's frames.
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_000
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == BACKSTOP
     for _ in range(30):
         _write(engine)
         time.sleep(0.01)
     # 3,000 pages written, under the writer's backstop: only the thread can have copied them.
     _wait(lambda: ckpt.stats.complete >= 1)
     assert ckpt.stats.peak_wal_frames > 0 and ckpt.stats.failures == 0
-    assert _wal(engine).stat().st_size <= (10_000 + 100) * (PAGE + 24) + 32
+    assert _wal(engine).stat().st_size <= (BACKSTOP + 100) * (PAGE + 24) + 32
     # Idle: the WAL is truncated, then the thread ends and the next commit starts it again.
     _wait(lambda: ckpt.stats.truncations >= 1 and not ckpt.running())
     assert _wal(engine).stat().st_size == 0
