@@ -79,7 +79,8 @@ class Checkpointer:
         # decides to end under it too, so no wake-up is lost between the two.
         with self._lock:
             self._wake.set()
-            if self._thread is None:
+            # Not alive though set: this process was forked from one whose thread ran.
+            if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(
                     target=self._run, name=f"checkpoint:{self.path.name}", daemon=True
