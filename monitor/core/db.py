@@ -19,6 +19,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.core.checkpoint import (
+    JOURNAL_SIZE_LIMIT_BYTES,
+    WRITER_AUTOCHECKPOINT_PAGES,
+    Checkpointer,
+)
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -44,6 +50,7 @@ def make_engine(
     statement_timeout: timedelta | None = None,
     short_pages: bool = False,
     ping_idle_s: float | None = None,
+    background_checkpoint: bool = True,
     **kwargs: Any,
 ) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and transactional DDL.
@@ -52,6 +59,8 @@ def make_engine(
     `short_pages` (PostgreSQL): no JIT and no parallel workers (the API's page queries).
     `ping_idle_s` (PostgreSQL): ping a pooled connection only after that long unused
     (`ping_when_idle`) instead of on every checkout (`pool_pre_ping`).
+    `background_checkpoint` (SQLite file): checkpoint the WAL from a thread of this process
+    after commits that wrote (`monitor.core.checkpoint`), not in the committing thread.
     """
     # Why: error messages and tracebacks would otherwise quote bound parameters, i.e. post
     # text, names and URLs, into logs (issue 13); logs carry ids instead.
@@ -104,6 +113,10 @@ def make_engine(
         if path is not None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            if background_checkpoint:
+                # The thread checkpoints; a writer does so itself only as a backstop.
+                cur.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
+            cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT_BYTES}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -118,7 +131,44 @@ def make_engine(
             raise ValueError(f"sqlite_begin must be one of {SQLITE_BEGIN_MODES}, not {mode!r}")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
+    if path is not None and background_checkpoint:
+        _checkpoint_after_writes(engine, Checkpointer(path))
     return engine
+
+
+def _checkpoint_after_writes(engine: Engine, checkpointer: Checkpointer) -> None:
+    """Wake `checkpointer` after commits that changed rows; stop it with the engine."""
+    _CHECKPOINTERS[engine] = checkpointer
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
+        record.info["changes"] = dbapi_conn.total_changes
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        # Why at check-in: a session gives its connection back right after COMMIT, so the
+        # thread starts on committed frames (a connection kept open across commits wakes it
+        # when it is closed; the writers' backstop covers the commits in between). Why
+        # total_changes: a read-only transaction (most of the API's) wrote nothing and
+        # must not start a thread.
+        if dbapi_conn is None or record is None:
+            return
+        changes = dbapi_conn.total_changes
+        if record.info.get("changes", changes) != changes:
+            record.info["changes"] = changes
+            checkpointer.wake()
+
+    @event.listens_for(engine, "engine_disposed")
+    def _on_dispose(_engine: Engine) -> None:
+        checkpointer.stop()
+
+
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
+
+
+def checkpointer_of(engine: Engine) -> Checkpointer | None:
+    """Return the background checkpointer of a SQLite file engine (None: it has none)."""
+    return _CHECKPOINTERS.get(engine)
 
 
 def ping_when_idle(engine: Engine, idle_s: float) -> None:
