@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from fastapi.dependencies import utils as fastapi_utils
 from fastapi.exceptions import FastAPIError
@@ -42,14 +42,17 @@ class _Plan(NamedTuple):
     location: str
 
 
-_PLANS: dict[int, tuple[Any, _Plan | None]] = {}
+# Why on the field: a plan lives and dies with its field (each app built clones its routes'
+# fields; a module-level cache would keep every test app's fields alive).
+_ATTR = "_waspada_query_plan"
+_NOT_PLANNED = object()
 
 
 def _plan(field: Any) -> _Plan | None:
     """Return the field's plan, or None when FastAPI's own path must handle it."""
-    cached = _PLANS.get(id(field))
-    if cached is not None and cached[0] is field:
-        return cached[1]
+    cached = field.__dict__.get(_ATTR, _NOT_PLANNED)
+    if cached is not _NOT_PLANNED:
+        return cast(_Plan | None, cached)
     info = field.field_info
     plan: _Plan | None = None
     if fastapi_utils._get_param_model(field) is None and isinstance(
@@ -71,7 +74,7 @@ def _plan(field: Any) -> _Plan | None:
             validate_default=bool(info.validate_default),
             location=info.in_.value,
         )
-    _PLANS[id(field)] = (field, plan)  # the field is kept, so its id is never reused
+    field.__dict__[_ATTR] = plan
     return plan
 
 
