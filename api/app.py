@@ -9,7 +9,7 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import problems
+from api import problems, queryparams
 from api.apidocs import endpoints as apidocs
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.routes import ROOT_ROUTERS, V1_ROUTERS
@@ -49,6 +49,8 @@ def create_app(rt: Runtime) -> FastAPI:
         lifespan=serve_threads,
     )
     app.state.runtime = rt
+    # Query parameters read with each field's type questions answered once (api/queryparams.py).
+    queryparams.install()
     # Besides API keys, a logged-in browser session authenticates /api/v1 (CSRF-checked).
     app.state.session_resolvers = [resolve_for_api]
     problems.install(app)

@@ -173,6 +173,14 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a client has to send a request's headers"
     )
+    # Why 65 s: the server must keep an idle connection longer than any client or proxy in
+    # front of it does (httpx 5 s, aiohttp 15 s, nginx upstream 60 s); with equal deadlines a
+    # request sent on a connection the server is closing is lost (docs/security.md).
+    http_keep_alive_timeout: int = Field(
+        default=65,
+        ge=1,
+        description="Seconds an idle keep-alive connection stays open (longer than clients')",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto is believed",
