@@ -14,6 +14,7 @@ that changes the step fails there instead of changing answers.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -25,7 +26,20 @@ from starlette.datastructures import QueryParams
 fastapi_request_params_to_args: Callable[..., tuple[dict[str, Any], list[Any]]] = (
     fastapi_utils.request_params_to_args
 )
-_UNDEFINED = fastapi_utils.Undefined
+# Why getattr: a FastAPI release without these helpers must fall back (see `install`), not
+# fail at import.
+_UNDEFINED = getattr(fastapi_utils, "Undefined", object())
+# FastAPI's helpers the plans use; `install` leaves FastAPI alone unless all are there.
+_HELPERS = (
+    "_get_param_model",
+    "_is_json_field",
+    "_get_param_aliases",
+    "field_annotation_is_sequence",
+    "get_missing_field_error",
+    "Undefined",
+    "params",
+)
+log = logging.getLogger(__name__)
 _IMMUTABLE = (type(None), str, int, float, bool, bytes)
 
 
@@ -119,11 +133,19 @@ def fast_request_params_to_args(
     return values, errors
 
 
-def install() -> None:
-    """Make FastAPI's dependency solver use the cached plans (idempotent)."""
+def install() -> bool:
+    """Make FastAPI's dependency solver use the cached plans (idempotent); tell if it does.
+
+    A FastAPI without the helpers the plans need keeps its own step (slower, same answers).
+    """
     current = fastapi_utils.request_params_to_args
     if current is fast_request_params_to_args:
-        return
+        return True
+    missing = [name for name in _HELPERS if not hasattr(fastapi_utils, name)]
+    if missing:
+        log.warning("query parameter plans not installed: FastAPI lacks %s", ", ".join(missing))
+        return False
     if current is not fastapi_request_params_to_args:
         raise FastAPIError("request_params_to_args was replaced by something else")
     fastapi_utils.request_params_to_args = fast_request_params_to_args
+    return True

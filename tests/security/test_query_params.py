@@ -118,6 +118,19 @@ def test_the_app_installs_it_once() -> None:
     assert fastapi_utils.request_params_to_args is queryparams.fast_request_params_to_args
 
 
+def test_a_fastapi_without_the_helpers_keeps_its_own_step(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A FastAPI upgrade that drops a private helper must cost speed, never answers.
+    monkeypatch.setattr(
+        fastapi_utils, "request_params_to_args", queryparams.fastapi_request_params_to_args
+    )
+    monkeypatch.delattr(fastapi_utils, "_is_json_field")
+    assert queryparams.install() is False
+    assert fastapi_utils.request_params_to_args is queryparams.fastapi_request_params_to_args
+    assert "_is_json_field" in caplog.text
+
+
 @pytest.mark.parametrize(
     "query",
     [
