@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 import pytest
+import scipy.sparse as sp
 
 from classifiers.text import fingerprints as fp
 from classifiers.text import normal_form as nf
