@@ -121,7 +121,7 @@ def flat_count_matrix(
     first[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=len(keys)).astype(dtype)
+    counts: np.ndarray = np.diff(starts, append=len(keys)).astype(dtype)
     unique = keys[starts]
     row_of = unique // n_features
     ptr = np.zeros(n_rows + 1, dtype=np.int64)

@@ -71,9 +71,9 @@ def test_a_helper_that_dies_or_is_stopped_changes_no_byte(
 
 def test_verdicts_are_used_by_text_never_by_position(small_model: TrainedModel) -> None:
     texts = ["Besok pagi ada serangan fajar 100rb per kepala", "The weather is nice today"]
-    batch = [stream.item_of(json.dumps({"id": i, "text": t}), i) for i, t in enumerate(texts)]
-    items = [b for b in batch if b is not None] + [stream.item_of(HOSTILE[2], 9)]
-    items = [b for b in items if b is not None]
+    raw = [json.dumps({"id": i, "text": t}) for i, t in enumerate(texts)] + [HOSTILE[2]]
+    items = [p for n, line in enumerate(raw) if (p := stream.item_of(line, n)) is not None]
+    assert len(items) == 3 and items[2].error is not None
     clf = small_model.classifier()
     want = stream.score_batch(clf, items, None)
     # Verdicts of other texts (a file changed under the helper) and a partial set.
