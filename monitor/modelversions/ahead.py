@@ -23,6 +23,9 @@ from monitor.modelversions.stream import BATCH, batches
 
 # Below this size the input cannot fill the three batches that start a pool: no helper.
 MIN_BYTES = 64 * 1024
+# At most this many batches ahead (about 0.7 s of start-up covers some 30 of them): memory
+# stays bounded when the start is long (a first use that trains) and the input is huge.
+MAX_BATCHES = 64
 
 
 def _identify(path: Path, batch_size: int, cache_dir: Path | None, conn: Any, stop: Any) -> None:
@@ -40,7 +43,7 @@ def _identify(path: Path, batch_size: int, cache_dir: Path | None, conn: Any, st
     try:
         with path.open("rb") as source:
             for number, batch in enumerate(batches(source, batch_size)):
-                if stop.is_set():
+                if number >= MAX_BATCHES or stop.is_set():
                     break
                 verdicts: dict[str, LanguageResult] = {}
                 for item in batch:

@@ -15,14 +15,14 @@ from monitor.cli.bench.modelversions import real_tweets
 from monitor.modelversions import ahead, parallel, stream
 from tests.classifiers.test_classify_parallel import HOSTILE, _lines
 
-SIZE = 24  # lines per batch: small, so a few hundred tweets make many batches
+SIZE = 16  # lines per batch: small, so a few hundred tweets make many batches
 
 
 @pytest.fixture
 def input_file(tmp_path: Path, shared_data: Path) -> Path:
     """Real tweets with hostile lines (bad JSON, bad UTF-8, NUL, huge lines) spread through."""
     path = tmp_path / "posts.jsonl"
-    path.write_bytes(b"\n".join(_lines(real_tweets(240, shared_data))) + b"\n")
+    path.write_bytes(b"\n".join(_lines(real_tweets(160, shared_data))) + b"\n")
     return path
 
 
@@ -41,10 +41,7 @@ def test_verdicts_ahead_are_used_and_change_no_byte(
 ) -> None:
     want, _ = _run(small_model, input_file, None)
     helper = ahead.Ahead(input_file, None, batch_size=SIZE)
-    deadline = time.monotonic() + 60
-    while helper._open and time.monotonic() < deadline:  # read until the helper is done,
-        helper.take(-1)  # so every batch finds its verdicts (no batch -1: nothing counted)
-        time.sleep(0.005)
+    _read_all(helper)
     try:
         got, _ = _run(small_model, input_file, helper)
     finally:
@@ -54,19 +51,30 @@ def test_verdicts_ahead_are_used_and_change_no_byte(
     assert helper.used == n_batches >= 10
 
 
-def test_a_helper_that_dies_or_is_stopped_changes_no_byte(
-    small_model: TrainedModel, input_file: Path
+def _read_all(helper: ahead.Ahead) -> None:
+    deadline = time.monotonic() + 60
+    while helper._open and time.monotonic() < deadline:  # read until the helper is done,
+        helper.take(-1)  # so every batch finds its verdicts (no batch -1: nothing counted)
+        time.sleep(0.005)
+
+
+def test_a_helper_that_dies_is_stopped_or_capped_changes_no_byte(
+    small_model: TrainedModel, input_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     want, _ = _run(small_model, input_file, None)
     killed = ahead.Ahead(input_file, None, batch_size=SIZE)
     killed._process.kill()  # mid-way or before it sent anything: the reader must not hang
     stopped = ahead.Ahead(input_file, None, batch_size=SIZE)
     stopped.stop()
-    for helper in (killed, stopped):
+    monkeypatch.setattr(ahead, "MAX_BATCHES", 3)  # memory bound: inherited by the fork
+    capped = ahead.Ahead(input_file, None, batch_size=SIZE)
+    _read_all(capped)
+    for helper in (killed, stopped, capped):
         try:
             assert _run(small_model, input_file, helper)[0] == want
         finally:
             helper.close()
+    assert capped.used == 3
 
 
 def test_verdicts_are_used_by_text_never_by_position(small_model: TrainedModel) -> None:
