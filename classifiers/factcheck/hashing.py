@@ -54,3 +54,15 @@ def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
     words = flat_count_matrix(flat, indptr, N_FEATURES, np.float32)
     words.data.fill(1.0)
     return [chars, words]
+
+
+def squared_idf(df: np.ndarray, n_rows: int) -> np.ndarray:
+    """Return each column's float32 weight `(log((n_rows + 1) / (df + 1)) + 1) ** 2`.
+
+    Computed once per distinct count and gathered: the same float64 operations on the same
+    values, so the same bits, without a logarithm per each of the 2**20 columns at start-up.
+    """
+    # `df` holds whole counts (float64 sums of bincounts); the table uses its dtype.
+    counts = np.arange(int(df.max(initial=0)) + 1, dtype=df.dtype)
+    idf = np.log((n_rows + 1) / (counts + 1)) + 1.0
+    return (idf**2).astype(np.float32)[df.astype(np.int64)]

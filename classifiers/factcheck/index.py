@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from classifiers.factcheck import hashing
 from classifiers.factcheck.hashing import CHAR_RANGE, N_FEATURES, WORD, featurize_texts
 from classifiers.factcheck.overlap import pair_overlap, row_weight_sums
 from classifiers.factcheck.text import match_text
@@ -311,8 +312,7 @@ class FactCheckIndex:
         owners = self._owner_blocks[0] if self._owner_blocks else np.zeros(0, np.int64)
         weights, norms, join = [], [], []
         for channel, df in enumerate(self._df):
-            idf = np.log((self._n_rows + 1) / (df + 1)) + 1.0
-            w = (idf**2).astype(np.float32)
+            w = hashing.squared_idf(df, self._n_rows)
             weights.append(w)
             # Why the mask: a feature in thousands of rows makes the candidate join quadratic
             # and says little; candidates come from rarer features, scoring uses all of them.

@@ -99,12 +99,15 @@ class _LangId:
 
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
-    def rank(self, text: str) -> list[tuple[str, float]]:
+    def loaded(self) -> Any:
         if self._ident is None:
             with self._lock:
                 if self._ident is None:
                     self._ident = self._load()
-        return [(str(k), float(v)) for k, v in self._ident.rank(text)]
+        return self._ident
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        return [(str(k), float(v)) for k, v in self.loaded().rank(text)]
 
 
 _LANGID = _LangId()
@@ -113,6 +116,11 @@ _LANGID = _LangId()
 def use_model_cache(cache_dir: Path | None) -> None:
     """Keep py3langid's model decompressed in `cache_dir` (see `langid_model`); None: never."""
     _LANGID.cache_dir = cache_dir
+
+
+def load_identifier() -> None:
+    """Load py3langid's model now (before forking workers that would each load it)."""
+    _LANGID.loaded()
 
 
 def _prepare(text: str) -> str:

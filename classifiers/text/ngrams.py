@@ -106,13 +106,29 @@ def word_rows_matrix(
 def flat_count_matrix(
     indices: np.ndarray, indptr: np.ndarray, n_features: int, dtype: type
 ) -> sp.csr_matrix:
-    """Return what `count_matrix` gives for rows already flattened (row i: indptr[i]:[i+1])."""
-    data: np.ndarray = np.ones(len(indices), dtype=dtype)
-    mat = sp.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(indptr) - 1, n_features),
-    )
-    mat.sum_duplicates()
+    """Return what `count_matrix` gives for rows already flattened (row i: indptr[i]:[i+1]).
+
+    Why not scipy's `sum_duplicates`: it sorts each row's (column, value) pairs one row at a
+    time; one vectorised sort of (row, column) keys is about a third cheaper. The counts are
+    whole numbers, so the matrix is the same whatever order they are added in.
+    """
+    indptr = np.asarray(indptr, dtype=np.int64)
+    n_rows = len(indptr) - 1
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(indptr))
+    keys = rows * n_features + np.asarray(indices, dtype=np.int64)
+    keys.sort()
+    first = np.empty(len(keys), dtype=bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts: np.ndarray = np.diff(starts, append=len(keys)).astype(dtype)
+    unique = keys[starts]
+    row_of = unique // n_features
+    ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=ptr[1:])
+    cols = (unique - row_of * n_features).astype(np.int32)
+    mat = sp.csr_matrix((counts, cols, ptr), shape=(n_rows, n_features))
+    mat.has_canonical_format = True  # sorted, no duplicates: by construction
     return mat
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from classifiers.text import fingerprints as fp
 from classifiers.text import normal_form as nf
@@ -79,6 +80,29 @@ def test_chained_ngram_ids_equal_count_matrix(texts: list[str]) -> None:
         assert np.array_equal(a.data, b.data)
     flat = flat_count_matrix(np.array([3, 1, 3], np.int64), np.array([0, 0, 3]), 4, np.float32)
     assert flat.toarray().tolist() == [[0, 0, 0, 0], [0, 1, 0, 2]]
+
+
+def test_flat_count_matrix_equals_scipys_sum_duplicates(texts: list[str]) -> None:
+    # The vectorised sort must give scipy's canonical matrix: same columns, counts, dtypes;
+    # at the matcher's 2**20 hashed columns too (row * width must not overflow).
+    split = [nf.normalize(t).split() for t in texts] + [[], ["x"] * 300, []]
+    for width in (97, 2**20):
+        ids = {w: [hash(w) % width, len(w) % 7, hash(w + "#") % width] for ws in split for w in ws}
+        rows = [[j for w in ws for j in ids[w]] for ws in split]
+        indptr = np.cumsum([0, *map(len, rows)])
+        flat = np.array([j for r in rows for j in r], dtype=np.int64)
+        want = sp.csr_matrix((np.ones(len(flat), np.float32), flat, indptr), (len(rows), width))
+        want.sum_duplicates()
+        got = flat_count_matrix(flat, indptr, width, np.float32)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        for name in ("indptr", "indices", "data"):
+            a, b = getattr(want, name), getattr(got, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+        again = got.copy()
+        again.has_canonical_format = False
+        again.sum_duplicates()  # the flag we set must be true: nothing left to sort or merge
+        assert np.array_equal(again.indices, got.indices) and again.nnz == got.nnz
+        assert got.data.max() >= 300  # the repeated word's counts were summed
 
 
 def _plain_hits(text: str, columns: list) -> list[int]:

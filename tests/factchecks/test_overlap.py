@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from classifiers.factcheck.datasets import load_matching_data
 from classifiers.factcheck.evaluate import build_index
+from classifiers.factcheck.hashing import squared_idf
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.matcher import CANDIDATES, prepare
 from classifiers.factcheck.overlap import pair_overlap, row_weight_sums, words_present
@@ -108,10 +109,36 @@ def _assert_same(index: FactCheckIndex, texts: list[str]) -> int:
     return compared
 
 
+def _plain_weights(df: np.ndarray, n_rows: int) -> np.ndarray:
+    # The per-column formula the index used before `squared_idf`.
+    idf = np.log((n_rows + 1) / (df + 1)) + 1.0
+    return (idf**2).astype(np.float32)
+
+
+def _assert_weights(index: FactCheckIndex) -> None:
+    prep = index._prepared()
+    for df, w in zip(index._df, prep.weights, strict=True):
+        want = _plain_weights(df, index.n_rows)
+        assert w.dtype == want.dtype and np.array_equal(w, want)
+        assert len(np.unique(df)) > 20  # real counts, not a handful of values
+
+
+def test_squared_idf_bits_on_edge_counts() -> None:
+    for df, n_rows in (
+        (np.zeros(0), 0),
+        (np.zeros(7), 0),
+        (np.array([0, 1, 1, 5, 3, 0, 5, 2**20], np.float64), 2**20),
+        (np.arange(100_000, dtype=np.float64)[::-1], 99_999),
+        (np.array([0, 2, 9], np.int64), 9),
+    ):
+        got = squared_idf(df, n_rows)
+        assert got.dtype == np.float32 and np.array_equal(got, _plain_weights(df, n_rows))
+
+
 def test_equal_to_scipy_on_real_tweets_claims_and_a_pending_delta(shared_data: Path) -> None:
     data = load_matching_data(shared_data)
     index = build_index(data, with_bdc=False)
-    index._prepared()  # stacks the rows so far into the main segment
+    _assert_weights(index)  # also stacks the rows so far into the main segment
     claims = [p.claim for p in data.test_pairs_2024][:200]
     # Terms cached for this index must not survive the add below (frequencies move).
     normalised = prepare(claims[:100])
@@ -120,6 +147,7 @@ def test_equal_to_scipy_on_real_tweets_claims_and_a_pending_delta(shared_data: P
     extra = [p.claim for p in data.test_pairs_2024][300:340]
     index.add(FactCheckEntry(f"extra-{i}", c) for i, c in enumerate(extra))
     assert index._prepared().delta is not None
+    _assert_weights(index)  # the counts moved: weights follow them
     with (shared_data / "pilpres2019_sentiment" / "tweet.csv").open(encoding="utf-8") as fh:
         tweets = [r["tweet"] for r in itertools.islice(csv.DictReader(fh), 200)]
     hostile = ["", "satu dua", "#tagar @orang http://t.co/x", "\x00 \ud800 " * 20, "a " * 5000]
