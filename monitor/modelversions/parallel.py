@@ -17,8 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TextIO
 
 from classifiers.contracts import Classifier, Matcher
-from classifiers.text.language import LanguageResult, load_identifier
-from monitor.modelversions.ahead import Ahead
+from classifiers.text.language import load_identifier
 from monitor.modelversions.live import Lingered, input_batches
 from monitor.modelversions.stream import BATCH, Parsed, score_batch, write_batches
 
@@ -31,10 +30,8 @@ AHEAD = 2
 _LOADED: dict[str, Any] = {}
 
 
-def _score_in_worker(
-    batch: list[Parsed], known: dict[str, LanguageResult] | None
-) -> tuple[str, int, list[str]]:
-    return score_batch(_LOADED["classifier"], batch, _LOADED["matcher"], known)
+def _score_in_worker(batch: list[Parsed]) -> tuple[str, int, list[str]]:
+    return score_batch(_LOADED["classifier"], batch, _LOADED["matcher"])
 
 
 def warm(*loaded: object) -> None:
@@ -62,24 +59,20 @@ def _in_pool(
     matcher: Matcher | None,
     todo: Iterable[list[Parsed]],
     workers: int,
-    ahead: Ahead | None,
 ) -> Iterator[tuple[str, int, list[str]]]:
     warm(classifier, matcher)
     # Why here and not at start-up: a short run may never meet a post CLD2 cannot place;
     # a run big enough for a pool will, and each worker would map, check and convert the
     # model itself (about 0.06 CPU-s and 13,000 page faults each) instead of sharing it.
     load_identifier()
-    if ahead is not None:
-        ahead.stop()
     _LOADED.update(classifier=classifier, matcher=matcher)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque[Future[tuple[str, int, list[str]]]] = deque()
-            for number, batch in enumerate(todo):
+            for batch in todo:
                 if batch:
-                    known = ahead.take(number) if ahead is not None else None
-                    pending.append(pool.submit(_score_in_worker, batch, known))
+                    pending.append(pool.submit(_score_in_worker, batch))
                 # A live pipe went quiet: write everything in flight before reading on.
                 limit = 1 if isinstance(batch, Lingered) else workers * AHEAD
                 while len(pending) >= limit:
@@ -95,7 +88,6 @@ def _scored(
     matcher: Matcher | None,
     todo: Iterator[list[Parsed]],
     workers: int,
-    ahead: Ahead | None,
 ) -> Iterator[tuple[str, int, list[str]]]:
     # Score in this process until MIN_BATCHES batches arrive without the source going quiet
     # (a short file, or a live pipe answering line by line), then in a pool for the rest.
@@ -110,7 +102,7 @@ def _scored(
             if not head or not isinstance(head[-1], Lingered):
                 return  # the source is exhausted
             continue
-        yield from _in_pool(classifier, matcher, itertools.chain(head, todo), workers, ahead)
+        yield from _in_pool(classifier, matcher, itertools.chain(head, todo), workers)
         return
 
 
@@ -123,12 +115,10 @@ def run(
     warn: Callable[[str], None] | None = None,
     workers: int = 1,
     batch_size: int = BATCH,
-    ahead: Ahead | None = None,
 ) -> tuple[int, int]:
     """Stream JSONL from `source` to `sink` in order with `workers` processes; (ok, errors).
 
     A live pipe's batch closes when full or `live.LINGER` s after its first line (`live`).
-    `ahead`: a helper reading the same file, whose language verdicts the pool's batches use.
     """
     todo = input_batches(source, batch_size)
     if workers <= 1:
@@ -136,5 +126,5 @@ def run(
             score_batch(classifier, b, matcher) for b in todo if b
         )
     else:
-        outputs = _scored(classifier, matcher, todo, workers, ahead)
+        outputs = _scored(classifier, matcher, todo, workers)
     return write_batches(outputs, sink, warn)

@@ -128,22 +128,15 @@ def _classify_distinct(
 
 
 def score_batch(
-    classifier: Classifier,
-    batch: list[Parsed],
-    matcher: Matcher | None = None,
-    known: dict[str, LanguageResult] | None = None,
+    classifier: Classifier, batch: list[Parsed], matcher: Matcher | None = None
 ) -> tuple[str, int, list[str]]:
-    """Return one batch's output lines (newline-terminated), its classified count, its errors.
-
-    `known`: language verdicts by text computed ahead (`ahead`); any text missing is checked.
-    """
+    """Return one batch's output lines (newline-terminated), its classified count, its errors."""
     good = [p for p in batch if p.error is None]
     # Foreign text is answered without the model: it was trained on Indonesian only.
     verdicts: dict[str, LanguageResult] = {}  # a copy inside the batch reuses its verdict
     for text in (p.text or "" for p in good):
         if text not in verdicts:
-            found = known.get(text) if known else None
-            verdicts[text] = found if found is not None else detect_language(text)
+            verdicts[text] = detect_language(text)
     langs = {id(p): verdicts[p.text or ""] for p in good}
     scored = [p for p in good if langs[id(p)].scored]
     # Invisible padding is stripped before the model and the matcher read the text.

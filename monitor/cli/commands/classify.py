@@ -27,7 +27,7 @@ from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
 from monitor.core.settings import Settings
 from monitor.factchecks.service import load_matcher
-from monitor.modelversions import ahead, parallel, repository
+from monitor.modelversions import parallel, repository
 from monitor.modelversions.parallel import worker_count
 from monitor.modelversions.scoring import load_for_scoring
 
@@ -101,23 +101,16 @@ def classify_command(
     # tweets); none is collected during the load, then all are frozen out of later
     # collections, which also keeps forked workers from writing to the pages they share.
     with ready_runtime() as rt:
-        processes = worker_count(rt.settings.classify_workers if workers is None else workers)
-        # Forked before the loads: it checks languages on the core they leave idle (`ahead`).
-        helper = ahead.start(input, processes, rt.settings.data_dir)
+        clf = classifier_for(rt, model)  # collections on: this may train (first use)
+        gc.disable()
         try:
-            clf = classifier_for(rt, model)  # collections on: this may train (first use)
-            gc.disable()
-            try:
-                with rt.session() as session:
-                    matcher = load_matcher(session, rt.settings.data_dir)
-                use_model_cache(rt.settings.data_dir)
-                parallel.warm(clf, matcher)  # what the first batch builds anyway, then frozen
-            finally:
-                gc.enable()
-        except BaseException:
-            if helper is not None:
-                helper.close()
-            raise
+            with rt.session() as session:
+                matcher = load_matcher(session, rt.settings.data_dir)
+            use_model_cache(rt.settings.data_dir)
+            processes = worker_count(rt.settings.classify_workers if workers is None else workers)
+            parallel.warm(clf, matcher)  # what the first batch builds anyway, before freezing
+        finally:
+            gc.enable()
     gc.freeze()
     # Scoring makes short-lived objects by the million and few cycles: collect rarely.
     threshold = gc.get_threshold()
@@ -126,7 +119,7 @@ def classify_command(
     sink = output.open("w", encoding="utf-8") if output is not None else sys.stdout
     try:
         ok, errors = parallel.run(
-            clf, source, sink, matcher=matcher, warn=echo_err, workers=processes, ahead=helper
+            clf, source, sink, matcher=matcher, warn=echo_err, workers=processes
         )
     except BrokenProcessPool:
         # A worker was killed (out of memory, a signal): the lines written so far are a
@@ -140,8 +133,6 @@ def classify_command(
         # collector back as it was; a frozen heap would never be collected there.
         gc.set_threshold(*threshold)
         gc.unfreeze()
-        if helper is not None:
-            helper.close()
         if input is not None:
             source.close()
         if output is not None:
