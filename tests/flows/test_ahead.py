@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -41,8 +42,8 @@ def test_a_single_input_starts_no_process() -> None:
 
 
 @pytest.mark.parametrize("fn", [_fails_in_worker, _dies_in_worker])
-def test_a_worker_that_raises_or_dies_loses_nothing(fn: object) -> None:
-    out = list(ahead_map(fn, range(5)))  # type: ignore[arg-type]
+def test_a_worker_that_raises_or_dies_loses_nothing(fn: Callable[[int], tuple[int, int]]) -> None:
+    out = list(ahead_map(fn, range(5)))
     assert [x for x, _ in out] == [0, 1, 2, 3, 4]
     # From the failed input on, the caller computes in its own process.
     assert [pid for _, pid in out[2:]] == [os.getpid()] * 3
