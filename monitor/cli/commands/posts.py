@@ -162,6 +162,8 @@ def _count(total: IngestReport, page: _Page, r: IngestReport) -> None:
 
 
 def _report(total: IngestReport, as_json: bool) -> None:
+    # By line: the reader, the worker and the commits each add rejections at their own pace.
+    total.rejected.sort(key=lambda r: r.index)
     if as_json:
         typer.echo(json.dumps(total.model_dump(), ensure_ascii=False))
         return
@@ -169,7 +171,7 @@ def _report(total: IngestReport, as_json: bool) -> None:
         f"stored: {total.new} new, {total.updated} updated, {total.unchanged} unchanged "
         f"({total.duplicates} exact copies linked); rejected: {len(total.rejected)}"
     )
-    for rejection in sorted(total.rejected, key=lambda r: r.index)[:100]:
+    for rejection in total.rejected[:100]:
         typer.echo(f"line {rejection.index}: {'; '.join(rejection.errors)}", err=True)
     if len(total.rejected) > 100:
         typer.echo(f"... and {len(total.rejected) - 100} more rejected lines", err=True)
