@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from monitor.cli.commands import posts as posts_command
 from monitor.cli.commands.posts import store_batches
 from monitor.clusters.models import Cluster, PostBand, PostSignature
 from monitor.core.db import make_engine
@@ -139,6 +142,41 @@ def test_pipelined_ingest_stores_what_page_by_page_arrival_stores(
     assert sorted(bad) == [100, 101]
     assert "text" in bad[100] and "database refused" in bad[101] and "refused by a rule" in bad[101]
     assert total.received == 3 * 6 + 4 and total.new == 3 * 6 + 1
+
+
+_PREPARE = posts_command._prepare
+
+
+def _dies_at_the_middle_page(batch: Any, source_id: Any, language: Any) -> Any:
+    """The worker process dies on the middle page (as the OOM killer would end it)."""
+    if multiprocessing.parent_process() is not None and any(line == 100 for line, _ in batch):
+        os._exit(3)
+    return _PREPARE(batch, source_id, language)
+
+
+def _raises_at_the_middle_page(batch: Any, source_id: Any, language: Any) -> Any:
+    if multiprocessing.parent_process() is not None and any(line == 100 for line, _ in batch):
+        raise MemoryError("worker out of memory")
+    return _PREPARE(batch, source_id, language)
+
+
+@pytest.mark.regions
+@pytest.mark.parametrize("prepare", [_dies_at_the_middle_page, _raises_at_the_middle_page])
+def test_a_failed_prepare_worker_loses_nothing(
+    rt: Runtime, db_connection: Connection, monkeypatch: pytest.MonkeyPatch, prepare: Any
+) -> None:
+    plain = db_connection.begin_nested()
+    _page_by_page(rt, _records())
+    with rt.session() as s:
+        before = _snapshot(s)
+    plain.rollback()
+    monkeypatch.setattr(posts_command, "_prepare", prepare)
+    total = IngestReport()
+    store_batches(rt, iter(_records()), total, None, None)
+    with rt.session() as s:
+        assert _snapshot(s) == before  # the middle and last pages prepared in process
+    assert [r.index for r in total.rejected] == [100]
+    assert total.received == 3 * 6 + 4 and total.new == 3 * 6 + 2
 
 
 def _pages() -> list[list[PostIn]]:

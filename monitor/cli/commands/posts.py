@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from classifiers.text.language import use_model_cache
 from monitor.cli.common import fail, runtime
 from monitor.core.gcpolicy import tune_for_pages
 from monitor.flows import arrival
+from monitor.flows.ahead import ahead_map
 from monitor.flows.pipeline import Committer
 from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
@@ -85,11 +87,16 @@ def _batches(
 
 @dataclass(frozen=True)
 class _Page:
-    """A validated, prepared batch on its way to the writer thread."""
+    """A validated, prepared batch on its way to the store (picklable: made in a worker)."""
 
     received: int
     lines: list[int]  # the file line of each valid item
+    refused: list[Rejection]  # lines that failed validation, with their file line
     prepared: arrival.Prepared
+
+
+# Why a switch: the worker process is measured against in-process preparation (A/B).
+PREPARE_AHEAD = True
 
 
 def store_batches(
@@ -99,15 +106,22 @@ def store_batches(
     source_id: int | None,
     language: str | None,
 ) -> None:
-    """Store each batch in one transaction; the next batch is prepared while one commits.
+    """Store each batch in one transaction; the next batch is prepared while one is stored.
 
-    A database failure stops the run as it did before the commit thread: the batches
-    before it are committed and counted, and its error is raised here.
+    The next batch is validated and prepared in one worker process (`flows/ahead.py`) and
+    the commit runs in a thread (`flows/pipeline.py`). A database failure stops the run as
+    before: the batches before it are committed and counted, and its error is raised here.
     """
+    make = partial(_prepare, source_id=source_id, language=language)
+    # The worker is forked at the first page, before the commit thread below starts.
+    pages = ahead_map(make, batches) if PREPARE_AHEAD else map(make, batches)
+    first = next(pages, None)
+    if first is None:
+        return
     with Committer(name="ingest-commit") as committer:
-        for batch in batches:
-            page = _prepare(batch, total, source_id, language)  # the batch before commits
-            with committer.unit(rt) as s:  # waits for that commit first
+        for page in chain([first], pages):  # the next page is prepared while this one stores
+            total.rejected.extend(page.refused)
+            with committer.unit(rt) as s:  # waits for the commit of the page before
                 # The source's default region is applied by region tagging (it reads the source).
                 outcome = arrival.arrive(
                     s,
@@ -121,19 +135,19 @@ def store_batches(
 
 
 def _prepare(
-    batch: list[tuple[int, dict[str, Any]]],
-    total: IngestReport,
-    source_id: int | None,
-    language: str | None,
+    batch: list[tuple[int, dict[str, Any]]], source_id: int | None, language: str | None
 ) -> _Page:
+    """Validate and prepare one batch (no database: it may run in the worker process)."""
     lines = [line for line, _ in batch]
     good, bad = service.validate([record for _, record in batch])
     refused = {rejection.index for rejection in bad}
-    for rejection in bad:
-        total.rejected.append(Rejection(index=lines[rejection.index], errors=rejection.errors))
     prepared = arrival.prepare(good, source_id=source_id, default_language=language)
-    kept = [line for i, line in enumerate(lines) if i not in refused]
-    return _Page(received=len(batch), lines=kept, prepared=prepared)
+    return _Page(
+        received=len(batch),
+        lines=[line for i, line in enumerate(lines) if i not in refused],
+        refused=[Rejection(index=lines[r.index], errors=r.errors) for r in bad],
+        prepared=prepared,
+    )
 
 
 def _count(total: IngestReport, page: _Page, r: IngestReport) -> None:
@@ -148,6 +162,8 @@ def _count(total: IngestReport, page: _Page, r: IngestReport) -> None:
 
 
 def _report(total: IngestReport, as_json: bool) -> None:
+    # By line: the reader, the worker and the commits each add rejections at their own pace.
+    total.rejected.sort(key=lambda r: r.index)
     if as_json:
         typer.echo(json.dumps(total.model_dump(), ensure_ascii=False))
         return
@@ -155,7 +171,7 @@ def _report(total: IngestReport, as_json: bool) -> None:
         f"stored: {total.new} new, {total.updated} updated, {total.unchanged} unchanged "
         f"({total.duplicates} exact copies linked); rejected: {len(total.rejected)}"
     )
-    for rejection in sorted(total.rejected, key=lambda r: r.index)[:100]:
+    for rejection in total.rejected[:100]:
         typer.echo(f"line {rejection.index}: {'; '.join(rejection.errors)}", err=True)
     if len(total.rejected) > 100:
         typer.echo(f"... and {len(total.rejected) - 100} more rejected lines", err=True)
