@@ -68,6 +68,18 @@ class RowArrays:
     nondigit: np.ndarray  # bool: the word is not all digits
 
 
+@dataclass(frozen=True)
+class Warmed:
+    """What `FactCheckIndex.warm` derives from the rows, saved beside them (`index_file`)."""
+
+    words: list[str]  # every row word, in word-id order
+    word_df: np.ndarray  # int64 per word id: rows that hold the word
+    row_lengths: np.ndarray  # int64 per row: its length in words
+    flat_ptr: np.ndarray  # int64: `RowArrays.ptr`
+    flat_ids: np.ndarray  # int64: `RowArrays.ids`
+    transposed: list[np.ndarray]  # per channel: the transpose's column indices (row numbers)
+
+
 @dataclass
 class Candidates:
     """Candidate rows for one text, their entries, and FEATURES per row."""
@@ -202,21 +214,68 @@ class FactCheckIndex:
         texts: Sequence[str],
         owners: np.ndarray,
         channels: Sequence[sp.csr_matrix],
+        warmed: Warmed | None = None,
     ) -> None:
-        """Fill an empty index from saved rows (see `index_file`): no normalising, no hashing."""
+        """Fill an empty index from saved rows (see `index_file`): no normalising, no hashing.
+
+        With `warmed` (what `warmed` returned when the file was written), the word tables and
+        transposes that `warm` would derive are taken as they are instead of recomputed.
+        """
         if self.entries:
             raise ValueError("restore needs an empty index")
         self.entries = list(entries)
         self._keys = {(e.key, e.pk) for e in self.entries}
         self.row_texts = list(texts)
-        self._row_lengths = [len(t.split()) for t in texts]
-        for text in texts:
-            self.word_df.update(set(text.split()))
-        for channel, mat in enumerate(channels):
-            self._pending[channel].append(mat)
-            self._df[channel] += np.bincount(mat.indices, minlength=N_FEATURES)
+        counts = [np.bincount(mat.indices, minlength=N_FEATURES) for mat in channels]
+        for channel, count in enumerate(counts):
+            self._df[channel] += count
         self._owner_blocks = [np.asarray(owners, dtype=np.int64)]
         self._n_rows = len(texts)
+        if warmed is None:
+            self._row_lengths = [len(t.split()) for t in texts]
+            for text in texts:
+                self.word_df.update(set(text.split()))
+            for channel, mat in enumerate(channels):
+                self._pending[channel].append(mat)
+            return
+        self._row_lengths = warmed.row_lengths.tolist()
+        self.word_ids = dict(zip(warmed.words, range(len(warmed.words)), strict=True))
+        self.word_df = Counter(dict(zip(warmed.words, warmed.word_df.tolist(), strict=True)))
+        ids = warmed.flat_ids
+        nondigit = np.fromiter((not w.isdigit() for w in warmed.words), bool, len(warmed.words))
+        self._flat = RowArrays(
+            warmed.flat_ptr, ids, warmed.word_df[ids].astype(np.float64), nondigit[ids]
+        )
+        # The transposes' row pointers are the running column counts (one count per row).
+        transposed = [
+            sp.csr_matrix(
+                (
+                    np.ones(len(t), dtype=np.float32),
+                    t,
+                    np.concatenate([[0], np.cumsum(count)]),
+                ),
+                shape=(N_FEATURES, self._n_rows),
+            )
+            for t, count in zip(warmed.transposed, counts, strict=True)
+        ]
+        self._main = self._segment(list(channels), transposed)
+        self._n_main = self._n_rows
+
+    def warmed(self) -> Warmed:
+        """Return what `warm` derives from the rows, in the form `restore` takes it back."""
+        flat = self.word_arrays()
+        words = list(self.word_ids)
+        df = self.word_df
+        return Warmed(
+            words=words,
+            word_df=np.fromiter((df[w] for w in words), np.int64, len(words)),
+            row_lengths=np.asarray(self._row_lengths, dtype=np.int64),
+            flat_ptr=flat.ptr,
+            flat_ids=flat.ids,
+            transposed=[
+                np.asarray(m.T.tocsr().indices, dtype=np.int32) for m in self.channel_rows()
+            ],
+        )
 
     def channel_rows(self) -> list[sp.csr_matrix]:
         """Return every indexed row's binary features per channel (what `index_file` saves)."""
@@ -279,14 +338,18 @@ class FactCheckIndex:
             self._row_idf[row] = got
         return got
 
-    def _segment(self, rows: list[sp.csr_matrix]) -> _Segment:
+    def _segment(
+        self, rows: list[sp.csr_matrix], rows_t: list[sp.csr_matrix] | None = None
+    ) -> _Segment:
         pattern = [
             sp.csr_matrix((np.ones(r.nnz, dtype=bool), r.indices, r.indptr), shape=r.shape)
             if r.has_canonical_format and bool(np.all(r.data == 1))
             else None
             for r in rows
         ]
-        return _Segment(rows, [r.T.tocsr() for r in rows], pattern)
+        if rows_t is None:
+            rows_t = [r.T.tocsr() for r in rows]
+        return _Segment(rows, rows_t, pattern)
 
     def _prepared(self) -> _Prepared:
         # Why lazy: several adds in a row (an import, a collector batch) cost one stack.

@@ -59,6 +59,21 @@ def test_round_trip_ranks_exactly_like_the_built_index(tmp_path: Path) -> None:
     for xa, xb in zip(ra, rb, strict=True):
         assert [r.entry for r in xa] == [r.entry for r in xb]
         assert [r.score for r in xa] == [r.score for r in xb]
+    # What the first query derives was read, not recomputed, and is what the build derives.
+    assert loaded._flat is not None and loaded._main is not None
+    built.warm()
+    fa, fb = built.word_arrays(), loaded.word_arrays()
+    for name in ("ptr", "ids", "freq", "nondigit"):
+        assert np.array_equal(getattr(fa, name), getattr(fb, name)), name
+        assert getattr(fa, name).dtype == getattr(fb, name).dtype, name
+    assert list(loaded.word_ids.items()) == list(built.word_ids.items())
+    assert dict(loaded.word_df) == dict(built.word_df)
+    assert np.array_equal(loaded.row_word_counts(), built.row_word_counts())
+    pa, pb = built._prepared(), loaded._prepared()
+    for ta, tb in zip(pa.main.rows_t, pb.main.rows_t, strict=True):
+        assert ta.shape == tb.shape and ta.dtype == tb.dtype
+        for name in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ta, name), getattr(tb, name)), name
     # A restored index still grows like a built one.
     extra = FactCheckEntry("x:new", "Pendaftaran CPNS 2024 dibuka lewat tautan WhatsApp", pk=99)
     assert loaded.add([extra]) == 1 and built.add([extra]) == 1
@@ -131,6 +146,23 @@ def _meta(path: Path) -> dict[str, object]:
         (lambda p: _rewrite(p, {"owners.npy": np.full(17, 10**6, dtype=np.int64)}), "owner"),
         (lambda p: _rewrite(p, {"indices0.npy": np.full(5, 2**30, dtype=np.int32)}), "channel"),
         (lambda p: _rewrite(p, {"meta.npy": np.frombuffer(b"{oops", np.uint8)}), "not JSON"),
+        (
+            lambda p: _rewrite(p, {"transposed0.npy": np.full(5, 2**30, dtype=np.int32)}),
+            "transposed",
+        ),
+        (lambda p: _rewrite(p, {"flat_ids.npy": np.full(3, -1, dtype=np.int64)}), "word arrays"),
+        (lambda p: _rewrite(p, {"word_df.npy": np.zeros(2, dtype=np.int64)}), "word arrays"),
+        (
+            lambda p: _rewrite(
+                p,
+                {
+                    "meta.npy": np.frombuffer(
+                        json.dumps({**_meta(p), "words": ["a", "a"]}).encode(), np.uint8
+                    )
+                },
+            ),
+            "listed twice",
+        ),
         (
             lambda p: _rewrite(
                 p,
