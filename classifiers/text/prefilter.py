@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifiers.text.regex_code import compile_rule
-
 CAP = 256  # largest exact set kept while expanding a sequence
 MAX_CLASS = 12  # a character class with more members says too little to be worth expanding
 # A literal set whose shortest string is shorter than this is not used. Two, not three: the
@@ -225,15 +223,10 @@ class LiteralScanner:
 
     def __init__(self, literals: Iterable[str]) -> None:
         words = sorted({w for w in literals if w})
-        self._rx = compile_rule(f"(?=({_trie_regex(words)}))") if words else None
+        self._rx = re.compile(f"(?=({_trie_regex(words)}))") if words else None
         known = set(words)
         # The longest literal at a position implies all literals that are its prefixes.
         self._implied = {w: frozenset(w[:i] for i in range(1, len(w) + 1)) & known for w in words}
-
-    @property
-    def pattern(self) -> str | None:
-        """Return the scanning pattern's source (None when there are no literals)."""
-        return self._rx.pattern if self._rx is not None else None
 
     def found(self, text: str) -> set[str]:
         """Return every literal that occurs in `text`."""

@@ -20,7 +20,6 @@ from classifiers.text.prefilter import (
     load_cache,
     top_level_branches,
 )
-from classifiers.text.regex_code import compile_rule
 from classifiers.text.rulebook import RULES, Rule
 
 __all__ = [
@@ -108,14 +107,14 @@ class _Gated:
     def pattern(self) -> re.Pattern[str]:
         """Return the whole compiled pattern (compiled on first use)."""
         if self._pattern is None:
-            self._pattern = compile_rule(boundary_first(self._sources[0]))
+            self._pattern = re.compile(boundary_first(self._sources[0]))
         return self._pattern
 
     @property
     def gates(self) -> list[re.Pattern[str]]:
         """Return the compiled gates."""
         if self._gates is None:
-            self._gates = [compile_rule(g) for g in self._sources[1]]
+            self._gates = [re.compile(g) for g in self._sources[1]]
         return self._gates
 
     def _branch_patterns(self) -> list[tuple[re.Pattern[str], frozenset[str] | None]]:
@@ -126,7 +125,7 @@ class _Gated:
             if len(self._branches) == 1:
                 got = [(self.pattern, None)]
             else:
-                got = [(compile_rule(boundary_first(b)), need) for b, need in self._branches]
+                got = [(re.compile(boundary_first(b)), need) for b, need in self._branches]
             self._compiled_branches = got
         return got
 
@@ -171,18 +170,6 @@ def literal_patterns() -> list[str]:
 _COMPILED = compiled_rules()
 # One scanner over every literal any rule needs: one pass per text instead of one per rule.
 SCANNER = LiteralScanner(w for _, g in _COMPILED for need in g.needs for w in need)
-
-
-def coded_patterns() -> list[str]:
-    """Return every pattern this module compiles, as `regex_code.json` holds them."""
-    out = [SCANNER.pattern] if SCANNER.pattern is not None else []
-    for rule in RULES:
-        branches = top_level_branches(rule.pattern)
-        out.append(boundary_first(rule.pattern))
-        out.extend(rule.gates)
-        if len(branches) > 1:
-            out.extend(boundary_first(b) for b in branches)
-    return list(dict.fromkeys(out))
 
 
 def fired(text: str) -> list[Rule]:
