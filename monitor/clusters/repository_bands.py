@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, QueuePool, Select, delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.clusters.models import PostBand, PostSignature
@@ -24,13 +22,9 @@ def _dialect(session: Session) -> str:
 
 def _plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     """Return all rows as the driver's own tuples (columns without result processing)."""
-    return _conn_rows(session.connection(), stmt)
-
-
-def _conn_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     # Why: building SQLAlchemy Row objects for ~18,000 band rows a page cost the process
     # more than the driver's fetch; these columns (integers, bytes) need no conversion.
-    result = conn.execute(stmt)
+    result = session.connection().execute(stmt)
     try:
         return list(result.cursor.fetchall())
     finally:
@@ -99,23 +93,16 @@ def _band_posts_pg(
     session: Session, keys: Sequence[int], cold: Sequence[int], per_key: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """PostgreSQL form of `band_posts` (hot set given by its quiet ids): one LATERAL probe a key."""
-    quiet = int_array(int(p) for p in cold) if cold else None
+    params: list[Any] = [int_array(sorted({int(k) for k in keys}))]
+    if cold:
+        params.append(int_array(int(p) for p in cold))
+    params.append(int(per_key))
     sql = _BANDS_PG.format(cold=_COLD_PG if cold else "")
-
-    def read(conn: Connection, part: Sequence[int]) -> list[tuple[Any, ...]]:
-        params: list[Any] = [int_array(part)]
-        if quiet is not None:
-            params.append(quiet)
-        params.append(int(per_key))
-        result = conn.exec_driver_sql(sql, tuple(params))
-        try:
-            return list(result.cursor.fetchall())
-        finally:
-            result.close()
-
-    # Sorted and split into a low and a high half: the rows come back in the same order.
-    parts = in_halves(session, sorted({int(k) for k in keys}), read)
-    rows = list(chain.from_iterable(parts))
+    result = session.connection().exec_driver_sql(sql, tuple(params))
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
     flat = np.fromiter(chain.from_iterable(rows), np.int64, 2 * len(rows)).reshape(-1, 2)
     return flat[:, 0].copy(), flat[:, 1].copy()
 
@@ -171,88 +158,10 @@ def heads(session: Session, post_ids: Sequence[int]) -> dict[int, bytes]:
     """Return the packed signature of each first copy (candidates to compare with)."""
     if not post_ids:
         return {}
-    dialect = _dialect(session)
-
-    def read(conn: Connection, part: Sequence[int]) -> list[tuple[Any, ...]]:
-        stmt = select(PostSignature.post_id, PostSignature.packed).where(
-            int_in(PostSignature.post_id, part, dialect)
-        )
-        return _conn_rows(conn, stmt)
-
-    parts = (
-        in_halves(session, post_ids, read)
-        if dialect == "postgresql"
-        else [read(session.connection(), post_ids)]
+    stmt = select(PostSignature.post_id, PostSignature.packed).where(
+        int_in(PostSignature.post_id, post_ids, _dialect(session))
     )
-    return {int(p): bytes(sig) for p, sig in chain.from_iterable(parts)}
-
-
-# A page's two largest reads (band lookup, candidate signatures: 15,000 keys and 17,000
-# ids for 1,000 posts at 1 M stored) are split in two halves above this size, one half
-# read on a second connection meanwhile (PostgreSQL only, see `in_halves`).
-SPLIT_MIN = 2000
-
-Part = TypeVar("Part")
-_helper: ThreadPoolExecutor | None = None
-_helper_lock = threading.Lock()
-
-
-def _helper_pool() -> ThreadPoolExecutor:
-    global _helper
-    with _helper_lock:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(4, thread_name_prefix="bands-read")
-        return _helper
-
-
-def _unwritten(session: Session) -> bool:
-    """Tell whether the session's transaction has written nothing yet (PostgreSQL)."""
-    conn = session.connection()
-    return bool(conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar())
-
-
-def in_halves(
-    session: Session,
-    items: Sequence[int],
-    read: Callable[[Connection, Sequence[int]], list[Part]],
-) -> list[list[Part]]:
-    """Return `read` of each half of `items`: the second half on a second connection at once.
-
-    Why: these reads are the server's largest share of a page, and with the statements of
-    a page in one round trip after another one core waited while the other worked. Split,
-    the server runs both halves on two backends. Only while the page's transaction has
-    written nothing: a second connection sees what is committed, which is then exactly
-    what the transaction itself sees (READ COMMITTED: each statement reads the latest
-    commits). Otherwise, and for small reads or a session not bound to an engine, one read.
-    """
-    session.connection()  # checked out first: the pool count below includes it
-    bind = session.get_bind()
-    if (
-        len(items) < SPLIT_MIN
-        or not isinstance(bind, Engine)
-        # Only while the pool is below its size: a full pool would make the page wait
-        # for another request's connection (or deadlock a server's pool).
-        or not isinstance(bind.pool, QueuePool)
-        or bind.pool.checkedout() >= bind.pool.size()
-        or not _unwritten(session)
-    ):
-        return [read(session.connection(), items)]
-    mid = len(items) // 2
-
-    def other() -> list[Part]:
-        with bind.connect() as conn:
-            return read(conn, items[mid:])
-
-    pending = _helper_pool().submit(other)
-    try:
-        first = read(session.connection(), items[:mid])
-    except BaseException:
-        if not pending.cancel():
-            pending.exception()  # waited for, so its connection is back; this error wins
-        raise
-    if pending.cancel():  # the helpers were busy with other pages: read it here
-        return [first, read(session.connection(), items[mid:])]
-    return [first, pending.result()]
+    return {int(p): bytes(sig) for p, sig in _plain_rows(session, stmt)}
 
 
 def prune_bands(session: Session, before: datetime) -> int:
