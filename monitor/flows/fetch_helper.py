@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 import time
@@ -161,10 +162,29 @@ _clients: dict[tuple[ClientSpec, object], HttpClient] = {}
 
 def _start(cache_dir: Path | None, log_level: str, log_format: str) -> None:
     """Load what every prepare needs once, as the caller's process has it loaded."""
+    _leave_with_parent()
     configure_logging(log_level, log_format)
     use_model_cache(cache_dir)
     load_identifier()
     default_matcher()  # builds the gazetteer
+
+
+def _leave_with_parent() -> None:
+    """End this process when its parent ends, however it ends (SIGKILL included).
+
+    Why: the pool's job queue is a pipe this process holds at both ends, so a parent that
+    dies without shutting the pool down is never seen as gone; the helper would live on.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _fetch(

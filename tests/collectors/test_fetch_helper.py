@@ -10,6 +10,9 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -220,3 +223,40 @@ def test_a_helper_that_fails_to_start_leaves_the_fetches_in_process(
     assert all(r.error is None and r.new == 3 for r in reports.values())
     assert _fetched_by(caplog) == ["process"] * len(NAMES)
     broken.close()
+
+
+_KILLED_PARENT = """
+import os, signal
+from monitor.flows.fetch_helper import FetchHelper
+helper = FetchHelper()
+assert helper.wait_ready(120.0)
+print(helper.pid(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def test_the_helper_ends_when_its_parent_is_killed() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_PARENT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pid = int(done.stdout.split()[0])
+    for _ in range(600):  # the helper notices at once; the loop only bounds a failure
+        if not _running(pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the helper outlived its killed parent")
