@@ -232,8 +232,11 @@ def _collector_path(
         helper.wait_ready(300.0)
         pid = helper.pid()
         ready_in = time.perf_counter() - h0
-        typer.echo(f"  collectors' fetch helper (pid {pid}) ready in {ready_in:.2f}s")
         helper_cpu = _process_cpu(pid)
+        typer.echo(
+            f"  collectors' fetch helper (pid {pid}) ready in {ready_in:.2f}s "
+            f"({helper_cpu or 0.0:.2f} CPU-s to start, once per process; not timed below)"
+        )
         s0 = server_cpu_seconds(rt)
         t0, c0 = time.perf_counter(), time.process_time()
         while collect_due(rt, client, worker="bench"):
