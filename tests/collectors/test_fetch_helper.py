@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -28,8 +29,10 @@ from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows.collect import _collect_in_turn
 from monitor.flows.fetch_helper import FetchHelper
 from monitor.posts.models import Post
+from monitor.posts.schemas import PostIn
 from monitor.sources import service
-from monitor.sources.http import HttpClient
+from monitor.sources.fetching import FetchState
+from monitor.sources.http import FetchError, HttpClient
 from monitor.sources.models import Source
 from monitor.sources.schemas import SourceSpec
 from tests.collectors.conftest import LOCAL, test_settings
@@ -260,3 +263,24 @@ def test_the_helper_ends_when_its_parent_is_killed() -> None:
     else:
         os.kill(pid, signal.SIGKILL)
         pytest.fail("the helper outlived its killed parent")
+
+
+def test_a_fetch_error_crosses_processes_with_its_status_retry_after_and_partial_items() -> None:
+    items = [PostIn(platform="news", external_id="a:1", text="Warga antre di TPS")]
+    error = FetchError("HTTP 429", status=429, retry_after=30.0, partial=(items, FetchState()))
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.reason, back.status, back.retry_after) == ("HTTP 429", 429, 30.0)
+    assert back.partial is not None and back.partial[0] == items
+
+
+def test_two_clients_hand_each_other_the_hosts_spacing(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    first = HttpClient(user_agent="t", host_interval=30.0, policy=LOCAL)
+    second = HttpClient(user_agent="t", host_interval=30.0, policy=LOCAL)
+    with first, second:
+        first.get(httpserver.url_for("/x"))
+        times = first.host_times()
+        second.keep_spacing(times)
+        # The second client now waits as long as the first would before asking that host.
+        assert second.host_times() == times and min(times.values()) > time.monotonic() + 20
+        assert second.spec == first.spec and pickle.loads(pickle.dumps(second.spec)) == first.spec
