@@ -118,6 +118,11 @@ def use_model_cache(cache_dir: Path | None) -> None:
     _LANGID.cache_dir = cache_dir
 
 
+def model_cache_dir() -> Path | None:
+    """Return where `use_model_cache` keeps the model (for a helper process to use too)."""
+    return _LANGID.cache_dir
+
+
 def load_identifier() -> None:
     """Load py3langid's model now (before forking workers that would each load it)."""
     _LANGID.loaded()

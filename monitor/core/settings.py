@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     collect_batch: int = Field(
         default=8, ge=1, description="Sources one process leases per scheduler tick"
     )
+    collect_helper: bool = Field(
+        default=True,
+        description=(
+            "On SQLite, fetch and prepare the next source in a helper process while one is "
+            "stored (off: in the scheduler's own process)"
+        ),
+    )
     score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")
     alerts_interval: timedelta = Field(
         default=timedelta(seconds=60),

@@ -15,16 +15,13 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from monitor.collectors.fetchers import fetcher_for
 from monitor.collectors.fetchers.base import FetchState
 from monitor.collectors.verdicts import to_record
-from monitor.core.base import utcnow
 from monitor.core.db import transient_conflict
 from monitor.core.outbound import policy_for
 from monitor.core.runtime import Runtime
@@ -32,6 +29,8 @@ from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
 from monitor.flows import arrival
 from monitor.flows.debunks import rematch_debunks
+from monitor.flows.fetch_helper import FetchHelper, Job, shared_helper
+from monitor.flows.fetching import Fetched, fetch_run
 from monitor.flows.pipeline import Committer
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
@@ -117,51 +116,6 @@ def store_run(
     return service.finish_run(session, settings, row, report, state, error, started)
 
 
-@dataclass
-class Fetched:
-    """A source run's fetch: its items (prepared for arrival when possible) and outcome."""
-
-    state: FetchState
-    items: list[PostIn] = field(default_factory=list)
-    error: FetchError | None = None
-    dropped: list[str] = field(default_factory=list)
-    started: datetime = field(default_factory=utcnow)
-    t0: float = field(default_factory=time.monotonic)
-    prepared: arrival.Prepared | None = None
-
-
-def fetch_run(claimed: service.Claimed, client: HttpClient, prepare: bool = False) -> Fetched:
-    """Fetch one leased source outside any transaction; never raises for source problems.
-
-    With `prepare`, the items' arrival work that needs no database is done here too
-    (`arrival.prepare`), so that it can overlap the storing of the previous source.
-    """
-    out = Fetched(state=claimed.state)
-    try:
-        fetcher = fetcher_for(claimed.source.kind, client)
-        try:
-            out.items, out.state = fetcher.fetch(claimed.source, claimed.state)
-        finally:
-            out.dropped = list(getattr(fetcher, "dropped", []))
-    except FetchError as exc:
-        out.error = exc
-        if exc.partial is not None:
-            out.items, out.state = exc.partial  # keep what arrived before the failure
-    except Exception as exc:
-        # A parser bug on one odd payload must cost that source a retry, not the scheduler.
-        log.exception("fetcher crashed", extra={"source": claimed.name})
-        out.error = FetchError(f"fetcher error: {type(exc).__name__}: {exc}")
-    if prepare and out.items and not claimed.source.is_factchecker:
-        try:
-            out.prepared = arrival.prepare(
-                out.items, source_id=claimed.id, default_language=claimed.language
-            )
-        except Exception:
-            # Storing computes it again and meets the same fault where it always did.
-            log.exception("preparing a run failed", extra={"source": claimed.name})
-    return out
-
-
 def collect_one(
     rt: Runtime, claimed: service.Claimed, client: HttpClient, worker: str | None = None
 ) -> service.RunReport:
@@ -206,6 +160,7 @@ def store_fetched(
             "dropped": report.dropped,
             "error": report.error,
             "seconds": round(time.monotonic() - fetched.t0, 3),
+            "fetched_by": "helper" if fetched.pid != os.getpid() else "process",
         },
     )
     return report
@@ -267,9 +222,16 @@ def _relink(rt: Runtime, report: service.RunReport) -> None:
 
 
 def collect_due(
-    rt: Runtime, client: HttpClient | None = None, worker: str | None = None
+    rt: Runtime,
+    client: HttpClient | None = None,
+    worker: str | None = None,
+    helper: FetchHelper | None = None,
 ) -> list[service.RunReport]:
-    """Claim due sources and collect them (in parallel on PostgreSQL)."""
+    """Claim due sources and collect them (in parallel on PostgreSQL).
+
+    On SQLite the sources after the first are fetched by `helper` (by default the process's
+    shared one, `settings.collect_helper`) while the one before is stored.
+    """
     worker = worker or worker_id()
     client = client or shared_client(rt.settings)
     with rt.session() as s:
@@ -279,24 +241,41 @@ def collect_due(
     # SQLite has one writer: store sequentially there; PostgreSQL takes parallel runs.
     workers = 1 if rt.settings.is_sqlite else min(4, len(claimed))
     if workers == 1:
-        return _collect_in_turn(rt, claimed, client, worker)
+        return _collect_in_turn(rt, claimed, client, worker, helper)
     with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
         return list(pool.map(lambda c: collect_one(rt, c, client, worker), claimed))
 
 
 def _collect_in_turn(
-    rt: Runtime, claimed: Sequence[service.Claimed], client: HttpClient, worker: str
+    rt: Runtime,
+    claimed: Sequence[service.Claimed],
+    client: HttpClient,
+    worker: str,
+    helper: FetchHelper | None = None,
 ) -> list[service.RunReport]:
-    """Collect the sources one by one; each source is fetched while the one before commits.
+    """Collect the sources one by one; each source is fetched while the one before stores.
 
-    Why: a SQLite commit waits on the disk with the GIL released, and fetching, parsing
-    and preparing (`arrival.prepare`) need no database, so the two overlap
-    (`flows/pipeline.py`). The stores keep one writer and the sources' order.
+    Why: SQLite has one writer, and fetching, parsing and preparing a source
+    (`arrival.prepare`) need no database. The first source is fetched here; each next one
+    in the helper process (`flows/fetch_helper.py`) while this process stores the one
+    before, on the other core; and a commit waits on the disk with the GIL released, so it
+    runs in a thread (`flows/pipeline.py`). Until the helper is ready, or when it fails, the
+    sources are fetched here while the commit runs. One writer, the sources' order, and
+    one fetch at a time.
     """
+    if helper is None and len(claimed) > 1 and rt.settings.collect_helper:
+        # One source: nothing to overlap.
+        helper = shared_helper(rt.settings.log_level, rt.settings.log_format)
     reports: list[service.RunReport] = []
+    job: Job | None = None
     with Committer(name="collect-commit") as committer:
-        for current in claimed:
-            fetched = fetch_run(current, client, prepare=True)  # the one before commits
+        for n, current in enumerate(claimed):
+            if helper is None:
+                fetched = fetch_run(current, client, prepare=True)  # the one before commits
+            else:
+                fetched = helper.take(job, current, client)
+                following = claimed[n + 1] if n + 1 < len(claimed) else None
+                job = helper.submit(following, client) if following is not None else None
             _settle(rt, committer, claimed, reports, worker)
             reports.append(store_fetched(rt, current, fetched, worker, committer))
         _settle(rt, committer, claimed, reports, worker)

@@ -46,6 +46,18 @@ class FetchError(Exception):
         self.retry_after = retry_after
         self.partial = partial
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Why: a run fetched in the helper process comes back pickled, and the default
+        # reduction of an exception passes only `reason`, dropping status, Retry-After and
+        # the partial items.
+        return (_fetch_error, (self.reason, self.status, self.retry_after, self.partial))
+
+
+def _fetch_error(
+    reason: str, status: int | None, retry_after: float | None, partial: Any
+) -> FetchError:
+    return FetchError(reason, status=status, retry_after=retry_after, partial=partial)
+
 
 @dataclass
 class Response:
@@ -110,6 +122,31 @@ class _Host:
     next_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class ClientSpec:
+    """An `HttpClient`'s arguments (picklable when its policy's resolver is)."""
+
+    user_agent: str
+    timeout: float
+    max_bytes: int
+    host_concurrency: int
+    host_interval: float
+    max_redirects: int
+    policy: OutboundPolicy | None
+
+    def build(self) -> HttpClient:
+        """Return a new client with these arguments."""
+        return HttpClient(
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            host_concurrency=self.host_concurrency,
+            host_interval=self.host_interval,
+            max_redirects=self.max_redirects,
+            policy=self.policy,
+        )
+
+
 class HttpClient:
     """A shared httpx client with per-host concurrency and spacing, robots.txt and size caps."""
 
@@ -124,6 +161,10 @@ class HttpClient:
         max_redirects: int = 5,
         policy: OutboundPolicy | None = None,
     ) -> None:
+        # The arguments, for a process that must fetch as this client does (`spec`).
+        self._spec = ClientSpec(
+            user_agent, timeout, max_bytes, host_concurrency, host_interval, max_redirects, policy
+        )
         self.user_agent = user_agent
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -145,6 +186,28 @@ class HttpClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
+
+    @property
+    def spec(self) -> ClientSpec:
+        """What builds an equal client (same limits, same outbound policy) in another process."""
+        return self._spec
+
+    def host_times(self) -> dict[str, float]:
+        """Return when each host may next be asked (`time.monotonic`, the same in every process)."""
+        with self._hosts_lock:
+            hosts = list(self._hosts.items())
+        out = {}
+        for name, host in hosts:
+            with host.lock:
+                out[name] = host.next_at
+        return out
+
+    def keep_spacing(self, times: Mapping[str, float]) -> None:
+        """Wait for hosts as another client's `host_times` say (requests made elsewhere)."""
+        for name, at in times.items():
+            host = self._host(name)
+            with host.lock:
+                host.next_at = max(host.next_at, at)
 
     def _host(self, host: str) -> _Host:
         with self._hosts_lock:

@@ -1,0 +1,203 @@
+"""The collectors' helper process: it fetches, parses and prepares the next source.
+
+Why: on SQLite the collectors store one source at a time (one writer), and fetching a
+source, parsing it (JSON, HTML, validation) and preparing it for arrival (language
+detection, near-copy signatures, region matches) is CPU that a thread cannot overlap with
+the store (the GIL). `waspada ingest` forks a worker for this (`flows/ahead.py`), but the
+collectors run inside the scheduler, a process with threads, where fork is unsafe. This
+helper is started with `spawn` (a fresh interpreter, safe beside threads), loads the
+language model and the gazetteer once, and lives as long as the process.
+
+The fetch keeps its guard and its manners: the helper builds its client from the caller's
+(`HttpClient.spec`: the same outbound policy, limits and User-Agent), one fetch runs at a
+time, and the two clients hand each other the hosts' spacing (`HttpClient.host_times`).
+
+Nothing is lost when the helper fails: a job it cannot be sent, raises on, or dies in is
+fetched again in the caller's process (a fetch stores nothing, so fetching twice is safe).
+A dead helper is started again (at most once a minute); until it is ready, sources are
+fetched in the caller's process as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from classifiers.text.language import load_identifier, model_cache_dir, use_model_cache
+from monitor.core.logging import configure_logging
+from monitor.flows.fetching import Fetched, fetch_run
+from monitor.regions.matcher import default_matcher
+from monitor.sources import service
+from monitor.sources.http import ClientSpec, HttpClient
+
+log = logging.getLogger(__name__)
+
+Job = Future[tuple[Fetched, dict[str, float]]]
+
+
+class FetchHelper:
+    """One long-lived helper process that fetches and prepares sources handed to it."""
+
+    def __init__(self, log_level: str = "INFO", log_format: str = "kv") -> None:
+        self._logging = (log_level, log_format)
+        self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[int] | None = None
+        self._failed_at: float | None = None
+        self._lock = threading.Lock()
+        # Why a pause before a restart: a page that kills the helper would otherwise cost
+        # a process start on every tick (the caller fetches meanwhile, as before).
+        self.restart_after = 60.0
+
+    def start(self) -> None:
+        """Start the process unless it runs (or died less than `restart_after` ago)."""
+        with self._lock:
+            if self._pool is not None:
+                return
+            failed = self._failed_at
+            if failed is not None and time.monotonic() - failed < self.restart_after:
+                return
+            pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(model_cache_dir(), *self._logging),
+            )
+            self._pool = pool
+            self._ready = pool.submit(os.getpid)  # done once the process has loaded
+
+    def ready(self) -> bool:
+        """Tell whether the process has started and loaded what a fetch needs."""
+        ready = self._ready
+        if ready is None or not ready.done():
+            return False
+        if ready.exception() is not None:
+            self._fail(ready)
+            return False
+        return True
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Start the process if needed and wait until it is ready (False: not in time)."""
+        self.start()
+        ready = self._ready
+        if ready is None:
+            return False
+        wait([ready], timeout)
+        return self.ready()
+
+    def pid(self) -> int | None:
+        """Return the process id once ready."""
+        return self._ready.result() if self._ready is not None and self.ready() else None
+
+    def submit(self, claimed: service.Claimed, client: HttpClient) -> Job | None:
+        """Hand a source's fetch to the helper if it is ready; None: the caller fetches it."""
+        self.start()
+        pool = self._pool
+        if pool is None or not self.ready():
+            return None
+        try:
+            return pool.submit(_fetch, claimed, client.spec, client.host_times())
+        except Exception:  # a pool that broke since it was ready
+            log.warning("fetch helper unavailable; fetching in process", exc_info=True)
+            self._fail(None)
+            return None
+
+    def take(self, job: Job | None, claimed: service.Claimed, client: HttpClient) -> Fetched:
+        """Return the helper's fetch of `claimed`, or fetch it here if there is none."""
+        if job is not None:
+            try:
+                fetched, times = job.result()
+            except Exception as exc:  # raised there, died, or could not be sent
+                log.warning(
+                    "fetch helper failed; fetching in process",
+                    extra={"source": claimed.name, "error": f"{type(exc).__name__}: {exc}"},
+                )
+                if isinstance(exc, BrokenProcessPool):
+                    self._fail(None)
+            else:
+                client.keep_spacing(times)
+                return fetched
+        return fetch_run(claimed, client, prepare=True)
+
+    def close(self) -> None:
+        """Stop the process (the next `start` begins a new one)."""
+        with self._lock:
+            pool, self._pool, self._ready = self._pool, None, None
+            self._failed_at = None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _fail(self, ready: Future[int] | None) -> None:
+        with self._lock:
+            if ready is not None and ready is not self._ready:
+                return  # already replaced
+            pool, self._pool, self._ready = self._pool, None, None
+            self._failed_at = time.monotonic()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_shared: FetchHelper | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_helper(log_level: str = "INFO", log_format: str = "kv") -> FetchHelper:
+    """Return the process's one helper (created on first use; the process starts lazily)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = FetchHelper(log_level, log_format)
+        return _shared
+
+
+# In the helper process: the clients it fetches with (one per caller's spec, the last kept).
+_clients: dict[tuple[ClientSpec, object], HttpClient] = {}
+
+
+def _start(cache_dir: Path | None, log_level: str, log_format: str) -> None:
+    """Load what every prepare needs once, as the caller's process has it loaded."""
+    _leave_with_parent()
+    configure_logging(log_level, log_format)
+    use_model_cache(cache_dir)
+    load_identifier()
+    default_matcher()  # builds the gazetteer
+
+
+def _leave_with_parent() -> None:
+    """End this process when its parent ends, however it ends (SIGKILL included).
+
+    Why: the pool's job queue is a pipe this process holds at both ends, so a parent that
+    dies without shutting the pool down is never seen as gone; the helper would live on.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _fetch(
+    claimed: service.Claimed, spec: ClientSpec, times: dict[str, float]
+) -> tuple[Fetched, dict[str, float]]:
+    """Fetch and prepare one source as the caller would; return it and the hosts' spacing."""
+    # The resolver is in the key because the policy compares without it (tests pin names).
+    key = (spec, spec.policy.resolver if spec.policy is not None else None)
+    client = _clients.get(key)
+    if client is None:
+        for old in _clients.values():
+            old.close()
+        _clients.clear()
+        client = _clients[key] = spec.build()
+    client.keep_spacing(times)
+    return fetch_run(claimed, client, prepare=True), client.host_times()

@@ -1,0 +1,286 @@
+"""SQLite collection with the next source fetched in the helper process: same rows, nothing lost.
+
+Real parts only: a spawned helper process, real HTTP on 127.0.0.1, real SQLite files. The
+helper is killed mid-fetch, refused a job it cannot be sent, and made to fail its start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import select
+from werkzeug import Request, Response
+
+from monitor.core.db import make_engine
+from monitor.core.outbound import OutboundPolicy, system_resolver
+from monitor.core.runtime import Runtime, runtime_for_engine
+from monitor.flows.collect import _collect_in_turn
+from monitor.flows.fetch_helper import FetchHelper
+from monitor.posts.models import Post
+from monitor.posts.schemas import PostIn
+from monitor.sources import service
+from monitor.sources.fetching import FetchState
+from monitor.sources.http import FetchError, HttpClient
+from monitor.sources.models import Source
+from monitor.sources.schemas import SourceSpec
+from tests.collectors.conftest import LOCAL, test_settings
+
+NAMES = ("aceh", "bali", "jambi", "papua")
+
+
+@pytest.fixture
+def make_rt(
+    migrated_template: Callable[[str], str], tmp_path: Path
+) -> Iterator[Callable[[str], Runtime]]:
+    """Fresh committed SQLite databases (the helper serves SQLite's collection only)."""
+    made: list[Runtime] = []
+
+    def make(name: str) -> Runtime:
+        path = tmp_path / f"{name}.db"
+        shutil.copy(migrated_template("sqlite").removeprefix("sqlite:///"), path)
+        url = f"sqlite:///{path}"
+        rt = runtime_for_engine(test_settings(tmp_path, url), make_engine(url))
+        made.append(rt)
+        return rt
+
+    yield make
+    for rt in made:
+        rt.close()
+
+
+@pytest.fixture
+def helper() -> Iterator[FetchHelper]:
+    """A ready helper of the test's own, restarted at once after a failure."""
+    h = FetchHelper()
+    h.restart_after = 0.0
+    assert h.wait_ready(120.0)
+    yield h
+    h.close()
+
+
+def _rss(name: str) -> str:
+    items = "".join(
+        f"<item><title>{name} {i}</title><link>https://{name}.example/{i}</link>"
+        f"<guid>{name}-{i}</guid><description>Warga {name} {i} melapor antrean TPS di "
+        f"Kabupaten Bandung pada hari ke-{i}</description></item>"
+        for i in range(3)
+    )
+    channel = f"<channel><title>{name}</title>{items}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
+
+
+def _serve(
+    server: HTTPServer, rt: Runtime, handler: Callable[[str], Response] | None = None
+) -> None:
+    with rt.session() as s:
+        for name in NAMES:
+            if handler is None:
+                server.expect_request(f"/{name}").respond_with_data(
+                    _rss(name), content_type="text/xml"
+                )
+            else:
+                server.expect_request(f"/{name}").respond_with_handler(
+                    partial(_answer, handler, name)
+                )
+            spec = SourceSpec(name=name, kind="rss", url=server.url_for(f"/{name}"))
+            service.add(s, spec, "test", policy=LOCAL)
+
+
+def _answer(handler: Callable[[str], Response], name: str, _request: Request) -> Response:
+    return handler(name)
+
+
+def _collect(
+    rt: Runtime, client: HttpClient, helper: FetchHelper | None
+) -> dict[str, service.RunReport]:
+    with rt.session() as s:
+        claimed = service.claim_due(s, rt.settings, "w", 16)
+    assert len(claimed) == len(NAMES)
+    return {r.name: r for r in _collect_in_turn(rt, claimed, client, "w", helper)}
+
+
+def _stored(rt: Runtime) -> list[tuple[object, ...]]:
+    with rt.session() as s:
+        posts = s.execute(
+            select(
+                Post.external_id,
+                Post.title,
+                Post.text,
+                Post.language,
+                Post.content_hash,
+                Post.province_codes,
+                Post.cluster_id,
+                Post.duplicate_of_id,
+            ).order_by(Post.external_id)
+        ).all()
+        sources = s.execute(select(Source.name, Source.last_success_at.is_not(None))).all()
+    return [tuple(p) for p in posts] + sorted(tuple(x) for x in sources)
+
+
+def _fetched_by(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        getattr(r, "fetched_by", "") for r in caplog.records if r.getMessage() == "source collected"
+    ]
+
+
+def test_the_sources_after_the_first_are_fetched_in_the_helper_and_stored_alike(
+    make_rt: Callable[[str], Runtime],
+    httpserver: HTTPServer,
+    http_client: HttpClient,
+    helper: FetchHelper,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with_helper, in_process = make_rt("helper"), make_rt("process")
+    _serve(httpserver, with_helper)
+    _serve(httpserver, in_process)
+    with caplog.at_level(logging.INFO):
+        reports = _collect(with_helper, http_client, helper)
+    assert _fetched_by(caplog) == ["process", "helper", "helper", "helper"]
+    assert all(r.error is None and r.new == 3 for r in reports.values())
+    without = _collect(in_process, http_client, None)
+    assert [r.new for r in without.values()] == [r.new for r in reports.values()]
+    assert _stored(with_helper) == _stored(in_process)
+    assert len(_stored(with_helper)) == 3 * len(NAMES) + len(NAMES)
+
+
+def test_a_helper_killed_during_a_fetch_loses_nothing_and_is_started_again(
+    make_rt: Callable[[str], Runtime],
+    httpserver: HTTPServer,
+    http_client: HttpClient,
+    helper: FetchHelper,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rt = make_rt("killed")
+    first_pid = helper.pid()
+    assert first_pid is not None and first_pid != os.getpid()
+    asked: list[str] = []
+
+    def answer(name: str) -> Response:
+        asked.append(name)
+        if name == "bali" and asked.count(name) == 1:
+            # The helper is fetching the second source: end it as the OOM killer would.
+            os.kill(first_pid, signal.SIGKILL)
+            return Response(status=503)  # never read: its reader is gone
+        return Response(_rss(name), content_type="text/xml")
+
+    _serve(httpserver, rt, answer)
+    with caplog.at_level(logging.INFO):
+        reports = _collect(rt, http_client, helper)
+    assert asked.count("bali") == 2  # fetched again, here
+    assert all(r.error is None and r.new == 3 for r in reports.values()), reports
+    # The first source here; the second here after the helper died; the rest in a new one.
+    by = _fetched_by(caplog)
+    assert by[:2] == ["process", "process"]
+    assert any("fetch helper failed" in r.getMessage() for r in caplog.records)
+    assert len(_stored(rt)) == 3 * len(NAMES) + len(NAMES)
+    assert helper.wait_ready(120.0)
+    assert helper.pid() not in (None, first_pid)
+
+
+def _unsendable(host: str, port: int) -> list[str]:
+    return system_resolver(host, port)
+
+
+def test_a_job_the_helper_cannot_be_sent_is_fetched_in_process(
+    make_rt: Callable[[str], Runtime],
+    httpserver: HTTPServer,
+    helper: FetchHelper,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rt = make_rt("unsendable")
+    _serve(httpserver, rt)
+    # A resolver that cannot be pickled: the helper cannot build the same guarded client.
+    policy = OutboundPolicy.allowing("127.0.0.1", resolver=lambda h, p: _unsendable(h, p))
+    client = HttpClient(user_agent="t", host_interval=0.0, policy=policy)
+    with client, caplog.at_level(logging.INFO):
+        reports = _collect(rt, client, helper)
+    assert all(r.error is None and r.new == 3 for r in reports.values())
+    assert _fetched_by(caplog) == ["process"] * len(NAMES)
+    assert helper.ready()  # a job it was never sent does not end the helper
+
+
+def test_a_helper_that_fails_to_start_leaves_the_fetches_in_process(
+    make_rt: Callable[[str], Runtime],
+    httpserver: HTTPServer,
+    http_client: HttpClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rt = make_rt("nostart")
+    _serve(httpserver, rt)
+    broken = FetchHelper(log_level="NO-SUCH-LEVEL")  # its start-up raises in the helper
+    assert not broken.wait_ready(120.0)
+    with caplog.at_level(logging.INFO):
+        reports = _collect(rt, http_client, broken)
+    assert all(r.error is None and r.new == 3 for r in reports.values())
+    assert _fetched_by(caplog) == ["process"] * len(NAMES)
+    broken.close()
+
+
+_KILLED_PARENT = """
+import os, signal
+from monitor.flows.fetch_helper import FetchHelper
+helper = FetchHelper()
+assert helper.wait_ready(120.0)
+print(helper.pid(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def test_the_helper_ends_when_its_parent_is_killed() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_PARENT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pid = int(done.stdout.split()[0])
+    for _ in range(600):  # the helper notices at once; the loop only bounds a failure
+        if not _running(pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the helper outlived its killed parent")
+
+
+def test_a_fetch_error_crosses_processes_with_its_status_retry_after_and_partial_items() -> None:
+    items = [PostIn(platform="news", external_id="a:1", text="Warga antre di TPS")]
+    error = FetchError("HTTP 429", status=429, retry_after=30.0, partial=(items, FetchState()))
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.reason, back.status, back.retry_after) == ("HTTP 429", 429, 30.0)
+    assert back.partial is not None and back.partial[0] == items
+
+
+def test_two_clients_hand_each_other_the_hosts_spacing(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    first = HttpClient(user_agent="t", host_interval=30.0, policy=LOCAL)
+    second = HttpClient(user_agent="t", host_interval=30.0, policy=LOCAL)
+    with first, second:
+        first.get(httpserver.url_for("/x"))
+        times = first.host_times()
+        second.keep_spacing(times)
+        # The second client now waits as long as the first would before asking that host.
+        assert second.host_times() == times and min(times.values()) > time.monotonic() + 20
+        assert second.spec == first.spec and pickle.loads(pickle.dumps(second.spec)) == first.spec
