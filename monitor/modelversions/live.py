@@ -41,6 +41,11 @@ def _live_fd(source: object) -> int | None:
     return fd
 
 
+def is_live(source: object) -> bool:
+    """Return whether `source` is a pipe, terminal or socket (read with `live_batches`)."""
+    return _live_fd(source) is not None
+
+
 def input_batches(source: Iterable[bytes | str], size: int) -> Iterator[list[Parsed]]:
     """Yield batches of `size` from a file, or size-or-time-bound batches from a live pipe."""
     fd = _live_fd(source)

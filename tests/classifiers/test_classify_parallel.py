@@ -214,3 +214,59 @@ def test_copies_inside_a_batch_are_scored_once_and_answered_alike(
     for k, obj in enumerate(got):
         assert obj["id"] == k
         assert {**obj, "id": None} == {**expected[k // 3], "id": None}
+
+
+def test_pieces_keep_the_order_in_slices_of_the_largest_batch() -> None:
+    batches = [[stream.Parsed(n) for n in range(k, k + 10)] for k in (0, 10)] + [
+        [stream.Parsed(20)]
+    ]
+    pieces = list(parallel._pieces(batches, 4))
+    assert [len(p) for p in pieces] == [3] * 7  # 21 items, a quarter of 10 rounded up
+    assert [p.line_no for piece in pieces for p in piece] == list(range(21))
+    assert list(parallel._pieces([], 4)) == [] and list(parallel._pieces([[]], 4)) == []
+
+
+class _SizesInFile(_Recording):
+    """The real classifier, appending each call's text count to a file (workers too)."""
+
+    def __init__(self, inner: Classifier, path: Path) -> None:
+        super().__init__(inner)
+        self.path = path
+
+    def classify(
+        self, texts: Sequence[str], matcher: Matcher | None = None
+    ) -> list[Classification]:
+        with self.path.open("a") as log:
+            log.write(f"{len(texts)}\n")
+        return super().classify(texts, matcher)
+
+
+def test_a_files_last_batches_are_scored_in_pieces_and_a_pipes_are_not(
+    small_model: TrainedModel, tmp_path: Path
+) -> None:
+    texts = [
+        f"Besok pagi ada serangan fajar {i}rb per kepala di desa nomor {i}" for i in range(200)
+    ]
+    data = b"".join(json.dumps({"id": i, "text": t}).encode() + b"\n" for i, t in enumerate(texts))
+    expected = io.StringIO()
+    stream.run(small_model.classifier(), iter(data.splitlines(True)), expected, batch_size=20)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    sizes = tmp_path / "sizes"
+    with path.open("rb") as source:
+        out = io.StringIO()
+        clf = _SizesInFile(small_model.classifier(), sizes)
+        assert parallel.run(clf, source, out, workers=2, batch_size=20) == (200, 0)
+    assert out.getvalue() == expected.getvalue()
+    # The last two batches (one per worker) in quarters; the other eight whole.
+    assert sorted(map(int, sizes.read_text().split())) == [5] * 8 + [20] * 8
+    sizes.unlink()
+    read, write = os.pipe()
+    os.write(write, data)  # 15 kB: fits the pipe's buffer
+    os.close(write)
+    with os.fdopen(read, "rb") as source:
+        out = io.StringIO()
+        clf = _SizesInFile(small_model.classifier(), sizes)
+        assert parallel.run(clf, source, out, workers=2, batch_size=20) == (200, 0)
+    assert out.getvalue() == expected.getvalue()
+    assert sorted(map(int, sizes.read_text().split())) == [20] * 10  # live: nothing waits
