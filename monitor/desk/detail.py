@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from monitor.audit import service as audit
@@ -34,6 +34,19 @@ from monitor.reviews import repository as reviews
 from monitor.reviews.service import review_out
 
 MAX_SIBLINGS = 20
+
+# Built once, each request binding its post id. Why: building an item detail's SELECTs and
+# their cache keys anew was about a tenth of its API CPU; a statement reused keeps its
+# memoised cache key, so SQLAlchemy goes straight to the compiled form (as the queue pages).
+_PREDICTIONS = (
+    select(Prediction).where(Prediction.post_id == bindparam("post_id")).order_by(Prediction.id)
+)
+_REGION_DETAILS = (
+    select(PostRegion, Region.name)
+    .join(Region, Region.code == PostRegion.region_code, isouter=True)
+    .where(PostRegion.post_id == bindparam("post_id"))
+    .order_by(PostRegion.region_code)
+)
 
 
 def summaries(
@@ -72,9 +85,7 @@ def _key_names(session: Session, key_ids: set[int]) -> dict[int, str]:
 
 def predictions(session: Session, post: Post) -> list[Prediction]:
     """Return the post's predictions, current model version first."""
-    rows = session.scalars(
-        select(Prediction).where(Prediction.post_id == post.id).order_by(Prediction.id)
-    ).all()
+    rows = session.scalars(_PREDICTIONS, {"post_id": post.id}).all()
     return sorted(rows, key=lambda p: (p.model_version != post.model_version, p.label))
 
 
@@ -135,12 +146,7 @@ def cluster_summary(session: Session, principal: Principal, post: Post) -> Clust
 
 def region_details(session: Session, post_id: int) -> list[RegionOut]:
     """Return the post's regions with names and evidence."""
-    rows = session.execute(
-        select(PostRegion, Region.name)
-        .join(Region, Region.code == PostRegion.region_code, isouter=True)
-        .where(PostRegion.post_id == post_id)
-        .order_by(PostRegion.region_code)
-    ).all()
+    rows = session.execute(_REGION_DETAILS, {"post_id": post_id}).all()
     return [
         RegionOut(code=r.region_code, name=name, origin=r.origin, evidence=r.evidence)
         for r, name in rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, select, text, update
+from sqlalchemy import CursorResult, bindparam, delete, select, text, update
 from sqlalchemy.orm import Session, defer
 
 from monitor.clusters.models import Cluster
@@ -54,9 +54,16 @@ def standing_review_labels(session: Session, post_ids: Sequence[int]) -> dict[in
 
 def history(session: Session, post_id: int) -> Sequence[Review]:
     """Return every decision on a post, oldest first."""
-    return session.scalars(
-        select(Review).where(Review.post_id == post_id).order_by(Review.id)
-    ).all()
+    return session.scalars(_HISTORY, {"post_id": post_id}).all()
+
+
+# Built once, each call binding its values: an item detail runs these on every request, and
+# a statement reused skips building and keying it again (see monitor.desk.detail).
+_HISTORY = select(Review).where(Review.post_id == bindparam("post_id")).order_by(Review.id)
+_LIVE_CLAIMS = select(Claim).where(
+    Claim.post_id.in_(bindparam("post_ids", expanding=True)),
+    Claim.expires_at > bindparam("now"),
+)
 
 
 def supersede(session: Session, post_ids: Sequence[int]) -> None:
@@ -135,7 +142,7 @@ def live_claims(session: Session, post_ids: Sequence[int], now: datetime) -> dic
     """Return unexpired claims on these posts."""
     if not post_ids:
         return {}
-    rows = session.scalars(select(Claim).where(Claim.post_id.in_(post_ids), Claim.expires_at > now))
+    rows = session.scalars(_LIVE_CLAIMS, {"post_ids": list(post_ids), "now": now})
     return {c.post_id: c for c in rows}
 
 
