@@ -28,14 +28,24 @@ log = logging.getLogger(__name__)
 
 TEXT_INDEX = "ix_posts_text_fts"
 _MERGE = "SELECT gin_clean_pending_list(CAST(%s AS regclass))"
-# Text committed since the last merge (characters of the posts inserted or rewritten) that
-# asks for the next one. Why not after every page: a merge's cost grows far slower than the
-# list (one descent per distinct word), so merging each 1,000-tweet page cost the server
-# four times what the inserts' own merges cost (docs/benchmarks.md, eighteenth pass). The
-# list takes about 3.5 bytes per character of text, so 400,000 characters (about 2,800
-# tweets or 130 news articles) fill a third of the default 4 MB limit: the thread merges
-# before any insert finds the list full.
+# Text committed (characters of the posts inserted or rewritten) that asks for the first
+# merge; after each merge the thread sets the next threshold from what it found (the pages
+# the merge removed per character gathered), so that the list is merged at TARGET_SHARE of
+# its limit (`gin_pending_list_limit`), whatever the texts' length. Why not after every
+# page: a merge costs far less per entry on a longer list (one descent per distinct word),
+# and merging each 1,000-tweet page cost the server three to four times what the inserts'
+# own merges cost (docs/benchmarks.md, eighteenth pass). Why not at the limit itself: pages
+# committed while a merge runs still fill the list, and an insert that finds it full merges
+# it inside its page again.
 MERGE_AFTER_CHARS = 400_000
+TARGET_SHARE = 0.6
+_LIMIT = (
+    "SELECT coalesce((SELECT CAST(option_value AS bigint) FROM pg_options_to_table("
+    "(SELECT reloptions FROM pg_class WHERE oid = CAST(%s AS regclass))) "
+    "WHERE option_name = 'gin_pending_list_limit'), "
+    "(SELECT CAST(setting AS bigint) FROM pg_settings WHERE name = 'gin_pending_list_limit'))"
+)
+PAGE_BYTES = 8192
 # No commit for this long: the thread gives its connection back and ends; the next wake
 # starts it again.
 IDLE_EXIT_S = 10.0
@@ -50,7 +60,9 @@ class PendingMerger:
         self.merges = 0  # merges that ran (tests and benches read it)
         self.failed: str | None = None  # why merging stopped, once it did
         self._cond = threading.Condition()
+        self.after_chars = MERGE_AFTER_CHARS  # the threshold, set anew after each merge
         self._gathered = 0  # characters committed since the last merge was asked for
+        self._asked_chars = 0  # what the merge asked for gathered
         self._asked = False  # a merge is asked for and not begun
         self._busy = False  # a merge is running
         self._thread: threading.Thread | None = None
@@ -61,8 +73,9 @@ class PendingMerger:
             if self.failed is not None:
                 return
             self._gathered += chars
-            if self._gathered < MERGE_AFTER_CHARS:
+            if self._gathered < self.after_chars:
                 return
+            self._asked_chars += self._gathered
             self._gathered = 0
             self._asked = True
             self._cond.notify_all()
@@ -80,6 +93,7 @@ class PendingMerger:
 
     def _run(self) -> None:
         conn: Connection | None = None
+        limit_kb: int | None = None
         try:
             while True:
                 with self._cond:
@@ -89,10 +103,16 @@ class PendingMerger:
                         self._thread = None
                         return
                     self._asked, self._busy = False, True
+                    chars, self._asked_chars = self._asked_chars, 0
                 try:
-                    conn = conn or self._connect()
-                    conn.exec_driver_sql(_MERGE, (self.index,))
+                    if conn is None:
+                        conn = self._connect()
+                        limit_kb = conn.exec_driver_sql(_LIMIT, (self.index,)).scalar()
+                    pages = conn.exec_driver_sql(_MERGE, (self.index,)).scalar()
                     self.merges += 1
+                    if pages and chars and limit_kb:
+                        per_char = pages * PAGE_BYTES / chars
+                        self.after_chars = int(TARGET_SHARE * limit_kb * 1024 / per_char)
                 except SQLAlchemyError as exc:
                     self._stop(exc)
                     return
