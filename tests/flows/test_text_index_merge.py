@@ -120,6 +120,7 @@ def test_ingest_leaves_the_pending_list_merged_and_the_index_whole(
 ) -> None:
     # Each 30-post page carries about 3,000 characters: every page commit asks for a merge.
     monkeypatch.setattr(textindex, "MERGE_AFTER_CHARS", 2000)
+    monkeypatch.setattr(textindex, "TARGET_SHARE", 1e-6)  # and so do the pages after a merge
     pages = [
         [
             (n + 1, {"platform": "file", "external_id": f"t{n}", "text": _text(n)})
