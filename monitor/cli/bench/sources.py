@@ -217,6 +217,7 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
     bare = bare_insert(rt, rows)
     _print("waspada ingest", backend, len(records), total.new, (wall, cpu, server), steps, bare)
     _print_commits(commits)
+    _print_merges(rt)
 
 
 def _collector_path(
@@ -256,11 +257,21 @@ def _collector_path(
     bare = bare_insert(rt, [_bare_row(p) for p in data])
     _print("collectors", backend, len(data), new, (wall, cpu, db_cpu), steps, bare)
     _print_commits(commits)
+    _print_merges(rt)
     if helper_cpu is not None:
         both = cpu + helper_cpu
         typer.echo(
             f"  fetch helper process cpu {helper_cpu:.2f}s; bench process + helper {both:.2f}s "
             f"= {len(data) / max(both, 1e-9):,.0f} posts per cpu-second"
+        )
+
+
+def _print_merges(rt: Runtime) -> None:
+    merger = pending_merger(rt.engine)
+    if merger is not None:
+        typer.echo(
+            f"  text index merges so far {merger.merges} (next after {merger.after_chars:,} "
+            f"characters){'; stopped: ' + merger.failed if merger.failed else ''}"
         )
 
 
