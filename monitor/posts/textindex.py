@@ -30,15 +30,15 @@ TEXT_INDEX = "ix_posts_text_fts"
 _MERGE = "SELECT gin_clean_pending_list(CAST(%s AS regclass))"
 # Text committed (characters of the posts inserted or rewritten) that asks for the first
 # merge; after each merge the thread sets the next threshold from what it found (the pages
-# the merge removed per character gathered), so that the list is merged at TARGET_SHARE of
-# its limit (`gin_pending_list_limit`), whatever the texts' length. Why not after every
-# page: a merge costs far less per entry on a longer list (one descent per distinct word),
-# and merging each 1,000-tweet page cost the server three to four times what the inserts'
-# own merges cost (docs/benchmarks.md, eighteenth pass). Why not at the limit itself: pages
-# committed while a merge runs still fill the list, and an insert that finds it full merges
-# it inside its page again.
-MERGE_AFTER_CHARS = 400_000
-TARGET_SHARE = 0.6
+# the merge removed per character gathered: about 6 bytes a character for tweets), so that
+# the list is merged at TARGET_SHARE of its limit (`gin_pending_list_limit`), whatever the
+# texts' length. Why not after every page: a merge costs far less per entry on a longer
+# list (one descent per distinct word), and merging each 1,000-tweet page cost the server
+# about four times what the inserts' own merges cost (docs/benchmarks.md, eighteenth
+# pass). Why not at the limit itself: a page committed while a merge runs still adds to
+# the list, and an insert that finds it full merges it inside its page again.
+MERGE_AFTER_CHARS = 500_000
+TARGET_SHARE = 0.75
 _LIMIT = (
     "SELECT coalesce((SELECT CAST(option_value AS bigint) FROM pg_options_to_table("
     "(SELECT reloptions FROM pg_class WHERE oid = CAST(%s AS regclass))) "
