@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -215,3 +216,27 @@ def test_a_collected_run_asks_for_the_merge(
     # Asked for by a run's commit (a later run, or its copies' relinking, may add entries
     # after it: only the thread's merge is checked here, not an empty list).
     assert merger.merges >= 1 and merger.failed is None
+
+
+def test_a_role_that_does_not_own_the_index_stops_merging_with_a_warning(
+    pg_rt: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    role = f"guest_{uuid.uuid4().hex[:8]}"
+    with pg_rt.engine.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.commit()
+    url = pg_rt.engine.url.set(username=role)
+    guest = make_engine(url.render_as_string(hide_password=False))
+    try:
+        merger = PendingMerger(guest)
+        with caplog.at_level(logging.WARNING, logger="monitor.posts.textindex"):
+            merger.wake()
+            assert merger.settle()
+        assert merger.failed is not None and "owner" in merger.failed
+        assert merger.merges == 0
+        assert any("text index merge stopped" in r.getMessage() for r in caplog.records)
+    finally:
+        guest.dispose()
+        with pg_rt.engine.connect() as conn:
+            conn.execute(text(f'DROP ROLE "{role}"'))
+            conn.commit()
