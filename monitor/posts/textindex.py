@@ -22,7 +22,7 @@ import threading
 import weakref
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ResourceClosedError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class PendingMerger:
     """Merge the text index's pending list from a daemon thread, woken after commits."""
 
     def __init__(self, engine: Engine, index: str = TEXT_INDEX) -> None:
-        self.engine = engine
+        # Weakly: `pending_merger` keys its mergers by engine in a WeakKeyDictionary, which
+        # a strong reference from the value would keep alive for good.
+        self._engine = weakref.ref(engine)
         self.index = index
         self.merges = 0  # merges that ran (tests and benches read it)
         self.failed: str | None = None  # why merging stopped, once it did
@@ -126,7 +128,10 @@ class PendingMerger:
 
     def _connect(self) -> Connection:
         # Autocommit: the merge is its own short transaction and holds nothing afterwards.
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        engine = self._engine()
+        if engine is None:  # the engine is gone: so is every page that could ask again
+            raise ResourceClosedError("the engine of this merger was garbage-collected")
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _stop(self, exc: SQLAlchemyError) -> None:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]

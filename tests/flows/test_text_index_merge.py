@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -240,3 +242,15 @@ def test_a_role_that_does_not_own_the_index_stops_merging_with_a_warning(
         with pg_rt.engine.connect() as conn:
             conn.execute(text(f'DROP ROLE "{role}"'))
             conn.commit()
+
+
+def test_the_registry_does_not_keep_an_engine_alive(fresh_db_url: str) -> None:
+    if not fresh_db_url.startswith("postgresql"):
+        pytest.skip("mergers exist for PostgreSQL engines only")
+    engine = make_engine(fresh_db_url)
+    assert pending_merger(engine) is not None
+    gone = weakref.ref(engine)
+    engine.dispose()
+    del engine
+    gc.collect()
+    assert gone() is None
