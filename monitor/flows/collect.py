@@ -34,7 +34,6 @@ from monitor.flows.fetching import Fetched, fetch_run
 from monitor.flows.pipeline import Committer
 from monitor.posts import service as posts
 from monitor.posts.schemas import PostIn
-from monitor.posts.textindex import pending_merger
 from monitor.sources import service
 from monitor.sources.http import FetchError, HttpClient
 
@@ -148,13 +147,6 @@ def store_fetched(
         )
     except SQLAlchemyError as exc:
         return _not_stored(rt, claimed, worker, exc, len(items))
-    written = report.new + report.updated
-    if written and committer is None and (merger := pending_merger(rt.engine)) is not None:
-        # Committed (PostgreSQL): the text index's pending list is merged from a thread,
-        # not by a later run whose INSERT finds it full (`posts/textindex.py`). The text
-        # written is estimated from the items' (new and changed ones add index entries).
-        chars = sum(len(item.text) for item in items)
-        merger.wake(chars * written // max(len(items), written))
     if report.new_hashes and not rt.settings.is_sqlite:
         _relink(rt, report)
     log.info(

@@ -39,7 +39,6 @@ from monitor.flows.tasks import score_pending
 from monitor.posts.canonical import content_hash
 from monitor.posts.models import Post
 from monitor.posts.schemas import IngestReport, PostIn
-from monitor.posts.textindex import pending_merger
 from monitor.regions.tasks import load_regions_step
 from monitor.sources import service
 from monitor.sources.schemas import SourceSpec
@@ -217,7 +216,6 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
     bare = bare_insert(rt, rows)
     _print("waspada ingest", backend, len(records), total.new, (wall, cpu, server), steps, bare)
     _print_commits(commits)
-    _print_merges(rt)
 
 
 def _collector_path(
@@ -243,9 +241,6 @@ def _collector_path(
         t0, c0 = time.perf_counter(), time.process_time()
         while collect_due(rt, client, worker="bench"):
             pass
-        merger = pending_merger(rt.engine)
-        if merger is not None:
-            merger.settle()  # the text index merges the runs asked for are part of the work
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         db_cpu = _spent(s0, server_cpu_seconds(rt))
         helper_cpu = _spent(helper_cpu, _process_cpu(pid))
@@ -257,21 +252,11 @@ def _collector_path(
     bare = bare_insert(rt, [_bare_row(p) for p in data])
     _print("collectors", backend, len(data), new, (wall, cpu, db_cpu), steps, bare)
     _print_commits(commits)
-    _print_merges(rt)
     if helper_cpu is not None:
         both = cpu + helper_cpu
         typer.echo(
             f"  fetch helper process cpu {helper_cpu:.2f}s; bench process + helper {both:.2f}s "
             f"= {len(data) / max(both, 1e-9):,.0f} posts per cpu-second"
-        )
-
-
-def _print_merges(rt: Runtime) -> None:
-    merger = pending_merger(rt.engine)
-    if merger is not None:
-        typer.echo(
-            f"  text index merges so far {merger.merges} (next after {merger.after_chars:,} "
-            f"characters){'; stopped: ' + merger.failed if merger.failed else ''}"
         )
 
 

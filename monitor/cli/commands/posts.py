@@ -22,7 +22,6 @@ from monitor.posts import service
 from monitor.posts.files import BadLine, FileFormatError, detect_format, open_input, read_records
 from monitor.posts.relanguage import RelanguageReport, redetect_batch
 from monitor.posts.schemas import IngestReport, Rejection
-from monitor.posts.textindex import PendingMerger, pending_merger
 from monitor.sources import repository as sources_repo
 
 # Why 1,000: one commit per thousand posts bounds what an interrupted run has to redo.
@@ -119,9 +118,6 @@ def store_batches(
     first = next(pages, None)
     if first is None:
         return
-    # PostgreSQL: the text index's pending list is merged from a thread after each commit,
-    # not by the page whose INSERT finds it full (`posts/textindex.py`).
-    merger = pending_merger(rt.engine)
     with Committer(name="ingest-commit") as committer:
         for page in chain([first], pages):  # the next page is prepared while this one stores
             total.rejected.extend(page.refused)
@@ -135,11 +131,7 @@ def store_batches(
                     scorer=arrival.loaded_scorer(),
                     prepared=page.prepared,
                 )
-                # Read now: the posts' attributes expire when the commit thread commits.
-                chars = sum(len(p.text or "") for p in outcome.new_posts)
-                committer.after(partial(_committed, total, page, outcome.report, chars, merger))
-    if merger is not None:
-        merger.settle()  # the last page's merge is part of this run's work
+                committer.after(partial(_count, total, page, outcome.report))
 
 
 def _prepare(
@@ -156,18 +148,6 @@ def _prepare(
         refused=[Rejection(index=lines[r.index], errors=r.errors) for r in bad],
         prepared=prepared,
     )
-
-
-def _committed(
-    total: IngestReport,
-    page: _Page,
-    r: IngestReport,
-    chars: int,
-    merger: PendingMerger | None,
-) -> None:
-    if merger is not None:
-        merger.wake(chars)
-    _count(total, page, r)
 
 
 def _count(total: IngestReport, page: _Page, r: IngestReport) -> None:
