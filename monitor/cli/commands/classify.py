@@ -8,6 +8,7 @@ rules) while the child reads; the two take about as long. The output is the same
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import typer
@@ -28,6 +29,10 @@ def classify_command(
     if input is not None and not input.is_file():
         raise fail(f"--input {input}: no such file", 2)
     pending = prefetch.start(model)
+    # Collections off and what the import made frozen, as `monitor.cli.main` loads a
+    # command's module (the command's `run` unfreezes at its end).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         # Lazy on purpose: imported while the child reads the database (module docstring).
         from monitor.cli.commands import classify_score
@@ -35,4 +40,8 @@ def classify_command(
         if pending is not None:
             pending.result()  # reap the child
         raise
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
     classify_score.run(pending, input, output, model, workers)
