@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 
 from monitor.cli import prefetch
+from monitor.cli.main import is_process_entry
 from monitor.cli.messages import fail
 
 
@@ -30,7 +31,7 @@ def classify_command(
         raise fail(f"--input {input}: no such file", 2)
     pending = prefetch.start(model)
     # Collections off and what the import made frozen, as `monitor.cli.main` loads a
-    # command's module (the command's `run` unfreezes at its end).
+    # command's module in the `waspada` process (not inside tests or notebooks).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -41,7 +42,8 @@ def classify_command(
             pending.result()  # reap the child
         raise
     finally:
-        gc.freeze()
+        if is_process_entry():
+            gc.freeze()
         if enabled:
             gc.enable()
     classify_score.run(pending, input, output, model, workers)
