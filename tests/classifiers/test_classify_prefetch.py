@@ -120,7 +120,7 @@ def test_a_child_that_dies_or_answers_garbage_counts_as_no_answer() -> None:
 
 
 @pytest.mark.parametrize("fresh_db_url", ["sqlite"], indirect=True)
-def test_the_commands_own_process_never_imports_sqlalchemy_on_the_plain_path(
+def test_the_commands_own_process_never_imports_sqlalchemy_and_exits_frozen(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
@@ -144,3 +144,25 @@ def test_the_commands_own_process_never_imports_sqlalchemy_on_the_plain_path(
     assert "monitor.cli.commands.classify_db" not in imported
     out = json.loads(res.stdout)
     assert out["id"] == 1 and out["factcheck"]["id"] == "Mafindo:1"
+
+    # The `waspada` process leaves its heap frozen for the interpreter's exit (its last
+    # collections skip it); the same answer is written first.
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "sys.argv = ['waspada', 'classify']\n"
+        "from monitor.cli.main import main\n"
+        "main()\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        input=line.encode(),
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert json.loads(res.stdout) == out
+    frozen = [ln for ln in res.stderr.decode().splitlines() if ln.startswith("frozen ")]
+    assert len(frozen) == 1 and int(frozen[0].split()[1]) > 10_000
