@@ -191,6 +191,12 @@ def rule_floors(texts: Iterable[str], labels: Iterable[str], floor: float) -> np
     return out
 
 
+def compile_rules() -> None:
+    """Compile every rule's gates and branches now (what a model's `warm` compiles)."""
+    for _, gated in _COMPILED:
+        gated.compile()
+
+
 def rule_columns(names: Iterable[str]) -> list[tuple[Rule, _Gated] | None]:
     """Return the compiled rule per recorded column name (None for a rule since removed).
 

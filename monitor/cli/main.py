@@ -291,6 +291,11 @@ class LazyGroup(TyperGroup):
 _ENTRY = {"freeze": False}
 
 
+def is_process_entry() -> bool:
+    """Tell whether this process runs the CLI from `main` (not inside tests or notebooks)."""
+    return _ENTRY["freeze"]
+
+
 def _load_without_collections(entry: Lazy) -> click.Command:
     # Why: importing a command's modules makes a few hundred thousand long-lived objects
     # (classes, functions, ORM metadata) and almost no garbage, yet the collector walked them

@@ -7,25 +7,18 @@ table registered); `waspada classify` only reads, and starts without importing e
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import typer
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from monitor.cli.messages import echo_err, fail
 from monitor.core import migrate
 from monitor.core.db import DatabaseUnavailable
 from monitor.core.logging import configure_logging
 from monitor.core.runtime import Runtime, build_runtime
 from monitor.core.settings import Settings, SettingsError, load_settings
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error to stderr and return the Exit to raise."""
-    typer.echo(f"waspada: error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def settings_or_exit() -> Settings:
@@ -91,11 +84,6 @@ def ensure_schema(rt: Runtime) -> None:
         f"this version needs {head}: run `waspada db upgrade` (after a backup)",
         2,
     )
-
-
-def echo_err(message: str) -> None:
-    """Write a line to stderr (progress and warnings, never data)."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def migrate_or_exit(engine: Engine, revision: str = "head") -> None:

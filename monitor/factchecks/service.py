@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -12,13 +11,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
-from classifiers.factcheck.index_file import build_or_load
 from classifiers.factcheck.matcher import FactCheckMatcher
-from monitor.factchecks import repository
+from monitor.factchecks import repository, snapshot
 from monitor.factchecks.models import FactCheck
 from monitor.factchecks.schemas import FactCheckIn
 
 log = logging.getLogger(__name__)
+_entry = snapshot.entry
+index_path = snapshot.index_path
 
 _FIELDS = ("title", "claim", "url", "verdict", "published_at", "rating", "appearances")
 
@@ -84,45 +84,9 @@ def entry_of(row: FactCheck) -> FactCheckEntry:
     )
 
 
-def _entry(
-    pk: int,
-    publisher: str | None,
-    external_id: str,
-    title: str,
-    url: str | None,
-    claim: str | None,
-    verdict: str | None,
-) -> FactCheckEntry:
-    key = f"{publisher}:{external_id}" if publisher else external_id
-    return FactCheckEntry(
-        key=key,
-        title=title,
-        url=url,
-        claim=claim,
-        pk=pk,
-        publisher=publisher or None,
-        verdict=verdict,
-    )
-
-
-def index_path(store: Path, url: str) -> Path:
-    """Return where the saved index of the database at `url` lives under `store`."""
-    return store / f"factcheck-index-{hashlib.sha256(url.encode()).hexdigest()[:16]}.npz"
-
-
 def _from_store(session: Session, url: str, store: Path) -> FactCheckMatcher:
     # Reading the rows costs milliseconds; normalising and hashing them costs seconds.
-    entries = [_entry(*row) for row in repository.all_rows(session)]
-    path = index_path(store, url)
-    try:
-        index, why = build_or_load(entries, path)
-    except OSError as exc:  # a read-only data directory: build in memory, say so once
-        log.warning("fact-check index not saved", extra={"path": str(path), "error": str(exc)})
-        index, why = FactCheckIndex(), None
-        index.add(entries)
-    if why:
-        log.warning("fact-check index rebuilt", extra={"path": str(path), "reason": why})
-    return FactCheckMatcher(index)
+    return snapshot.matcher_of([_entry(*row) for row in repository.all_rows(session)], url, store)
 
 
 _matchers: dict[str, FactCheckMatcher] = {}

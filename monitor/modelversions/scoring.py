@@ -7,12 +7,26 @@ two seconds, and `import skops.io` alone imports every sklearn estimator (about 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.safety import UnsafeModel
 from classifiers.models.scoring_file import FORMAT, load_compiled
-from monitor.modelversions.models import ModelVersion
+
+
+class ScoringRow(Protocol):
+    """What loading needs of a version: a `ModelVersion` row, or its fields read elsewhere.
+
+    Why not the row itself: `waspada classify` reads it in a child process and loads the
+    model in a process that never imports SQLAlchemy (`monitor.cli.prefetch`).
+    """
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def card(self) -> dict[str, Any]: ...
 
 
 def scoring_info(card: dict[str, Any] | None) -> dict[str, str] | None:
@@ -27,7 +41,7 @@ def scoring_info(card: dict[str, Any] | None) -> dict[str, str] | None:
     return {k: info[k] for k in ("file", "sha256", "format")}
 
 
-def load_for_scoring(row: ModelVersion) -> LoadedClassifier | None:
+def load_for_scoring(row: ScoringRow) -> LoadedClassifier | None:
     """Load a version from its scoring file; None when it was registered before the format."""
     info = scoring_info(row.card)
     if info is None:

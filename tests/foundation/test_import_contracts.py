@@ -31,10 +31,20 @@ PENDING: set[tuple[str, str]] = set()
 # `waspada classify` answers from the sklearn-free scoring file; only models registered
 # before it, and the first training, need the modules that import all of scikit-learn (and
 # every ORM model, which only that training's writes need).
+# `waspada classify` forks its database reads (`monitor.cli.prefetch`, whose child imports
+# the database half) before importing its scoring half, and imports the one-process start
+# (`classify_db`) only when the child's reads were not the plain case.
 LAZY_FOR_SPEED = {
-    ("monitor/cli/commands/classify.py", "monitor.modelversions.loading"),
-    ("monitor/cli/commands/classify.py", "monitor.research.defaults"),
-    ("monitor/cli/commands/classify.py", "monitor.tables"),
+    ("monitor/cli/commands/classify_db.py", "monitor.modelversions.loading"),
+    ("monitor/cli/commands/classify_db.py", "monitor.research.defaults"),
+    ("monitor/cli/commands/classify_db.py", "monitor.tables"),
+    ("monitor/cli/commands/classify.py", "monitor.cli.commands"),
+    ("monitor/cli/commands/classify_score.py", "monitor.cli.commands.classify_db"),
+    ("monitor/cli/prefetch.py", "monitor.core"),
+    ("monitor/cli/prefetch.py", "monitor.core.runtime"),
+    ("monitor/cli/prefetch.py", "monitor.core.settings"),
+    ("monitor/cli/prefetch.py", "monitor.factchecks"),
+    ("monitor/cli/prefetch.py", "monitor.modelversions"),
     ("monitor/cli/serve.py", "monitor.research.defaults"),
 }
 

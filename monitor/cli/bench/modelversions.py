@@ -17,7 +17,7 @@ import numpy as np
 import typer
 
 from classifiers.data.corpus import EVAL_DIR, SEEDS_DIR, read_labelled_jsonl
-from monitor.cli.commands.classify import classifier_for, ready_runtime
+from monitor.cli.commands.classify_db import classifier_for, ready_runtime
 from monitor.cli.common import fail
 from monitor.factchecks.service import load_matcher
 from monitor.modelversions.stream import BATCH

@@ -18,7 +18,7 @@ from classifiers.models.checks import load_eval_only, production_report
 from classifiers.models.loaded import LoadedClassifier
 from classifiers.models.train import TrainConfig, evaluate, train
 from monitor import research
-from monitor.cli.commands.classify import classifier_for, ready_runtime
+from monitor.cli.commands.classify_db import classifier_for, ready_runtime
 from monitor.cli.common import echo_err, fail, settings_or_exit
 from monitor.core.progress import for_operator
 from monitor.core.runtime import Runtime
