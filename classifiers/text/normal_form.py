@@ -79,7 +79,11 @@ def _is_emoji(ch: str) -> bool:
 def _replace_emoji(text: str) -> str:
     if text.isascii():
         return text
-    return "".join(f" {EMOJI_TOKEN} " if _is_emoji(ch) else ch for ch in text)
+    # Why a table of the text's distinct non-ASCII characters (no ASCII character is an
+    # emoji): each is classified once, and `translate` rewrites the text in C, instead of
+    # a generator step and a category look-up per character (0.04 ms a tweet).
+    table = {ord(ch): f" {EMOJI_TOKEN} " for ch in set(text) if ch > "\x7f" and _is_emoji(ch)}
+    return text.translate(table) if table else text
 
 
 def split_hashtag(tag: str, vocab: Mapping[str, Any] | None = None) -> list[str]:
@@ -214,6 +218,22 @@ def normalize(
     return _fix_tokens(staged.tokens, slang)
 
 
+# What every `_URL` alternative starts with, lower-cased (see `_may_link`).
+_LINK_STARTS = ("http://", "https://", "www.", "bit.ly/", "t.co/", "s.id/", "pic.twitter.com/")
+
+
+def _may_link(text: str) -> bool:
+    """Tell whether `_URL` can match, by substring tests instead of its case-blind scan."""
+    if "/" not in text and "." not in text:  # every alternative holds one of them
+        return False
+    # Exact for ASCII text (`re.I` folds case as `str.lower`); elsewhere `re.I` also folds
+    # `ı` and `ſ` onto `i` and `s`, so other text is always searched.
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(start in low for start in _LINK_STARTS)
+
+
 def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> _Staged:
     # Mastheads and scraping debris go first, in training and at classification alike.
     text = decode_escapes(strip_fingerprints(raw))
@@ -224,7 +244,7 @@ def _stage(raw: str, vocab: Mapping[str, Any] | None, max_chars: int | None) -> 
     text = clean_text(text).translate(_QUOTES)
     if "'" in text:
         text = _SINGLE_QUOTED.sub(r'"\1"', text)
-    if "/" in text or "." in text:  # every `_URL` alternative holds one of them
+    if _may_link(text):
         text = _URL.sub(f" {URL_TOKEN} ", text)
     # Ibrohim & Budi anonymised users and links as upper-case USER / URL. (The `in` tests
     # here and below skip a pattern whose mandatory characters are absent: same text.)

@@ -13,6 +13,8 @@ from classifiers.text.language import LanguageResult, detect_language
 
 BATCH = 512
 MAX_TEXT_CHARS = 100_000  # longer texts are scored on their first 100k characters
+# What `json.dumps(obj, ensure_ascii=False)` does, without building an encoder per line.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass
@@ -152,9 +154,9 @@ def score_batch(
                 if lang.scored
                 else abstained_json(item.id, lang)
             )
-            out.append(json.dumps(obj, ensure_ascii=False))
+            out.append(_ENCODE(obj))
         else:
-            out.append(json.dumps(error_json(item), ensure_ascii=False))
+            out.append(_ENCODE(error_json(item)))
             problems.append(item.error or "")
     return "\n".join(out) + "\n", len(good), problems
 
