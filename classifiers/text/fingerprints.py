@@ -133,7 +133,7 @@ def fix_mac_roman(text: str) -> str:
 
 # The first word of every outlet, lower-cased: each `_OUTLETS` entry starts with it.
 _OUTLET_HEADS = tuple(
-    sorted({re.match(r"[A-Za-z0-9]+", outlet).group(0).lower() for outlet in _OUTLETS})  # type: ignore[union-attr]
+    sorted({re.split(r"[^A-Za-z0-9]", outlet, maxsplit=1)[0].lower() for outlet in _OUTLETS})
 )
 
 
