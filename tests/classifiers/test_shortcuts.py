@@ -210,6 +210,34 @@ def test_url_and_money_guards_change_nothing(texts: list[str]) -> None:
     assert nf.MONEY_TOKEN in nf.normalize("dapat \u0665\u0660rb").split()
 
 
+def test_outlet_link_and_emoji_gates_change_nothing(texts: list[str]) -> None:
+    # Datelines and `Baca juga` run only when an outlet's first word (or `baca`/`simak`)
+    # is in an ASCII text, `_URL` only when a link start is; non-ASCII text always runs them.
+    extra = [
+        "TEMPO.CO, Jakarta - Presiden berkata",
+        "Liputan6.com, Jakarta Sebuah video beredar",
+        "JAKARTA, KOMPAS.com \u2013 Menteri berkata",
+        "Jakarta (ANTARA) - Polisi",
+        "JAKARTA ( Pos Kota ) \u2013 Warga",
+        "\u017fimak juga: berita lain",
+        "SIMAK JUGA: berita lain, Lalu",
+        "cek detik.com dan x.co.id, , , ya",
+        "HTTPS://T.CO/abc dan PIC.TWITTER.COM/x",
+        "\u0131nfo: bit.ly/x \U0001f600 \u2764 \u00e9t\u00e9",
+    ]
+    for text in [*texts, *extra]:
+        for variant in (text, text.lower(), text.upper()):
+            assert fp.strip_fingerprints(variant) == _plain_fingerprints(variant)
+            if not nf._may_link(variant):
+                assert nf._URL.sub(" u ", variant) == variant
+            every_char = "".join(
+                f" {nf.EMOJI_TOKEN} " if nf._is_emoji(ch) else ch for ch in variant
+            )
+            assert nf._replace_emoji(variant) == every_char
+    assert fp.strip_fingerprints(extra[0]) == "Presiden berkata"
+    assert nf.URL_TOKEN in nf.normalize(extra[8]).split()
+
+
 def test_boundary_first_matches_as_the_rule_source(texts: list[str]) -> None:
     normed = [nf.normalize(t) for t in texts[::2]]
     normed += ["benci sama orang cina", "tidak benci sama orang cina", "rasa benci orang cina"]
