@@ -179,7 +179,7 @@ class KeyCheck(InEndpoint):
 
     def __init__(self, request: Request, session: Session, action: str) -> None:
         self.request = request
-        self.session = session
+        self.session: Session = session
         self.action = action
         self.principal: Principal | None = None
 
