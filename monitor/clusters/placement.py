@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from classifiers.neardup import NearDupIndex, Signature, stored_band_keys_many, text_signatures
 from monitor.clusters import repository
 from monitor.clusters.service import Placed, _best, _Head, _stored_heads
+
+if TYPE_CHECKING:
+    from monitor.clusters.readahead import ReadAhead
 
 # Stand-in post ids for items not inserted yet, counted down from the top of the id range
 # (`_stored_heads` packs ids in 32 bits; a stored post never reaches these).
@@ -50,8 +53,10 @@ class Placement:
         session: Session,
         now: datetime,
         signed: Mapping[tuple[str, str], Signed] | None = None,
+        ahead: ReadAhead | None = None,
     ) -> None:
         self.session = session
+        self.ahead = ahead  # band rows and candidates read while the page before was stored
         self.now = now
         self.placed = Placed()
         self.signed = signed or {}
@@ -77,7 +82,7 @@ class Placement:
         if not sigs:
             return {}
         threshold = NearDupIndex().threshold
-        stored = _stored_heads(self.session, keys, sigs, self.now, threshold)
+        stored = _stored_heads(self.session, keys, sigs, self.now, threshold, self.ahead)
         chosen: dict[tuple[str, str], _Head] = {}
         for key, post_id in stand_in.items():
             if post_id not in sigs:

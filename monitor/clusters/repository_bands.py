@@ -142,6 +142,22 @@ def _band_posts_sqlite(
     return flat[:, 0].copy(), flat[:, 1].copy()
 
 
+def hot_band_posts(
+    session: Session, keys: Sequence[int], cold: Sequence[int], per_key: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`band_posts` with the quiet first copies already read (`cold_heads`); PostgreSQL, SQLite."""
+    if not keys:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if _dialect(session) == "postgresql":
+        return _band_posts_pg(session, keys, cold, per_key)
+    return _band_posts_sqlite(session, keys, cold, per_key)
+
+
+def cold_heads(session: Session, since: datetime) -> list[int] | None:
+    """Return first copies quiet since `since` that still have a signature (None: too many)."""
+    return _cold_heads(session, since)
+
+
 def _cold_heads(session: Session, since: datetime) -> list[int] | None:
     """Return first copies quiet since `since` that still have a signature (None: too many)."""
     stmt = (

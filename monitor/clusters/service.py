@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ from monitor.clusters import repository_bands as bands
 from monitor.clusters.models import Cluster
 from monitor.core.base import utcnow
 from monitor.posts.models import Post
+
+if TYPE_CHECKING:
+    from monitor.clusters.readahead import ReadAhead
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +98,21 @@ class Placed:
     bands: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     options: dict[tuple[str, str], list[tuple[_Head, float]]] = field(default_factory=dict)
     created: dict[int, int] = field(default_factory=dict)  # stored first copy -> its new cluster
+    indexed: PageHeads | None = None  # set by the clustering step: the page's new first copies
+
+
+@dataclass
+class PageHeads:
+    """The band rows and signatures one page added to the hot index (its first copies)."""
+
+    band_keys: np.ndarray  # int64, one per band row
+    band_heads: np.ndarray  # int64, the first copy of each band row
+    packed: dict[int, bytes]  # first copy -> its stored signature
+
+    @classmethod
+    def empty(cls) -> PageHeads:
+        """Return what a page without new first copies added: nothing."""
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), {})
 
 
 def _stored_heads(
@@ -103,40 +121,37 @@ def _stored_heads(
     sigs: dict[int, Signature],
     now: datetime,
     threshold: float,
+    ahead: ReadAhead | None = None,
 ) -> _Stored:
     """Look up every post's bands at once; return, per post, the stored heads close to it.
 
     Candidates per post are its MAX_CANDIDATES stored heads sharing the most bands (newest
     first on ties); the ranking, the head lookup and the comparison run as numpy passes
     over the whole page (a Python loop per band row cost more than the lookup at 1 M).
+    `ahead` is the band rows and signatures read while the page before was stored
+    (`ReadAhead`): used, corrected by that page's own first copies, when still valid.
     """
     posts = np.fromiter(keys, np.int64, len(keys))
     lengths = np.fromiter(map(len, keys.values()), np.int64, len(keys))
     query_keys = np.fromiter((k for ks in keys.values() for k in ks), np.int64, int(lengths.sum()))
     query_posts = np.repeat(posts, lengths)
-    band_keys, band_heads = bands.band_posts(
-        session, np.unique(query_keys).tolist(), now - HOT_WINDOW, PER_BAND
-    )
-    order = np.argsort(band_keys, kind="stable")
-    band_keys, band_heads = band_keys[order], band_heads[order]
-    lo = np.searchsorted(band_keys, query_keys, "left")
-    hits = np.searchsorted(band_keys, query_keys, "right") - lo
-    # Every (post, head) pair once per band they share, then counted.
-    pair_posts = np.repeat(query_posts, hits)
-    at = np.repeat(lo - (np.cumsum(hits) - hits), hits) + np.arange(int(hits.sum()))
-    pair_heads = band_heads[at]
-    other = pair_heads != pair_posts
-    pairs, shared = np.unique((pair_posts[other] << 32) | pair_heads[other], return_counts=True)
-    pair_posts, pair_heads = pairs >> 32, pairs & 0xFFFF_FFFF
-    # Per post: most shared bands first, then the newest head; the first MAX_CANDIDATES.
-    order = np.lexsort((-pair_heads, -shared, pair_posts))
-    pair_posts, pair_heads = pair_posts[order], pair_heads[order]
-    n = len(pair_posts)
-    starts = np.flatnonzero(np.r_[True, pair_posts[1:] != pair_posts[:-1]]) if n else posts[:0]
-    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-    kept = rank < MAX_CANDIDATES
-    pair_posts, pair_heads = pair_posts[kept], pair_heads[kept]
-    stored = bands.heads(session, np.unique(pair_heads).tolist())
+    since = now - HOT_WINDOW
+    known: dict[int, bytes] = {}
+    if ahead is not None and ahead.valid(session, since):
+        band_keys, band_heads = ahead.band_rows()
+        known = ahead.signatures()
+    else:
+        band_keys, band_heads = bands.band_posts(
+            session, np.unique(query_keys).tolist(), since, PER_BAND
+        )
+    pair_posts, pair_heads = _candidates(posts, query_keys, query_posts, band_keys, band_heads)
+    wanted = np.unique(pair_heads).tolist()
+    if known:
+        # Read ahead: only candidates the page before's own first copies displaced are new.
+        stored = {h: known[h] for h in wanted if h in known}
+        stored.update(bands.heads(session, [h for h in wanted if h not in known]))
+    else:
+        stored = bands.heads(session, wanted)
     readable_ids = sorted(h for h, packed in stored.items() if readable(packed))
     head_ids = np.asarray(readable_ids, np.int64)
     values = packed_values([stored[h] for h in readable_ids])
@@ -162,6 +177,35 @@ def _stored_heads(
             head = heads[head_id] = _Head(head_id, cluster_id, packed=stored[head_id])
         out.setdefault(post_id, []).append((head, sim))
     return _Stored(out)
+
+
+def _candidates(
+    posts: np.ndarray,
+    query_keys: np.ndarray,
+    query_posts: np.ndarray,
+    band_keys: np.ndarray,
+    band_heads: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (post, head) pairs: per post its MAX_CANDIDATES heads sharing the most bands."""
+    order = np.argsort(band_keys, kind="stable")
+    band_keys, band_heads = band_keys[order], band_heads[order]
+    lo = np.searchsorted(band_keys, query_keys, "left")
+    hits = np.searchsorted(band_keys, query_keys, "right") - lo
+    # Every (post, head) pair once per band they share, then counted.
+    pair_posts = np.repeat(query_posts, hits)
+    at = np.repeat(lo - (np.cumsum(hits) - hits), hits) + np.arange(int(hits.sum()))
+    pair_heads = band_heads[at]
+    other = pair_heads != pair_posts
+    pairs, shared = np.unique((pair_posts[other] << 32) | pair_heads[other], return_counts=True)
+    pair_posts, pair_heads = pairs >> 32, pairs & 0xFFFF_FFFF
+    # Per post: most shared bands first, then the newest head; the first MAX_CANDIDATES.
+    order = np.lexsort((-pair_heads, -shared, pair_posts))
+    pair_posts, pair_heads = pair_posts[order], pair_heads[order]
+    n = len(pair_posts)
+    starts = np.flatnonzero(np.r_[True, pair_posts[1:] != pair_posts[:-1]]) if n else posts[:0]
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    kept = rank < MAX_CANDIDATES
+    return pair_posts[kept], pair_heads[kept]
 
 
 def _best(sig: Signature, options: Sequence[tuple[_Head, float]], threshold: float) -> _Head | None:
@@ -220,7 +264,9 @@ def assign_clusters(
     _link(session, joins, now, done)
     if placed is not None and placed.created:
         _settle_early(session, placed.created, joins, done)
-    _index_heads(session, page_heads, keys, now)
+    indexed = _index_heads(session, page_heads, keys, now)
+    if placed is not None:
+        placed.indexed = indexed
     refresh_ids(session, done.cluster_ids)
     return done
 
@@ -280,14 +326,15 @@ def _settle_early(
 
 def _index_heads(
     session: Session, heads: dict[int, _Head], keys: dict[int, list[int]], now: datetime
-) -> None:
+) -> PageHeads:
     """Store the signatures and bands of this page's first copies (two bulk INSERTs)."""
-    signatures = [
-        {"post_id": h.post_id, "packed": h.signature.to_bytes(), "seen_at": now}
-        for h in heads.values()
-    ]
+    packed = {h.post_id: h.signature.to_bytes() for h in heads.values()}
+    signatures = [{"post_id": p, "packed": b, "seen_at": now} for p, b in packed.items()]
     bands = [(k, h.post_id) for h in heads.values() for k in keys[h.post_id]]
     repository.add_heads(session, signatures, bands)
+    # Kept for the next page's read ahead, which cannot see them before this page commits.
+    flat = np.asarray(bands, np.int64).reshape(-1, 2)
+    return PageHeads(flat[:, 0].copy(), flat[:, 1].copy(), packed)
 
 
 def prune_cold(session: Session, now: datetime | None = None) -> int:

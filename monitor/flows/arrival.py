@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from classifiers.contracts import Classifier, Matcher
 from monitor.clusters.placement import Placement, Signed, sign_texts
-from monitor.clusters.service import Placed, assign_clusters
+from monitor.clusters.readahead import Lookahead
+from monitor.clusters.service import PageHeads, Placed, assign_clusters
 from monitor.core.base import utcnow
 from monitor.flows.priority import priorities_after_clustering
 from monitor.flows.scoring import loaded_model
@@ -120,8 +121,13 @@ def arrive(
     scorer: Scorer | None = None,
     now: datetime | None = None,
     prepared: Prepared | None = None,
+    lookahead: Lookahead | None = None,
 ) -> IngestOutcome:
-    """Store a page of items, then run every arrival step on the posts new to the database."""
+    """Store a page of items, then run every arrival step on the posts new to the database.
+
+    `lookahead` (PostgreSQL pages in a row, one writer): this page's band rows and candidates
+    were read while the page before was stored, and the next page's are read during this one.
+    """
     now = now or utcnow()
     if prepared is not None and (
         prepared.items is not items
@@ -131,7 +137,8 @@ def arrive(
         prepared = None  # made for other items or settings: computed again below
     # Copies of stored messages are inserted with their cluster (the `store` step's time
     # includes finding it); the clusters step below settles the rest of the page.
-    placement = Placement(session, now, prepared.signed if prepared else None)
+    ahead = lookahead.begin_page() if lookahead is not None else None
+    placement = Placement(session, now, prepared.signed if prepared else None, ahead)
     # Likewise their region tags are computed first, so the posts INSERT carries their
     # provinces (`posts.province_codes`) and the triggers on `post_regions` rewrite no row.
     tags = ArrivalTags(session, source_id, prepared.matched if prepared else None)
@@ -154,6 +161,10 @@ def arrive(
         placed=placement.placed,
         tags=tags,
     )
+    if lookahead is not None:
+        # Nothing new, nothing indexed; otherwise what the clustering step recorded.
+        indexed = placement.placed.indexed if outcome.new_posts else PageHeads.empty()
+        lookahead.end_page(indexed)
     return outcome
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -11,9 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import Engine
 
 from classifiers.text.language import use_model_cache
 from monitor.cli.common import fail, runtime
+from monitor.clusters.placement import Signed
+from monitor.clusters.readahead import Lookahead
 from monitor.core.gcpolicy import tune_for_pages
 from monitor.flows import arrival
 from monitor.flows.ahead import ahead_map
@@ -118,6 +122,9 @@ def store_batches(
     first = next(pages, None)
     if first is None:
         return
+    if READ_AHEAD and _own_connections(rt):
+        _store_reading_ahead(rt, first, pages, total, source_id, language)
+        return
     with Committer(name="ingest-commit") as committer:
         for page in chain([first], pages):  # the next page is prepared while this one stores
             total.rejected.extend(page.refused)
@@ -132,6 +139,64 @@ def store_batches(
                     prepared=page.prepared,
                 )
                 committer.after(partial(_count, total, page, outcome.report))
+
+
+# Why a switch: reading the next page's band rows ahead is measured against reading them
+# in turn (A/B, docs/benchmarks.md).
+READ_AHEAD = True
+
+
+def _store_reading_ahead(
+    rt: Any,
+    first: _Page,
+    pages: Iterator[_Page],
+    total: IngestReport,
+    source_id: int | None,
+    language: str | None,
+) -> None:
+    """`store_batches` on PostgreSQL: each next page's band rows are read while one stores.
+
+    The next page is taken from the worker in a thread (waiting for it here would stop
+    this page), and the read-ahead thread reads its band rows and candidates on its own
+    connection (`clusters/readahead.py`) while this page runs its statements.
+    """
+    fetcher = ThreadPoolExecutor(1, thread_name_prefix="ingest-next")
+    look = Lookahead(rt.factory)
+    try:
+        with Committer(name="ingest-commit") as committer:
+            page: _Page | None = first
+            while page is not None:
+                total.rejected.extend(page.refused)
+                with committer.unit(rt) as s:  # waits for the commit of the page before
+                    upcoming = fetcher.submit(next, pages, None)
+                    look.following = partial(_signed_of, upcoming)
+                    outcome = arrival.arrive(
+                        s,
+                        page.prepared.items,
+                        source_id=source_id,
+                        default_language=language,
+                        scorer=arrival.loaded_scorer(),
+                        prepared=page.prepared,
+                        lookahead=look,
+                    )
+                    committer.after(partial(_count, total, page, outcome.report))
+                page = upcoming.result()
+    finally:
+        look.close()
+        fetcher.shutdown(wait=True, cancel_futures=True)
+
+
+def _own_connections(rt: Any) -> bool:
+    """Return whether a second connection can read beside the page's (PostgreSQL, a pool)."""
+    # A factory bound to one connection (tests, embedded use) has no second connection, and
+    # SQLite's one writer gains nothing from a reader beside it (its reads are not a chain
+    # of round trips to a server process).
+    return rt.engine.dialect.name == "postgresql" and isinstance(rt.factory.kw.get("bind"), Engine)
+
+
+def _signed_of(upcoming: Future[_Page | None]) -> Mapping[tuple[str, str], Signed] | None:
+    page = upcoming.result()
+    return page.prepared.signed if page is not None else None
 
 
 def _prepare(
