@@ -19,6 +19,7 @@ from monitor.clusters.service import PER_BAND, PageHeads
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.core.settings import Settings
+from monitor.flows import arrival
 from monitor.posts.schemas import IngestReport
 from tests.flows.test_arrival_pipeline import BASE, _snapshot
 
@@ -88,6 +89,9 @@ def test_reading_ahead_stores_what_reading_in_turn_stores(
     two_runtimes: tuple[Runtime, Runtime], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_turn, ahead = two_runtimes
+    # Clustering is compared, not scoring: a model an earlier test left loaded in this
+    # process would score both stores and stamp different `classified_at` times.
+    monkeypatch.setattr(arrival, "loaded_scorer", lambda: None)
     monkeypatch.setattr(posts_command, "READ_AHEAD", False)
     posts_command.store_batches(in_turn, iter(_pages()), IngestReport(), None, None)
     used: list[int] = []
