@@ -29,13 +29,6 @@ class InEndpoint:
     (401, 403, 429) still answers first, as when the dependency ran on its own.
     """
 
-    # A check (key, role, rate) is settled before any deferred value is looked up, so a
-    # refused caller costs no lookup; a value's lookup (region names) sets this False.
-    check: bool = True
-    # The request session the work uses, committed with the endpoint's own sessions so an
-    # endpoint that does not take the session itself needs no extra hop to end it.
-    session: Session | None = None
-
     def resolve(self) -> Any:
         """Do the work in the current (worker) thread and return the endpoint's value."""
         raise NotImplementedError
@@ -111,18 +104,11 @@ def _defers(dependant: Dependant) -> bool:
 def _run_and_commit(endpoint: Callable[..., Any], values: dict[str, Any]) -> Any:
     """Resolve pending dependency work, call the endpoint, then commit the sessions it was given.
 
-    A session still in a transaction is committed (also one only the pending work used);
-    one the endpoint ended is left alone.
+    A session still in a transaction is committed; one the endpoint ended is left alone.
     """
-    pending = [(k, v) for k, v in values.items() if isinstance(v, InEndpoint)]
-    if pending:
-        values = dict(values)
-        for key, work in sorted(pending, key=lambda kv: not kv[1].check):  # checks first
-            values[key] = work.resolve()
+    values = {k: v.resolve() if isinstance(v, InEndpoint) else v for k, v in values.items()}
     result = endpoint(**values)
-    sessions = [v for v in values.values() if isinstance(v, Session)]
-    sessions.extend(work.session for _, work in pending if work.session is not None)
-    for session in sessions:
-        if session.in_transaction():
-            session.commit()
+    for value in values.values():
+        if isinstance(value, Session) and value.in_transaction():
+            value.commit()
     return result

@@ -179,7 +179,7 @@ class KeyCheck(InEndpoint):
 
     def __init__(self, request: Request, session: Session, action: str) -> None:
         self.request = request
-        self.session: Session = session
+        self.session = session
         self.action = action
         self.principal: Principal | None = None
 

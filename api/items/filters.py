@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import Annotated, Literal, get_args
 
 from fastapi import Depends, Query
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, read_only
-from api.edge import InEndpoint
+from api.deps import SessionDep, release
 from classifiers.contracts import LABELS
 from monitor.core.errors import Invalid
 from monitor.desk import queue
@@ -79,11 +78,11 @@ async def item_filters(
     q: Annotated[
         str | None, Query(max_length=200, description="Words in the text", examples=["amplop"])
     ] = None,
-) -> queue.ItemFilters | RegionLookup:
+) -> queue.ItemFilters:
     """Build the filters from query parameters (region names resolve via the regions table).
 
     Async: most requests name no region, or regions by code, so no I/O and no worker-thread
-    hop; a region name's lookup is left for the endpoint's own worker thread.
+    hop; a region name's lookup runs in a worker thread.
     """
     if len(region) > 50 or len(label) > 10 or len(status) > 10:
         raise Invalid("error.too_many_filters")
@@ -97,12 +96,14 @@ async def item_filters(
     regions = [r for r in regions if r]
     text = clean_text(q) if q else None
     codes = plain_codes(regions)
-    filters = queue.ItemFilters(
+    if codes is None:  # a region name: looked up in the regions table, in a worker thread
+        codes = await run_in_threadpool(_region_codes, session, regions)
+    return queue.ItemFilters(
         labels=tuple(sorted(set(label))),
         min_score=min_score,
         max_score=max_score,
         statuses=tuple(sorted(set(status))),
-        region_codes=codes or (),
+        region_codes=codes,
         regions_requested=bool(regions),
         source_id=source,
         platform=clean_text(platform) if platform else None,
@@ -111,36 +112,6 @@ async def item_filters(
         until=until_utc,
         q=text or None,
     )
-    if codes is None:  # a region name: looked up in the endpoint's worker thread
-        return RegionLookup(session, filters, regions)
-    return filters
-
-
-# Checked by api.edge.EdgeRoute: the lookup needs a plain `def` endpoint to run in.
-item_filters.in_endpoint = True  # type: ignore[attr-defined]
-
-
-class RegionLookup(InEndpoint):
-    """Filters whose region names still need the regions table, resolved in the endpoint's hop.
-
-    Why: a name's lookup took a worker-thread hop and a BEGIN/COMMIT of its own before the
-    endpoint's hop (about 5 % of a reviewer queue's samples, api14). In the endpoint's thread
-    it is one more SELECT on the connection the page then uses. Only the value is deferred,
-    not a check: `resolve_regions` raises nothing, so no answer depends on when it runs.
-    """
-
-    check = False
-
-    def __init__(self, session: Session, filters: queue.ItemFilters, regions: list[str]) -> None:
-        self.session: Session = session
-        self.filters = filters
-        self.regions = regions
-
-    def resolve(self) -> queue.ItemFilters:
-        """Look the names up (AUTOCOMMIT on PostgreSQL, like the page) and return the filters."""
-        read_only(self.session)
-        codes = queue.resolve_regions(self.session, self.regions)
-        return dataclasses.replace(self.filters, region_codes=tuple(codes))
 
 
 def plain_codes(values: list[str]) -> tuple[str, ...] | None:
@@ -154,6 +125,13 @@ def plain_codes(values: list[str]) -> tuple[str, ...] | None:
     if all(code.replace(".", "").isdigit() for code in codes):
         return tuple(sorted(codes))
     return None
+
+
+def _region_codes(session: Session, regions: list[str]) -> tuple[str, ...]:
+    """Resolve region names, then hand the connection back before the endpoint's thread hop."""
+    codes = queue.resolve_regions(session, regions)
+    release(session)
+    return tuple(codes)
 
 
 ItemFiltersDep = Annotated[queue.ItemFilters, Depends(item_filters)]

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
 
 from monitor.audit import service as audit
 from monitor.clusters.models import Cluster
 from monitor.clusters.scoped import figures as scoped_figures
 from monitor.core.base import utcnow
-from monitor.desk import queue, statements
+from monitor.desk import queue
 from monitor.desk.views import (
     ClaimInfo,
     ClusterSummary,
@@ -48,47 +47,6 @@ _REGION_DETAILS = (
     .where(PostRegion.post_id == bindparam("post_id"))
     .order_by(PostRegion.region_code)
 )
-
-# The scoped statements (the post, its siblings, their count) carry the caller's scope in
-# their WHERE, so they are built once per scope (role and regions) rather than once per
-# module: a reviewer's detail and each liaison's reuse theirs, bound to the request's ids.
-_SCOPED = statements.StatementCache(size=64)
-
-
-def _scoped(kind: str, principal: Principal, make: Callable[[], Select[Any]]) -> Select[Any]:
-    """Return the `kind` statement for the caller's scope, built on first use."""
-    return _SCOPED.build((kind, principal.role, principal.regions), make)
-
-
-def _post_statement(principal: Principal) -> Select[Any]:
-    # As `reviews.visible_post(..., raw=False)`: the platform payload stays unread.
-    return (
-        select(Post)
-        .where(Post.id == bindparam("post_id"), visible_posts(principal))
-        .options(defer(Post.raw))
-    )
-
-
-def _siblings_statement(principal: Principal) -> Select[Any]:
-    # Plain columns, not Post objects: up to 20 siblings, each only named and linked.
-    return (
-        select(Post.id, Post.platform, Post.url, Post.author, Post.fetched_at, Post.review_status)
-        .where(
-            Post.cluster_id == bindparam("cluster_id"),
-            visible_posts(principal),
-            Post.id != bindparam("post_id"),
-        )
-        .order_by(Post.id)
-        .limit(MAX_SIBLINGS)
-    )
-
-
-def _count_statement(principal: Principal) -> Select[Any]:
-    return (
-        select(func.count())
-        .select_from(Post)
-        .where(Post.cluster_id == bindparam("cluster_id"), visible_posts(principal))
-    )
 
 
 def summaries(
@@ -146,18 +104,16 @@ def cluster_summary(session: Session, principal: Principal, post: Post) -> Clust
     cluster = session.get(Cluster, post.cluster_id)
     if cluster is None:
         return None
+    in_scope = (Post.cluster_id == cluster.id, visible_posts(principal))
+    # Plain columns, not Post objects: up to 20 siblings, each only named and linked.
     siblings = session.execute(
-        _scoped("siblings", principal, lambda: _siblings_statement(principal)),
-        {"cluster_id": cluster.id, "post_id": post.id},
+        select(Post.id, Post.platform, Post.url, Post.author, Post.fetched_at, Post.review_status)
+        .where(*in_scope, Post.id != post.id)
+        .order_by(Post.id)
+        .limit(MAX_SIBLINGS)
     ).all()
     size = (
-        int(
-            session.scalar(
-                _scoped("count", principal, lambda: _count_statement(principal)),
-                {"cluster_id": cluster.id},
-            )
-            or 0
-        )
+        int(session.scalar(select(func.count()).select_from(Post).where(*in_scope)) or 0)
         if principal.region_limited
         else cluster.size
     )
@@ -199,9 +155,7 @@ def region_details(session: Session, post_id: int) -> list[RegionOut]:
 
 def item_detail(session: Session, principal: Principal, post_id: int) -> ItemDetail | None:
     """Return the full item, or None when it is missing or outside the caller's scope."""
-    post = session.scalar(
-        _scoped("post", principal, lambda: _post_statement(principal)), {"post_id": post_id}
-    )
+    post = reviews.visible_post(session, principal, post_id, raw=False)
     if post is None:
         return None
     preds = predictions(session, post)
