@@ -15,7 +15,7 @@ import json
 import re
 import re._constants as C
 import re._parser as sre_parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,17 +124,9 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return need if need and _score(need)[0] >= MIN_USEFUL else None
 
 
-def top_level_branches(pattern: str) -> list[str]:
-    """Return the alternatives of a pattern's outermost `|` ([pattern] when it has none).
-
-    `search(A|B)` finds a match exactly when `search(A)` or `search(B)` does, so a caller
-    that only asks "is there a match" may search the branches one by one, skipping those
-    whose own required literals are absent. Patterns with back-references or global inline
-    flags are returned whole: splitting them could change what they match.
-    """
-    if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pattern):
-        return [pattern]
-    out, depth, start, i, in_class = [], 0, 0, 0, False
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Yield (position, character, depth before it) of each `(`, `)` and `|` outside classes."""
+    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -146,15 +138,55 @@ def top_level_branches(pattern: str) -> list[str]:
             in_class = True
             i += 1 if pattern.startswith("^", i + 1) else 0
             i += 1 if pattern.startswith("]", i + 1) else 0  # a leading `]` is a member
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
+        elif ch in "()|":
+            yield i, ch, depth
+            depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        i += 1
+
+
+def _split(pattern: str) -> list[str]:
+    out, start = [], 0
+    for i, ch, depth in _structure(pattern):
+        if ch == "|" and depth == 0:
             out.append(pattern[start:i])
             start = i + 1
-        i += 1
     out.append(pattern[start:])
+    return out
+
+
+def _unwrapped(pattern: str) -> list[str] | None:
+    """Return the branches of `(A|B)` or `(?:A|B)` as [`A`, `B`] (None for other patterns)."""
+    if pattern.startswith("(?:"):
+        body = pattern[3:-1]
+    elif pattern.startswith("(") and not pattern.startswith("(?"):
+        body = pattern[1:-1]  # `(?` opens a look-around, a named group or flags: kept
+    else:
+        return None
+    # The group opened first must be the one the last character closes (not `(a)|(b)`).
+    closes = [i for i, ch, depth in _structure(pattern) if ch == ")" and depth == 1]
+    if closes[:1] != [len(pattern) - 1]:
+        return None
+    inner = _split(body)
+    return inner if len(inner) > 1 else None
+
+
+def top_level_branches(pattern: str) -> list[str]:
+    """Return the alternatives of a pattern's outermost `|` ([pattern] when it has none).
+
+    `search(A|B)` finds a match exactly when `search(A)` or `search(B)` does, so a caller
+    that only asks "is there a match" may search the branches one by one, skipping those
+    whose own required literals are absent. A pattern that is one group around an
+    alternation, `(A|B)`, is split the same way (nothing refers to the group). Patterns with
+    back-references or global inline flags are returned whole: splitting them could change
+    what they match.
+    """
+    if re.search(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)", pattern):
+        return [pattern]
+    out = _split(pattern)
+    if len(out) == 1:
+        # Why not `\\b(A|B)\\b` too (exact as well): split so, the literal alternations
+        # (`bc_slander`'s 39 names) searched 1.2 us a tweet slower, one branch at a time.
+        return _unwrapped(pattern) or out
     return out
 
 

@@ -292,7 +292,21 @@ def test_top_level_branches_split_only_the_outermost_alternation() -> None:
     # Back-references and global flags would change meaning once split: kept whole.
     for whole in (r"(a)|\1", r"(?P<w>a)|(?P=w)", r"(?i)a|b", "abc"):
         assert top_level_branches(whole) == [whole]
-    for pattern in (r"a(b|c)|[|x]d|\|e|(?:f|g)h", r"[]|]x|y"):
-        for text in ("ab", "|d", "xd", "|e", "gh", "]x", "y", "zz", "a|"):
+    # One group around an alternation is split inside it; other groups are kept whole.
+    assert top_level_branches(r"(a(b|c)|d\)|[)]e)") == [r"a(b|c)", r"d\)", "[)]e"]
+    assert top_level_branches(r"(?:a|b)") == ["a", "b"]
+    assert top_level_branches(r"(a)|(b)") == ["(a)", "(b)"]
+    for whole in (r"(a)(b|c)", r"(?=a|b)", r"(?P<n>a|b)", r"(a|b)c", r"\b(a|b)\b", r"(a|b\)"):
+        assert top_level_branches(whole) == [whole]
+    counter = next(r.pattern for r, _ in _COMPILED if r.name == "ip_counter")
+    assert len(top_level_branches(counter)) > 10  # one wrapped alternation
+    for pattern in (
+        r"a(b|c)|[|x]d|\|e|(?:f|g)h",
+        r"[]|]x|y",
+        r"(a(b|c)|d\)|[)]e)",
+        r"(?:a|b)",
+        r"(a)(b|c)",
+    ):
+        for text in ("ab", "|d", "xd", "|e", "gh", "]x", "y", "zz", "a|", "d)", ")e", "b", "ac"):
             split = any(re.search(b, text) for b in top_level_branches(pattern))
             assert split == bool(re.search(pattern, text))
