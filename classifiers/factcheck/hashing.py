@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classifiers.text.ngrams import (
+    IdBytes,
     WordCache,
     char_wb_grams,
     flat_count_matrix,
@@ -22,14 +23,16 @@ WORD = re.compile(r"\S+")  # the normaliser already split words; keep its tokens
 CHAR_RANGE = (3, 5)
 
 
-def _hash_words(words: list[str]) -> list[list[int]]:
-    # All n-grams of all unseen words hashed in one vectorised call, then split per word.
+def _hash_words(words: list[str]) -> list[IdBytes]:
+    # All n-grams of all unseen words hashed in one vectorised call, then split per word
+    # (packed as `WordCache` holds them: int32, as `pack` would write them).
     grams = [char_wb_grams(w, *CHAR_RANGE) for w in words]
-    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).tolist()
-    out, start = [], 0
+    flat = hashed_index([g for gs in grams for g in gs], N_FEATURES).astype(np.int32).tobytes()
+    out, start, size = [], 0, np.dtype(np.int32).itemsize
     for gs in grams:
-        out.append(flat[start : start + len(gs)])
-        start += len(gs)
+        end = start + len(gs) * size
+        out.append(flat[start:end])
+        start = end
     return out
 
 

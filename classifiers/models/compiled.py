@@ -20,6 +20,7 @@ from classifiers.text.ngrams import (
     WordCache,
     char_wb_grams,
     count_matrix,
+    pack,
     tfidf,
     word_grams,
     word_rows_matrix,
@@ -84,7 +85,7 @@ class CompiledModel:
         char_vocab = {t: i for i, t in enumerate(self.char_terms)}
         lo, hi = self.char_range
         self._state["char_cache"] = WordCache(
-            lambda words: [_known(char_vocab, char_wb_grams(w, lo, hi)) for w in words]
+            lambda words: [pack(_known(char_vocab, char_wb_grams(w, lo, hi))) for w in words]
         )
         self._state["rules"] = rule_columns(self.rule_names)
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 WORD_PATTERN = re.compile(r"(?u)\b\w+\b")  # sklearn's default token_pattern as the model uses it
 CACHE_LIMIT = 300_000  # distinct words kept per cache (cleared when full: bounded memory)
+_ID_SIZE = np.dtype(np.int32).itemsize
+assert array("i").itemsize == _ID_SIZE  # `pack` writes what `np.frombuffer(np.int32)` reads
 
 
 def char_wb_grams(word: str, lo: int, hi: int) -> list[str]:
@@ -43,16 +46,35 @@ def word_grams(tokens: Sequence[str]) -> list[str]:
     return [*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
 
 
-class WordCache:
-    """Feature ids per distinct word, computed for a batch of unseen words at once."""
+# A word's feature ids as a cache holds them: native int32s packed in bytes (see `pack`).
+IdBytes = bytes
 
-    def __init__(self, compute: Callable[[list[str]], list[list[int]]]) -> None:
+
+def pack(ids: Iterable[int]) -> IdBytes:
+    """Return feature ids as a cache stores them (native int32, the dtype of csr indices)."""
+    return array("i", ids).tobytes()
+
+
+def unpack(packed: IdBytes) -> list[int]:
+    """Return the feature ids `pack` packed."""
+    return array("i", packed).tolist()
+
+
+class WordCache:
+    """Feature ids per distinct word, computed for a batch of unseen words at once.
+
+    Why bytes and not lists: `word_rows_matrix` joins a batch's words' ids with one
+    `bytes.join` instead of iterating a Python int per id (2.6 against 0.4 ms a batch of
+    512 tweets), and a word's entry is a quarter of a list's memory.
+    """
+
+    def __init__(self, compute: Callable[[list[str]], list[IdBytes]]) -> None:
         self._compute = compute
-        self._ids: dict[str, list[int]] = {}
+        self._ids: dict[str, IdBytes] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, words: Sequence[str]) -> dict[str, list[int]]:
-        """Return the ids of every given word (computing the unseen ones in one call)."""
+    def lookup(self, words: Sequence[str]) -> dict[str, IdBytes]:
+        """Return the packed ids of every given word (computing the unseen ones in one call)."""
         ids = self._ids
         unique = list(dict.fromkeys(words))
         missing = [w for w in unique if w not in ids]
@@ -81,25 +103,25 @@ def count_matrix(rows: Sequence[list[int]], n_features: int, dtype: type) -> sp.
 
 def word_rows_matrix(
     texts_words: Sequence[Sequence[str]],
-    ids: dict[str, list[int]],
+    ids: Mapping[str, IdBytes],
     n_features: int,
     dtype: type,
 ) -> sp.csr_matrix:
-    """Return `count_matrix` of each text's words' id lists concatenated (`ids`: per word).
+    """Return `count_matrix` of each text's words' ids concatenated (`ids`: packed, per word).
 
-    The same matrix as `count_matrix([[j for w in ws for j in ids[w]] for ws in ...])`;
+    The same matrix as `count_matrix([[j for w in ws for j in unpack(ids[w])] for ws in ...])`;
     why not that: building a Python list per text and flattening it again cost two list
-    appends per id, about 0.02 ms a tweet; here the ids are chained once, in C.
+    appends per id, about 0.02 ms a tweet; here the packed ids are joined once, in C.
     """
     words = [w for ws in texts_words for w in ws]
     per_word = [ids[w] for w in words]
     word_ptr = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, per_word), np.int64, len(per_word)), out=word_ptr[1:])
+    word_ptr //= _ID_SIZE  # byte offsets to id offsets
     text_ptr = np.zeros(len(texts_words) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts_words), np.int64, len(texts_words)), out=text_ptr[1:])
     indptr = word_ptr[text_ptr]
-    total = int(word_ptr[-1])
-    indices = np.fromiter(itertools.chain.from_iterable(per_word), np.int32, total)
+    indices = np.frombuffer(b"".join(per_word), dtype=np.int32)
     return flat_count_matrix(indices, indptr, n_features, dtype)
 
 

@@ -17,9 +17,20 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from classifiers.factcheck import hashing
+from classifiers.models.compiled import _known
+from classifiers.models.train import TrainedModel
 from classifiers.text import fingerprints as fp
 from classifiers.text import normal_form as nf
-from classifiers.text.ngrams import count_matrix, flat_count_matrix, word_rows_matrix
+from classifiers.text.ngrams import (
+    char_wb_grams,
+    count_matrix,
+    flat_count_matrix,
+    hashed_index,
+    pack,
+    unpack,
+    word_rows_matrix,
+)
 from classifiers.text.prefilter import top_level_branches
 from classifiers.text.rule_match import (
     _COMPILED,
@@ -69,7 +80,7 @@ def test_chained_ngram_ids_equal_count_matrix(texts: list[str]) -> None:
     ids = {w: [hash(w) % 97, len(w) % 7, hash(w) % 97] for ws in split for w in ws}
     ids["tanpa"] = []  # a word with no known n-gram
     want = count_matrix([[j for w in ws for j in ids[w]] for ws in split], 97, np.float32)
-    got = word_rows_matrix(split, ids, 97, np.float32)
+    got = word_rows_matrix(split, {w: pack(v) for w, v in ids.items()}, 97, np.float32)
     for a, b in (
         (want, got),
         (count_matrix([], 5, np.float64), word_rows_matrix([], {}, 5, np.float64)),
@@ -80,6 +91,36 @@ def test_chained_ngram_ids_equal_count_matrix(texts: list[str]) -> None:
         assert np.array_equal(a.data, b.data)
     flat = flat_count_matrix(np.array([3, 1, 3], np.int64), np.array([0, 0, 3]), 4, np.float32)
     assert flat.toarray().tolist() == [[0, 0, 0, 0], [0, 1, 0, 2]]
+
+
+def test_packed_word_caches_equal_the_plain_ids(
+    texts: list[str], small_model: TrainedModel
+) -> None:
+    # Both caches hold a word's ids packed in bytes; unpacked they must be the plain lists:
+    # the matcher's hashed char n-grams, the model's char n-grams found in its vocabulary.
+    words = list(dict.fromkeys(w for t in texts for w in nf.normalize(t).split()))
+    words += ["", "a", "\ud800", "x" * 300]
+    assert unpack(pack([])) == [] and unpack(pack([0, 2**20 - 1, -1])) == [0, 2**20 - 1, -1]
+    matcher = hashing._CHAR_CACHE.lookup(words)
+    model = small_model.classifier().compiled
+    vocab = {t: i for i, t in enumerate(model.char_terms)}
+    lo, hi = model.char_range
+    mine = model._state["char_cache"].lookup(words)
+    for w in words:
+        grams = char_wb_grams(w, *hashing.CHAR_RANGE)
+        assert unpack(matcher[w]) == hashed_index(grams, hashing.N_FEATURES).tolist(), w
+        assert unpack(mine[w]) == _known(vocab, char_wb_grams(w, lo, hi)), w
+    # And in the matrices built from them, on real texts (the cache now warm).
+    normed = [nf.normalize(t) for t in texts]
+    plain = [
+        [j for w in t.split() for j in hashed_index(char_wb_grams(w, 3, 5), 2**20).tolist()]
+        for t in normed
+    ]
+    want = count_matrix(plain, hashing.N_FEATURES, np.float32)
+    want.data.fill(1.0)
+    got = hashing.featurize_texts(normed)[0]
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(want, name), getattr(got, name)), name
 
 
 def test_flat_count_matrix_equals_scipys_sum_duplicates(texts: list[str]) -> None:
