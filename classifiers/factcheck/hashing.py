@@ -40,6 +40,27 @@ def _hash_words(words: list[str]) -> list[IdBytes]:
 _CHAR_CACHE = WordCache(_hash_words)
 
 
+def char_ids(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the words' hashed char n-gram ids, flat (int64 ptr per word, int32 ids)."""
+    packed = _CHAR_CACHE.lookup(words)
+    per_word = [packed[w] for w in words]
+    ptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, per_word), np.int64, len(words)), out=ptr[1:])
+    ptr //= np.dtype(np.int32).itemsize
+    return ptr, np.frombuffer(b"".join(per_word), dtype=np.int32)
+
+
+def seed_char_ids(words: Sequence[str], ptr: np.ndarray, ids: np.ndarray) -> None:
+    """Put `char_ids(words)`'s output back in the cache, as if `featurize_texts` had met them.
+
+    Why: a saved index's words are the words posts share with debunks. Each worker of
+    `waspada classify` would otherwise hash the common ones again (about 10 us a word).
+    """
+    raw = np.ascontiguousarray(ids, dtype=np.int32).tobytes()
+    at = (ptr * np.dtype(np.int32).itemsize).tolist()
+    _CHAR_CACHE.seed({w: raw[a:b] for w, a, b in zip(words, at, at[1:], strict=False)})
+
+
 def featurize_texts(texts: Sequence[str]) -> list[sp.csr_matrix]:
     """Return the binary hashed (char_wb 3-5, word 1-2) matrices of normalised texts.
 

@@ -37,7 +37,7 @@ from classifiers.factcheck.index import (
 )
 from classifiers.text import curated, fingerprints, invisible, ngrams, normal_form
 
-FORMAT = "waspada-factcheck-index/2"
+FORMAT = "waspada-factcheck-index/3"
 _ARRAYS = {
     f"{kind}{c}": dtype
     for c in range(N_CHANNELS)
@@ -50,6 +50,9 @@ _ARRAYS = {
     "flat_ptr": np.int64,
     "flat_ids": np.int64,
     **{f"transposed{c}": np.int32 for c in range(N_CHANNELS)},
+    # Each row word's hashed char n-grams (`hashing.char_ids`), for the hashing cache.
+    "char_ptr": np.int64,
+    "char_ids": np.int32,
 }
 _MEMBERS = {*(f"{name}.npy" for name in _ARRAYS), "meta.npy"}
 _ENTRY_FIELDS = ("key", "title", "url", "claim", "pk", "publisher", "verdict")
@@ -105,6 +108,7 @@ def save_index(index: FactCheckIndex, path: Path, debunks_digest: str) -> None:
         "flat_ptr": warmed.flat_ptr,
         "flat_ids": warmed.flat_ids,
     }
+    arrays["char_ptr"], arrays["char_ids"] = hashing.char_ids(warmed.words)
     for c, mat in enumerate(channels):
         arrays[f"indptr{c}"] = mat.indptr.astype(np.int64)
         arrays[f"indices{c}"] = mat.indices.astype(np.int32)
@@ -216,8 +220,23 @@ def load_index(path: Path, debunks_digest: str) -> FactCheckIndex:
     if len(owners) and (owners.min() < 0 or owners.max() >= len(entries)):
         raise IndexFileError("index file: a row's owner is not an entry")
     channels = [_channel(arrays, c, len(rows)) for c in range(N_CHANNELS)]
+    warmed = _warmed(arrays, meta.get("words"), channels)
+    ptr, ids = arrays["char_ptr"], arrays["char_ids"]
+    if (
+        ptr.ndim != 1
+        or ids.ndim != 1
+        or len(ptr) != len(warmed.words) + 1
+        or ptr[0] != 0
+        or ptr[-1] != len(ids)
+        or np.any(np.diff(ptr) < 0)
+        or (len(ids) and (ids.min() < 0 or ids.max() >= N_FEATURES))
+    ):
+        raise IndexFileError("index file: char n-gram arrays are inconsistent")
     index = FactCheckIndex()
-    index.restore(entries, rows, owners, channels, _warmed(arrays, meta.get("words"), channels))
+    index.restore(entries, rows, owners, channels, warmed)
+    # Why: posts share their commonest words with the debunks; each classify worker would
+    # hash them again (the file was written by this code: `code_fingerprint`).
+    hashing.seed_char_ids(warmed.words, ptr, ids)
     return index
 
 

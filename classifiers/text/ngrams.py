@@ -88,6 +88,12 @@ class WordCache:
             ids.update(fresh)
         return got
 
+    def seed(self, known: Mapping[str, IdBytes]) -> None:
+        """Hold ids computed elsewhere by the same function (a saved index's words)."""
+        with self._lock:
+            if len(self._ids) + len(known) <= CACHE_LIMIT:
+                self._ids.update(known)
+
 
 def count_matrix(rows: Sequence[list[int]], n_features: int, dtype: type) -> sp.csr_matrix:
     """Return the csr count matrix of feature-id lists (duplicates summed, indices sorted)."""

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from classifiers.factcheck import index_file
+from classifiers.factcheck import hashing, index_file
 from classifiers.factcheck.index import FactCheckEntry, FactCheckIndex
 from classifiers.factcheck.index_file import IndexFileError, build_or_load, digest, load_index
 from classifiers.factcheck.matcher import FactCheckMatcher
+from classifiers.text.ngrams import char_wb_grams, hashed_index, unpack
 from monitor.factchecks import service
 from monitor.factchecks.schemas import parse_record
 from tests.factchecks.cases import CLAIMS, DEBUNKS, NEWS
@@ -127,6 +128,22 @@ def _rewrite(path: Path, change: dict[str, np.ndarray | bytes]) -> None:
     path.write_bytes(payload + hashlib.sha256(payload).hexdigest().encode("ascii"))
 
 
+def test_loaded_index_seeds_the_hashing_cache_with_what_hashing_computes(tmp_path: Path) -> None:
+    # The saved char n-gram ids of the row words go into the matcher's word cache: each
+    # entry must be what hashing the word gives (the plain computation, no cache).
+    path = tmp_path / "index.npz"
+    build_or_load(_entries(), path)
+    hashing._CHAR_CACHE._ids.clear()
+    loaded, why = build_or_load(_entries(), path)
+    assert why is None
+    seeded = dict(hashing._CHAR_CACHE._ids)
+    words = {w for row in loaded.row_texts for w in row.split()}
+    assert words and set(seeded) == words
+    for word in words:
+        grams = char_wb_grams(word, *hashing.CHAR_RANGE)
+        assert unpack(seeded[word]) == hashed_index(grams, hashing.N_FEATURES).tolist(), word
+
+
 def _meta(path: Path) -> dict[str, object]:
     with np.load(io.BytesIO(path.read_bytes()[:-64]), allow_pickle=False) as npz:
         loaded = json.loads(npz["meta"].tobytes().decode("utf-8"))
@@ -152,6 +169,8 @@ def _meta(path: Path) -> dict[str, object]:
         ),
         (lambda p: _rewrite(p, {"flat_ids.npy": np.full(3, -1, dtype=np.int64)}), "word arrays"),
         (lambda p: _rewrite(p, {"word_df.npy": np.zeros(2, dtype=np.int64)}), "word arrays"),
+        (lambda p: _rewrite(p, {"char_ids.npy": np.full(3, 2**20, np.int32)}), "char n-gram"),
+        (lambda p: _rewrite(p, {"char_ptr.npy": np.zeros(2, dtype=np.int64)}), "char n-gram"),
         (
             lambda p: _rewrite(
                 p,
