@@ -23,6 +23,8 @@ from classifiers.models.train import TrainedModel
 from classifiers.text import fingerprints as fp
 from classifiers.text import normal_form as nf
 from classifiers.text.ngrams import (
+    CACHE_LIMIT,
+    WordCache,
     char_wb_grams,
     count_matrix,
     flat_count_matrix,
@@ -121,6 +123,25 @@ def test_packed_word_caches_equal_the_plain_ids(
     got = hashing.featurize_texts(normed)[0]
     for name in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(want, name), getattr(got, name)), name
+
+
+def test_word_cache_answers_every_word_across_its_limit(texts: list[str]) -> None:
+    # A lookup returns the cache itself when the new words fit, a fresh dict when the
+    # cache is cleared: either way every word asked for, with its computed ids.
+    def compute(words: list[str]) -> list[bytes]:
+        return [pack([len(w), hash(w) % 97]) for w in words]
+
+    split = [nf.normalize(t).split() for t in texts]
+    for limit in (7, 50, CACHE_LIMIT):
+        cache, biggest = WordCache(compute, limit), 0
+        for ws in [*split, [], ["a"] * 20]:
+            got = cache.lookup(ws)
+            assert all(got[w] == compute([w])[0] for w in ws)
+            biggest = max(biggest, len(set(ws)))
+            assert len(cache._ids) <= max(limit, biggest)  # cleared, then one batch's words
+        held = len(cache._ids)
+        cache.seed({"seeded": pack([1])})
+        assert len(cache._ids) == (held + 1 if held < limit else held)
 
 
 def test_flat_count_matrix_equals_scipys_sum_duplicates(texts: list[str]) -> None:
