@@ -91,8 +91,9 @@ class WordCache:
                 ids.update(fresh)
                 return ids
             got = {w: fresh[w] if w in fresh else ids[w] for w in unique}
-            ids.clear()
-            ids.update(fresh)
+            # Why a new dict, not `clear()`: another thread may hold the old one that its
+            # lookup returned and still be reading its batch's words from it.
+            self._ids = dict(fresh)
         return got
 
     def seed(self, known: Mapping[str, IdBytes]) -> None:

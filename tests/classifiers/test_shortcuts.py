@@ -144,6 +144,16 @@ def test_word_cache_answers_every_word_across_its_limit(texts: list[str]) -> Non
         assert len(cache._ids) == (held + 1 if held < limit else held)
 
 
+def test_a_word_cache_cleared_by_one_lookup_leaves_another_callers_answer_whole() -> None:
+    # Scoring threads share a cache: the dict one lookup returned must keep its words
+    # while another lookup clears the cache past its limit.
+    cache = WordCache(lambda words: [pack([len(w)]) for w in words], limit=4)
+    first = cache.lookup(["pemilu", "tps"])
+    cache.lookup(["a", "b", "c", "d"])  # past the limit: the cache starts again
+    assert first["pemilu"] == pack([6]) and first["tps"] == pack([3])
+    assert "pemilu" not in cache._ids
+
+
 def test_flat_count_matrix_equals_scipys_sum_duplicates(texts: list[str]) -> None:
     # The vectorised sort must give scipy's canonical matrix: same columns, counts, dtypes;
     # at the matcher's 2**20 hashed columns too (row * width must not overflow).
