@@ -33,7 +33,7 @@ from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
 from monitor.flows import arrival
 from monitor.flows.debunks import rematch_debunks
-from monitor.flows.fetch_helper import FetchHelper, Job, shared_helper
+from monitor.flows.fetch_helper import IN_FLIGHT, FetchHelper, Job, shared_helper
 from monitor.flows.fetching import Fetched, fetch_run
 from monitor.flows.pipeline import Committer
 from monitor.posts import service as posts
@@ -270,22 +270,22 @@ def _collect_in_turn(
     worker: str,
     helper: FetchHelper | None = None,
 ) -> list[service.RunReport]:
-    """Collect the sources one by one; each source is fetched while the one before stores.
+    """Collect the sources one by one; the next ones are fetched while one stores.
 
     Why: fetching, parsing and preparing a source (`arrival.prepare`) need no database.
-    The first source is fetched here; each next one in the helper process
-    (`flows/fetch_helper.py`) while this process stores the one before, on the other core;
-    and a commit waits on the disk with the GIL released, so it runs in a thread
-    (`flows/pipeline.py`). Until the helper is ready, or when it fails, the sources are
-    fetched here while the commit runs. On PostgreSQL with a pool, the next source's band
-    rows and candidates are read on a second connection while one stores, as `waspada
-    ingest` does. One writer, the sources' order, and one fetch at a time.
+    The helper process (`flows/fetch_helper.py`) fetches up to `IN_FLIGHT` sources ahead,
+    several at once, so a slow remote source does not hold back the ones behind it, while
+    this process stores one, on the other core; and a commit waits on the disk with the GIL
+    released, so it runs in a thread (`flows/pipeline.py`). Until the helper is ready, or
+    when it fails, the sources are fetched here while the commit runs. On PostgreSQL with a
+    pool, the next source's band rows and candidates are read on a second connection while
+    one stores, as `waspada ingest` does. One writer, in the sources' order.
     """
     if helper is None and len(claimed) > 1 and rt.settings.collect_helper:
         # One source: nothing to overlap.
         helper = shared_helper(rt.settings.log_level, rt.settings.log_format)
     reports: list[service.RunReport] = []
-    job: Job | None = None
+    jobs: dict[int, Job | None] = {}
     look = Lookahead(rt.factory) if helper is not None and _own_connections(rt) else None
     try:
         with Committer(name="collect-commit") as committer:
@@ -293,19 +293,36 @@ def _collect_in_turn(
                 if helper is None:
                     fetched = fetch_run(current, client, prepare=True)  # the one before commits
                 else:
-                    fetched = helper.take(job, current, client)
-                    following = claimed[n + 1] if n + 1 < len(claimed) else None
-                    job = helper.submit(following, client) if following is not None else None
+                    _hand_over(helper, claimed, client, jobs, n)
+                    fetched = helper.take(jobs.pop(n), current, client)
+                    _hand_over(helper, claimed, client, jobs, n + 1)
                 _settle(rt, committer, claimed, reports, worker, look)
                 if look is not None:
                     # The read thread waits for the helper's fetch, not this thread.
-                    look.following = partial(_signed_of, job) if job is not None else None
+                    following = jobs.get(n + 1)
+                    look.following = partial(_signed_of, following) if following else None
                 reports.append(store_fetched(rt, current, fetched, worker, committer, look))
             _settle(rt, committer, claimed, reports, worker, look)
     finally:
         if look is not None:
             look.close()
+        for job in jobs.values():  # left only when storing raised
+            if job is not None:
+                job.drop()
     return reports
+
+
+def _hand_over(
+    helper: FetchHelper,
+    claimed: Sequence[service.Claimed],
+    client: HttpClient,
+    jobs: dict[int, Job | None],
+    n: int,
+) -> None:
+    """Hand the helper sources n.. until `IN_FLIGHT` are with it (None: fetched here)."""
+    for k in range(n, min(n + IN_FLIGHT, len(claimed))):
+        if k not in jobs:
+            jobs[k] = helper.submit(claimed[k], client)
 
 
 def _own_connections(rt: Runtime) -> bool:

@@ -1,7 +1,8 @@
-"""SQLite collection with the next source fetched in the helper process: same rows, nothing lost.
+"""Collection with the sources fetched ahead in the helper process: same rows, nothing lost.
 
 Real parts only: a spawned helper process, real HTTP on 127.0.0.1, real SQLite files. The
-helper is killed mid-fetch, refused a job it cannot be sent, and made to fail its start.
+helper fetches several sources at once within the per-host limit; it is killed mid-fetch,
+refused a job it cannot be sent, and made to fail its start.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -135,7 +137,7 @@ def _fetched_by(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-def test_the_sources_after_the_first_are_fetched_in_the_helper_and_stored_alike(
+def test_the_sources_are_fetched_in_the_helper_and_stored_alike(
     make_rt: Callable[[str], Runtime],
     httpserver: HTTPServer,
     http_client: HttpClient,
@@ -147,12 +149,46 @@ def test_the_sources_after_the_first_are_fetched_in_the_helper_and_stored_alike(
     _serve(httpserver, in_process)
     with caplog.at_level(logging.INFO):
         reports = _collect(with_helper, http_client, helper)
-    assert _fetched_by(caplog) == ["process", "helper", "helper", "helper"]
+    assert _fetched_by(caplog) == ["helper"] * len(NAMES)
     assert all(r.error is None and r.new == 3 for r in reports.values())
     without = _collect(in_process, http_client, None)
     assert [r.new for r in without.values()] == [r.new for r in reports.values()]
     assert _stored(with_helper) == _stored(in_process)
     assert len(_stored(with_helper)) == 3 * len(NAMES) + len(NAMES)
+
+
+def test_the_helper_fetches_several_sources_at_once_within_the_per_host_limit(
+    make_rt: Callable[[str], Runtime], helper: FetchHelper, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt = make_rt("several")
+    lock, active, most = threading.Lock(), [0], [0]
+
+    def slow(name: str) -> Response:
+        # A remote site that takes a while: the sources behind it should not wait in line.
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(1.0)
+        with lock:
+            active[0] -= 1
+        return Response(_rss(name), content_type="text/xml")
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    client = HttpClient(user_agent="t", host_interval=0.0, host_concurrency=2, policy=LOCAL)
+    try:
+        _serve(server, rt, slow)
+        with client, caplog.at_level(logging.INFO):
+            reports = _collect(rt, client, helper)
+    finally:
+        server.clear()
+        server.stop()
+    assert all(r.error is None and r.new == 3 for r in reports.values()), reports
+    assert _fetched_by(caplog) == ["helper"] * len(NAMES)
+    # One host: two at once, as its limit says, never more (the helper's fetches share one
+    # client); one at a time would have been 1.
+    assert most[0] == 2
+    assert len(_stored(rt)) == 3 * len(NAMES) + len(NAMES)
 
 
 def test_a_helper_killed_during_a_fetch_loses_nothing_and_is_started_again(
@@ -180,9 +216,10 @@ def test_a_helper_killed_during_a_fetch_loses_nothing_and_is_started_again(
         reports = _collect(rt, http_client, helper)
     assert asked.count("bali") == 2  # fetched again, here
     assert all(r.error is None and r.new == 3 for r in reports.values()), reports
-    # The first source here; the second here after the helper died; the rest in a new one.
+    # The first source may have come back before the kill; every source after it was in
+    # flight in the dead helper and is fetched here.
     by = _fetched_by(caplog)
-    assert by[:2] == ["process", "process"]
+    assert by[1:] == ["process"] * (len(NAMES) - 1)
     assert any("fetch helper failed" in r.getMessage() for r in caplog.records)
     assert len(_stored(rt)) == 3 * len(NAMES) + len(NAMES)
     assert helper.wait_ready(120.0)
