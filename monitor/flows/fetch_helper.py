@@ -253,8 +253,9 @@ def _begin(key: int, claimed: service.Claimed, spec: ClientSpec, times: dict[str
 
 # Why a stagger: sources that answer at once are fetched one after another, as when one
 # fetch was in flight (four threads sharing the GIL would finish the first source, the one
-# the caller waits for, about four times later and spend CPU switching: measured, arrive21);
-# only a source still out after STAGGER seconds lets the next one start beside it.
+# the caller waits for, about four times later and spend CPU switching: measured, arrive21).
+# The next source starts beside one only while that one mostly waits on its site: out at
+# least STAGGER seconds, less than half of it on the CPU (a big page parsing is not waiting).
 STAGGER = 0.25
 
 
@@ -263,21 +264,46 @@ class _Mark:
     started: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     at: float = 0.0
+    clock: int | None = None  # its thread's CPU clock (Linux), to tell waiting from working
+    cpu: float = 0.0
+
+    def begin(self) -> None:
+        """Note the start (wall and this thread's CPU) and let the next job look."""
+        try:
+            self.clock = time.pthread_getcpuclockid(threading.get_ident())
+            self.cpu = time.clock_gettime(self.clock)
+        except (AttributeError, OSError):  # no per-thread clock: judge by the wall alone
+            self.clock = None
+        self.at = time.monotonic()
+        self.started.set()
+
+    def waiting(self) -> bool:
+        """Tell whether this job has been out STAGGER seconds, mostly waiting on its site."""
+        out = time.monotonic() - self.at
+        if out < STAGGER:
+            return False
+        if self.clock is None:
+            return True
+        try:
+            return time.clock_gettime(self.clock) - self.cpu < out / 2
+        except OSError:  # its thread is gone: it is done
+            return True
 
 
 _marks: dict[int, _Mark] = {}
 
 
 def _fetch_and_prepare(key: int, claimed: service.Claimed, client: HttpClient) -> Fetched:
-    """Fetch and prepare one source once the one before it is done or has been out a while."""
+    """Fetch and prepare one source once the one before it is done or mostly waiting."""
     with _jobs_lock:
         mark, before = _marks.setdefault(key, _Mark()), _marks.get(key - 1)
     if before is not None:
         # Bounded: a job before this one that never ran must not hold it forever.
         before.started.wait(STAGGER * IN_FLIGHT)
-        before.done.wait(max(0.0, before.at + STAGGER - time.monotonic()))
-    mark.at = time.monotonic()
-    mark.started.set()
+        while before.started.is_set() and not before.waiting():
+            if before.done.wait(STAGGER / 5):
+                break
+    mark.begin()
     try:
         return fetch_run(claimed, client, prepare=True)
     finally:
