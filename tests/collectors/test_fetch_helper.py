@@ -29,7 +29,7 @@ from monitor.core.db import make_engine
 from monitor.core.outbound import OutboundPolicy, system_resolver
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows.collect import _collect_in_turn
-from monitor.flows.fetch_helper import FetchHelper
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
@@ -267,7 +267,7 @@ def test_a_helper_that_fails_to_start_leaves_the_fetches_in_process(
 
 _KILLED_PARENT = """
 import os, signal
-from monitor.flows.fetch_helper import FetchHelper
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
 helper = FetchHelper()
 assert helper.wait_ready(120.0)
 print(helper.pid(), flush=True)
@@ -321,3 +321,21 @@ def test_two_clients_hand_each_other_the_hosts_spacing(httpserver: HTTPServer) -
         # The second client now waits as long as the first would before asking that host.
         assert second.host_times() == times and min(times.values()) > time.monotonic() + 20
         assert second.spec == first.spec and pickle.loads(pickle.dumps(second.spec)) == first.spec
+
+
+def test_a_source_waiting_on_its_site_lets_the_next_one_start_after_the_stagger() -> None:
+    mark = _Mark()
+    done = threading.Event()
+
+    def wait_on_site() -> None:
+        mark.begin()
+        done.wait(10.0)  # as a slow site: the thread holds no CPU
+
+    thread = threading.Thread(target=wait_on_site)
+    thread.start()
+    assert mark.started.wait(10.0)
+    assert not mark.waiting() or time.monotonic() - mark.at >= STAGGER  # not before it
+    time.sleep(STAGGER + 0.05)
+    assert mark.waiting()  # out past the stagger, almost no CPU: the next may start
+    done.set()
+    thread.join()
