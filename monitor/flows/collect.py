@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -292,6 +293,13 @@ def _collect_in_turn(
             for n, current in enumerate(claimed):
                 if helper is None:
                     fetched = fetch_run(current, client, prepare=True)  # the one before commits
+                elif n == 0:
+                    # The first here: nothing stores yet, and no pickling. The helper starts
+                    # the next ones meanwhile, up to one on this site, which waits for this
+                    # fetch's spacing (`client.host_times`, handed over with each job).
+                    _hand_over(helper, claimed, client, jobs, 1, _site(current))
+                    fetched = fetch_run(current, client, prepare=True)
+                    _hand_over(helper, claimed, client, jobs, 1)
                 else:
                     _hand_over(helper, claimed, client, jobs, n)
                     fetched = helper.take(jobs.pop(n), current, client)
@@ -318,11 +326,22 @@ def _hand_over(
     client: HttpClient,
     jobs: dict[int, Job | None],
     n: int,
+    busy_site: str | None = None,
 ) -> None:
-    """Hand the helper sources n.. until `IN_FLIGHT` are with it (None: fetched here)."""
+    """Hand the helper sources n.. until `IN_FLIGHT` are with it (None: fetched here).
+
+    With `busy_site`, stop before the first source on that site (fetched here right now).
+    """
     for k in range(n, min(n + IN_FLIGHT, len(claimed))):
+        if busy_site is not None and _site(claimed[k]) == busy_site:
+            return
         if k not in jobs:
             jobs[k] = helper.submit(claimed[k], client)
+
+
+def _site(claimed: service.Claimed) -> str:
+    """Return the host a source is fetched from (its URL's, lower-cased)."""
+    return urlsplit(claimed.source.url or "").netloc.lower()
 
 
 def _own_connections(rt: Runtime) -> bool:
