@@ -48,6 +48,7 @@ class ReadAhead:
     band_heads: np.ndarray
     packed: dict[int, bytes]
     before: PageHeads | None = None  # what the page before added (None: not known, unusable)
+    made_for: object = None  # the signed items it was read for (a page uses only its own)
 
     def valid(self, session: Session, since: datetime) -> bool:
         """Return whether the read still holds: the page before is known, same quiet set."""
@@ -116,8 +117,10 @@ class Lookahead:
         self._before: PageHeads | None = None
         self.following: Callable[[], Mapping[tuple[str, str], Signed] | None] | None = None
 
-    def begin_page(self) -> ReadAhead | None:
-        """Return the read made for this page (None: none) and start the next page's."""
+    def begin_page(
+        self, signed: Mapping[tuple[str, str], Signed] | None = None
+    ) -> ReadAhead | None:
+        """Return the read made for this page's `signed` (None: none) and start the next's."""
         pending, self._pending = self._pending, None
         before, self._before = self._before, None
         read = None
@@ -126,6 +129,10 @@ class Lookahead:
                 read = pending.result()
             except Exception:  # the page reads for itself, as without the thread
                 log.warning("read ahead failed; the page reads for itself", exc_info=True)
+        # Why the check: a collector's source that stores no page (a fact-checker, no items,
+        # a unit stored again after a conflict) leaves a read made for another page pending.
+        if read is not None and (signed is None or read.made_for is not signed):
+            read = None
         if read is not None:
             read.before = before
         if self.following is not None:
@@ -137,6 +144,10 @@ class Lookahead:
         """Keep what this page added to the hot index for the read made meanwhile."""
         self._before = indexed
 
+    def forget(self) -> None:
+        """Forget what the page before added: its commit failed, so the next read is unusable."""
+        self._before = None
+
     def _read(
         self, following: Callable[[], Mapping[tuple[str, str], Signed] | None], now: datetime
     ) -> ReadAhead | None:
@@ -145,7 +156,10 @@ class Lookahead:
             return None
         with self._factory() as session:
             try:
-                return read_ahead(session, signed, now)
+                read = read_ahead(session, signed, now)
+                if read is not None:
+                    read.made_for = signed
+                return read
             finally:
                 session.rollback()
 

@@ -105,8 +105,8 @@ class Settings(BaseSettings):
     collect_helper: bool = Field(
         default=True,
         description=(
-            "On SQLite, fetch and prepare the next source in a helper process while one is "
-            "stored (off: in the scheduler's own process)"
+            "Fetch and prepare the next sources (up to 4 at once) in a helper process while "
+            "one is stored (off: one at a time in the scheduler's own process)"
         ),
     )
     score_batch: int = Field(default=512, ge=1, description="Posts classified per batch")

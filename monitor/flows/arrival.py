@@ -137,7 +137,9 @@ def arrive(
         prepared = None  # made for other items or settings: computed again below
     # Copies of stored messages are inserted with their cluster (the `store` step's time
     # includes finding it); the clusters step below settles the rest of the page.
-    ahead = lookahead.begin_page() if lookahead is not None else None
+    ahead = None
+    if lookahead is not None:
+        ahead = lookahead.begin_page(prepared.signed if prepared is not None else None)
     placement = Placement(session, now, prepared.signed if prepared else None, ahead)
     # Likewise their region tags are computed first, so the posts INSERT carries their
     # provinces (`posts.province_codes`) and the triggers on `post_regions` rewrite no row.

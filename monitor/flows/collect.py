@@ -13,13 +13,18 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
+from urllib.parse import urlsplit
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from monitor.clusters.placement import Signed
+from monitor.clusters.readahead import Lookahead
 from monitor.collectors.fetchers.base import FetchState
 from monitor.collectors.verdicts import to_record
 from monitor.core.db import transient_conflict
@@ -29,7 +34,7 @@ from monitor.core.settings import Settings
 from monitor.factchecks import service as factchecks
 from monitor.flows import arrival
 from monitor.flows.debunks import rematch_debunks
-from monitor.flows.fetch_helper import FetchHelper, Job, shared_helper
+from monitor.flows.fetch_helper import IN_FLIGHT, FetchHelper, Job, shared_helper
 from monitor.flows.fetching import Fetched, fetch_run
 from monitor.flows.pipeline import Committer
 from monitor.posts import service as posts
@@ -81,6 +86,7 @@ def store_run(
     started: datetime,
     dropped: Sequence[str] = (),
     prepared: arrival.Prepared | None = None,
+    lookahead: Lookahead | None = None,
 ) -> service.RunReport:
     """Store a run's items via the arrival flow (or its debunks), then move the cursor."""
     report = service.RunReport(name=claimed.name, fetched=len(items) + len(dropped))
@@ -102,6 +108,7 @@ def store_run(
                 default_language=claimed.language,
                 scorer=arrival.loaded_scorer(),
                 prepared=prepared,
+                lookahead=lookahead,
             )
             report.new = outcome.report.new
             report.updated = outcome.report.updated
@@ -129,10 +136,12 @@ def store_fetched(
     fetched: Fetched,
     worker: str | None = None,
     committer: Committer | None = None,
+    lookahead: Lookahead | None = None,
 ) -> service.RunReport:
     """Store a fetched run in one unit of work (retried on a deadlock) and log it.
 
-    With a `committer` the unit's commit runs in its thread (`_collect_in_turn`).
+    With a `committer` the unit's commit runs in its thread (`_collect_in_turn`), and the
+    caller relinks copies once it committed.
     """
     worker = worker or worker_id()
     items, state, error = fetched.items, fetched.state, fetched.error
@@ -144,10 +153,11 @@ def store_fetched(
             fetched,
             (items, state, error, fetched.started, fetched.dropped),
             committer,
+            lookahead,
         )
     except SQLAlchemyError as exc:
         return _not_stored(rt, claimed, worker, exc, len(items))
-    if report.new_hashes and not rt.settings.is_sqlite:
+    if report.new_hashes and not rt.settings.is_sqlite and committer is None:
         _relink(rt, report)
     log.info(
         "source collected" if report.error is None else "source failed",
@@ -179,6 +189,7 @@ def _store_retrying(
     fetched: Fetched,
     run: tuple[Sequence[PostIn], FetchState, FetchError | None, datetime, Sequence[str]],
     committer: Committer | None = None,
+    lookahead: Lookahead | None = None,
 ) -> service.RunReport:
     items, state, error, started, dropped = run
     for attempt in range(1, STORE_ATTEMPTS + 1):
@@ -195,6 +206,7 @@ def _store_retrying(
                     started,
                     dropped,
                     prepared=fetched.prepared,
+                    lookahead=lookahead,
                 )
         except SQLAlchemyError as exc:
             if attempt == STORE_ATTEMPTS or not transient_conflict(exc):
@@ -221,16 +233,21 @@ def _relink(rt: Runtime, report: service.RunReport) -> None:
         )
 
 
+# Why a switch: on PostgreSQL, sources in turn with the next one's band rows read ahead are
+# measured against parallel runs (A/B, docs/benchmarks.md, arrive20).
+IN_TURN_ON_POSTGRES = True
+
+
 def collect_due(
     rt: Runtime,
     client: HttpClient | None = None,
     worker: str | None = None,
     helper: FetchHelper | None = None,
 ) -> list[service.RunReport]:
-    """Claim due sources and collect them (in parallel on PostgreSQL).
+    """Claim due sources and collect them (one after another, or in parallel threads).
 
-    On SQLite the sources after the first are fetched by `helper` (by default the process's
-    shared one, `settings.collect_helper`) while the one before is stored.
+    The sources after the first are fetched by `helper` (by default the process's shared
+    one, `settings.collect_helper`) while the one before is stored.
     """
     worker = worker or worker_id()
     client = client or shared_client(rt.settings)
@@ -238,11 +255,12 @@ def collect_due(
         claimed = service.claim_due(s, rt.settings, worker, rt.settings.collect_batch)
     if not claimed:
         return []
-    # SQLite has one writer: store sequentially there; PostgreSQL takes parallel runs.
-    workers = 1 if rt.settings.is_sqlite else min(4, len(claimed))
-    if workers == 1:
+    # SQLite has one writer: store in turn there. PostgreSQL takes parallel runs, but in
+    # turn they do not wait on each other's first-copy locks and the next source's band
+    # rows are read while one stores (`clusters/readahead.py`).
+    if rt.settings.is_sqlite or IN_TURN_ON_POSTGRES or len(claimed) == 1:
         return _collect_in_turn(rt, claimed, client, worker, helper)
-    with ThreadPoolExecutor(workers, thread_name_prefix="collect") as pool:
+    with ThreadPoolExecutor(min(4, len(claimed)), thread_name_prefix="collect") as pool:
         return list(pool.map(lambda c: collect_one(rt, c, client, worker), claimed))
 
 
@@ -253,33 +271,93 @@ def _collect_in_turn(
     worker: str,
     helper: FetchHelper | None = None,
 ) -> list[service.RunReport]:
-    """Collect the sources one by one; each source is fetched while the one before stores.
+    """Collect the sources one by one; the next ones are fetched while one stores.
 
-    Why: SQLite has one writer, and fetching, parsing and preparing a source
-    (`arrival.prepare`) need no database. The first source is fetched here; each next one
-    in the helper process (`flows/fetch_helper.py`) while this process stores the one
-    before, on the other core; and a commit waits on the disk with the GIL released, so it
-    runs in a thread (`flows/pipeline.py`). Until the helper is ready, or when it fails, the
-    sources are fetched here while the commit runs. One writer, the sources' order, and
-    one fetch at a time.
+    Why: fetching, parsing and preparing a source (`arrival.prepare`) need no database.
+    The helper process (`flows/fetch_helper.py`) fetches up to `IN_FLIGHT` sources ahead,
+    several at once, so a slow remote source does not hold back the ones behind it, while
+    this process stores one, on the other core; and a commit waits on the disk with the GIL
+    released, so it runs in a thread (`flows/pipeline.py`). Until the helper is ready, or
+    when it fails, the sources are fetched here while the commit runs. On PostgreSQL with a
+    pool, the next source's band rows and candidates are read on a second connection while
+    one stores, as `waspada ingest` does. One writer, in the sources' order.
     """
     if helper is None and len(claimed) > 1 and rt.settings.collect_helper:
         # One source: nothing to overlap.
         helper = shared_helper(rt.settings.log_level, rt.settings.log_format)
     reports: list[service.RunReport] = []
-    job: Job | None = None
-    with Committer(name="collect-commit") as committer:
-        for n, current in enumerate(claimed):
-            if helper is None:
-                fetched = fetch_run(current, client, prepare=True)  # the one before commits
-            else:
-                fetched = helper.take(job, current, client)
-                following = claimed[n + 1] if n + 1 < len(claimed) else None
-                job = helper.submit(following, client) if following is not None else None
-            _settle(rt, committer, claimed, reports, worker)
-            reports.append(store_fetched(rt, current, fetched, worker, committer))
-        _settle(rt, committer, claimed, reports, worker)
+    jobs: dict[int, Job | None] = {}
+    look = Lookahead(rt.factory) if helper is not None and _own_connections(rt) else None
+    try:
+        with Committer(name="collect-commit") as committer:
+            for n, current in enumerate(claimed):
+                if helper is None:
+                    fetched = fetch_run(current, client, prepare=True)  # the one before commits
+                elif n == 0:
+                    # The first here: nothing stores yet, and no pickling. The helper starts
+                    # the next ones meanwhile, up to one on this site, which waits for this
+                    # fetch's spacing (`client.host_times`, handed over with each job).
+                    _hand_over(helper, claimed, client, jobs, 1, _site(current))
+                    fetched = fetch_run(current, client, prepare=True)
+                    _hand_over(helper, claimed, client, jobs, 1)
+                else:
+                    _hand_over(helper, claimed, client, jobs, n)
+                    fetched = helper.take(jobs.pop(n), current, client)
+                    _hand_over(helper, claimed, client, jobs, n + 1)
+                _settle(rt, committer, claimed, reports, worker, look)
+                if look is not None:
+                    # The read thread waits for the helper's fetch, not this thread.
+                    following = jobs.get(n + 1)
+                    look.following = partial(_signed_of, following) if following else None
+                reports.append(store_fetched(rt, current, fetched, worker, committer, look))
+            _settle(rt, committer, claimed, reports, worker, look)
+    finally:
+        if look is not None:
+            look.close()
+        for job in jobs.values():  # left only when storing raised
+            if job is not None:
+                job.drop()
     return reports
+
+
+def _hand_over(
+    helper: FetchHelper,
+    claimed: Sequence[service.Claimed],
+    client: HttpClient,
+    jobs: dict[int, Job | None],
+    n: int,
+    busy_site: str | None = None,
+) -> None:
+    """Hand the helper sources n.. until `IN_FLIGHT` are with it (None: fetched here).
+
+    With `busy_site`, stop before the first source on that site (fetched here right now).
+    """
+    for k in range(n, min(n + IN_FLIGHT, len(claimed))):
+        if busy_site is not None and _site(claimed[k]) == busy_site:
+            return
+        if k not in jobs:
+            jobs[k] = helper.submit(claimed[k], client)
+
+
+def _site(claimed: service.Claimed) -> str:
+    """Return the host a source is fetched from (its URL's, lower-cased)."""
+    return urlsplit(claimed.source.url or "").netloc.lower()
+
+
+def _own_connections(rt: Runtime) -> bool:
+    """Return whether a second connection can read beside the unit's (PostgreSQL, a pool)."""
+    # As `waspada ingest`: a factory bound to one connection has no second one, and
+    # SQLite's one writer gains nothing from a reader beside it.
+    return rt.engine.dialect.name == "postgresql" and isinstance(rt.factory.kw.get("bind"), Engine)
+
+
+def _signed_of(job: Job) -> Mapping[tuple[str, str], Signed] | None:
+    """Return the signed items of the helper's next source (None: not prepared, or failed)."""
+    try:
+        fetched, _ = job.result()
+    except Exception:  # the store fetches it here and reads for itself
+        return None
+    return fetched.prepared.signed if fetched.prepared is not None else None
 
 
 def _settle(
@@ -288,13 +366,21 @@ def _settle(
     claimed: Sequence[service.Claimed],
     reports: list[service.RunReport],
     worker: str,
+    look: Lookahead | None = None,
 ) -> None:
     """Wait for the last source's commit; if it failed, that source's run failed."""
     try:
         committer.wait()
     except SQLAlchemyError as exc:
+        if look is not None:
+            look.forget()  # its first copies were not stored
         source, report = claimed[len(reports) - 1], reports[-1]
         reports[-1] = _not_stored(rt, source, worker, exc, report.fetched)
+        return
+    if reports and reports[-1].new_hashes and not rt.settings.is_sqlite:
+        # After the commit: the relink must see this run's rows (`_relink`).
+        _relink(rt, reports[-1])
+        reports[-1].new_hashes = []  # once
 
 
 def _not_stored(

@@ -8,9 +8,14 @@ collectors run inside the scheduler, a process with threads, where fork is unsaf
 helper is started with `spawn` (a fresh interpreter, safe beside threads), loads the
 language model and the gazetteer once, and lives as long as the process.
 
-The fetch keeps its guard and its manners: the helper builds its client from the caller's
-(`HttpClient.spec`: the same outbound policy, limits and User-Agent), one fetch runs at a
-time, and the two clients hand each other the hosts' spacing (`HttpClient.host_times`).
+Several sources are fetched at once (`IN_FLIGHT`, as many as the collectors' threads once
+fetched): a slow remote source must not hold back the ones after it. The helper runs each
+job in a thread of its own and hands results back in the order the caller asks for them.
+
+The fetch keeps its guard and its manners: the helper builds one client from the caller's
+(`HttpClient.spec`: the same outbound policy, limits and User-Agent) that all its fetches
+share, so the per-host limits hold across them, and the two clients hand each other the
+hosts' spacing (`HttpClient.host_times`).
 
 Nothing is lost when the helper fails: a job it cannot be sent, raises on, or dies in is
 fetched again in the caller's process (a fetch stores nothing, so fetching twice is safe).
@@ -20,14 +25,16 @@ fetched in the caller's process as before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifiers.text.language import load_identifier, model_cache_dir, use_model_cache
@@ -39,7 +46,39 @@ from monitor.sources.http import ClientSpec, HttpClient
 
 log = logging.getLogger(__name__)
 
-Job = Future[tuple[Fetched, dict[str, float]]]
+# Why 4: the collectors fetched with 4 threads when each thread also stored; more sources
+# in flight only hold more fetched pages in memory while the store is the slower side.
+IN_FLIGHT = 4
+
+
+class Job:
+    """A source handed to the helper: its fetch starts at once, its result is asked for once."""
+
+    def __init__(self, pool: ProcessPoolExecutor, key: int, begun: Future[None]) -> None:
+        self._pool, self._key, self._begun = pool, key, begun
+        self._result: Future[tuple[Fetched, dict[str, float]]] | None = None
+        self._lock = threading.Lock()
+
+    def result(self) -> tuple[Fetched, dict[str, float]]:
+        """Wait for the fetched source and the helper's host spacing (raises if it failed)."""
+        with self._lock:  # the store and the read-ahead thread may both ask
+            if self._result is None:
+                # Why a second call: the helper answers calls in order, so asking only when
+                # the caller needs this source leaves the later ones fetching meanwhile.
+                self._result = self._pool.submit(_collect, self._key)
+        self._begun.result()
+        return self._result.result()
+
+    def drop(self) -> None:
+        """Tell the helper that nobody will ask for this result (free what it holds)."""
+        with self._lock:
+            if self._result is not None:
+                return
+            self._result = Future()
+            self._result.set_exception(RuntimeError("dropped"))
+        # A pool that is gone holds nothing to free.
+        with contextlib.suppress(Exception):
+            self._pool.submit(_discard, self._key)
 
 
 class FetchHelper:
@@ -51,6 +90,7 @@ class FetchHelper:
         self._ready: Future[int] | None = None
         self._failed_at: float | None = None
         self._lock = threading.Lock()
+        self._keys = 0
         # Why a pause before a restart: a page that kills the helper would otherwise cost
         # a process start on every tick (the caller fetches meanwhile, as before).
         self.restart_after = 60.0
@@ -101,8 +141,12 @@ class FetchHelper:
         pool = self._pool
         if pool is None or not self.ready():
             return None
+        with self._lock:
+            self._keys += 1
+            key = self._keys
         try:
-            return pool.submit(_fetch, claimed, client.spec, client.host_times())
+            begun = pool.submit(_begin, key, claimed, client.spec, client.host_times())
+            return Job(pool, key, begun)
         except Exception:  # a pool that broke since it was ready
             log.warning("fetch helper unavailable; fetching in process", exc_info=True)
             self._fail(None)
@@ -156,8 +200,15 @@ def shared_helper(log_level: str = "INFO", log_format: str = "kv") -> FetchHelpe
         return _shared
 
 
-# In the helper process: the clients it fetches with (one per caller's spec, the last kept).
+# In the helper process: the clients it fetches with (one per caller's spec, the last kept),
+# the fetch threads, and the jobs begun and not yet collected.
 _clients: dict[tuple[ClientSpec, object], HttpClient] = {}
+_threads: ThreadPoolExecutor | None = None
+_jobs: dict[int, tuple[Future[Fetched], HttpClient]] = {}
+_jobs_lock = threading.Lock()
+# Why a bound: a caller that failed between handing sources over and asking for them may
+# never drop them; the oldest finished results go first.
+_KEPT = 4 * IN_FLIGHT
 
 
 def _start(cache_dir: Path | None, log_level: str, log_format: str) -> None:
@@ -187,17 +238,110 @@ def _leave_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _fetch(
-    claimed: service.Claimed, spec: ClientSpec, times: dict[str, float]
-) -> tuple[Fetched, dict[str, float]]:
-    """Fetch and prepare one source as the caller would; return it and the hosts' spacing."""
+def _begin(key: int, claimed: service.Claimed, spec: ClientSpec, times: dict[str, float]) -> None:
+    """Start fetching and preparing one source in a thread of the helper."""
+    global _threads
+    with _jobs_lock:
+        client = _client_for(spec)
+        client.keep_spacing(times)
+        if _threads is None:
+            _threads = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="fetch")
+        _marks.setdefault(key, _Mark())  # seen by the next job even before this one runs
+        _jobs[key] = (_threads.submit(_fetch_and_prepare, key, claimed, client), client)
+        _forget_oldest()
+
+
+# Why a stagger: sources that answer at once are fetched one after another, as when one
+# fetch was in flight (four threads sharing the GIL would finish the first source, the one
+# the caller waits for, about four times later and spend CPU switching: measured, arrive21).
+# The next source starts beside one only while that one mostly waits on its site: out at
+# least STAGGER seconds, less than half of it on the CPU (a big page parsing is not waiting).
+STAGGER = 0.25
+
+
+@dataclass
+class _Mark:
+    started: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    at: float = 0.0
+    clock: int | None = None  # its thread's CPU clock (Linux), to tell waiting from working
+    cpu: float = 0.0
+
+    def begin(self) -> None:
+        """Note the start (wall and this thread's CPU) and let the next job look."""
+        try:
+            self.clock = time.pthread_getcpuclockid(threading.get_ident())
+            self.cpu = time.clock_gettime(self.clock)
+        except (AttributeError, OSError):  # no per-thread clock: judge by the wall alone
+            self.clock = None
+        self.at = time.monotonic()
+        self.started.set()
+
+    def waiting(self) -> bool:
+        """Tell whether this job has been out STAGGER seconds, mostly waiting on its site."""
+        out = time.monotonic() - self.at
+        if out < STAGGER:
+            return False
+        if self.clock is None:
+            return True
+        try:
+            return time.clock_gettime(self.clock) - self.cpu < out / 2
+        except OSError:  # its thread is gone: it is done
+            return True
+
+
+_marks: dict[int, _Mark] = {}
+
+
+def _fetch_and_prepare(key: int, claimed: service.Claimed, client: HttpClient) -> Fetched:
+    """Fetch and prepare one source once the one before it is done or mostly waiting."""
+    with _jobs_lock:
+        mark, before = _marks.setdefault(key, _Mark()), _marks.get(key - 1)
+    if before is not None:
+        # Bounded: a job before this one that never ran must not hold it forever.
+        before.started.wait(STAGGER * IN_FLIGHT)
+        while before.started.is_set() and not before.waiting():
+            if before.done.wait(STAGGER / 5):
+                break
+    mark.begin()
+    try:
+        return fetch_run(claimed, client, prepare=True)
+    finally:
+        mark.done.set()
+        with _jobs_lock:
+            for old in [k for k in _marks if k < key - 2 * IN_FLIGHT]:
+                del _marks[old]
+
+
+def _collect(key: int) -> tuple[Fetched, dict[str, float]]:
+    """Wait for a begun source; return it and the hosts' spacing (KeyError: never begun)."""
+    with _jobs_lock:
+        job, client = _jobs.pop(key)
+    return job.result(), client.host_times()
+
+
+def _discard(key: int) -> None:
+    """Forget a begun source nobody will collect (its fetch finishes; its result is dropped)."""
+    with _jobs_lock:
+        _jobs.pop(key, None)
+
+
+def _client_for(spec: ClientSpec) -> HttpClient:
+    """Return the helper's client for the caller's spec (called under `_jobs_lock`)."""
     # The resolver is in the key because the policy compares without it (tests pin names).
     key = (spec, spec.policy.resolver if spec.policy is not None else None)
     client = _clients.get(key)
     if client is None:
-        for old in _clients.values():
-            old.close()
-        _clients.clear()
+        if not _jobs:  # an older client still fetching for a begun job stays open
+            for old in _clients.values():
+                old.close()
+            _clients.clear()
         client = _clients[key] = spec.build()
-    client.keep_spacing(times)
-    return fetch_run(claimed, client, prepare=True), client.host_times()
+    return client
+
+
+def _forget_oldest() -> None:
+    """Keep at most `_KEPT` begun jobs, dropping the oldest finished ones (under the lock)."""
+    for key in sorted(_jobs)[: max(0, len(_jobs) - _KEPT)]:
+        if _jobs[key][0].done():
+            del _jobs[key]

@@ -47,3 +47,15 @@ def test_bench_ingest_prints_figures(fresh_db_url: str) -> None:
     assert total is not None and int(total.group(1)) > int(
         re.findall(r"database now: (\d+) posts", out)[0]
     ), res.stdout
+
+
+def test_bench_ingest_serves_slow_sources_from_sites_of_their_own() -> None:
+    args = ["bench", "ingest", "--posts", "300", "--per-source", "100"]
+    res = CliRunner().invoke(app, [*args, "--source-delay", "0.05", "--sites", "3"])
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "each answer delayed 0.05s, 3 site(s)" in res.stdout
+    # Three sources, each on its own loopback address, all stored through the collectors.
+    assert re.search(r"collectors \(sqlite\): 300 posts \(300 new\)", res.stdout), res.stdout
+    for bad in (["--sites", "0"], ["--sites", "251"], ["--source-delay", "-1"]):
+        refused = CliRunner().invoke(app, [*args, *bad])
+        assert refused.exit_code == 2 and "--sites must be 1-250" in refused.stderr, bad

@@ -1,7 +1,8 @@
-"""SQLite collection with the next source fetched in the helper process: same rows, nothing lost.
+"""Collection with the sources fetched ahead in the helper process: same rows, nothing lost.
 
 Real parts only: a spawned helper process, real HTTP on 127.0.0.1, real SQLite files. The
-helper is killed mid-fetch, refused a job it cannot be sent, and made to fail its start.
+helper fetches several sources at once within the per-host limit; it is killed mid-fetch,
+refused a job it cannot be sent, and made to fail its start.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -27,7 +29,7 @@ from monitor.core.db import make_engine
 from monitor.core.outbound import OutboundPolicy, system_resolver
 from monitor.core.runtime import Runtime, runtime_for_engine
 from monitor.flows.collect import _collect_in_turn
-from monitor.flows.fetch_helper import FetchHelper
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
@@ -135,7 +137,7 @@ def _fetched_by(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-def test_the_sources_after_the_first_are_fetched_in_the_helper_and_stored_alike(
+def test_the_sources_are_fetched_in_the_helper_and_stored_alike(
     make_rt: Callable[[str], Runtime],
     httpserver: HTTPServer,
     http_client: HttpClient,
@@ -153,6 +155,40 @@ def test_the_sources_after_the_first_are_fetched_in_the_helper_and_stored_alike(
     assert [r.new for r in without.values()] == [r.new for r in reports.values()]
     assert _stored(with_helper) == _stored(in_process)
     assert len(_stored(with_helper)) == 3 * len(NAMES) + len(NAMES)
+
+
+def test_the_helper_fetches_several_sources_at_once_within_the_per_host_limit(
+    make_rt: Callable[[str], Runtime], helper: FetchHelper, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt = make_rt("several")
+    lock, active, most = threading.Lock(), [0], [0]
+
+    def slow(name: str) -> Response:
+        # A remote site that takes a while: the sources behind it should not wait in line.
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(1.0)
+        with lock:
+            active[0] -= 1
+        return Response(_rss(name), content_type="text/xml")
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    client = HttpClient(user_agent="t", host_interval=0.0, host_concurrency=2, policy=LOCAL)
+    try:
+        _serve(server, rt, slow)
+        with client, caplog.at_level(logging.INFO):
+            reports = _collect(rt, client, helper)
+    finally:
+        server.clear()
+        server.stop()
+    assert all(r.error is None and r.new == 3 for r in reports.values()), reports
+    assert _fetched_by(caplog) == ["process", "helper", "helper", "helper"]
+    # One host: two at once, as its limit says, never more (the helper's fetches share one
+    # client); one at a time would have been 1.
+    assert most[0] == 2
+    assert len(_stored(rt)) == 3 * len(NAMES) + len(NAMES)
 
 
 def test_a_helper_killed_during_a_fetch_loses_nothing_and_is_started_again(
@@ -180,9 +216,10 @@ def test_a_helper_killed_during_a_fetch_loses_nothing_and_is_started_again(
         reports = _collect(rt, http_client, helper)
     assert asked.count("bali") == 2  # fetched again, here
     assert all(r.error is None and r.new == 3 for r in reports.values()), reports
-    # The first source here; the second here after the helper died; the rest in a new one.
+    # The first source here; the second here after the helper died, and the two after it,
+    # in flight in the dead helper, here too.
     by = _fetched_by(caplog)
-    assert by[:2] == ["process", "process"]
+    assert by == ["process"] * len(NAMES)
     assert any("fetch helper failed" in r.getMessage() for r in caplog.records)
     assert len(_stored(rt)) == 3 * len(NAMES) + len(NAMES)
     assert helper.wait_ready(120.0)
@@ -230,7 +267,7 @@ def test_a_helper_that_fails_to_start_leaves_the_fetches_in_process(
 
 _KILLED_PARENT = """
 import os, signal
-from monitor.flows.fetch_helper import FetchHelper
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
 helper = FetchHelper()
 assert helper.wait_ready(120.0)
 print(helper.pid(), flush=True)
@@ -284,3 +321,21 @@ def test_two_clients_hand_each_other_the_hosts_spacing(httpserver: HTTPServer) -
         # The second client now waits as long as the first would before asking that host.
         assert second.host_times() == times and min(times.values()) > time.monotonic() + 20
         assert second.spec == first.spec and pickle.loads(pickle.dumps(second.spec)) == first.spec
+
+
+def test_a_source_waiting_on_its_site_lets_the_next_one_start_after_the_stagger() -> None:
+    mark = _Mark()
+    done = threading.Event()
+
+    def wait_on_site() -> None:
+        mark.begin()
+        done.wait(10.0)  # as a slow site: the thread holds no CPU
+
+    thread = threading.Thread(target=wait_on_site)
+    thread.start()
+    assert mark.started.wait(10.0)
+    assert not mark.waiting() or time.monotonic() - mark.at >= STAGGER  # not before it
+    time.sleep(STAGGER + 0.05)
+    assert mark.waiting()  # out past the stagger, almost no CPU: the next may start
+    done.set()
+    thread.join()

@@ -11,6 +11,7 @@ import os
 import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,6 +47,25 @@ from monitor.sources.schemas import SourceSpec
 PAGE = 1000  # as `waspada ingest` commits
 
 
+@dataclass(frozen=True)
+class _Feeds:
+    """How the collectors' sources are served: size, kind, latency and sites."""
+
+    per_source: int
+    kind: str
+    delay: float
+    sites: int
+
+    def describe(self) -> str:
+        """Say it in the bench's output."""
+        where = (
+            "local sources answering at once"
+            if not self.delay
+            else (f"each answer delayed {self.delay:g}s")
+        )
+        return f"kind {self.kind}, {self.per_source} posts a source, {where}, {self.sites} site(s)"
+
+
 def bench_ingest(
     posts: Annotated[int, typer.Option(help="fresh posts per path")] = 20_000,
     stored: Annotated[int, typer.Option(help="posts stored through the flow first")] = 0,
@@ -54,6 +74,12 @@ def bench_ingest(
     ] = 0,
     per_source: Annotated[int, typer.Option(help="posts per source (feed)")] = 1000,
     kind: Annotated[str, typer.Option(help="wordpress (paged JSON) or rss")] = "wordpress",
+    source_delay: Annotated[
+        float, typer.Option(help="seconds each feed answer waits, as a remote site's does")
+    ] = 0.0,
+    sites: Annotated[
+        int, typer.Option(help="loopback sites the sources are spread over (per-host limits)")
+    ] = 1,
     database_url: Annotated[
         list[str] | None,
         typer.Option(help="scratch database(s) besides a temporary SQLite file (repeatable)"),
@@ -69,6 +95,8 @@ def bench_ingest(
     """Time arrival through `waspada ingest` and the collectors beside a bare insert."""
     if kind not in ("wordpress", "rss"):
         raise fail("--kind must be wordpress or rss", 2)
+    if not 1 <= sites <= 250 or source_delay < 0:
+        raise fail("--sites must be 1-250 and --source-delay at least 0", 2)
     tweets = real_tweets(data)
     source = f"real tweets ({len(tweets)}) from {data}" if tweets else "generated"
     typer.echo(f"texts: {source}")
@@ -79,7 +107,8 @@ def bench_ingest(
         )
         for url in urls:
             before = (seeded, stored, reuse)
-            _run(Path(tmp), url, posts, before, per_source, kind, tweets, classify)
+            feeds = _Feeds(per_source, kind, source_delay, sites)
+            _run(Path(tmp), url, posts, before, feeds, tweets, classify)
 
 
 def _run(
@@ -87,8 +116,7 @@ def _run(
     url: str,
     n: int,
     before: tuple[int, int, bool],
-    per_source: int,
-    kind: str,
+    feeds: _Feeds,
     tweets: list[str],
     classify: bool,
 ) -> None:
@@ -99,8 +127,8 @@ def _run(
         collect_batch=16,
         http_max_bytes=256 * 1024 * 1024,
         score_batch=1000,
-        # The bench serves its own feeds on 127.0.0.1: allow exactly that, explicitly.
-        outbound_allow="127.0.0.1",
+        # The bench serves its own feeds on loopback: allow exactly those, explicitly.
+        outbound_allow="127.0.0.1" if feeds.sites == 1 else "127.0.0.0/8",
     )
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -123,7 +151,7 @@ def _run(
         )
     # As `waspada up` does at start-up: the region list is loaded before posts arrive.
     load_regions_step(rt)
-    typer.echo(f"== {backend}: {n} posts per path, kind {kind}")
+    typer.echo(f"== {backend}: {n} posts per path, {feeds.describe()}")
     if held:
         # Why the highest id: fresh posts take external ids past it, so none is already stored.
         typer.echo(f"reused the store already there: posts up to id {held}")
@@ -146,7 +174,7 @@ def _run(
     file_posts = bench_posts(n, tweets, seed=11, id_offset=stored + 1)
     _file_path(rt, file_posts, backend)
     feed_posts = bench_posts(n, tweets, seed=13, id_offset=stored + n + 1)
-    _collector_path(rt, settings, feed_posts, per_source, kind, backend)
+    _collector_path(rt, settings, feed_posts, feeds, backend)
     if classify:
         classifier = baseline_classifier(rt)
         s1 = time.perf_counter()
@@ -219,10 +247,10 @@ def _file_path(rt: Runtime, data: list[dict[str, Any]], backend: str) -> None:
 
 
 def _collector_path(
-    rt: Runtime, settings: Any, data: list[dict[str, Any]], per_source: int, kind: str, backend: str
+    rt: Runtime, settings: Any, data: list[dict[str, Any]], feeds: _Feeds, backend: str
 ) -> None:
-    with FeedServer() as server:
-        _register(rt, server, data, per_source, kind)
+    with FeedServer(feeds.delay, feeds.sites) as server:
+        _register(rt, server, data, feeds.per_source, feeds.kind)
         client = make_client(settings)
         with rt.session() as s:
             before = s.scalar(select(func.count()).select_from(Post)) or 0
@@ -332,11 +360,11 @@ def _register(
             name = f"bench{data[0]['id']}-{n:04d}"  # unique on a reused store too
             if kind == "wordpress":
                 server.pages[name] = wordpress_pages(chunk, 100)
-                url = f"{server.base_url}/{name}"
+                url = f"{server.site_url(n)}/{name}"
                 config: dict[str, Any] = {"per_page": 100, "max_pages": per_source // 100 + 2}
             else:
                 server.feeds[name] = rss_feed(chunk, name)
-                url = f"{server.base_url}/{name}.xml"
+                url = f"{server.site_url(n)}/{name}.xml"
                 config = {}
             spec = SourceSpec(name=name, kind=kind, url=url, config=config, language="id")
             service.add(s, spec, "bench", policy=policy_for(rt.settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,15 +156,26 @@ def rss_feed(posts: list[dict[str, Any]], title: str) -> bytes:
 
 
 class FeedServer:
-    """Serve prepared bodies on 127.0.0.1: /<source>/wp-json/wp/v2/posts?page=N or /<source>.xml."""
+    """Serve prepared bodies on 127.0.0.1: /<source>/wp-json/wp/v2/posts?page=N or /<source>.xml.
 
-    def __init__(self) -> None:
+    With `delay`, every answer waits that long first, as a remote site's does; with `sites`
+    above 1, the same bodies are also served on 127.0.0.2, 127.0.0.3, ... (loopback
+    addresses), so sources can sit on sites of their own as remote sources do, each with
+    its own per-host limits.
+    """
+
+    def __init__(self, delay: float = 0.0, sites: int = 1) -> None:
+        if not 1 <= sites <= 250:
+            raise ValueError("sites must be between 1 and 250")
         self.pages: dict[str, list[bytes]] = {}
         self.feeds: dict[str, bytes] = {}
+        self.delay = delay
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if outer.delay > 0:
+                    time.sleep(outer.delay)
                 url = urlsplit(self.path)
                 name = url.path.strip("/").split("/", 1)[0]
                 body: bytes | None = None
@@ -186,19 +198,26 @@ class FeedServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.servers = [ThreadingHTTPServer((f"127.0.0.{1 + i}", 0), Handler) for i in range(sites)]
+        self.httpd = self.servers[0]
+        self.threads = [threading.Thread(target=h.serve_forever, daemon=True) for h in self.servers]
 
     @property
     def base_url(self) -> str:
         """Return http://127.0.0.1:<port>."""
-        host, port = self.httpd.server_address[:2]
+        return self.site_url(0)
+
+    def site_url(self, n: int) -> str:
+        """Return the base URL of site n (wrapping around the sites served)."""
+        host, port = self.servers[n % len(self.servers)].server_address[:2]
         return f"http://{host!s}:{port}"
 
     def __enter__(self) -> FeedServer:
-        self.thread.start()
+        for t in self.threads:
+            t.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        for h in self.servers:
+            h.shutdown()
+            h.server_close()
