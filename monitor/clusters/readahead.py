@@ -115,12 +115,18 @@ class Lookahead:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-ahead")
         self._pending: Future[ReadAhead | None] | None = None
         self._before: PageHeads | None = None
+        self._started_by: object = None  # the page whose begin started the pending read
         self.following: Callable[[], Mapping[tuple[str, str], Signed] | None] | None = None
 
     def begin_page(
         self, signed: Mapping[tuple[str, str], Signed] | None = None
     ) -> ReadAhead | None:
         """Return the read made for this page's `signed` (None: none) and start the next's."""
+        if signed is not None and signed is self._started_by and self._pending is not None:
+            # The same page again (a unit stored again after a conflict): the pending read
+            # is the next page's. Waiting for it here would hold this unit's transaction
+            # open while the next source is still being fetched, and spend it.
+            return None
         pending, self._pending = self._pending, None
         before, self._before = self._before, None
         read = None
@@ -137,6 +143,7 @@ class Lookahead:
             read.before = before
         if self.following is not None:
             self._pending = self._pool.submit(self._read, self.following, utcnow())
+            self._started_by = signed
             self.following = None
         return read
 

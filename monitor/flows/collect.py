@@ -330,13 +330,19 @@ def _hand_over(
 ) -> None:
     """Hand the helper sources n.. until `IN_FLIGHT` are with it (None: fetched here).
 
-    With `busy_site`, stop before the first source on that site (fetched here right now).
+    Stops before a source on a site this process fetches meanwhile (`busy_site`) or before
+    it (a source the helper did not take): two clients on one site would each keep their
+    own per-host limit and spacing. It is handed over later, with this client's spacing.
     """
+    here = {busy_site} if busy_site is not None else set()
     for k in range(n, min(n + IN_FLIGHT, len(claimed))):
-        if busy_site is not None and _site(claimed[k]) == busy_site:
+        site = _site(claimed[k])
+        if site in here:
             return
         if k not in jobs:
             jobs[k] = helper.submit(claimed[k], client)
+        if jobs[k] is None:
+            here.add(site)
 
 
 def _site(claimed: service.Claimed) -> str:

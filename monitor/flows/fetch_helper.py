@@ -55,7 +55,7 @@ class Job:
     """A source handed to the helper: its fetch starts at once, its result is asked for once."""
 
     def __init__(self, pool: ProcessPoolExecutor, key: int, begun: Future[None]) -> None:
-        self._pool, self._key, self._begun = pool, key, begun
+        self.pool, self._key, self._begun = pool, key, begun
         self._result: Future[tuple[Fetched, dict[str, float]]] | None = None
         self._lock = threading.Lock()
 
@@ -65,7 +65,7 @@ class Job:
             if self._result is None:
                 # Why a second call: the helper answers calls in order, so asking only when
                 # the caller needs this source leaves the later ones fetching meanwhile.
-                self._result = self._pool.submit(_collect, self._key)
+                self._result = self.pool.submit(_collect, self._key)
         self._begun.result()
         return self._result.result()
 
@@ -78,7 +78,7 @@ class Job:
             self._result.set_exception(RuntimeError("dropped"))
         # A pool that is gone holds nothing to free.
         with contextlib.suppress(Exception):
-            self._pool.submit(_discard, self._key)
+            self.pool.submit(_discard, self._key)
 
 
 class FetchHelper:
@@ -149,7 +149,7 @@ class FetchHelper:
             return Job(pool, key, begun)
         except Exception:  # a pool that broke since it was ready
             log.warning("fetch helper unavailable; fetching in process", exc_info=True)
-            self._fail(None)
+            self._fail(None, pool)
             return None
 
     def take(self, job: Job | None, claimed: service.Claimed, client: HttpClient) -> Fetched:
@@ -163,7 +163,7 @@ class FetchHelper:
                     extra={"source": claimed.name, "error": f"{type(exc).__name__}: {exc}"},
                 )
                 if isinstance(exc, BrokenProcessPool):
-                    self._fail(None)
+                    self._fail(None, job.pool)
             else:
                 client.keep_spacing(times)
                 return fetched
@@ -177,10 +177,12 @@ class FetchHelper:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _fail(self, ready: Future[int] | None) -> None:
+    def _fail(self, ready: Future[int] | None, pool: ProcessPoolExecutor | None = None) -> None:
         with self._lock:
             if ready is not None and ready is not self._ready:
                 return  # already replaced
+            if pool is not None and pool is not self._pool:
+                return  # a job of a process already replaced: the new one is not at fault
             pool, self._pool, self._ready = self._pool, None, None
             self._failed_at = time.monotonic()
         if pool is not None:

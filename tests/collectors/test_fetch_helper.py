@@ -28,8 +28,8 @@ from werkzeug import Request, Response
 from monitor.core.db import make_engine
 from monitor.core.outbound import OutboundPolicy, system_resolver
 from monitor.core.runtime import Runtime, runtime_for_engine
-from monitor.flows.collect import _collect_in_turn
-from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
+from monitor.flows.collect import _collect_in_turn, _hand_over
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, Job, _Mark
 from monitor.posts.models import Post
 from monitor.posts.schemas import PostIn
 from monitor.sources import service
@@ -267,7 +267,7 @@ def test_a_helper_that_fails_to_start_leaves_the_fetches_in_process(
 
 _KILLED_PARENT = """
 import os, signal
-from monitor.flows.fetch_helper import STAGGER, FetchHelper, _Mark
+from monitor.flows.fetch_helper import STAGGER, FetchHelper, Job, _Mark
 helper = FetchHelper()
 assert helper.wait_ready(120.0)
 print(helper.pid(), flush=True)
@@ -339,3 +339,73 @@ def test_a_source_waiting_on_its_site_lets_the_next_one_start_after_the_stagger(
     assert mark.waiting()  # out past the stagger, almost no CPU: the next may start
     done.set()
     thread.join()
+
+
+def test_a_dead_helpers_job_does_not_end_the_helper_started_after_it(
+    make_rt: Callable[[str], Runtime],
+    httpserver: HTTPServer,
+    http_client: HttpClient,
+    helper: FetchHelper,
+) -> None:
+    rt = make_rt("stale")
+    _serve(httpserver, rt)
+    with rt.session() as s:
+        claimed = service.claim_due(s, rt.settings, "w", 16)
+    first = helper.pid()
+    assert first is not None
+    old = helper.submit(claimed[0], http_client)
+    assert old is not None
+    os.kill(first, signal.SIGKILL)
+    for _ in range(100):  # until the pool has seen its process die and a submit fails
+        if helper.submit(claimed[1], http_client) is None:
+            break
+        time.sleep(0.1)
+    assert helper.wait_ready(120.0)
+    second = helper.pid()
+    assert second not in (None, first)
+    # The old job fails (its process is gone) and is fetched here; the new helper stays.
+    fetched = helper.take(old, claimed[0], http_client)
+    assert fetched.error is None and len(fetched.items) == 3
+    assert helper.ready() and helper.pid() == second
+
+
+class _Refusing(FetchHelper):
+    """A helper that takes no job for the sources named (as one not ready yet would)."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refused, self.taken = refused, list[str]()
+
+    def submit(self, claimed: service.Claimed, client: HttpClient) -> Job | None:
+        if claimed.name in self.refused:
+            return None
+        self.taken.append(claimed.name)
+        return super().submit(claimed, client)
+
+
+def test_sources_on_a_site_fetched_here_are_not_handed_to_the_helper_meanwhile(
+    make_rt: Callable[[str], Runtime], http_client: HttpClient
+) -> None:
+    # Two clients on one site would each keep their own per-host limit and spacing.
+    rt = make_rt("sites")
+    sites = {"aceh": "a.example", "bali": "b.example", "jambi": "a.example", "papua": "c.example"}
+    with rt.session() as s:
+        for name, host in sites.items():
+            spec = SourceSpec(name=name, kind="rss", url=f"http://{host}/{name}")
+            service.add(s, spec, "test", policy=LOCAL)
+        claimed = service.claim_due(s, rt.settings, "w", 16)
+    order = [c.name for c in claimed]
+    helper = _Refusing({order[0]})
+    try:
+        assert helper.wait_ready(120.0)
+        jobs: dict[int, Job | None] = {}
+        _hand_over(helper, claimed, http_client, jobs, 0)
+        # The first is fetched here: the helper gets every source up to the next one on its
+        # site, and none after it.
+        same = next((k for k in range(1, 4) if sites[order[k]] == sites[order[0]]), 4)
+        assert helper.taken == order[1:same]
+        for job in jobs.values():
+            if job is not None:
+                job.drop()
+    finally:
+        helper.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
 
 from monitor.cli.commands import posts as posts_command
-from monitor.clusters.readahead import ReadAhead
+from monitor.clusters.readahead import Lookahead, ReadAhead
 from monitor.clusters.service import PER_BAND, PageHeads
 from monitor.core.db import make_engine
 from monitor.core.runtime import Runtime, runtime_for_engine
@@ -140,3 +142,25 @@ def test_a_merged_read_keeps_the_newest_rows_of_each_key_once() -> None:
     assert (
         ReadAhead([], keys, heads, {}, PageHeads.empty()).band_rows()[1].tolist() == heads.tolist()
     )
+
+
+def test_a_page_stored_again_leaves_the_next_pages_read_pending_without_waiting() -> None:
+    # A collector's unit retried after a conflict begins the same page again. The read
+    # its first attempt started is the next page's and may still wait for that source's
+    # fetch: the retry must neither wait for it (its transaction is open) nor spend it.
+    fetched = threading.Event()
+    look = Lookahead(sessionmaker())  # no read reaches the database here
+
+    def next_source() -> None:
+        fetched.wait(30.0)  # the next source is still being fetched
+
+    look.following = next_source
+    page: dict[tuple[str, str], Any] = {}
+    try:
+        assert look.begin_page(page) is None  # starts the next page's read
+        pending = look._pending
+        assert look.begin_page(page) is None  # the same page again
+        assert look._pending is pending and pending is not None and not pending.done()
+    finally:
+        fetched.set()
+        look.close()
